@@ -1,0 +1,17 @@
+DROP TRIGGER audit_log_no_delete;
+DROP TRIGGER audit_log_no_update;
+DROP TABLE audit_log;
+DROP TABLE tokens;
+DROP TABLE sessions;
+DROP TABLE outbox;
+DROP TABLE reminders;
+DROP TABLE flag_events;
+DROP TABLE flags;
+DROP TABLE checkin_revisions;
+DROP TABLE checkins;
+DROP TABLE rules_versions;
+DROP TABLE treatments;
+DROP TABLE patients;
+DROP TABLE staff;
+DROP TABLE accounts;
+DROP TABLE clinics;

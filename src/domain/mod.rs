@@ -1,0 +1,77 @@
+//! Domain types shared by every layer: typed ids, procedure classes, check-in
+//! answers, severities. Parsing lives here ("parse, don't validate"): once a
+//! value has one of these types it is known to be valid.
+
+mod checkin;
+mod email;
+mod flag;
+mod ids;
+mod procedure;
+
+pub use checkin::*;
+pub use email::*;
+pub use flag::*;
+pub use ids::*;
+pub use procedure::*;
+
+/// A value that was not one of the allowed options. Carries what was given
+/// (already truncated) so an error message can show it safely.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{what}: {given:?} is not one of: {allowed}")]
+pub struct UnknownOption {
+    pub what: &'static str,
+    pub given: String,
+    pub allowed: &'static str,
+}
+
+impl UnknownOption {
+    pub fn new(what: &'static str, given: &str, allowed: &'static str) -> Self {
+        let given: String = given.chars().take(40).collect();
+        Self {
+            what,
+            given,
+            allowed,
+        }
+    }
+}
+
+/// Declares a string-backed enum: `as_str`, `parse`, `ALL`, `Display`,
+/// `FromStr`, serde as the string. Every stored enum uses it so the text in
+/// the database, in forms and in JSON is the same everywhere.
+#[macro_export]
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident ($what:literal) { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        $vis enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+            pub fn parse(s: &str) -> Result<Self, $crate::domain::UnknownOption> {
+                match s.trim() {
+                    $($text => Ok($name::$variant),)+
+                    other => Err($crate::domain::UnknownOption::new($what, other, concat!($($text, " "),+))),
+                }
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.as_str()) }
+        }
+        impl std::str::FromStr for $name {
+            type Err = $crate::domain::UnknownOption;
+            fn from_str(s: &str) -> Result<Self, Self::Err> { Self::parse(s) }
+        }
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> { s.serialize_str(self.as_str()) }
+        }
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                Self::parse(&s).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
