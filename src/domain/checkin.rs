@@ -54,11 +54,7 @@ pub struct Temperature(f64);
 impl Temperature {
     /// Reads a number the way the form does: 34–43 is °C, 93–110 is °F.
     pub fn parse(s: &str) -> Result<Self, &'static str> {
-        let v: f64 = s
-            .trim()
-            .replace(',', ".")
-            .parse()
-            .map_err(|_| TEMPERATURE_HELP)?;
+        let v: f64 = s.trim().replace(',', ".").parse().map_err(|_| TEMPERATURE_HELP)?;
         if !v.is_finite() {
             return Err(TEMPERATURE_HELP);
         }
@@ -82,8 +78,7 @@ impl Temperature {
     }
 }
 
-const TEMPERATURE_HELP: &str =
-    "Enter your temperature as a number: 34 to 43 in °C, or 93 to 110 in °F";
+const TEMPERATURE_HELP: &str = "Enter your temperature as a number: 34 to 43 in °C, or 93 to 110 in °F";
 
 /// The most a free-text note may hold.
 pub const NOTE_MAX_CHARS: usize = 2000;
@@ -172,10 +167,7 @@ impl CheckInAnswers {
     /// fields are read (on a daily check-in they are ignored). Returns every
     /// problem at once, keyed by field name, so the form can show each next
     /// to its field.
-    pub fn from_form(
-        form: &HashMap<String, String>,
-        kind: CheckInKind,
-    ) -> Result<Self, FieldErrors> {
+    pub fn from_form(form: &HashMap<String, String>, kind: CheckInKind) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::default();
         let get = |k: &str| form.get(k).map(|s| s.as_str()).unwrap_or("").trim();
         let check = |k: &str| is_checked(get(k));
@@ -260,10 +252,7 @@ impl CheckInAnswers {
         let raised_area_site = match (raised_area, get("raised_area_site")) {
             (false, _) => None,
             (true, "") => {
-                errors.add(
-                    "raised_area_site",
-                    "Say where the raised, firm or tight area is",
-                );
+                errors.add("raised_area_site", "Say where the raised, firm or tight area is");
                 None
             }
             (true, s) => match RaisedAreaSite::parse(s) {
@@ -279,10 +268,7 @@ impl CheckInAnswers {
         let note = if note_raw.is_empty() {
             None
         } else if note_raw.chars().count() > NOTE_MAX_CHARS {
-            errors.add(
-                "note",
-                "Your note is too long: keep it under 2000 characters",
-            );
+            errors.add("note", "Your note is too long: keep it under 2000 characters");
             None
         } else {
             Some(note_raw.to_string())
@@ -293,12 +279,7 @@ impl CheckInAnswers {
         }
         // Every `None` below was recorded in `errors`, so these cannot fail;
         // `ok_or` keeps that reasoning out of a panic path anyway.
-        let missing = || {
-            FieldErrors::single(
-                "form",
-                "Something went wrong reading the form: please try again",
-            )
-        };
+        let missing = || FieldErrors::single("form", "Something went wrong reading the form: please try again");
         Ok(Self {
             overall: overall.ok_or_else(missing)?,
             pain: pain.ok_or_else(missing)?,
@@ -342,11 +323,7 @@ impl CheckInAnswers {
 
 /// A checkbox counts as ticked when present with any value but an explicit "no".
 fn is_checked(v: &str) -> bool {
-    !v.is_empty()
-        && !matches!(
-            v.to_ascii_lowercase().as_str(),
-            "off" | "false" | "0" | "no"
-        )
+    !v.is_empty() && !matches!(v.to_ascii_lowercase().as_str(), "off" | "false" | "0" | "no")
 }
 
 fn choice<T>(
@@ -365,13 +342,7 @@ fn choice<T>(
     }
 }
 
-fn scale(
-    errors: &mut FieldErrors,
-    field: &'static str,
-    v: &str,
-    max: u8,
-    msg: &'static str,
-) -> Option<u8> {
+fn scale(errors: &mut FieldErrors, field: &'static str, v: &str, max: u8, msg: &'static str) -> Option<u8> {
     match v.parse::<u8>() {
         Ok(n) if n <= max => Some(n),
         _ => {
@@ -397,10 +368,7 @@ impl FieldErrors {
         }
     }
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
+        self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -420,10 +388,7 @@ mod tests {
     use super::*;
 
     fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
     fn valid() -> Vec<(&'static str, &'static str)> {
         vec![
@@ -453,10 +418,7 @@ mod tests {
         assert!(a.blisters && !a.tingling);
         assert_eq!(a.temperature.unwrap().celsius(), 38.0);
         assert_eq!(a.note.as_deref(), Some("sore"));
-        assert!(
-            !a.dark_patches,
-            "weekly fields are ignored on a daily check-in"
-        );
+        assert!(!a.dark_patches, "weekly fields are ignored on a daily check-in");
     }
 
     #[test]

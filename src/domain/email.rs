@@ -14,9 +14,8 @@ impl EmailAddress {
     pub fn parse(s: &str) -> Result<Self, InvalidEmail> {
         let s = s.trim().to_lowercase();
         if s.len() > 254
-            || s.chars().any(|c| {
-                c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == ',' || c == '"'
-            })
+            || s.chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == ',' || c == '"')
         {
             return Err(InvalidEmail);
         }

@@ -27,11 +27,7 @@ pub struct UnknownOption {
 impl UnknownOption {
     pub fn new(what: &'static str, given: &str, allowed: &'static str) -> Self {
         let given: String = given.chars().take(40).collect();
-        Self {
-            what,
-            given,
-            allowed,
-        }
+        Self { what, given, allowed }
     }
 }
 

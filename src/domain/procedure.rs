@@ -85,18 +85,10 @@ impl Zones {
         self.0.is_empty()
     }
     pub fn to_db(&self) -> String {
-        self.0
-            .iter()
-            .map(|z| z.as_str())
-            .collect::<Vec<_>>()
-            .join(",")
+        self.0.iter().map(|z| z.as_str()).collect::<Vec<_>>().join(",")
     }
     pub fn labels(&self) -> String {
-        self.0
-            .iter()
-            .map(|z| z.label())
-            .collect::<Vec<_>>()
-            .join(", ")
+        self.0.iter().map(|z| z.label()).collect::<Vec<_>>().join(", ")
     }
 }
 
@@ -158,13 +150,7 @@ mod tests {
             assert_eq!(ProcedureClass::parse(p.as_str()).unwrap(), *p);
         }
         assert!(ProcedureClass::parse("laser").is_err());
-        assert_eq!(
-            ProcedureClass::ALL
-                .iter()
-                .filter(|p| p.is_ablative())
-                .count(),
-            3
-        );
+        assert_eq!(ProcedureClass::ALL.iter().filter(|p| p.is_ablative()).count(), 3);
     }
     #[test]
     fn zones_parse_and_normalise() {
