@@ -60,6 +60,15 @@ macro_rules! text_enum {
             type Err = $crate::domain::UnknownOption;
             fn from_str(s: &str) -> Result<Self, Self::Err> { Self::parse(s) }
         }
+        // Row conversions: diesel reads text columns into the enum with
+        // `deserialize_as = String` and writes them with `serialize_as`.
+        impl TryFrom<String> for $name {
+            type Error = $crate::domain::UnknownOption;
+            fn try_from(s: String) -> Result<Self, Self::Error> { Self::parse(&s) }
+        }
+        impl From<$name> for String {
+            fn from(v: $name) -> String { v.as_str().to_string() }
+        }
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> { s.serialize_str(self.as_str()) }
         }

@@ -1,0 +1,318 @@
+//! The database: SQLite or PostgreSQL behind one connection type, chosen by
+//! `DATABASE_URL`. Nothing outside this module knows which backend runs.
+//!
+//! Writes go through [`Db::write`], one transaction per call; on SQLite that
+//! is `BEGIN IMMEDIATE` behind an in-process writer gate, because SQLite
+//! serialises writers anyway and a deferred transaction that upgrades from
+//! read to write fails at once instead of waiting.
+
+pub mod schema;
+
+// MODS
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// One connection to whichever backend runs.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Sqlite(SqliteConnection),
+    Pg(PgConnection),
+}
+
+/// Where the database is. Parsed from `DATABASE_URL`; unknown schemes refused.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A file path (from `path`, `sqlite://path` or `sqlite:///abs/path`).
+    Sqlite(String),
+    Postgres(String),
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    // Never print a PostgreSQL password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(p) => write!(f, "Sqlite({p:?})"),
+            DatabaseUrl::Postgres(u) => write!(f, "Postgres({:?})", redact_url(u)),
+        }
+    }
+}
+
+/// `postgres://user:pw@host/db` → `postgres://user:***@host/db`.
+pub fn redact_url(u: &str) -> String {
+    match url::Url::parse(u) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(parsed) => parsed.to_string(),
+        Err(_) => "<unparseable URL>".into(),
+    }
+}
+
+impl DatabaseUrl {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err("is empty: give a SQLite file path or a postgres:// URL".into());
+        }
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            url::Url::parse(raw).map_err(|_| "is not a valid postgres:// URL".to_string())?;
+            return Ok(Self::Postgres(raw.to_string()));
+        }
+        if let Some(path) = raw.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err("sqlite:// needs a file path, e.g. sqlite://aftercare.db".into());
+            }
+            return Ok(Self::Sqlite(path.to_string()));
+        }
+        if let Some((scheme, _)) = raw.split_once("://") {
+            return Err(format!(
+                "the scheme {:?} is not supported: use a SQLite file path, sqlite://PATH, or postgres://",
+                scheme.chars().take(20).collect::<String>()
+            ));
+        }
+        if raw == ":memory:" {
+            return Err("an in-memory database would lose every check-in: give a file path".into());
+        }
+        Ok(Self::Sqlite(raw.to_string()))
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Self::Postgres(_))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database query failed: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("no database connection available: {0}")]
+    Pool(#[from] r2d2::PoolError),
+    #[error("cannot connect to the database: {0}")]
+    Connect(String),
+    #[error("database migration failed: {0}")]
+    Migration(String),
+    #[error("background task failed: {0}")]
+    Task(String),
+}
+
+impl DbError {
+    /// True when the error is a unique-constraint violation (e.g. a duplicate email).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            DbError::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            ))
+        )
+    }
+}
+
+/// Opens connections for the pool and prepares each SQLite connection.
+pub struct Manager {
+    url: DatabaseUrl,
+}
+
+fn establish(url: &DatabaseUrl) -> Result<DbConn, DbError> {
+    match url {
+        DatabaseUrl::Sqlite(path) => {
+            let mut c = SqliteConnection::establish(path).map_err(|e| DbError::Connect(e.to_string()))?;
+            // foreign_keys is off by default in SQLite; synchronous=FULL so a
+            // committed check-in survives power loss, not only a crash.
+            c.batch_execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL;")
+                .map_err(|e| DbError::Connect(e.to_string()))?;
+            Ok(DbConn::Sqlite(c))
+        }
+        DatabaseUrl::Postgres(u) => PgConnection::establish(u)
+            .map(DbConn::Pg)
+            // libpq's message can echo the URL; keep only its first line.
+            .map_err(|e| DbError::Connect(e.to_string().lines().next().unwrap_or("").replace(u, &redact_url(u)))),
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        establish(&self.url)
+            .map_err(|e| r2d2::Error::ConnectionError(diesel::ConnectionError::BadConnection(e.to_string())))
+    }
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.ping().map_err(r2d2::Error::QueryError)
+    }
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// The database handle shared by the web app, the workers and the CLI.
+#[derive(Clone)]
+pub struct Db {
+    pool: r2d2::Pool<Manager>,
+    postgres: bool,
+    /// SQLite: one writer at a time inside this process.
+    write_gate: Arc<Mutex<()>>,
+}
+
+impl Db {
+    /// Connects, runs pending migrations, then opens the pool.
+    pub fn connect(url: &DatabaseUrl) -> Result<Self, DbError> {
+        Self::migrate(url)?;
+        let size = if url.is_postgres() { 8 } else { 4 };
+        let pool = r2d2::Pool::builder()
+            .max_size(size)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(10))
+            .build(Manager { url: url.clone() })
+            .map_err(|e| DbError::Connect(e.to_string()))?;
+        Ok(Self {
+            pool,
+            postgres: url.is_postgres(),
+            write_gate: Arc::new(Mutex::new(())),
+        })
+    }
+
+    /// Runs pending migrations (also `aftercare migrate`). Returns how many ran.
+    pub fn migrate(url: &DatabaseUrl) -> Result<usize, DbError> {
+        let mut conn = establish(url)?;
+        match &mut conn {
+            DbConn::Sqlite(c) => {
+                // WAL once per database file: readers then never block the writer.
+                c.batch_execute("PRAGMA journal_mode = WAL;")
+                    .map_err(|e| DbError::Migration(e.to_string()))?;
+                let ran = c
+                    .run_pending_migrations(SQLITE_MIGRATIONS)
+                    .map_err(|e| DbError::Migration(e.to_string()))?;
+                Ok(ran.len())
+            }
+            DbConn::Pg(c) => {
+                // Several `serve` processes may start together: one migrates at a time.
+                c.batch_execute("SELECT pg_advisory_lock(7284001)")
+                    .map_err(|e| DbError::Migration(e.to_string()))?;
+                let ran = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len());
+                let _ = c.batch_execute("SELECT pg_advisory_unlock(7284001)");
+                ran.map_err(|e| DbError::Migration(e.to_string()))
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.postgres
+    }
+
+    pub fn conn(&self) -> Result<r2d2::PooledConnection<Manager>, DbError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs `f` in one read-only snapshot.
+    pub fn read<T, E>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<DbError> + From<diesel::result::Error>,
+    {
+        let mut conn = self.conn()?;
+        let conn: &mut DbConn = &mut conn;
+        conn.transaction(f)
+    }
+
+    /// Runs `f` in one write transaction: all of it commits, or none of it.
+    pub fn write<T, E>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<DbError> + From<diesel::result::Error>,
+    {
+        let mut conn = self.conn()?;
+        let conn: &mut DbConn = &mut conn;
+        if self.postgres {
+            return conn.transaction(f);
+        }
+        // A poisoned gate only means another writer panicked; the database
+        // rolled that transaction back, so carrying on is safe.
+        let _gate = self.write_gate.lock().unwrap_or_else(|p| p.into_inner());
+        match conn {
+            DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+            DbConn::Pg(_) => <DbConn as Connection>::TransactionManager::begin_transaction(conn)?,
+        }
+        match f(conn) {
+            Ok(v) => {
+                <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
+                Ok(v)
+            }
+            Err(e) => {
+                // The caller's error is what matters; a failed rollback shows up
+                // as a broken connection, which the pool discards.
+                let _ = <DbConn as Connection>::TransactionManager::rollback_transaction(conn);
+                Err(e)
+            }
+        }
+    }
+
+    /// Runs a blocking database closure off the async workers.
+    pub async fn run<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&Db) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || f(&db))
+            .await
+            .map_err(|e| E::from(DbError::Task(e.to_string())))?
+    }
+
+    /// Readiness: the database answers and no migration is pending.
+    pub fn ready(&self) -> Result<(), DbError> {
+        let mut conn = self.conn()?;
+        let pending = match &mut *conn {
+            DbConn::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
+            DbConn::Pg(c) => c.has_pending_migration(POSTGRES_MIGRATIONS),
+        }
+        .map_err(|e| DbError::Migration(e.to_string()))?;
+        if pending {
+            return Err(DbError::Migration("migrations are pending".into()));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_choose_the_backend() {
+        assert_eq!(
+            DatabaseUrl::parse("aftercare.db").unwrap(),
+            DatabaseUrl::Sqlite("aftercare.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/a.db").unwrap(),
+            DatabaseUrl::Sqlite("data/a.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///var/a.db").unwrap(),
+            DatabaseUrl::Sqlite("/var/a.db".into())
+        );
+        assert!(DatabaseUrl::parse("postgres://u@localhost/a").unwrap().is_postgres());
+        assert!(DatabaseUrl::parse("postgresql://u@localhost/a").unwrap().is_postgres());
+        for bad in ["mysql://x/y", "", ":memory:", "sqlite://"] {
+            assert!(DatabaseUrl::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        let u = DatabaseUrl::parse("postgres://me:s3cret@db.example/a").unwrap();
+        assert!(!format!("{u:?}").contains("s3cret"));
+    }
+}
