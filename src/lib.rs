@@ -1,7 +1,15 @@
 //! Aftercare: daily recovery check-ins after laser skin resurfacing, triage
 //! flags for what is concerning on that day of recovery, and clinic alerts.
 
+pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod domain;
+pub mod error;
+pub mod onboarding;
+pub mod startup;
+pub mod telemetry;
 pub mod triage;
+pub mod web;

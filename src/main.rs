@@ -1,1 +1,352 @@
-fn main() {}
+//! The `aftercare` command: serve, migrate, admin commands and demo data.
+//! Each `create` prints the new id alone on the first line (scripts read it).
+
+use aftercare::auth::password::NewPassword;
+use aftercare::config::Settings;
+use aftercare::db::{audit::Actor, Db};
+use aftercare::domain::*;
+use aftercare::onboarding::{self, Credential};
+use clap::{Parser, Subcommand};
+use std::io::Read;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "aftercare",
+    version,
+    about = "Recovery check-ins and clinic alerts after laser skin resurfacing"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web service, the alert delivery worker and the scheduler.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage clinics.
+    Clinic {
+        #[command(subcommand)]
+        action: ClinicCmd,
+    },
+    /// Manage staff accounts.
+    Staff {
+        #[command(subcommand)]
+        action: StaffCmd,
+    },
+    /// Manage patients.
+    Patient {
+        #[command(subcommand)]
+        action: PatientCmd,
+    },
+    /// Manage treatments.
+    Treatment {
+        #[command(subcommand)]
+        action: TreatmentCmd,
+    },
+    /// Create a demo clinic with staff, patients and check-in histories.
+    Demo {
+        /// How many patients.
+        #[arg(long, default_value_t = 24)]
+        patients: u32,
+        /// How many days of history (check-ins up to this day after treatment).
+        #[arg(long, default_value_t = 20)]
+        days: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum ClinicCmd {
+    /// Create a clinic; prints its id.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// IANA time zone, e.g. Europe/London.
+        #[arg(long)]
+        timezone: String,
+        /// Where alerts are emailed.
+        #[arg(long)]
+        alert_email: String,
+        #[arg(long, default_value = "")]
+        phone: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum StaffCmd {
+    /// Create a staff account; prints its id, then a set-password link unless --password-stdin.
+    Create {
+        #[arg(long)]
+        clinic: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin or clinician.
+        #[arg(long)]
+        role: String,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum PatientCmd {
+    /// Enrol a patient; prints their id, then an invite link unless --password-stdin.
+    Create {
+        #[arg(long)]
+        clinic: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Fitzpatrick skin type, 1 to 6.
+        #[arg(long)]
+        skin_type: Option<String>,
+        /// History of cold sores.
+        #[arg(long)]
+        cold_sores: bool,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TreatmentCmd {
+    /// Add a treatment session to a patient; prints its id.
+    Create {
+        #[arg(long)]
+        patient: String,
+        /// One of: ablative_full_co2, ablative_full_erbium, ablative_fractional, nonablative_fractional, ipl, peel_medium.
+        #[arg(long)]
+        procedure: String,
+        /// The clinic's local date of the treatment, YYYY-MM-DD.
+        #[arg(long)]
+        date: String,
+        /// Comma-separated: perioral, periorbital, neck, other.
+        #[arg(long, default_value = "")]
+        zones: String,
+        /// Antiviral prophylaxis prescribed.
+        #[arg(long)]
+        antiviral: bool,
+        /// Antibiotic prophylaxis prescribed.
+        #[arg(long)]
+        antibiotic: bool,
+    },
+}
+
+/// A failure the operator can act on: printed as one line, exit code 1.
+struct Fail(String);
+
+impl<E: std::fmt::Display> From<E> for Fail {
+    fn from(e: E) -> Self {
+        Fail(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    // A missing .env is normal; a malformed one is reported.
+    if let Err(e) = dotenvy::dotenv() {
+        if !e.not_found() {
+            eprintln!("error: .env: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Fail(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Fail> {
+    let settings = Settings::from_env()?;
+    match cli.command {
+        Command::Serve => {
+            settings.check_mail_dir()?;
+            aftercare::telemetry::init();
+            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            rt.block_on(async move {
+                let app = aftercare::startup::Application::build(settings, aftercare::startup::system_clock())
+                    .await
+                    .map_err(Fail::from)?;
+                app.run_until_stopped().await.map_err(Fail::from)
+            })
+        }
+        Command::Migrate => {
+            let ran = Db::migrate(&settings.database)?;
+            println!("{ran} migration(s) applied");
+            Ok(())
+        }
+        Command::Clinic {
+            action:
+                ClinicCmd::Create {
+                    name,
+                    timezone,
+                    alert_email,
+                    phone,
+                },
+        } => {
+            let input = onboarding::ClinicInput::parse(&name, &timezone, &phone, &alert_email)?;
+            let db = Db::connect(&settings.database)?;
+            let now = chrono::Utc::now();
+            let id = db.write(|c| {
+                let id = onboarding::create_clinic(c, &input, now)?;
+                aftercare::db::audit::record(c, Some(id), &cli_actor(), "clinic.create", None, "", now.naive_utc())?;
+                Ok::<_, aftercare::error::Error>(id)
+            })?;
+            println!("{id}");
+            Ok(())
+        }
+        Command::Staff {
+            action:
+                StaffCmd::Create {
+                    clinic,
+                    email,
+                    name,
+                    role,
+                    password_stdin,
+                },
+        } => {
+            let input = onboarding::StaffInput {
+                clinic: parse_id(&clinic, "--clinic")?,
+                email: EmailAddress::parse(&email).map_err(|e| Fail(format!("--email: {e}")))?,
+                name: parse_name(&name).map_err(|e| Fail(format!("--name: {e}")))?,
+                role: Role::parse(&role).map_err(|e| Fail(format!("--role: {e}")))?,
+            };
+            let hash = password_from_stdin(password_stdin)?;
+            let db = Db::connect(&settings.database)?;
+            let (id, _, cred) = db.write(|c| {
+                onboarding::create_staff(
+                    c,
+                    &input,
+                    hash.as_deref(),
+                    chrono::Utc::now(),
+                    &settings.public_url,
+                    &cli_actor(),
+                )
+            })?;
+            println!("{id}");
+            print_credential(cred);
+            Ok(())
+        }
+        Command::Patient {
+            action:
+                PatientCmd::Create {
+                    clinic,
+                    email,
+                    name,
+                    skin_type,
+                    cold_sores,
+                    password_stdin,
+                },
+        } => {
+            let skin_type = match skin_type {
+                Some(s) => Some(
+                    s.trim()
+                        .parse::<i32>()
+                        .ok()
+                        .and_then(|n| SkinType::new(n).ok())
+                        .ok_or_else(|| Fail("--skin-type: must be a number from 1 to 6".into()))?,
+                ),
+                None => None,
+            };
+            let input = onboarding::PatientInput {
+                clinic: parse_id(&clinic, "--clinic")?,
+                email: EmailAddress::parse(&email).map_err(|e| Fail(format!("--email: {e}")))?,
+                name: parse_name(&name).map_err(|e| Fail(format!("--name: {e}")))?,
+                skin_type,
+                cold_sores,
+            };
+            let hash = password_from_stdin(password_stdin)?;
+            let db = Db::connect(&settings.database)?;
+            let (id, _, cred) = db.write(|c| {
+                onboarding::create_patient(
+                    c,
+                    &input,
+                    hash.as_deref(),
+                    chrono::Utc::now(),
+                    &settings.public_url,
+                    &cli_actor(),
+                )
+            })?;
+            println!("{id}");
+            print_credential(cred);
+            Ok(())
+        }
+        Command::Treatment {
+            action:
+                TreatmentCmd::Create {
+                    patient,
+                    procedure,
+                    date,
+                    zones,
+                    antiviral,
+                    antibiotic,
+                },
+        } => {
+            let input = onboarding::TreatmentInput {
+                patient: parse_id(&patient, "--patient")?,
+                procedure: ProcedureClass::parse(&procedure).map_err(|e| Fail(format!("--procedure: {e}")))?,
+                treated_on: chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
+                    .map_err(|_| Fail(format!("--date: {date:?} is not a date like 2026-03-14")))?,
+                zones: Zones::parse(&zones).map_err(|e| Fail(format!("--zones: {e}")))?,
+                prescribed: Prescribed { antiviral, antibiotic },
+            };
+            let db = Db::connect(&settings.database)?;
+            let id = db
+                .write(|c| onboarding::create_treatment(c, None, &input, chrono::Utc::now(), &cli_actor()))
+                .map_err(|e| match e {
+                    aftercare::error::Error::NotFound => {
+                        Fail(format!("--patient: there is no patient with id {patient}"))
+                    }
+                    other => Fail::from(other),
+                })?;
+            println!("{id}");
+            Ok(())
+        }
+        Command::Demo { patients, days } => {
+            let db = Db::connect(&settings.database)?;
+            let report = aftercare::demo::generate(&db, patients, days, chrono::Utc::now(), &settings.public_url)?;
+            println!("{report}");
+            Ok(())
+        }
+    }
+}
+
+fn cli_actor() -> Actor {
+    Actor::system("cli")
+}
+
+fn parse_id<T: std::str::FromStr>(s: &str, flag: &str) -> Result<T, Fail> {
+    s.parse()
+        .map_err(|_| Fail(format!("{flag}: {s:?} is not an id (a whole number)")))
+}
+
+fn password_from_stdin(read: bool) -> Result<Option<String>, Fail> {
+    if !read {
+        return Ok(None);
+    }
+    let mut raw = String::new();
+    std::io::stdin()
+        .read_to_string(&mut raw)
+        .map_err(|e| Fail(format!("--password-stdin: {e}")))?;
+    let line = raw.lines().next().unwrap_or("");
+    let password = NewPassword::parse(line).map_err(|e| Fail(format!("--password-stdin: {e}")))?;
+    Ok(Some(onboarding::hash_password(&password)?))
+}
+
+fn print_credential(c: Credential) {
+    match c {
+        Credential::PasswordSet => println!("password set"),
+        Credential::Link(link) => println!("{link}"),
+    }
+}

@@ -8,7 +8,11 @@
 
 pub mod schema;
 
-// MODS
+pub mod accounts;
+pub mod audit;
+pub mod clinics;
+pub mod patients;
+pub mod sessions;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
@@ -283,6 +287,17 @@ impl Db {
         }
         Ok(())
     }
+}
+
+/// The clinic an account belongs to (staff's clinic, or a patient's), for audit rows.
+pub fn staff_clinic(
+    conn: &mut DbConn,
+    account: crate::domain::AccountId,
+) -> Result<Option<crate::domain::ClinicId>, DbError> {
+    if let Some(s) = accounts::staff_by_account(conn, account)? {
+        return Ok(Some(s.clinic_id));
+    }
+    Ok(patients::by_account(conn, account)?.map(|p| p.clinic_id))
 }
 
 #[cfg(test)]

@@ -2,12 +2,14 @@
 //! answers, severities. Parsing lives here ("parse, don't validate"): once a
 //! value has one of these types it is known to be valid.
 
+mod account;
 mod checkin;
 mod email;
 mod flag;
 mod ids;
 mod procedure;
 
+pub use account::*;
 pub use checkin::*;
 pub use email::*;
 pub use flag::*;

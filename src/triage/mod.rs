@@ -1,1 +1,4 @@
 //! placeholder until the triage module lands
+// Replaced by the triage branch.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct RuleSettings {}

@@ -1,0 +1,6 @@
+//! Credentials: password rules and hashing, one-time link tokens, sessions.
+//! Web-free so the CLI and the web layer share it.
+
+pub mod password;
+pub mod signin;
+pub mod tokens;

@@ -1,0 +1,139 @@
+//! Signing in and out. Runs on a blocking thread (Argon2 is slow on purpose).
+
+use super::{password, tokens};
+use crate::config::SessionLifetimes;
+use crate::db::{accounts, audit, sessions, staff_clinic, Db};
+use crate::domain::{AccountId, AccountKind, EmailAddress};
+use crate::error::{Error, Result};
+use chrono::{DateTime, Utc};
+
+/// A new session: the cookie value (only the browser keeps it) and the kind.
+pub struct NewSession {
+    pub token: String,
+    pub account: AccountId,
+    pub kind: AccountKind,
+}
+
+/// Checks the credentials and opens a new session (a new id every time, so a
+/// session id planted before sign-in is worthless). Failures are audited
+/// without the typed email's full address or the password.
+pub fn sign_in(
+    db: &Db,
+    email: &str,
+    password_typed: &str,
+    ip: Option<String>,
+    now: DateTime<Utc>,
+    lifetimes: &SessionLifetimes,
+) -> Result<Option<NewSession>> {
+    let parsed = EmailAddress::parse(email).ok();
+    let account = match &parsed {
+        Some(e) => db.read(|c| accounts::by_email(c, e))?,
+        None => None,
+    };
+    let ok = match account.as_ref().and_then(|a| a.password_hash.as_deref()) {
+        Some(hash) => password::verify(password_typed, hash),
+        None => {
+            // Same work whether or not the account exists.
+            let _ = password::verify(password_typed, password::dummy_hash());
+            false
+        }
+    };
+    let account = match account {
+        Some(a) if ok && !a.disabled => a,
+        other => {
+            let target = parsed.as_ref().map(|e| format!("domain:{}", e.domain()));
+            let clinic = match &other {
+                Some(a) => db.read(|c| staff_clinic(c, a.id))?,
+                None => None,
+            };
+            let actor = audit::Actor {
+                account: other.as_ref().map(|a| a.id),
+                label: "anonymous".into(),
+                ip,
+            };
+            let why = match &other {
+                Some(a) if a.disabled => "account disabled",
+                Some(_) => "wrong password",
+                None => "unknown account",
+            };
+            db.write(|c| {
+                audit::record(
+                    c,
+                    clinic,
+                    &actor,
+                    "signin.failure",
+                    target.as_deref(),
+                    why,
+                    now.naive_utc(),
+                )
+            })?;
+            return Ok(None);
+        }
+    };
+    let (token, id_hash) = tokens::generate();
+    let (csrf, _) = tokens::generate();
+    let lifetime = match account.kind {
+        AccountKind::Staff => lifetimes.staff_absolute,
+        AccountKind::Patient => lifetimes.patient_absolute,
+    };
+    db.write(|c| {
+        sessions::insert(
+            c,
+            &id_hash,
+            account.id,
+            &csrf,
+            now.naive_utc(),
+            (now + lifetime).naive_utc(),
+            ip.as_deref(),
+        )?;
+        let clinic = staff_clinic(c, account.id)?;
+        let actor = audit::Actor {
+            account: Some(account.id),
+            label: label(c, account.id, account.kind)?,
+            ip: ip.clone(),
+        };
+        audit::record(c, clinic, &actor, "signin.success", None, "", now.naive_utc())?;
+        Ok::<_, Error>(())
+    })?;
+    Ok(Some(NewSession {
+        token,
+        account: account.id,
+        kind: account.kind,
+    }))
+}
+
+/// "staff:12" or "patient:40": how the audit log names a person.
+pub fn label(conn: &mut crate::db::DbConn, account: AccountId, kind: AccountKind) -> Result<String> {
+    Ok(match kind {
+        AccountKind::Staff => match accounts::staff_by_account(conn, account)? {
+            Some(s) => format!("staff:{}", s.id),
+            None => format!("account:{account}"),
+        },
+        AccountKind::Patient => match crate::db::patients::by_account(conn, account)? {
+            Some(p) => format!("patient:{}", p.id),
+            None => format!("account:{account}"),
+        },
+    })
+}
+
+/// Ends one session (sign out).
+pub fn sign_out(
+    db: &Db,
+    id_hash: &str,
+    account: AccountId,
+    kind: AccountKind,
+    ip: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    db.write(|c| {
+        sessions::delete(c, id_hash)?;
+        let clinic = staff_clinic(c, account)?;
+        let actor = audit::Actor {
+            account: Some(account),
+            label: label(c, account, kind)?,
+            ip,
+        };
+        audit::record(c, clinic, &actor, "signout", None, "", now.naive_utc())?;
+        Ok(())
+    })
+}

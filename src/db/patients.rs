@@ -1,0 +1,236 @@
+//! Patients and their treatments. Every lookup for staff is scoped by clinic;
+//! another clinic's id finds nothing.
+
+use super::schema::{accounts, patients, treatments};
+use super::{DbConn, DbError};
+use crate::domain::{
+    AccountId, AccountKind, ClinicId, EmailAddress, PatientId, Prescribed, ProcedureClass, SkinType, TreatmentId, Zones,
+};
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = patients)]
+pub struct PatientRow {
+    #[diesel(deserialize_as = i64)]
+    pub id: PatientId,
+    #[diesel(deserialize_as = i64)]
+    pub account_id: AccountId,
+    #[diesel(deserialize_as = i64)]
+    pub clinic_id: ClinicId,
+    pub name: String,
+    pub skin_type: Option<i32>,
+    pub cold_sores: bool,
+    pub reminders: bool,
+    pub follow_up_closed_at: Option<NaiveDateTime>,
+    pub last_checkin_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct Patient {
+    pub id: PatientId,
+    pub account_id: AccountId,
+    pub clinic_id: ClinicId,
+    pub name: String,
+    pub email: String,
+    pub skin_type: Option<SkinType>,
+    pub cold_sores: bool,
+    pub reminders: bool,
+    pub follow_up_closed_at: Option<NaiveDateTime>,
+    pub last_checkin_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub disabled: bool,
+}
+
+fn to_patient((row, (email, disabled)): (PatientRow, (String, bool))) -> Patient {
+    Patient {
+        id: row.id,
+        account_id: row.account_id,
+        clinic_id: row.clinic_id,
+        name: row.name,
+        email,
+        // A stored value outside 1–6 cannot be written by this code; read it as unknown.
+        skin_type: row.skin_type.and_then(|n| SkinType::new(n).ok()),
+        cold_sores: row.cold_sores,
+        reminders: row.reminders,
+        follow_up_closed_at: row.follow_up_closed_at,
+        last_checkin_at: row.last_checkin_at,
+        created_at: row.created_at,
+        disabled,
+    }
+}
+
+pub struct NewPatient<'a> {
+    pub clinic: ClinicId,
+    pub email: &'a EmailAddress,
+    pub name: &'a str,
+    pub skin_type: Option<SkinType>,
+    pub cold_sores: bool,
+}
+
+pub fn create(conn: &mut DbConn, new: &NewPatient, now: NaiveDateTime) -> Result<(PatientId, AccountId), DbError> {
+    let account = super::accounts::create_account(conn, new.email, AccountKind::Patient, now)?;
+    let id: i64 = diesel::insert_into(patients::table)
+        .values((
+            patients::account_id.eq(account.0),
+            patients::clinic_id.eq(new.clinic.0),
+            patients::name.eq(new.name),
+            patients::skin_type.eq(new.skin_type.map(|s| s.get())),
+            patients::cold_sores.eq(new.cold_sores),
+            patients::created_at.eq(now),
+        ))
+        .returning(patients::id)
+        .get_result(conn)?;
+    Ok((PatientId(id), account))
+}
+
+macro_rules! patient_select {
+    () => {
+        patients::table
+            .inner_join(accounts::table)
+            .select((PatientRow::as_select(), (accounts::email, accounts::disabled)))
+    };
+}
+
+pub fn by_account(conn: &mut DbConn, account: AccountId) -> Result<Option<Patient>, DbError> {
+    Ok(patient_select!()
+        .filter(patients::account_id.eq(account.0))
+        .first(conn)
+        .optional()?
+        .map(to_patient))
+}
+
+/// A patient of `clinic`; `None` for another clinic's patient.
+pub fn in_clinic(conn: &mut DbConn, clinic: ClinicId, id: PatientId) -> Result<Option<Patient>, DbError> {
+    Ok(patient_select!()
+        .filter(patients::clinic_id.eq(clinic.0))
+        .filter(patients::id.eq(id.0))
+        .first(conn)
+        .optional()?
+        .map(to_patient))
+}
+
+/// Any patient by id: only for the CLI, which acts as the operator.
+pub fn get(conn: &mut DbConn, id: PatientId) -> Result<Option<Patient>, DbError> {
+    Ok(patient_select!()
+        .filter(patients::id.eq(id.0))
+        .first(conn)
+        .optional()?
+        .map(to_patient))
+}
+
+pub fn set_reminders(conn: &mut DbConn, id: PatientId, on: bool) -> Result<(), DbError> {
+    diesel::update(patients::table.find(id.0))
+        .set(patients::reminders.eq(on))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn close_follow_up(conn: &mut DbConn, id: PatientId, now: NaiveDateTime) -> Result<(), DbError> {
+    diesel::update(patients::table.find(id.0))
+        .set(patients::follow_up_closed_at.eq(now))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = treatments)]
+pub struct Treatment {
+    #[diesel(deserialize_as = i64)]
+    pub id: TreatmentId,
+    #[diesel(deserialize_as = i64)]
+    pub patient_id: PatientId,
+    #[diesel(deserialize_as = i64)]
+    pub clinic_id: ClinicId,
+    #[diesel(deserialize_as = String)]
+    pub procedure: ProcedureClass,
+    pub treated_on: NaiveDate,
+    #[diesel(deserialize_as = ZonesText)]
+    pub zones: Zones,
+    pub antiviral: bool,
+    pub antibiotic: bool,
+    pub created_at: NaiveDateTime,
+}
+
+impl Treatment {
+    pub fn prescribed(&self) -> Prescribed {
+        Prescribed {
+            antiviral: self.antiviral,
+            antibiotic: self.antibiotic,
+        }
+    }
+}
+
+/// Reads the stored comma list into [`Zones`].
+pub struct ZonesText(String);
+impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for ZonesText
+where
+    DB: diesel::backend::Backend,
+    String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+        String::from_sql(bytes).map(ZonesText)
+    }
+}
+impl<DB> diesel::deserialize::Queryable<diesel::sql_types::Text, DB> for ZonesText
+where
+    DB: diesel::backend::Backend,
+    String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+{
+    type Row = String;
+    fn build(row: String) -> diesel::deserialize::Result<Self> {
+        Ok(ZonesText(row))
+    }
+}
+impl TryFrom<ZonesText> for Zones {
+    type Error = crate::domain::UnknownOption;
+    fn try_from(z: ZonesText) -> Result<Self, Self::Error> {
+        Zones::parse(&z.0)
+    }
+}
+
+pub struct NewTreatment<'a> {
+    pub patient: PatientId,
+    pub clinic: ClinicId,
+    pub procedure: ProcedureClass,
+    pub treated_on: NaiveDate,
+    pub zones: &'a Zones,
+    pub prescribed: Prescribed,
+}
+
+pub fn create_treatment(conn: &mut DbConn, new: &NewTreatment, now: NaiveDateTime) -> Result<TreatmentId, DbError> {
+    let id: i64 = diesel::insert_into(treatments::table)
+        .values((
+            treatments::patient_id.eq(new.patient.0),
+            treatments::clinic_id.eq(new.clinic.0),
+            treatments::procedure.eq(new.procedure.as_str()),
+            treatments::treated_on.eq(new.treated_on),
+            treatments::zones.eq(new.zones.to_db()),
+            treatments::antiviral.eq(new.prescribed.antiviral),
+            treatments::antibiotic.eq(new.prescribed.antibiotic),
+            treatments::created_at.eq(now),
+        ))
+        .returning(treatments::id)
+        .get_result(conn)?;
+    Ok(TreatmentId(id))
+}
+
+/// A patient's treatments, most recent first.
+pub fn treatments_of(conn: &mut DbConn, patient: PatientId) -> Result<Vec<Treatment>, DbError> {
+    Ok(treatments::table
+        .filter(treatments::patient_id.eq(patient.0))
+        .order((treatments::treated_on.desc(), treatments::id.desc()))
+        .select(Treatment::as_select())
+        .load(conn)?)
+}
+
+/// One of the patient's own treatments; `None` for anyone else's.
+pub fn treatment_of(conn: &mut DbConn, patient: PatientId, id: TreatmentId) -> Result<Option<Treatment>, DbError> {
+    Ok(treatments::table
+        .filter(treatments::patient_id.eq(patient.0))
+        .filter(treatments::id.eq(id.0))
+        .select(Treatment::as_select())
+        .first(conn)
+        .optional()?)
+}

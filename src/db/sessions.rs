@@ -1,0 +1,86 @@
+//! Server-side sessions: the cookie holds a random token, the database holds
+//! its hash. Deleting the row signs the browser out, on every app instance.
+
+use super::schema::{accounts, sessions};
+use super::{DbConn, DbError};
+use crate::domain::{AccountId, AccountKind};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sessions)]
+pub struct SessionRow {
+    pub id_hash: String,
+    #[diesel(deserialize_as = i64)]
+    pub account_id: AccountId,
+    pub csrf_token: String,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
+pub fn insert(
+    conn: &mut DbConn,
+    id_hash: &str,
+    account: AccountId,
+    csrf: &str,
+    now: NaiveDateTime,
+    expires_at: NaiveDateTime,
+    ip: Option<&str>,
+) -> Result<(), DbError> {
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::id_hash.eq(id_hash),
+            sessions::account_id.eq(account.0),
+            sessions::csrf_token.eq(csrf),
+            sessions::created_at.eq(now),
+            sessions::last_seen_at.eq(now),
+            sessions::expires_at.eq(expires_at),
+            sessions::ip.eq(ip),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The session and its account's kind and disabled flag.
+pub fn find(conn: &mut DbConn, id_hash: &str) -> Result<Option<(SessionRow, AccountKind, bool)>, DbError> {
+    let found = sessions::table
+        .inner_join(accounts::table)
+        .filter(sessions::id_hash.eq(id_hash))
+        .select((SessionRow::as_select(), accounts::kind, accounts::disabled))
+        .first::<(SessionRow, String, bool)>(conn)
+        .optional()?;
+    Ok(match found {
+        Some((row, kind, disabled)) => match AccountKind::parse(&kind) {
+            Ok(kind) => Some((row, kind, disabled)),
+            Err(_) => None,
+        },
+        None => None,
+    })
+}
+
+pub fn touch(conn: &mut DbConn, id_hash: &str, now: NaiveDateTime) -> Result<(), DbError> {
+    diesel::update(sessions::table.find(id_hash))
+        .set(sessions::last_seen_at.eq(now))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn delete(conn: &mut DbConn, id_hash: &str) -> Result<(), DbError> {
+    diesel::delete(sessions::table.find(id_hash)).execute(conn)?;
+    Ok(())
+}
+
+/// Ends every session of an account ("sign out everywhere", disabling, password change).
+pub fn delete_all(conn: &mut DbConn, account: AccountId, except: Option<&str>) -> Result<usize, DbError> {
+    let q = sessions::table.filter(sessions::account_id.eq(account.0));
+    Ok(match except {
+        Some(keep) => diesel::delete(q.filter(sessions::id_hash.ne(keep))).execute(conn)?,
+        None => diesel::delete(q).execute(conn)?,
+    })
+}
+
+/// Removes sessions past their absolute lifetime.
+pub fn purge_expired(conn: &mut DbConn, now: NaiveDateTime) -> Result<usize, DbError> {
+    Ok(diesel::delete(sessions::table.filter(sessions::expires_at.le(now))).execute(conn)?)
+}

@@ -1,0 +1,49 @@
+//! The one error type of the application's use cases. The web layer maps it
+//! to a status and an error page; the CLI prints it as one line.
+
+use crate::db::DbError;
+use crate::domain::FieldErrors;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Also what another clinic's or patient's id gets: existence is not confirmed.
+    #[error("not found")]
+    NotFound,
+    #[error("you do not have access to this page")]
+    Forbidden,
+    #[error("please sign in")]
+    Unauthenticated,
+    #[error("this form has expired: reload the page and try again")]
+    Csrf,
+    #[error("too many attempts: try again in {retry_after_secs} seconds")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error("{}", describe(.0))]
+    Invalid(FieldErrors),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+fn describe(e: &FieldErrors) -> String {
+    e.iter()
+        .map(|(f, m)| format!("{f}: {m}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl From<diesel::result::Error> for Error {
+    fn from(e: diesel::result::Error) -> Self {
+        Error::Db(DbError::Query(e))
+    }
+}
+
+impl Error {
+    pub fn invalid(field: &'static str, msg: impl Into<String>) -> Self {
+        Error::Invalid(FieldErrors::single(field, msg))
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,120 @@
+//! Wiring: the database, the HTTP server and the background work, built from
+//! settings and a clock (tests pass a manual clock and port 0).
+
+use crate::clock::{SharedClock, SystemClock};
+use crate::config::Settings;
+use crate::db::{Db, DbError};
+use crate::error::Error;
+use crate::web::{self, AppState};
+use actix_web::{middleware, web as aweb, App, HttpServer};
+use std::net::TcpListener;
+use std::sync::Arc;
+
+pub fn system_clock() -> SharedClock {
+    Arc::new(SystemClock)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("DATABASE_URL: {0}")]
+    Database(#[from] DbError),
+    #[error("BIND: cannot listen on {addr}: {source}")]
+    Bind { addr: String, source: std::io::Error },
+    #[error("{0}")]
+    Other(String),
+}
+
+impl From<Error> for StartError {
+    fn from(e: Error) -> Self {
+        StartError::Other(e.to_string())
+    }
+}
+
+pub struct Application {
+    port: u16,
+    server: actix_web::dev::Server,
+    pub db: Db,
+    /// The first-run setup link, when the database has no clinic yet.
+    pub setup_link: Option<String>,
+}
+
+impl Application {
+    /// Connects (running migrations), binds, and prepares the server. With
+    /// `BIND` port 0 the OS picks a port; [`Application::port`] tells which.
+    pub async fn build(settings: Settings, clock: SharedClock) -> Result<Self, StartError> {
+        let url = settings.database.clone();
+        let db = tokio::task::spawn_blocking(move || Db::connect(&url))
+            .await
+            .map_err(|e| StartError::Other(e.to_string()))??;
+
+        let listener = TcpListener::bind(settings.bind).map_err(|source| StartError::Bind {
+            addr: settings.bind.to_string(),
+            source,
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| StartError::Other(e.to_string()))?
+            .port();
+
+        let mut settings = settings;
+        // PUBLIC_URL defaults from BIND; with port 0 that must be the real port.
+        if settings.bind.port() == 0 && settings.public_url.ends_with(":0") {
+            settings.public_url = format!("{}{port}", settings.public_url.trim_end_matches('0'));
+        }
+        let settings = Arc::new(settings);
+
+        let now = clock.now();
+        let public_url = settings.public_url.clone();
+        let db2 = db.clone();
+        let setup_link = tokio::task::spawn_blocking(move || crate::onboarding::start_setup(&db2, now, &public_url))
+            .await
+            .map_err(|e| StartError::Other(e.to_string()))??;
+        if let Some(link) = &setup_link {
+            println!(
+                "\nAftercare has no clinic yet. Open this one-time link to set it up (valid 24 hours):\n\n    {link}\n"
+            );
+        }
+
+        let state = aweb::Data::new(AppState {
+            db: db.clone(),
+            settings: settings.clone(),
+            clock: clock.clone(),
+        });
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(aweb::QueryConfig::default().error_handler(|_, _| Error::NotFound.into()))
+                .app_data(aweb::PathConfig::default().error_handler(|_, _| Error::NotFound.into()))
+                .wrap(middleware::from_fn(web::security::protect))
+                .wrap(middleware::Compress::default())
+                .wrap(tracing_actix_web::TracingLogger::<crate::telemetry::RequestSpan>::new())
+                .configure(web::routes)
+                .default_service(aweb::to(|| async {
+                    Err::<actix_web::HttpResponse, Error>(Error::NotFound)
+                }))
+        })
+        .listen(listener)
+        .map_err(|source| StartError::Bind {
+            addr: settings.bind.to_string(),
+            source,
+        })?
+        .run();
+
+        Ok(Self {
+            port,
+            server,
+            db,
+            setup_link,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until the process is asked to stop.
+    pub async fn run_until_stopped(self) -> Result<(), StartError> {
+        tracing::info!(port = self.port, "serving");
+        self.server.await.map_err(|e| StartError::Other(e.to_string()))
+    }
+}

@@ -1,0 +1,278 @@
+//! Sign-in, sign-out, first-run setup, and the front door that sends each
+//! person to their own home.
+
+use super::error::{page, render, see_other};
+use super::session::{expired_session_cookie, session_cookie, SecureForm, StaffUser, Visitor};
+use super::AppState;
+use crate::auth::password::NewPassword;
+use crate::auth::signin;
+use crate::db::{accounts, clinics};
+use crate::domain::{parse_name, AccountKind, EmailAddress, FieldErrors, TokenPurpose};
+use crate::error::{Error, Result};
+use crate::onboarding::{self, ClinicInput, SetupInput};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "auth/login.html")]
+struct LoginPage<'a> {
+    csrf: &'a str,
+    email: &'a str,
+    error: Option<&'a str>,
+    notice: Option<&'a str>,
+    needs_setup: bool,
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    #[serde(default)]
+    notice: Option<String>,
+}
+
+fn notice_text(code: Option<&str>) -> Option<&'static str> {
+    match code {
+        Some("setup") => Some("Your clinic is ready. Sign in with the admin account you just created."),
+        Some("signed-out") => Some("You have signed out."),
+        Some("password") => Some("Your password is set. Sign in with it now."),
+        _ => None,
+    }
+}
+
+pub async fn login_page(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    q: web::Query<LoginQuery>,
+) -> Result<HttpResponse> {
+    if let Some(s) = &visitor.session {
+        return Ok(see_other(home_of(s.kind)));
+    }
+    let needs_setup = needs_setup(&state).await?;
+    page(&LoginPage {
+        csrf: visitor.csrf(),
+        email: "",
+        error: None,
+        notice: notice_text(q.notice.as_deref()),
+        needs_setup,
+    })
+}
+
+fn home_of(kind: AccountKind) -> &'static str {
+    match kind {
+        AccountKind::Staff => "/clinic",
+        AccountKind::Patient => "/",
+    }
+}
+
+async fn needs_setup(state: &AppState) -> Result<bool> {
+    state.db.run(|db| db.read(onboarding::needs_setup)).await
+}
+
+pub async fn login(state: web::Data<AppState>, form: SecureForm) -> Result<HttpResponse> {
+    let email = form.get("email").trim().to_string();
+    let password = form.get("password").to_string();
+    let ip = form.visitor.ip.clone();
+    let now = state.clock.now();
+    let st = state.clone();
+    let email_c = email.clone();
+    let signed_in = state
+        .db
+        .run(move |db| signin::sign_in(db, &email_c, &password, ip, now, &st.settings.sessions))
+        .await?;
+    match signed_in {
+        Some(new) => {
+            // The old session (if any) ends: one browser, one session.
+            if let Some(old) = &form.visitor.session {
+                let db = state.db.clone();
+                let id = old.id_hash.clone();
+                let _ = db
+                    .run(move |db| db.write(|c| crate::db::sessions::delete(c, &id).map_err(Error::from)))
+                    .await;
+            }
+            let mut resp = see_other(home_of(new.kind));
+            resp.add_cookie(&session_cookie(new.token, state.settings.is_https()))
+                .map_err(|e| Error::Internal(e.to_string()))?;
+            Ok(resp)
+        }
+        None => render(
+            StatusCode::UNAUTHORIZED,
+            &LoginPage {
+                csrf: form.visitor.csrf(),
+                email: &email,
+                error: Some("That email and password do not match an account. Check them and try again."),
+                notice: None,
+                needs_setup: false,
+            },
+        ),
+    }
+}
+
+pub async fn logout(state: web::Data<AppState>, form: SecureForm) -> Result<HttpResponse> {
+    if let Some(s) = form.visitor.session.clone() {
+        let now = state.clock.now();
+        let ip = form.visitor.ip.clone();
+        state
+            .db
+            .run(move |db| signin::sign_out(db, &s.id_hash, s.account, s.kind, ip, now))
+            .await?;
+    }
+    let mut resp = see_other("/login?notice=signed-out");
+    resp.add_cookie(&expired_session_cookie(state.settings.is_https()))
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(resp)
+}
+
+#[derive(Template)]
+#[template(path = "auth/setup.html")]
+struct SetupPage<'a> {
+    csrf: &'a str,
+    token: &'a str,
+    values: &'a std::collections::HashMap<String, String>,
+    errors: &'a FieldErrors,
+}
+
+impl SetupPage<'_> {
+    fn value(&self, k: &str) -> &str {
+        self.values.get(k).map(|s| s.as_str()).unwrap_or("")
+    }
+    fn error(&self, k: &str) -> Option<&str> {
+        self.errors.get(k)
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+async fn setup_token_valid(state: &AppState, token: &str) -> Result<bool> {
+    if token.is_empty() || token.len() > 64 {
+        return Ok(false);
+    }
+    let hash = crate::auth::tokens::hash(token);
+    let now = state.clock.now().naive_utc();
+    state
+        .db
+        .run(move |db| db.read(|c| accounts::peek_token(c, TokenPurpose::Setup, &hash, now).map_err(Error::from)))
+        .await
+        .map(|t| t.is_some())
+}
+
+pub async fn setup_page(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    q: web::Query<TokenQuery>,
+) -> Result<HttpResponse> {
+    if !setup_token_valid(&state, &q.token).await? {
+        return Err(Error::NotFound);
+    }
+    let values = Default::default();
+    page(&SetupPage {
+        csrf: visitor.csrf(),
+        token: &q.token,
+        values: &values,
+        errors: &FieldErrors::default(),
+    })
+}
+
+pub async fn setup(state: web::Data<AppState>, form: SecureForm) -> Result<HttpResponse> {
+    let token = form.get("token").to_string();
+    if !setup_token_valid(&state, &token).await? {
+        return Err(Error::NotFound);
+    }
+    let mut errors = FieldErrors::default();
+    let clinic = match ClinicInput::parse(
+        form.get("clinic_name"),
+        form.get("timezone"),
+        form.get("phone"),
+        form.get("alert_email"),
+    ) {
+        Ok(c) => Some(c),
+        Err(Error::Invalid(e)) => {
+            errors.merge(e);
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    let admin_name = parse_name(form.get("admin_name"))
+        .map_err(|m| errors.add("admin_name", m))
+        .ok();
+    let admin_email = EmailAddress::parse(form.get("admin_email"))
+        .map_err(|e| errors.add("admin_email", e.to_string()))
+        .ok();
+    let password = NewPassword::parse(form.get("password"))
+        .map_err(|e| errors.add("password", e.to_string()))
+        .ok();
+    let (Some(clinic), Some(admin_name), Some(admin_email), Some(password)) =
+        (clinic, admin_name, admin_email, password)
+    else {
+        let mut values = form.fields.clone();
+        values.remove("password");
+        return render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &SetupPage {
+                csrf: form.visitor.csrf(),
+                token: &token,
+                values: &values,
+                errors: &errors,
+            },
+        );
+    };
+    let input = SetupInput {
+        clinic,
+        admin_name,
+        admin_email,
+        password,
+    };
+    let now = state.clock.now();
+    let ip = form.visitor.ip.clone();
+    state
+        .db
+        .run(move |db| {
+            let hash = onboarding::hash_password(&input.password)?;
+            db.write(|c| onboarding::complete_setup(c, &token, &input, &hash, now, ip))
+        })
+        .await?;
+    Ok(see_other("/login?notice=setup"))
+}
+
+#[derive(Template)]
+#[template(path = "auth/not_set_up.html")]
+struct NotSetUpPage;
+
+/// The front door: setup notice, sign-in, or the person's own home.
+pub async fn home(state: web::Data<AppState>, visitor: Visitor, req: actix_web::HttpRequest) -> Result<HttpResponse> {
+    match &visitor.session {
+        None => {
+            if needs_setup(&state).await? {
+                return page(&NotSetUpPage);
+            }
+            Ok(see_other("/login"))
+        }
+        Some(s) if s.kind == AccountKind::Staff => Ok(see_other("/clinic")),
+        Some(_) => {
+            let mut payload = actix_web::dev::Payload::None;
+            let patient =
+                <super::session::PatientUser as actix_web::FromRequest>::from_request(&req, &mut payload).await?;
+            crate::web::patient_home(&state, patient).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "clinic/home.html")]
+struct ClinicHome<'a> {
+    csrf: &'a str,
+    clinic: &'a clinics::Clinic,
+    staff_name: &'a str,
+}
+
+pub async fn clinic_home(user: StaffUser) -> Result<HttpResponse> {
+    page(&ClinicHome {
+        csrf: &user.session.csrf,
+        clinic: &user.clinic,
+        staff_name: &user.staff.name,
+    })
+}

@@ -1,0 +1,94 @@
+//! Browser-facing protections applied to every response: cross-site request
+//! refusal, the anonymous CSRF cookie, and the security headers.
+
+use super::session::{csrf_cookie_name, AnonCsrf};
+use super::AppState;
+use crate::auth::tokens;
+use crate::error::Error;
+use actix_web::body::MessageBody;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::{web, HttpMessage, ResponseError};
+
+pub const CSP: &str =
+    "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+/// True when a state-changing request plainly comes from another site.
+fn is_cross_site(req: &ServiceRequest, public_url: &str) -> bool {
+    let headers = req.headers();
+    if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
+        return true;
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    if origin == public_url {
+        return false;
+    }
+    // Same host as the request itself (e.g. reached on another address of this machine).
+    let host = req.connection_info().host().to_string();
+    let this = [format!("http://{host}"), format!("https://{host}")];
+    !this.iter().any(|o| o == origin)
+}
+
+pub async fn protect(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let https = state.as_ref().map(|s| s.settings.is_https()).unwrap_or(false);
+    let public_url = state
+        .as_ref()
+        .map(|s| s.settings.public_url.clone())
+        .unwrap_or_default();
+
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && is_cross_site(&req, &public_url) {
+        let resp = Error::Csrf.error_response();
+        return Ok(req.into_response(resp).map_into_right_body());
+    }
+
+    let cookie_name = csrf_cookie_name(https);
+    let existing = req
+        .cookie(cookie_name)
+        .map(|c| c.value().to_string())
+        .filter(|v| v.len() == 43);
+    let (anon, fresh) = match existing {
+        Some(v) => (v, false),
+        None => (tokens::generate().0, true),
+    };
+    req.extensions_mut().insert(AnonCsrf(anon.clone()));
+    let is_static = req.path().starts_with("/static/");
+
+    let mut res = next.call(req).await?;
+    if fresh && !is_static {
+        let c = Cookie::build(cookie_name, anon)
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(https)
+            .finish();
+        let _ = res.response_mut().add_cookie(&c);
+    }
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if https {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    if is_static {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    } else {
+        // Every page may show health data; none may be stored by a browser or proxy.
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(res.map_into_left_body())
+}

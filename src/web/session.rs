@@ -1,0 +1,347 @@
+//! Who is asking: the session cookie looked up in the database, and the
+//! extractors that give handlers a signed-in patient or staff member.
+//! Access control lives here, once: a handler that takes `PatientUser` or
+//! `StaffUser` cannot run for anyone else.
+
+use super::AppState;
+use crate::auth::tokens;
+use crate::db::{accounts, clinics, patients, sessions};
+use crate::domain::{AccountId, AccountKind, Role};
+use crate::error::Error;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+
+/// A signed-in session.
+#[derive(Debug, Clone)]
+pub struct ActiveSession {
+    pub id_hash: String,
+    pub account: AccountId,
+    pub kind: AccountKind,
+    pub csrf: String,
+}
+
+/// The cookie names: `__Host-` prefixed over https (the browser then insists
+/// on Secure, Path=/ and no Domain).
+pub fn session_cookie_name(https: bool) -> &'static str {
+    if https {
+        "__Host-aftercare"
+    } else {
+        "aftercare_session"
+    }
+}
+pub fn csrf_cookie_name(https: bool) -> &'static str {
+    if https {
+        "__Host-aftercare-csrf"
+    } else {
+        "aftercare_csrf"
+    }
+}
+
+pub fn session_cookie(value: String, https: bool) -> Cookie<'static> {
+    Cookie::build(session_cookie_name(https), value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(https)
+        .finish()
+}
+
+pub fn expired_session_cookie(https: bool) -> Cookie<'static> {
+    let mut c = session_cookie(String::new(), https);
+    c.make_removal();
+    c
+}
+
+/// The client address for throttling and the audit log (the peer address;
+/// a proxy in front should be configured to pass the client through).
+pub fn client_ip(req: &HttpRequest) -> Option<String> {
+    req.peer_addr().map(|a| a.ip().to_string())
+}
+
+/// Whoever is asking, signed in or not. Cached per request.
+#[derive(Debug, Clone)]
+pub struct Visitor {
+    pub session: Option<ActiveSession>,
+    pub ip: Option<String>,
+    /// The anonymous CSRF token (double-submit cookie), set by middleware.
+    pub anon_csrf: String,
+}
+
+impl Visitor {
+    /// The token forms must carry.
+    pub fn csrf(&self) -> &str {
+        match &self.session {
+            Some(s) => &s.csrf,
+            None => &self.anon_csrf,
+        }
+    }
+}
+
+/// The anonymous CSRF token of this request (from the cookie or freshly made).
+#[derive(Debug, Clone)]
+pub struct AnonCsrf(pub String);
+
+/// Loads the session for `token`, enforcing idle and absolute lifetimes and
+/// disabled accounts; refreshes its last-seen time.
+pub fn load_session(state: &AppState, token: &str, now: DateTime<Utc>) -> Result<Option<ActiveSession>, Error> {
+    let id_hash = tokens::hash(token);
+    let lifetimes = state.settings.sessions;
+    state.db.write(|conn| {
+        let Some((row, kind, disabled)) = sessions::find(conn, &id_hash)? else {
+            return Ok(None);
+        };
+        let idle = match kind {
+            AccountKind::Staff => lifetimes.staff_idle,
+            AccountKind::Patient => lifetimes.patient_idle,
+        };
+        let now_n = now.naive_utc();
+        if disabled || row.expires_at <= now_n || row.last_seen_at + idle <= now_n {
+            sessions::delete(conn, &id_hash)?;
+            return Ok(None);
+        }
+        // Writing on every request would serialise reads on SQLite; a minute's
+        // precision is plenty for a 30-minute idle timeout.
+        if now_n - row.last_seen_at > chrono::Duration::seconds(60) {
+            sessions::touch(conn, &id_hash, now_n)?;
+        }
+        Ok(Some(ActiveSession {
+            id_hash,
+            account: row.account_id,
+            kind,
+            csrf: row.csrf_token,
+        }))
+    })
+}
+
+impl FromRequest for Visitor {
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            if let Some(v) = req.extensions().get::<Visitor>() {
+                return Ok(v.clone());
+            }
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .ok_or_else(|| Error::Internal("no state".into()))?
+                .clone();
+            let https = state.settings.is_https();
+            let anon_csrf = req
+                .extensions()
+                .get::<AnonCsrf>()
+                .map(|c| c.0.clone())
+                .unwrap_or_default();
+            let token = req.cookie(session_cookie_name(https)).map(|c| c.value().to_string());
+            let session = match token {
+                Some(t) if !t.is_empty() && t.len() <= 64 => {
+                    let now = state.clock.now();
+                    let st = state.clone();
+                    web::block(move || load_session(&st, &t, now))
+                        .await
+                        .map_err(|e| Error::Internal(e.to_string()))??
+                }
+                _ => None,
+            };
+            let v = Visitor {
+                session,
+                ip: client_ip(&req),
+                anon_csrf,
+            };
+            req.extensions_mut().insert(v.clone());
+            Ok(v)
+        })
+    }
+}
+
+/// A signed-in patient.
+#[derive(Debug, Clone)]
+pub struct PatientUser {
+    pub patient: patients::Patient,
+    pub session: ActiveSession,
+    pub clinic: clinics::Clinic,
+    pub ip: Option<String>,
+}
+
+/// A signed-in staff member, with their clinic.
+#[derive(Debug, Clone)]
+pub struct StaffUser {
+    pub staff: accounts::Staff,
+    pub session: ActiveSession,
+    pub clinic: clinics::Clinic,
+    pub ip: Option<String>,
+}
+
+impl StaffUser {
+    pub fn is_admin(&self) -> bool {
+        self.staff.role == Role::Admin
+    }
+    pub fn actor(&self) -> crate::db::audit::Actor {
+        crate::db::audit::Actor {
+            account: Some(self.staff.account_id),
+            label: format!("staff:{}", self.staff.id),
+            ip: self.ip.clone(),
+        }
+    }
+}
+
+impl PatientUser {
+    pub fn actor(&self) -> crate::db::audit::Actor {
+        crate::db::audit::Actor {
+            account: Some(self.patient.account_id),
+            label: format!("patient:{}", self.patient.id),
+            ip: self.ip.clone(),
+        }
+    }
+}
+
+/// A signed-in clinic admin.
+#[derive(Debug, Clone)]
+pub struct AdminUser(pub StaffUser);
+
+fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, Error> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| Error::Internal("no state".into()))
+}
+
+impl FromRequest for PatientUser {
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let visitor = Visitor::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            let v = visitor.await?;
+            let session = v.session.ok_or(Error::Unauthenticated)?;
+            if session.kind != AccountKind::Patient {
+                return Err(Error::Forbidden);
+            }
+            let state = state_of(&req)?;
+            let account = session.account;
+            let (patient, clinic) = state
+                .db
+                .run(move |db| {
+                    db.read(|c| {
+                        let p = patients::by_account(c, account)?.ok_or(Error::Unauthenticated)?;
+                        let clinic = clinics::get(c, p.clinic_id)?.ok_or(Error::Unauthenticated)?;
+                        Ok::<_, Error>((p, clinic))
+                    })
+                })
+                .await?;
+            Ok(PatientUser {
+                patient,
+                session,
+                clinic,
+                ip: v.ip,
+            })
+        })
+    }
+}
+
+impl FromRequest for StaffUser {
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let visitor = Visitor::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            let v = visitor.await?;
+            let session = v.session.ok_or(Error::Unauthenticated)?;
+            if session.kind != AccountKind::Staff {
+                return Err(Error::Forbidden);
+            }
+            let state = state_of(&req)?;
+            let account = session.account;
+            let (staff, clinic) = state
+                .db
+                .run(move |db| {
+                    db.read(|c| {
+                        let s = accounts::staff_by_account(c, account)?.ok_or(Error::Unauthenticated)?;
+                        let clinic = clinics::get(c, s.clinic_id)?.ok_or(Error::Unauthenticated)?;
+                        Ok::<_, Error>((s, clinic))
+                    })
+                })
+                .await?;
+            Ok(StaffUser {
+                staff,
+                session,
+                clinic,
+                ip: v.ip,
+            })
+        })
+    }
+}
+
+impl FromRequest for AdminUser {
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let staff = StaffUser::from_request(req, payload);
+        Box::pin(async move {
+            let s = staff.await?;
+            if !s.is_admin() {
+                return Err(Error::Forbidden);
+            }
+            Ok(AdminUser(s))
+        })
+    }
+}
+
+/// The largest form body accepted (a check-in with a 2000-character note is
+/// far below it).
+pub const FORM_LIMIT: usize = 64 * 1024;
+
+/// A submitted urlencoded form whose CSRF token matched. Repeated keys keep
+/// the last value; a body that is not a form reads as an empty form, so bad
+/// input becomes a validation error, never a 500.
+#[derive(Debug, Clone)]
+pub struct SecureForm {
+    pub fields: HashMap<String, String>,
+    pub visitor: Visitor,
+}
+
+impl SecureForm {
+    pub fn get(&self, k: &str) -> &str {
+        self.fields.get(k).map(|s| s.as_str()).unwrap_or("")
+    }
+    pub fn checked(&self, k: &str) -> bool {
+        !self.get(k).is_empty()
+    }
+}
+
+impl FromRequest for SecureForm {
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let visitor = Visitor::from_request(req, payload);
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let visitor = visitor.await?;
+            let body = body
+                .await
+                .map_err(|_| Error::invalid("form", "The form was too large or could not be read"))?;
+            if body.len() > FORM_LIMIT {
+                return Err(Error::invalid("form", "The form was too large"));
+            }
+            let fields: HashMap<String, String> = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+                .map(|pairs| pairs.into_iter().collect())
+                .unwrap_or_default();
+            let sent = fields.get("csrf").map(|s| s.as_str()).unwrap_or("");
+            if sent.is_empty() || !tokens::same(sent, visitor.csrf()) {
+                return Err(Error::Csrf);
+            }
+            Ok(SecureForm { fields, visitor })
+        })
+    }
+}
