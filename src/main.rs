@@ -182,7 +182,7 @@ fn run(cli: Cli) -> Result<(), Fail> {
             })
         }
         Command::Migrate => {
-            let ran = Db::migrate(&settings.database)?;
+            let ran = Db::migrate(&settings.database).map_err(|e| Fail(format!("DATABASE_URL: {e}")))?;
             println!("{ran} migration(s) applied");
             Ok(())
         }
@@ -196,7 +196,7 @@ fn run(cli: Cli) -> Result<(), Fail> {
                 },
         } => {
             let input = onboarding::ClinicInput::parse(&name, &timezone, &phone, &alert_email)?;
-            let db = Db::connect(&settings.database)?;
+            let db = open_db(&settings)?;
             let now = chrono::Utc::now();
             let id = db.write(|c| {
                 let id = onboarding::create_clinic(c, &input, now)?;
@@ -223,7 +223,7 @@ fn run(cli: Cli) -> Result<(), Fail> {
                 role: Role::parse(&role).map_err(|e| Fail(format!("--role: {e}")))?,
             };
             let hash = password_from_stdin(password_stdin)?;
-            let db = Db::connect(&settings.database)?;
+            let db = open_db(&settings)?;
             let (id, _, cred) = db.write(|c| {
                 onboarding::create_staff(
                     c,
@@ -267,7 +267,7 @@ fn run(cli: Cli) -> Result<(), Fail> {
                 cold_sores,
             };
             let hash = password_from_stdin(password_stdin)?;
-            let db = Db::connect(&settings.database)?;
+            let db = open_db(&settings)?;
             let (id, _, cred) = db.write(|c| {
                 onboarding::create_patient(
                     c,
@@ -301,7 +301,7 @@ fn run(cli: Cli) -> Result<(), Fail> {
                 zones: Zones::parse(&zones).map_err(|e| Fail(format!("--zones: {e}")))?,
                 prescribed: Prescribed { antiviral, antibiotic },
             };
-            let db = Db::connect(&settings.database)?;
+            let db = open_db(&settings)?;
             let id = db
                 .write(|c| onboarding::create_treatment(c, None, &input, chrono::Utc::now(), &cli_actor()))
                 .map_err(|e| match e {
@@ -314,12 +314,17 @@ fn run(cli: Cli) -> Result<(), Fail> {
             Ok(())
         }
         Command::Demo { patients, days } => {
-            let db = Db::connect(&settings.database)?;
+            let db = open_db(&settings)?;
             let report = aftercare::demo::generate(&db, patients, days, chrono::Utc::now(), &settings.public_url)?;
             println!("{report}");
             Ok(())
         }
     }
+}
+
+/// Opens the database; a failure names the setting to fix.
+fn open_db(settings: &Settings) -> Result<Db, Fail> {
+    Db::connect(&settings.database).map_err(|e| Fail(format!("DATABASE_URL: {e}")))
 }
 
 fn cli_actor() -> Actor {

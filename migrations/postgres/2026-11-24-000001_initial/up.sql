@@ -201,7 +201,7 @@ CREATE TABLE outbox (
     body_text TEXT NOT NULL,
     body_html TEXT NOT NULL,
     status TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT FALSE,
+    attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_at TIMESTAMP NOT NULL,
     claimed_by TEXT,
     claimed_until TIMESTAMP,

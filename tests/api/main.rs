@@ -1,0 +1,8 @@
+//! The integration suite: the real app over HTTP, on SQLite by default and
+//! on PostgreSQL when `TEST_DATABASE_URL` is set (CI runs both).
+
+mod support;
+
+mod cli;
+mod foundation;
+mod migrations;
