@@ -10,7 +10,10 @@ pub mod schema;
 
 pub mod accounts;
 pub mod audit;
+pub mod checkins;
 pub mod clinics;
+pub mod flags;
+pub mod outbox;
 pub mod patients;
 pub mod sessions;
 

@@ -40,15 +40,26 @@ impl Cli {
 
     fn ok(&self, args: &[&str]) -> Vec<String> {
         let out = self.run_with(args, &[], None);
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect()
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect()
     }
 
     fn fails(&self, args: &[&str], env: &[(&str, &str)]) -> String {
         let out = self.run_with(args, env, None);
         assert!(!out.status.success(), "{args:?} should fail");
         let err = String::from_utf8(out.stderr).unwrap();
-        assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "no panic: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+            "no panic: {err}"
+        );
         err
     }
 }
@@ -56,11 +67,34 @@ impl Cli {
 #[test]
 fn create_commands_print_the_new_id_first() {
     let cli = Cli::new();
-    let clinic = cli.ok(&["clinic", "create", "--name", "Bright Skin", "--timezone", "Europe/London", "--alert-email", "alerts@bright.example", "--phone", "020 7946 0000"]);
+    let clinic = cli.ok(&[
+        "clinic",
+        "create",
+        "--name",
+        "Bright Skin",
+        "--timezone",
+        "Europe/London",
+        "--alert-email",
+        "alerts@bright.example",
+        "--phone",
+        "020 7946 0000",
+    ]);
     let clinic_id: i64 = clinic[0].parse().expect("id alone on line 1");
 
     let out = cli.run_with(
-        &["staff", "create", "--clinic", &clinic_id.to_string(), "--email", "ada@bright.example", "--name", "Ada", "--role", "admin", "--password-stdin"],
+        &[
+            "staff",
+            "create",
+            "--clinic",
+            &clinic_id.to_string(),
+            "--email",
+            "ada@bright.example",
+            "--name",
+            "Ada",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
         &[],
         Some("a long admin passphrase\n"),
     );
@@ -68,39 +102,198 @@ fn create_commands_print_the_new_id_first() {
     let lines = String::from_utf8(out.stdout).unwrap();
     lines.lines().next().unwrap().parse::<i64>().expect("staff id");
 
-    let staff = cli.ok(&["staff", "create", "--clinic", &clinic_id.to_string(), "--email", "cy@bright.example", "--name", "Cy", "--role", "clinician"]);
+    let staff = cli.ok(&[
+        "staff",
+        "create",
+        "--clinic",
+        &clinic_id.to_string(),
+        "--email",
+        "cy@bright.example",
+        "--name",
+        "Cy",
+        "--role",
+        "clinician",
+    ]);
     staff[0].parse::<i64>().unwrap();
     assert!(staff[1].contains("/invite?token="), "a set-password link: {staff:?}");
 
-    let patient = cli.ok(&["patient", "create", "--clinic", &clinic_id.to_string(), "--email", "pat@example.org", "--name", "Pat Lee", "--skin-type", "4", "--cold-sores"]);
+    let patient = cli.ok(&[
+        "patient",
+        "create",
+        "--clinic",
+        &clinic_id.to_string(),
+        "--email",
+        "pat@example.org",
+        "--name",
+        "Pat Lee",
+        "--skin-type",
+        "4",
+        "--cold-sores",
+    ]);
     let patient_id: i64 = patient[0].parse().unwrap();
     assert!(patient[1].contains("/invite?token="));
 
-    let t = cli.ok(&["treatment", "create", "--patient", &patient_id.to_string(), "--procedure", "ablative_full_co2", "--date", "2026-03-01", "--zones", "perioral,neck"]);
+    let t = cli.ok(&[
+        "treatment",
+        "create",
+        "--patient",
+        &patient_id.to_string(),
+        "--procedure",
+        "ablative_full_co2",
+        "--date",
+        "2026-03-01",
+        "--zones",
+        "perioral,neck",
+    ]);
     t[0].parse::<i64>().unwrap();
 }
 
 #[test]
 fn bad_input_is_one_clear_line_and_a_failure() {
     let cli = Cli::new();
-    let id = cli.ok(&["clinic", "create", "--name", "C", "--timezone", "UTC", "--alert-email", "a@c.example"])[0].clone();
-    let pid = cli.ok(&["patient", "create", "--clinic", &id, "--email", "p@c.example", "--name", "P"])[0].clone();
+    let id = cli.ok(&[
+        "clinic",
+        "create",
+        "--name",
+        "C",
+        "--timezone",
+        "UTC",
+        "--alert-email",
+        "a@c.example",
+    ])[0]
+        .clone();
+    let pid = cli.ok(&[
+        "patient",
+        "create",
+        "--clinic",
+        &id,
+        "--email",
+        "p@c.example",
+        "--name",
+        "P",
+    ])[0]
+        .clone();
 
-    let err = cli.fails(&["clinic", "create", "--name", "C", "--timezone", "Nowhere/Land", "--alert-email", "a@c.example"], &[]);
+    let err = cli.fails(
+        &[
+            "clinic",
+            "create",
+            "--name",
+            "C",
+            "--timezone",
+            "Nowhere/Land",
+            "--alert-email",
+            "a@c.example",
+        ],
+        &[],
+    );
     assert!(err.contains("timezone"), "{err}");
-    let err = cli.fails(&["staff", "create", "--clinic", "999", "--email", "x@c.example", "--name", "X", "--role", "admin"], &[]);
+    let err = cli.fails(
+        &[
+            "staff",
+            "create",
+            "--clinic",
+            "999",
+            "--email",
+            "x@c.example",
+            "--name",
+            "X",
+            "--role",
+            "admin",
+        ],
+        &[],
+    );
     assert!(err.contains("no clinic with id 999"), "{err}");
-    let err = cli.fails(&["staff", "create", "--clinic", &id, "--email", "x@c.example", "--name", "X", "--role", "boss"], &[]);
+    let err = cli.fails(
+        &[
+            "staff",
+            "create",
+            "--clinic",
+            &id,
+            "--email",
+            "x@c.example",
+            "--name",
+            "X",
+            "--role",
+            "boss",
+        ],
+        &[],
+    );
     assert!(err.contains("--role"), "{err}");
-    let err = cli.fails(&["patient", "create", "--clinic", &id, "--email", "P@C.example", "--name", "Dup"], &[]);
+    let err = cli.fails(
+        &[
+            "patient",
+            "create",
+            "--clinic",
+            &id,
+            "--email",
+            "P@C.example",
+            "--name",
+            "Dup",
+        ],
+        &[],
+    );
     assert!(err.contains("already exists"), "duplicate email, any case: {err}");
-    let err = cli.fails(&["treatment", "create", "--patient", &pid, "--procedure", "laser", "--date", "2026-03-01"], &[]);
-    assert!(err.contains("--procedure") && err.contains("ablative_full_co2"), "{err}");
-    let err = cli.fails(&["treatment", "create", "--patient", &pid, "--procedure", "ipl", "--date", "2026-02-30"], &[]);
+    let err = cli.fails(
+        &[
+            "treatment",
+            "create",
+            "--patient",
+            &pid,
+            "--procedure",
+            "laser",
+            "--date",
+            "2026-03-01",
+        ],
+        &[],
+    );
+    assert!(
+        err.contains("--procedure") && err.contains("ablative_full_co2"),
+        "{err}"
+    );
+    let err = cli.fails(
+        &[
+            "treatment",
+            "create",
+            "--patient",
+            &pid,
+            "--procedure",
+            "ipl",
+            "--date",
+            "2026-02-30",
+        ],
+        &[],
+    );
     assert!(err.contains("--date"), "{err}");
-    let err = cli.fails(&["treatment", "create", "--patient", "4242", "--procedure", "ipl", "--date", "2026-02-03"], &[]);
+    let err = cli.fails(
+        &[
+            "treatment",
+            "create",
+            "--patient",
+            "4242",
+            "--procedure",
+            "ipl",
+            "--date",
+            "2026-02-03",
+        ],
+        &[],
+    );
     assert!(err.contains("no patient with id 4242"), "{err}");
-    let err = cli.fails(&["patient", "create", "--clinic", &id, "--email", "q@c.example", "--name", "Q", "--skin-type", "7"], &[]);
+    let err = cli.fails(
+        &[
+            "patient",
+            "create",
+            "--clinic",
+            &id,
+            "--email",
+            "q@c.example",
+            "--name",
+            "Q",
+            "--skin-type",
+            "7",
+        ],
+        &[],
+    );
     assert!(err.contains("--skin-type"), "{err}");
 }
 
@@ -120,7 +313,10 @@ fn bad_settings_name_the_setting() {
     // An unwritable mail folder stops `serve` before it listens.
     let file = cli.dir.path().join("not-a-dir");
     std::fs::write(&file, "x").unwrap();
-    let err = cli.fails(&["serve"], &[("MAIL_DIR", file.to_str().unwrap()), ("BIND", "127.0.0.1:0")]);
+    let err = cli.fails(
+        &["serve"],
+        &[("MAIL_DIR", file.to_str().unwrap()), ("BIND", "127.0.0.1:0")],
+    );
     assert!(err.starts_with("error: MAIL_DIR"), "{err}");
 }
 

@@ -26,7 +26,10 @@ async fn health_and_readiness() {
 async fn first_run_setup_creates_a_clinic_and_an_admin_who_can_sign_in() {
     let app = spawn_app().await;
     let link = app.setup_link.clone().expect("an empty database prints a setup link");
-    let path = link.strip_prefix(&app.address).expect("link uses the public URL").to_string();
+    let path = link
+        .strip_prefix(&app.address)
+        .expect("link uses the public URL")
+        .to_string();
 
     // Until setup is done the front door says how to set up.
     let (status, html) = app.get_html("/").await;
@@ -35,7 +38,18 @@ async fn first_run_setup_creates_a_clinic_and_an_admin_who_can_sign_in() {
 
     // Bad answers come back inline with what was typed kept (but not the password).
     let r = app
-        .submit(&path, "/setup", &[("clinic_name", "Bright Skin"), ("timezone", "Mars/Base"), ("alert_email", "nope"), ("admin_name", "Ada"), ("admin_email", "ada@bright.example"), ("password", "short")])
+        .submit(
+            &path,
+            "/setup",
+            &[
+                ("clinic_name", "Bright Skin"),
+                ("timezone", "Mars/Base"),
+                ("alert_email", "nope"),
+                ("admin_name", "Ada"),
+                ("admin_email", "ada@bright.example"),
+                ("password", "short"),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
@@ -103,7 +117,14 @@ async fn garbage_bodies_never_cause_a_server_error() {
         ("application/json", "{\"email\": 1}"),
         ("application/x-www-form-urlencoded", ""),
     ] {
-        let r = app.client.post(app.url("/login")).header("content-type", ctype).body(body).send().await.unwrap();
+        let r = app
+            .client
+            .post(app.url("/login"))
+            .header("content-type", ctype)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
         assert!(r.status().is_client_error(), "{ctype} {body:?} -> {}", r.status());
     }
 }

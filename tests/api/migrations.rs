@@ -76,10 +76,14 @@ fn sqlite_shape(path: &str) -> Shape {
         let cols: Vec<SqliteCol> = diesel::sql_query(format!(
             "SELECT name, type AS ty, \"notnull\" AS nn, pk FROM pragma_table_info('{}')",
             t.name
-        )).load(&mut c).unwrap();
+        ))
+        .load(&mut c)
+        .unwrap();
         shape.insert(
             t.name.clone(),
-            cols.into_iter().map(|c| (c.name, (family(&c.ty), c.nn == 0 && c.pk == 0))).collect(),
+            cols.into_iter()
+                .map(|c| (c.name, (family(&c.ty), c.nn == 0 && c.pk == 0)))
+                .collect(),
         );
     }
     shape
@@ -125,12 +129,19 @@ fn both_backends_have_the_same_tables_and_columns() {
     };
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.db").to_string_lossy().to_string();
-    SqliteConnection::establish(&path).unwrap().run_pending_migrations(SQLITE_MIGRATIONS).unwrap();
+    SqliteConnection::establish(&path)
+        .unwrap()
+        .run_pending_migrations(SQLITE_MIGRATIONS)
+        .unwrap();
     let (_guard, url) = PgTestDb::create(&admin);
     let mut pg = PgConnection::establish(&url).unwrap();
     pg.run_pending_migrations(POSTGRES_MIGRATIONS).unwrap();
     let (s, p) = (sqlite_shape(&path), pg_shape(&url));
-    assert_eq!(s.keys().collect::<Vec<_>>(), p.keys().collect::<Vec<_>>(), "same tables");
+    assert_eq!(
+        s.keys().collect::<Vec<_>>(),
+        p.keys().collect::<Vec<_>>(),
+        "same tables"
+    );
     for (table, cols) in &s {
         assert_eq!(cols, &p[table], "columns of {table}");
     }
@@ -145,9 +156,21 @@ fn the_audit_log_refuses_edits() {
     let (url, _pg, _dir) = fresh_database();
     let db = aftercare::db::Db::connect(&aftercare::db::DatabaseUrl::parse(&url).unwrap()).unwrap();
     let now = chrono::Utc::now().naive_utc();
-    db.write(|c: &mut DbConn| aftercare::db::audit::record(c, None, &aftercare::db::audit::Actor::system("test"), "x", None, "", now))
-        .unwrap();
+    db.write(|c: &mut DbConn| {
+        aftercare::db::audit::record(
+            c,
+            None,
+            &aftercare::db::audit::Actor::system("test"),
+            "x",
+            None,
+            "",
+            now,
+        )
+    })
+    .unwrap();
     let mut conn = db.conn().unwrap();
-    assert!(diesel::sql_query("UPDATE audit_log SET action = 'y'").execute(&mut *conn).is_err());
+    assert!(diesel::sql_query("UPDATE audit_log SET action = 'y'")
+        .execute(&mut *conn)
+        .is_err());
     assert!(diesel::sql_query("DELETE FROM audit_log").execute(&mut *conn).is_err());
 }

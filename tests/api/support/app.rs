@@ -38,10 +38,18 @@ impl PgTestDb {
     pub fn create(admin_url: &str) -> (Self, String) {
         let name = format!("aftercare_test_{}", uuid::Uuid::new_v4().simple());
         let mut conn = diesel::pg::PgConnection::establish(admin_url).expect("TEST_DATABASE_URL must be reachable");
-        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create test database");
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .expect("create test database");
         let mut url = url::Url::parse(admin_url).expect("TEST_DATABASE_URL is a URL");
         url.set_path(&name);
-        (Self { admin_url: admin_url.to_string(), name }, url.to_string())
+        (
+            Self {
+                admin_url: admin_url.to_string(),
+                name,
+            },
+            url.to_string(),
+        )
     }
 }
 
@@ -93,7 +101,9 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("test settings");
     settings.check_mail_dir().expect("mail dir");
     let clock = ManualClock::new(default_now());
-    let app = Application::build(settings, Arc::new(clock.clone())).await.expect("app builds");
+    let app = Application::build(settings, Arc::new(clock.clone()))
+        .await
+        .expect("app builds");
     let port = app.port();
     let db = app.db.clone();
     let setup_link = app.setup_link.clone();
@@ -125,12 +135,21 @@ pub fn hidden_fields(html: &str) -> Vec<(String, String)> {
     let doc = scraper::Html::parse_document(html);
     let sel = scraper::Selector::parse("input[type=hidden]").expect("selector");
     doc.select(&sel)
-        .filter_map(|e| Some((e.value().attr("name")?.to_string(), e.value().attr("value").unwrap_or("").to_string())))
+        .filter_map(|e| {
+            Some((
+                e.value().attr("name")?.to_string(),
+                e.value().attr("value").unwrap_or("").to_string(),
+            ))
+        })
         .collect()
 }
 
 pub fn csrf_of(html: &str) -> String {
-    hidden_fields(html).into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v).expect("page has a csrf field")
+    hidden_fields(html)
+        .into_iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v)
+        .expect("page has a csrf field")
 }
 
 impl TestApp {
@@ -150,7 +169,12 @@ impl TestApp {
 
     /// POSTs `fields` as a form, as is (no CSRF added).
     pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-        self.client.post(self.url(path)).form(fields).send().await.expect("POST")
+        self.client
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .expect("POST")
     }
 
     /// Opens `page`, takes its hidden fields (CSRF and others), adds
@@ -162,7 +186,12 @@ impl TestApp {
             all.retain(|(name, _)| name != k);
             all.push((k.to_string(), v.to_string()));
         }
-        self.client.post(self.url(action)).form(&all).send().await.expect("POST")
+        self.client
+            .post(self.url(action))
+            .form(&all)
+            .send()
+            .await
+            .expect("POST")
     }
 
     /// A CSRF token valid for this client's current session.
@@ -177,26 +206,42 @@ impl TestApp {
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
-        self.submit("/login", "/login", &[("email", email), ("password", password)]).await
+        self.submit("/login", "/login", &[("email", email), ("password", password)])
+            .await
     }
 
     pub async fn sign_out(&self) -> reqwest::Response {
         let (_, html) = self.get_html("/").await;
-        let csrf = hidden_fields(&html).into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v).unwrap_or_default();
-        self.client.post(self.url("/logout")).form(&[("csrf", csrf.as_str())]).send().await.expect("POST")
+        let csrf = hidden_fields(&html)
+            .into_iter()
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v)
+            .unwrap_or_default();
+        self.client
+            .post(self.url("/logout"))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .expect("POST")
     }
 
     /// Another browser on the same app (its own cookies).
     pub fn browser(&self) -> Browser {
-        Browser { address: self.address.clone(), client: new_client() }
+        Browser {
+            address: self.address.clone(),
+            client: new_client(),
+        }
     }
 
     // ---- fixtures, written straight to the database ----
 
     pub fn create_clinic(&self, name: &str, tz: &str) -> ClinicId {
-        let input = onboarding::ClinicInput::parse(name, tz, "+44 20 7946 0000", "alerts@clinic.example").expect("clinic input");
+        let input = onboarding::ClinicInput::parse(name, tz, "+44 20 7946 0000", "alerts@clinic.example")
+            .expect("clinic input");
         let now = self.clock_now();
-        self.db.write(|c| onboarding::create_clinic(c, &input, now)).expect("clinic")
+        self.db
+            .write(|c| onboarding::create_clinic(c, &input, now))
+            .expect("clinic")
     }
 
     pub fn create_staff(&self, clinic: ClinicId, email: &str, role: Role) -> StaffId {
@@ -230,7 +275,13 @@ impl TestApp {
             .0
     }
 
-    pub fn create_treatment(&self, patient: PatientId, procedure: ProcedureClass, date: NaiveDate, zones: &str) -> TreatmentId {
+    pub fn create_treatment(
+        &self,
+        patient: PatientId,
+        procedure: ProcedureClass,
+        date: NaiveDate,
+        zones: &str,
+    ) -> TreatmentId {
         let input = onboarding::TreatmentInput {
             patient,
             procedure,
@@ -239,7 +290,9 @@ impl TestApp {
             prescribed: Prescribed::default(),
         };
         let now = self.clock_now();
-        self.db.write(|c| onboarding::create_treatment(c, None, &input, now, &Actor::system("test"))).expect("treatment")
+        self.db
+            .write(|c| onboarding::create_treatment(c, None, &input, now, &Actor::system("test")))
+            .expect("treatment")
     }
 
     pub fn clock_now(&self) -> DateTime<Utc> {
@@ -249,7 +302,9 @@ impl TestApp {
 
     /// Audit rows with `action`.
     pub fn audit(&self, action: &str) -> Vec<aftercare::db::audit::AuditEntry> {
-        self.db.read(|c| aftercare::db::audit::with_action(c, action)).expect("audit")
+        self.db
+            .read(|c| aftercare::db::audit::with_action(c, action))
+            .expect("audit")
     }
 }
 

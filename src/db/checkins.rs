@@ -1,0 +1,332 @@
+//! Check-ins: one per treatment and day described. A second submission for
+//! the same day amends it; the earlier version is kept whole in
+//! `checkin_revisions`. Nothing is ever deleted.
+
+use super::schema::{checkin_revisions, checkins, patients};
+use super::{DbConn, DbError};
+use crate::domain::*;
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+/// A stored check-in with its answers.
+#[derive(Debug, Clone)]
+pub struct CheckIn {
+    pub id: CheckInId,
+    pub treatment_id: TreatmentId,
+    pub patient_id: PatientId,
+    pub clinic_id: ClinicId,
+    pub day: NaiveDate,
+    pub day_number: i64,
+    pub kind: CheckInKind,
+    pub answers: CheckInAnswers,
+    pub highest_severity: Option<Severity>,
+    pub version: i32,
+    pub entered_at: NaiveDateTime,
+    pub first_entered_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = checkins)]
+struct Row {
+    id: i64,
+    treatment_id: i64,
+    patient_id: i64,
+    clinic_id: i64,
+    day: NaiveDate,
+    day_number: i32,
+    kind: String,
+    overall: String,
+    pain: i32,
+    pain_relief: String,
+    itch: i32,
+    swelling: i32,
+    eyes_swollen_shut: bool,
+    redness: i32,
+    redness_spreading: bool,
+    oozing: String,
+    crusts: String,
+    blisters: bool,
+    tingling: bool,
+    pimples: bool,
+    white_patches: bool,
+    rash_outside: bool,
+    raw_area: bool,
+    lip_swelling_or_breathing: bool,
+    fever: bool,
+    temperature_c: Option<f64>,
+    vision_change: bool,
+    eye_pain: bool,
+    cannot_close_eye: bool,
+    lid_pulling: bool,
+    bleeding: bool,
+    want_call: bool,
+    prophylaxis: String,
+    dark_patches: bool,
+    light_patches: bool,
+    raised_area: bool,
+    raised_area_site: Option<String>,
+    note: Option<String>,
+    highest_severity: Option<String>,
+    version: i32,
+    entered_at: NaiveDateTime,
+    first_entered_at: NaiveDateTime,
+}
+
+fn scale(v: i32, max: u8) -> Result<u8, DbError> {
+    u8::try_from(v).ok().filter(|n| *n <= max).ok_or_else(|| {
+        DbError::Query(diesel::result::Error::DeserializationError(
+            format!("value {v} out of range").into(),
+        ))
+    })
+}
+
+fn bad(e: UnknownOption) -> DbError {
+    DbError::Query(diesel::result::Error::DeserializationError(Box::new(e)))
+}
+
+impl TryFrom<Row> for CheckIn {
+    type Error = DbError;
+    fn try_from(r: Row) -> Result<Self, DbError> {
+        let answers = CheckInAnswers {
+            overall: Overall::parse(&r.overall).map_err(bad)?,
+            pain: scale(r.pain, 10)?,
+            pain_relief: PainRelief::parse(&r.pain_relief).map_err(bad)?,
+            itch: scale(r.itch, 10)?,
+            swelling: scale(r.swelling, 3)?,
+            eyes_swollen_shut: r.eyes_swollen_shut,
+            redness: scale(r.redness, 3)?,
+            redness_spreading: r.redness_spreading,
+            oozing: Oozing::parse(&r.oozing).map_err(bad)?,
+            crusts: Crusts::parse(&r.crusts).map_err(bad)?,
+            blisters: r.blisters,
+            tingling: r.tingling,
+            pimples: r.pimples,
+            white_patches: r.white_patches,
+            rash_outside: r.rash_outside,
+            raw_area: r.raw_area,
+            lip_swelling_or_breathing: r.lip_swelling_or_breathing,
+            fever: r.fever,
+            temperature: r.temperature_c.map(Temperature::from_celsius),
+            vision_change: r.vision_change,
+            eye_pain: r.eye_pain,
+            cannot_close_eye: r.cannot_close_eye,
+            lid_pulling: r.lid_pulling,
+            bleeding: r.bleeding,
+            want_call: r.want_call,
+            prophylaxis: Prophylaxis::parse(&r.prophylaxis).map_err(bad)?,
+            dark_patches: r.dark_patches,
+            light_patches: r.light_patches,
+            raised_area: r.raised_area,
+            raised_area_site: r
+                .raised_area_site
+                .as_deref()
+                .map(RaisedAreaSite::parse)
+                .transpose()
+                .map_err(bad)?,
+            note: r.note,
+        };
+        Ok(CheckIn {
+            id: CheckInId(r.id),
+            treatment_id: TreatmentId(r.treatment_id),
+            patient_id: PatientId(r.patient_id),
+            clinic_id: ClinicId(r.clinic_id),
+            day: r.day,
+            day_number: r.day_number as i64,
+            kind: CheckInKind::parse(&r.kind).map_err(bad)?,
+            answers,
+            highest_severity: r
+                .highest_severity
+                .as_deref()
+                .map(Severity::parse)
+                .transpose()
+                .map_err(bad)?,
+            version: r.version,
+            entered_at: r.entered_at,
+            first_entered_at: r.first_entered_at,
+        })
+    }
+}
+
+/// Where a check-in belongs.
+pub struct CheckInKey {
+    pub treatment: TreatmentId,
+    pub patient: PatientId,
+    pub clinic: ClinicId,
+    pub day: NaiveDate,
+    pub day_number: i64,
+    pub kind: CheckInKind,
+}
+
+/// Stores the answers for a day: inserts, or amends (keeping the earlier
+/// version). Returns the check-in and whether it was an amendment.
+pub fn upsert(
+    conn: &mut DbConn,
+    key: &CheckInKey,
+    a: &CheckInAnswers,
+    now: NaiveDateTime,
+) -> Result<(CheckIn, bool), DbError> {
+    let existing = for_day(conn, key.treatment, key.day)?;
+    let values = (
+        checkins::kind.eq(key.kind.as_str()),
+        checkins::overall.eq(a.overall.as_str()),
+        checkins::pain.eq(a.pain as i32),
+        checkins::pain_relief.eq(a.pain_relief.as_str()),
+        checkins::itch.eq(a.itch as i32),
+        checkins::swelling.eq(a.swelling as i32),
+        checkins::eyes_swollen_shut.eq(a.eyes_swollen_shut),
+        checkins::redness.eq(a.redness as i32),
+        checkins::redness_spreading.eq(a.redness_spreading),
+        checkins::oozing.eq(a.oozing.as_str()),
+        checkins::crusts.eq(a.crusts.as_str()),
+        checkins::blisters.eq(a.blisters),
+        checkins::tingling.eq(a.tingling),
+        checkins::pimples.eq(a.pimples),
+        checkins::white_patches.eq(a.white_patches),
+        checkins::rash_outside.eq(a.rash_outside),
+        checkins::raw_area.eq(a.raw_area),
+        checkins::lip_swelling_or_breathing.eq(a.lip_swelling_or_breathing),
+        checkins::fever.eq(a.fever),
+        checkins::temperature_c.eq(a.temperature.map(|t| t.celsius())),
+        checkins::vision_change.eq(a.vision_change),
+        checkins::eye_pain.eq(a.eye_pain),
+        checkins::cannot_close_eye.eq(a.cannot_close_eye),
+        checkins::lid_pulling.eq(a.lid_pulling),
+        checkins::bleeding.eq(a.bleeding),
+        checkins::want_call.eq(a.want_call),
+        checkins::prophylaxis.eq(a.prophylaxis.as_str()),
+        checkins::dark_patches.eq(a.dark_patches),
+        checkins::light_patches.eq(a.light_patches),
+        checkins::raised_area.eq(a.raised_area),
+        checkins::raised_area_site.eq(a.raised_area_site.map(|s| s.as_str())),
+        checkins::note.eq(a.note.as_deref()),
+        checkins::entered_at.eq(now),
+    );
+    let amended = existing.is_some();
+    match existing {
+        Some(old) => {
+            let snapshot = serde_json::to_string(&old.answers)
+                .map_err(|e| DbError::Query(diesel::result::Error::SerializationError(Box::new(e))))?;
+            diesel::insert_into(checkin_revisions::table)
+                .values((
+                    checkin_revisions::checkin_id.eq(old.id.0),
+                    checkin_revisions::version.eq(old.version),
+                    checkin_revisions::answers.eq(snapshot),
+                    checkin_revisions::highest_severity.eq(old.highest_severity.map(|s| s.as_str())),
+                    checkin_revisions::entered_at.eq(old.entered_at),
+                ))
+                .execute(conn)?;
+            diesel::update(checkins::table.find(old.id.0))
+                .set((values, checkins::version.eq(old.version + 1)))
+                .execute(conn)?;
+        }
+        None => {
+            diesel::insert_into(checkins::table)
+                .values((
+                    values,
+                    checkins::treatment_id.eq(key.treatment.0),
+                    checkins::patient_id.eq(key.patient.0),
+                    checkins::clinic_id.eq(key.clinic.0),
+                    checkins::day.eq(key.day),
+                    checkins::day_number.eq(key.day_number as i32),
+                    checkins::first_entered_at.eq(now),
+                    checkins::version.eq(1),
+                ))
+                .execute(conn)?;
+        }
+    }
+    diesel::update(patients::table.find(key.patient.0))
+        .set(patients::last_checkin_at.eq(now))
+        .execute(conn)?;
+    let stored = for_day(conn, key.treatment, key.day)?.ok_or(DbError::Query(diesel::result::Error::NotFound))?;
+    Ok((stored, amended))
+}
+
+pub fn set_highest_severity(conn: &mut DbConn, id: CheckInId, s: Option<Severity>) -> Result<(), DbError> {
+    diesel::update(checkins::table.find(id.0))
+        .set(checkins::highest_severity.eq(s.map(|s| s.as_str())))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn for_day(conn: &mut DbConn, treatment: TreatmentId, day: NaiveDate) -> Result<Option<CheckIn>, DbError> {
+    checkins::table
+        .filter(checkins::treatment_id.eq(treatment.0))
+        .filter(checkins::day.eq(day))
+        .select(Row::as_select())
+        .first(conn)
+        .optional()?
+        .map(CheckIn::try_from)
+        .transpose()
+}
+
+/// Every check-in of a treatment, by day.
+pub fn of_treatment(conn: &mut DbConn, treatment: TreatmentId) -> Result<Vec<CheckIn>, DbError> {
+    checkins::table
+        .filter(checkins::treatment_id.eq(treatment.0))
+        .order(checkins::day.asc())
+        .select(Row::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(CheckIn::try_from)
+        .collect()
+}
+
+/// The days (and their highest severity) a treatment has check-ins for, cheaply.
+pub fn days_of_treatment(conn: &mut DbConn, treatment: TreatmentId) -> Result<Vec<(i64, Option<Severity>)>, DbError> {
+    let rows: Vec<(i32, Option<String>)> = checkins::table
+        .filter(checkins::treatment_id.eq(treatment.0))
+        .order(checkins::day_number.asc())
+        .select((checkins::day_number, checkins::highest_severity))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(d, s)| (d as i64, s.as_deref().and_then(|s| Severity::parse(s).ok())))
+        .collect())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = checkin_revisions)]
+pub struct Revision {
+    pub version: i32,
+    pub answers: String,
+    pub highest_severity: Option<String>,
+    pub entered_at: NaiveDateTime,
+}
+
+impl Revision {
+    pub fn parsed(&self) -> Option<CheckInAnswers> {
+        serde_json::from_str(&self.answers).ok()
+    }
+}
+
+/// Earlier versions of an amended check-in, oldest first.
+pub fn revisions(conn: &mut DbConn, checkin: CheckInId) -> Result<Vec<Revision>, DbError> {
+    Ok(checkin_revisions::table
+        .filter(checkin_revisions::checkin_id.eq(checkin.0))
+        .order(checkin_revisions::version.asc())
+        .select(Revision::as_select())
+        .load(conn)?)
+}
+
+/// A page of check-ins of a clinic entered in [from, to), for export.
+pub fn of_clinic_between(
+    conn: &mut DbConn,
+    clinic: ClinicId,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<CheckIn>, DbError> {
+    checkins::table
+        .filter(checkins::clinic_id.eq(clinic.0))
+        .filter(checkins::entered_at.ge(from))
+        .filter(checkins::entered_at.lt(to))
+        .filter(checkins::id.gt(after_id))
+        .order(checkins::id.asc())
+        .limit(limit)
+        .select(Row::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(CheckIn::try_from)
+        .collect()
+}

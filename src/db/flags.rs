@@ -1,0 +1,334 @@
+//! Flags raised by the triage rules, their history, and their life:
+//! open → acknowledged (who, when) → resolved (note). Staff reach a flag only
+//! through their own clinic.
+
+use super::schema::{flag_events, flags};
+use super::{DbConn, DbError};
+use crate::domain::*;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use rand::Rng;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = flags)]
+pub struct Flag {
+    #[diesel(deserialize_as = i64)]
+    pub id: FlagId,
+    pub reference: String,
+    #[diesel(deserialize_as = i64)]
+    pub clinic_id: ClinicId,
+    #[diesel(deserialize_as = i64)]
+    pub patient_id: PatientId,
+    #[diesel(deserialize_as = i64)]
+    pub treatment_id: TreatmentId,
+    pub checkin_id: Option<i64>,
+    pub rule_id: String,
+    #[diesel(deserialize_as = String)]
+    pub severity: Severity,
+    pub reason: String,
+    pub inputs: String,
+    #[diesel(deserialize_as = i64)]
+    pub rules_version_id: RulesVersionId,
+    pub dedup_key: Option<String>,
+    pub occurrences: i32,
+    #[diesel(deserialize_as = String)]
+    pub state: FlagState,
+    pub raised_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+    pub notified_severity: Option<String>,
+    pub acknowledged_by: Option<i64>,
+    pub acknowledged_at: Option<NaiveDateTime>,
+    pub resolved_by: Option<i64>,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub resolution_note: Option<String>,
+    pub escalated_at: Option<NaiveDateTime>,
+}
+
+impl Flag {
+    pub fn notified(&self) -> Option<Severity> {
+        self.notified_severity.as_deref().and_then(|s| Severity::parse(s).ok())
+    }
+}
+
+/// Sorting key for the queue: urgent first.
+pub fn severity_rank(s: Severity) -> i32 {
+    match s {
+        Severity::Urgent => 0,
+        Severity::Review => 1,
+        Severity::Info => 2,
+    }
+}
+
+/// An opaque reference for emails and links: says nothing about the patient.
+pub fn new_reference() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::thread_rng();
+    let s: String = (0..10)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect();
+    format!("AC-{s}")
+}
+
+pub struct NewFlag<'a> {
+    pub clinic: ClinicId,
+    pub patient: PatientId,
+    pub treatment: TreatmentId,
+    pub checkin: Option<CheckInId>,
+    pub rule_id: &'a str,
+    pub severity: Severity,
+    pub reason: &'a str,
+    pub inputs: &'a str,
+    pub rules_version: RulesVersionId,
+    /// Set for scheduled findings (missed days): the same key is raised once.
+    pub dedup_key: Option<&'a str>,
+}
+
+/// Inserts a flag. With a `dedup_key` already used for this treatment and
+/// rule, inserts nothing and returns `None` (exactly once, decided by the
+/// database even with several processes).
+pub fn insert(conn: &mut DbConn, f: &NewFlag, now: NaiveDateTime) -> Result<Option<Flag>, DbError> {
+    let reference = new_reference();
+    // A savepoint, so a duplicate key does not abort the caller's transaction.
+    let inserted = conn.transaction::<_, diesel::result::Error, _>(|c| {
+        diesel::insert_into(flags::table)
+            .values((
+                flags::reference.eq(&reference),
+                flags::clinic_id.eq(f.clinic.0),
+                flags::patient_id.eq(f.patient.0),
+                flags::treatment_id.eq(f.treatment.0),
+                flags::checkin_id.eq(f.checkin.map(|c| c.0)),
+                flags::rule_id.eq(f.rule_id),
+                flags::severity.eq(f.severity.as_str()),
+                flags::severity_rank.eq(severity_rank(f.severity)),
+                flags::reason.eq(f.reason),
+                flags::inputs.eq(f.inputs),
+                flags::rules_version_id.eq(f.rules_version.0),
+                flags::dedup_key.eq(f.dedup_key),
+                flags::state.eq(FlagState::Open.as_str()),
+                flags::raised_at.eq(now),
+                flags::last_seen_at.eq(now),
+            ))
+            .returning(flags::id)
+            .get_result::<i64>(c)
+    });
+    let id = match inserted {
+        Ok(id) => id,
+        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
+            if f.dedup_key.is_some() =>
+        {
+            return Ok(None)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    add_event(conn, FlagId(id), "raised", Some(f.severity), None, f.reason, now)?;
+    Ok(Some(get(conn, FlagId(id))?))
+}
+
+pub fn get(conn: &mut DbConn, id: FlagId) -> Result<Flag, DbError> {
+    Ok(flags::table.find(id.0).select(Flag::as_select()).first(conn)?)
+}
+
+/// The open (or acknowledged) flag of `rule` on `treatment`, if any.
+pub fn unresolved_for_rule(conn: &mut DbConn, treatment: TreatmentId, rule: &str) -> Result<Option<Flag>, DbError> {
+    Ok(flags::table
+        .filter(flags::treatment_id.eq(treatment.0))
+        .filter(flags::rule_id.eq(rule))
+        .filter(flags::state.ne(FlagState::Resolved.as_str()))
+        .order(flags::last_seen_at.desc())
+        .select(Flag::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The rule fired again: count it, keep the latest values, raise severity if higher.
+#[allow(clippy::too_many_arguments)]
+pub fn record_repeat(
+    conn: &mut DbConn,
+    flag: &Flag,
+    severity: Severity,
+    checkin: Option<CheckInId>,
+    reason: &str,
+    inputs: &str,
+    now: NaiveDateTime,
+) -> Result<Flag, DbError> {
+    diesel::update(flags::table.find(flag.id.0))
+        .set((
+            flags::occurrences.eq(flag.occurrences + 1),
+            flags::last_seen_at.eq(now),
+            flags::severity.eq(severity.as_str()),
+            flags::severity_rank.eq(severity_rank(severity)),
+            flags::checkin_id.eq(checkin.map(|c| c.0).or(flag.checkin_id)),
+            flags::reason.eq(reason),
+            flags::inputs.eq(inputs),
+        ))
+        .execute(conn)?;
+    let kind = if severity > flag.severity {
+        "severity_raised"
+    } else {
+        "repeated"
+    };
+    add_event(conn, flag.id, kind, Some(severity), None, reason, now)?;
+    get(conn, flag.id)
+}
+
+pub fn set_notified(conn: &mut DbConn, id: FlagId, severity: Severity) -> Result<(), DbError> {
+    diesel::update(flags::table.find(id.0))
+        .set(flags::notified_severity.eq(severity.as_str()))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A flag of `clinic` by id; `None` for any other clinic's.
+pub fn in_clinic(conn: &mut DbConn, clinic: ClinicId, id: FlagId) -> Result<Option<Flag>, DbError> {
+    Ok(flags::table
+        .filter(flags::clinic_id.eq(clinic.0))
+        .filter(flags::id.eq(id.0))
+        .select(Flag::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn by_reference(conn: &mut DbConn, clinic: ClinicId, reference: &str) -> Result<Option<Flag>, DbError> {
+    Ok(flags::table
+        .filter(flags::clinic_id.eq(clinic.0))
+        .filter(flags::reference.eq(reference))
+        .select(Flag::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Open → acknowledged. Returns false when the flag was not open.
+pub fn acknowledge(conn: &mut DbConn, id: FlagId, staff: StaffId, now: NaiveDateTime) -> Result<bool, DbError> {
+    let n = diesel::update(
+        flags::table
+            .find(id.0)
+            .filter(flags::state.eq(FlagState::Open.as_str())),
+    )
+    .set((
+        flags::state.eq(FlagState::Acknowledged.as_str()),
+        flags::acknowledged_by.eq(staff.0),
+        flags::acknowledged_at.eq(now),
+    ))
+    .execute(conn)?;
+    if n == 1 {
+        add_event(conn, id, "acknowledged", None, Some(staff), "", now)?;
+    }
+    Ok(n == 1)
+}
+
+/// Open or acknowledged → resolved, with a note. Acknowledges on the way if needed.
+pub fn resolve(conn: &mut DbConn, id: FlagId, staff: StaffId, note: &str, now: NaiveDateTime) -> Result<bool, DbError> {
+    let flag = get(conn, id)?;
+    if flag.state == FlagState::Resolved {
+        return Ok(false);
+    }
+    diesel::update(flags::table.find(id.0))
+        .set((
+            flags::state.eq(FlagState::Resolved.as_str()),
+            flags::acknowledged_by.eq(flag.acknowledged_by.unwrap_or(staff.0)),
+            flags::acknowledged_at.eq(flag.acknowledged_at.unwrap_or(now)),
+            flags::resolved_by.eq(staff.0),
+            flags::resolved_at.eq(now),
+            flags::resolution_note.eq(note),
+        ))
+        .execute(conn)?;
+    add_event(conn, id, "resolved", None, Some(staff), note, now)?;
+    Ok(true)
+}
+
+/// Urgent flags still open (not acknowledged) since before `raised_before`, not yet escalated.
+pub fn due_for_escalation(
+    conn: &mut DbConn,
+    clinic: ClinicId,
+    raised_before: NaiveDateTime,
+) -> Result<Vec<Flag>, DbError> {
+    Ok(flags::table
+        .filter(flags::clinic_id.eq(clinic.0))
+        .filter(flags::severity.eq(Severity::Urgent.as_str()))
+        .filter(flags::state.eq(FlagState::Open.as_str()))
+        .filter(flags::escalated_at.is_null())
+        .filter(flags::raised_at.le(raised_before))
+        .select(Flag::as_select())
+        .load(conn)?)
+}
+
+/// Marks a flag escalated; false if another process already did (exactly once).
+pub fn mark_escalated(conn: &mut DbConn, id: FlagId, now: NaiveDateTime) -> Result<bool, DbError> {
+    let n = diesel::update(flags::table.find(id.0).filter(flags::escalated_at.is_null()))
+        .set(flags::escalated_at.eq(now))
+        .execute(conn)?;
+    if n == 1 {
+        add_event(conn, id, "escalated", None, None, "", now)?;
+    }
+    Ok(n == 1)
+}
+
+/// Review flags of a clinic raised but not yet emailed (for the morning digest).
+pub fn review_awaiting_digest(conn: &mut DbConn, clinic: ClinicId) -> Result<Vec<Flag>, DbError> {
+    Ok(flags::table
+        .filter(flags::clinic_id.eq(clinic.0))
+        .filter(flags::severity.eq(Severity::Review.as_str()))
+        .filter(flags::state.ne(FlagState::Resolved.as_str()))
+        .filter(flags::notified_severity.is_null())
+        .order(flags::raised_at.asc())
+        .select(Flag::as_select())
+        .load(conn)?)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = flag_events)]
+pub struct FlagEvent {
+    pub kind: String,
+    pub severity: Option<String>,
+    pub staff_id: Option<i64>,
+    pub detail: String,
+    pub at: NaiveDateTime,
+}
+
+pub fn add_event(
+    conn: &mut DbConn,
+    flag: FlagId,
+    kind: &str,
+    severity: Option<Severity>,
+    staff: Option<StaffId>,
+    detail: &str,
+    now: NaiveDateTime,
+) -> Result<(), DbError> {
+    diesel::insert_into(flag_events::table)
+        .values((
+            flag_events::flag_id.eq(flag.0),
+            flag_events::kind.eq(kind),
+            flag_events::severity.eq(severity.map(|s| s.as_str())),
+            flag_events::staff_id.eq(staff.map(|s| s.0)),
+            flag_events::detail.eq(detail),
+            flag_events::at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn events(conn: &mut DbConn, flag: FlagId) -> Result<Vec<FlagEvent>, DbError> {
+    Ok(flag_events::table
+        .filter(flag_events::flag_id.eq(flag.0))
+        .order((flag_events::at.asc(), flag_events::id.asc()))
+        .select(FlagEvent::as_select())
+        .load(conn)?)
+}
+
+/// Flags raised by one check-in (for the patient's result page).
+pub fn of_checkin(conn: &mut DbConn, checkin: CheckInId) -> Result<Vec<Flag>, DbError> {
+    Ok(flags::table
+        .filter(flags::checkin_id.eq(checkin.0))
+        .order(flags::severity_rank.asc())
+        .select(Flag::as_select())
+        .load(conn)?)
+}
+
+/// All flags of a treatment, newest first.
+pub fn of_treatment(conn: &mut DbConn, treatment: TreatmentId) -> Result<Vec<Flag>, DbError> {
+    Ok(flags::table
+        .filter(flags::treatment_id.eq(treatment.0))
+        .order(flags::raised_at.desc())
+        .select(Flag::as_select())
+        .load(conn)?)
+}

@@ -1,0 +1,201 @@
+//! The email outbox: every email is a row, written in the same transaction
+//! as the event that causes it, already rendered. The delivery worker claims
+//! due rows with a conditional update (portable: no `SKIP LOCKED`), so with
+//! several processes each row is sent by one of them.
+
+use super::schema::outbox;
+use super::{DbConn, DbError};
+use crate::domain::{ClinicId, FlagId, OutboxId};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+pub const PENDING: &str = "pending";
+pub const SENT: &str = "sent";
+pub const DEAD: &str = "dead";
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct OutboxRow {
+    #[diesel(deserialize_as = i64)]
+    pub id: OutboxId,
+    pub message_id: String,
+    pub kind: String,
+    pub clinic_id: Option<i64>,
+    pub flag_id: Option<i64>,
+    pub recipient: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub claimed_by: Option<String>,
+    pub claimed_until: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+/// An email to queue.
+pub struct NewEmail<'a> {
+    pub kind: &'a str,
+    pub clinic: Option<ClinicId>,
+    pub flag: Option<FlagId>,
+    pub recipient: &'a str,
+    pub subject: &'a str,
+    pub text: &'a str,
+    pub html: &'a str,
+}
+
+/// Queues an email; its Message-ID is fixed now, so a resend after a crash is
+/// recognisable as the same message.
+pub fn enqueue(conn: &mut DbConn, e: &NewEmail, mail_domain: &str, now: NaiveDateTime) -> Result<OutboxId, DbError> {
+    let message_id = format!("<{}.{}@{}>", e.kind, uuid::Uuid::new_v4().simple(), mail_domain);
+    let id: i64 = diesel::insert_into(outbox::table)
+        .values((
+            outbox::message_id.eq(&message_id),
+            outbox::kind.eq(e.kind),
+            outbox::clinic_id.eq(e.clinic.map(|c| c.0)),
+            outbox::flag_id.eq(e.flag.map(|f| f.0)),
+            outbox::recipient.eq(e.recipient),
+            outbox::subject.eq(e.subject),
+            outbox::body_text.eq(e.text),
+            outbox::body_html.eq(e.html),
+            outbox::status.eq(PENDING),
+            outbox::next_attempt_at.eq(now),
+            outbox::created_at.eq(now),
+        ))
+        .returning(outbox::id)
+        .get_result(conn)?;
+    Ok(OutboxId(id))
+}
+
+/// Claims up to `limit` due rows for `worker` until `lease_until`. A row
+/// whose previous claim lapsed (its worker died mid-send) can be claimed again.
+pub fn claim_due(
+    conn: &mut DbConn,
+    worker: &str,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<OutboxRow>, DbError> {
+    let candidates: Vec<i64> = outbox::table
+        .filter(outbox::status.eq(PENDING))
+        .filter(outbox::next_attempt_at.le(now))
+        .filter(outbox::claimed_until.is_null().or(outbox::claimed_until.lt(now)))
+        .order(outbox::next_attempt_at.asc())
+        .limit(limit)
+        .select(outbox::id)
+        .load(conn)?;
+    let mut claimed = Vec::new();
+    for id in candidates {
+        let n = diesel::update(
+            outbox::table
+                .find(id)
+                .filter(outbox::status.eq(PENDING))
+                .filter(outbox::claimed_until.is_null().or(outbox::claimed_until.lt(now))),
+        )
+        .set((outbox::claimed_by.eq(worker), outbox::claimed_until.eq(lease_until)))
+        .execute(conn)?;
+        if n == 1 {
+            claimed.push(outbox::table.find(id).select(OutboxRow::as_select()).first(conn)?);
+        }
+    }
+    Ok(claimed)
+}
+
+/// The server accepted the message.
+pub fn mark_sent(conn: &mut DbConn, id: OutboxId, worker: &str, now: NaiveDateTime) -> Result<(), DbError> {
+    diesel::update(outbox::table.find(id.0).filter(outbox::claimed_by.eq(worker)))
+        .set((
+            outbox::status.eq(SENT),
+            outbox::sent_at.eq(now),
+            outbox::attempts.eq(outbox::attempts + 1),
+            outbox::claimed_until.eq(None::<NaiveDateTime>),
+            outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A failed attempt: retry at `next_attempt_at`, or give up (`dead`).
+pub fn mark_failed(
+    conn: &mut DbConn,
+    id: OutboxId,
+    worker: &str,
+    error: &str,
+    next_attempt_at: NaiveDateTime,
+    dead: bool,
+) -> Result<(), DbError> {
+    let error: String = error.chars().take(500).collect();
+    diesel::update(outbox::table.find(id.0).filter(outbox::claimed_by.eq(worker)))
+        .set((
+            outbox::status.eq(if dead { DEAD } else { PENDING }),
+            outbox::attempts.eq(outbox::attempts + 1),
+            outbox::next_attempt_at.eq(next_attempt_at),
+            outbox::claimed_until.eq(None::<NaiveDateTime>),
+            outbox::last_error.eq(Some(error)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// An admin asks for a dead (or stuck) email to be tried again now.
+pub fn retry(conn: &mut DbConn, clinic: ClinicId, id: OutboxId, now: NaiveDateTime) -> Result<bool, DbError> {
+    let n = diesel::update(
+        outbox::table
+            .find(id.0)
+            .filter(outbox::clinic_id.eq(clinic.0))
+            .filter(outbox::status.ne(SENT)),
+    )
+    .set((
+        outbox::status.eq(PENDING),
+        outbox::next_attempt_at.eq(now),
+        // A fresh 24-hour window before it can die again.
+        outbox::created_at.eq(now),
+        outbox::claimed_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Dead rows and rows pending since before `stuck_before`, for a clinic.
+pub fn problems(conn: &mut DbConn, clinic: ClinicId, stuck_before: NaiveDateTime) -> Result<Vec<OutboxRow>, DbError> {
+    Ok(outbox::table
+        .filter(outbox::clinic_id.eq(clinic.0))
+        .filter(
+            outbox::status
+                .eq(DEAD)
+                .or(outbox::status.eq(PENDING).and(outbox::created_at.lt(stuck_before))),
+        )
+        .order(outbox::created_at.desc())
+        .limit(200)
+        .select(OutboxRow::as_select())
+        .load(conn)?)
+}
+
+/// Recent rows of a clinic, newest first (the settings page's outbox view).
+pub fn recent(conn: &mut DbConn, clinic: ClinicId, limit: i64) -> Result<Vec<OutboxRow>, DbError> {
+    Ok(outbox::table
+        .filter(outbox::clinic_id.eq(clinic.0))
+        .order(outbox::id.desc())
+        .limit(limit)
+        .select(OutboxRow::as_select())
+        .load(conn)?)
+}
+
+/// Every row, oldest first (tests and diagnostics).
+pub fn all(conn: &mut DbConn) -> Result<Vec<OutboxRow>, DbError> {
+    Ok(outbox::table
+        .order(outbox::id.asc())
+        .select(OutboxRow::as_select())
+        .load(conn)?)
+}
+
+/// Whether any row is still waiting to be sent.
+pub fn pending_count(conn: &mut DbConn) -> Result<i64, DbError> {
+    Ok(outbox::table
+        .filter(outbox::status.eq(PENDING))
+        .count()
+        .get_result(conn)?)
+}
