@@ -1,6 +1,7 @@
 //! Aftercare: daily recovery check-ins after laser skin resurfacing, triage
 //! flags for what is concerning on that day of recovery, and clinic alerts.
 
+pub mod alerts;
 pub mod auth;
 pub mod clock;
 pub mod config;

@@ -1,0 +1,410 @@
+//! Email content: the templates (subject, plain text, HTML) and the lettre
+//! message built from a rendered outbox row.
+//!
+//! Privacy (clinical reference, section 6): alert emails carry only the
+//! clinic's name, a count, opaque references and links behind sign-in. The
+//! data structs below have no field for anything about a patient, so a
+//! caller cannot put a name, symptom or note into an alert by mistake.
+
+use askama::Template;
+use lettre::message::{Mailbox, MultiPart};
+use lettre::Message;
+
+/// A rendered email, as stored in the outbox and handed to the mailer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingEmail {
+    /// Full Message-ID with angle brackets, e.g. `<outbox-123.abcd@aftercare>`.
+    /// Stable per outbox row so that a retried send is recognisably the same
+    /// message to the receiving side.
+    pub message_id: String,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Why an [`OutgoingEmail`] cannot become a message. Retrying never helps.
+/// The messages name no address, so they are safe to log and store.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MessageError {
+    #[error("the sender address is not a valid mailbox")]
+    InvalidFrom,
+    #[error("the recipient address is not a valid mailbox")]
+    InvalidRecipient,
+    #[error("the subject contains a line break or control character")]
+    InvalidSubject,
+    #[error("the Message-ID is not of the form <id@domain>")]
+    InvalidMessageId,
+    #[error("the message could not be built: {0}")]
+    Build(String),
+}
+
+/// Builds the MIME message: multipart/alternative (text, then HTML), an
+/// explicit Message-ID and a Date. Only lettre's typed builder is used, and
+/// every caller-supplied header value is checked first, so nothing can add
+/// headers through a CR/LF.
+pub fn build_message(email: &OutgoingEmail, from: &str) -> Result<Message, MessageError> {
+    let from: Mailbox = from.parse().map_err(|_| MessageError::InvalidFrom)?;
+    if has_control(&email.to) {
+        return Err(MessageError::InvalidRecipient);
+    }
+    let to: Mailbox = email.to.parse().map_err(|_| MessageError::InvalidRecipient)?;
+    if has_control(&email.subject) {
+        return Err(MessageError::InvalidSubject);
+    }
+    if !is_valid_message_id(&email.message_id) {
+        return Err(MessageError::InvalidMessageId);
+    }
+    Message::builder()
+        .from(from)
+        .to(to)
+        .subject(email.subject.as_str())
+        .message_id(Some(email.message_id.clone()))
+        .date_now()
+        .multipart(MultiPart::alternative_plain_html(
+            email.text.clone(),
+            email.html.clone(),
+        ))
+        .map_err(|e| MessageError::Build(e.to_string()))
+}
+
+fn has_control(s: &str) -> bool {
+    s.chars().any(char::is_control)
+}
+
+/// `<left@right>`, visible ASCII only, no spaces or brackets inside: the
+/// header is passed through verbatim by lettre, so it must be checked here.
+pub fn is_valid_message_id(id: &str) -> bool {
+    let Some(inner) = id.strip_prefix('<').and_then(|s| s.strip_suffix('>')) else {
+        return false;
+    };
+    let ok_char = |c: char| c.is_ascii_graphic() && !matches!(c, '<' | '>' | '@' | '"' | '\\' | '(' | ')' | ',');
+    match inner.split_once('@') {
+        Some((left, right)) => {
+            !left.is_empty() && !right.is_empty() && left.chars().all(ok_char) && right.chars().all(ok_char)
+        }
+        None => false,
+    }
+}
+
+/// Subject, plain text body, HTML body.
+pub type Rendered = (String, String, String);
+
+pub const URGENT_SUBJECT: &str = "Urgent: a patient needs a same-day call";
+pub const REVIEW_SUBJECT: &str = "New item for review";
+pub const ESCALATION_SUBJECT: &str = "Escalation: an urgent item has not been acknowledged";
+pub const REMINDER_SUBJECT: &str = "Time for today's recovery check-in";
+pub const PASSWORD_RESET_SUBJECT: &str = "Reset your Aftercare password";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertSeverity {
+    Urgent,
+    Review,
+}
+
+/// One urgent or review alert to the clinic (normally one reference).
+#[derive(Debug, Clone)]
+pub struct AlertEmail<'a> {
+    pub severity: AlertSeverity,
+    pub clinic_name: &'a str,
+    /// Base URL without a trailing slash (a trailing one is tolerated).
+    pub public_url: &'a str,
+    /// Opaque flag references such as `AC-7F3K2Q`.
+    pub references: &'a [String],
+}
+
+/// The review digest sent at the start of the working day.
+#[derive(Debug, Clone)]
+pub struct DigestEmail<'a> {
+    pub clinic_name: &'a str,
+    pub public_url: &'a str,
+    pub references: &'a [String],
+}
+
+/// An urgent item nobody acknowledged within `window_minutes`.
+#[derive(Debug, Clone)]
+pub struct EscalationEmail<'a> {
+    pub clinic_name: &'a str,
+    pub public_url: &'a str,
+    pub reference: &'a str,
+    pub window_minutes: u32,
+}
+
+/// The daily check-in reminder to a patient: no clinical content at all.
+#[derive(Debug, Clone)]
+pub struct ReminderEmail<'a> {
+    pub public_url: &'a str,
+}
+
+/// An invitation for a patient or a member of staff.
+#[derive(Debug, Clone)]
+pub struct InviteEmail<'a> {
+    pub clinic_name: &'a str,
+    pub link: &'a str,
+    pub for_staff: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct PasswordResetEmail<'a> {
+    pub link: &'a str,
+}
+
+/// A new staff account, created by an administrator.
+#[derive(Debug, Clone)]
+pub struct SetPasswordEmail<'a> {
+    pub clinic_name: &'a str,
+    pub link: &'a str,
+}
+
+// What the alert templates see: the severity reduced to a flag and the URL
+// trimmed, so templates can join paths without doubling slashes.
+struct ListView<'a> {
+    urgent: bool,
+    clinic_name: &'a str,
+    public_url: &'a str,
+    references: &'a [String],
+}
+
+struct EscalationView<'a> {
+    clinic_name: &'a str,
+    public_url: &'a str,
+    reference: &'a str,
+    window_minutes: u32,
+}
+
+struct UrlView<'a> {
+    public_url: &'a str,
+}
+
+// Two templates per email share one view; askama wants one struct per file.
+macro_rules! text_and_html {
+    ($view:ty, $text:ident = $text_path:tt, $html:ident = $html_path:tt) => {
+        #[derive(Template)]
+        #[template(path = $text_path)]
+        struct $text<'a> {
+            d: &'a $view,
+        }
+
+        #[derive(Template)]
+        #[template(path = $html_path)]
+        struct $html<'a> {
+            d: &'a $view,
+        }
+    };
+}
+
+text_and_html!(
+    ListView<'a>,
+    AlertText = "email/alert.txt",
+    AlertHtml = "email/alert.html"
+);
+text_and_html!(
+    ListView<'a>,
+    DigestText = "email/digest.txt",
+    DigestHtml = "email/digest.html"
+);
+text_and_html!(
+    EscalationView<'a>,
+    EscalationText = "email/escalation.txt",
+    EscalationHtml = "email/escalation.html"
+);
+text_and_html!(
+    UrlView<'a>,
+    ReminderText = "email/reminder.txt",
+    ReminderHtml = "email/reminder.html"
+);
+text_and_html!(
+    InviteEmail<'a>,
+    InviteText = "email/invite.txt",
+    InviteHtml = "email/invite.html"
+);
+text_and_html!(
+    PasswordResetEmail<'a>,
+    ResetText = "email/password_reset.txt",
+    ResetHtml = "email/password_reset.html"
+);
+text_and_html!(
+    SetPasswordEmail<'a>,
+    SetPasswordText = "email/set_password.txt",
+    SetPasswordHtml = "email/set_password.html"
+);
+
+fn base(url: &str) -> &str {
+    url.trim_end_matches('/')
+}
+
+/// A clinic name goes into some subjects; a stray line break in it must not
+/// make every email to that clinic unsendable, so it becomes a space.
+fn one_line(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+pub fn render_alert(data: &AlertEmail<'_>) -> Result<Rendered, askama::Error> {
+    let view = ListView {
+        urgent: data.severity == AlertSeverity::Urgent,
+        clinic_name: data.clinic_name,
+        public_url: base(data.public_url),
+        references: data.references,
+    };
+    let subject = match data.severity {
+        AlertSeverity::Urgent => URGENT_SUBJECT,
+        AlertSeverity::Review => REVIEW_SUBJECT,
+    };
+    Ok((
+        subject.to_string(),
+        AlertText { d: &view }.render()?,
+        AlertHtml { d: &view }.render()?,
+    ))
+}
+
+pub fn render_digest(data: &DigestEmail<'_>) -> Result<Rendered, askama::Error> {
+    let view = ListView {
+        urgent: false,
+        clinic_name: data.clinic_name,
+        public_url: base(data.public_url),
+        references: data.references,
+    };
+    let n = data.references.len();
+    let subject = format!("Review digest: {n} {} waiting", if n == 1 { "item" } else { "items" });
+    Ok((
+        subject,
+        DigestText { d: &view }.render()?,
+        DigestHtml { d: &view }.render()?,
+    ))
+}
+
+pub fn render_escalation(data: &EscalationEmail<'_>) -> Result<Rendered, askama::Error> {
+    let view = EscalationView {
+        clinic_name: data.clinic_name,
+        public_url: base(data.public_url),
+        reference: data.reference,
+        window_minutes: data.window_minutes,
+    };
+    Ok((
+        ESCALATION_SUBJECT.to_string(),
+        EscalationText { d: &view }.render()?,
+        EscalationHtml { d: &view }.render()?,
+    ))
+}
+
+pub fn render_reminder(data: &ReminderEmail<'_>) -> Result<Rendered, askama::Error> {
+    let view = UrlView {
+        public_url: base(data.public_url),
+    };
+    Ok((
+        REMINDER_SUBJECT.to_string(),
+        ReminderText { d: &view }.render()?,
+        ReminderHtml { d: &view }.render()?,
+    ))
+}
+
+pub fn render_invite(data: &InviteEmail<'_>) -> Result<Rendered, askama::Error> {
+    let subject = if data.for_staff {
+        format!(
+            "You have been invited to join {} on Aftercare",
+            one_line(data.clinic_name)
+        )
+    } else {
+        format!("{} has invited you to Aftercare", one_line(data.clinic_name))
+    };
+    Ok((
+        subject,
+        InviteText { d: data }.render()?,
+        InviteHtml { d: data }.render()?,
+    ))
+}
+
+pub fn render_password_reset(data: &PasswordResetEmail<'_>) -> Result<Rendered, askama::Error> {
+    Ok((
+        PASSWORD_RESET_SUBJECT.to_string(),
+        ResetText { d: data }.render()?,
+        ResetHtml { d: data }.render()?,
+    ))
+}
+
+pub fn render_set_password(data: &SetPasswordEmail<'_>) -> Result<Rendered, askama::Error> {
+    let subject = format!("Your {} account on Aftercare is ready", one_line(data.clinic_name));
+    Ok((
+        subject,
+        SetPasswordText { d: data }.render()?,
+        SetPasswordHtml { d: data }.render()?,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn email() -> OutgoingEmail {
+        OutgoingEmail {
+            message_id: "<outbox-1.ab12@aftercare>".into(),
+            to: "Clinic Desk <desk@clinic.example>".into(),
+            subject: REVIEW_SUBJECT.into(),
+            text: "text body".into(),
+            html: "<p>html body</p>".into(),
+        }
+    }
+
+    #[test]
+    fn builds_multipart_with_given_message_id() {
+        let m = build_message(&email(), "Aftercare <alerts@aftercare.example>").unwrap();
+        let raw = String::from_utf8(m.formatted()).unwrap();
+        assert!(raw.contains("Message-ID: <outbox-1.ab12@aftercare>\r\n"), "{raw}");
+        assert!(raw.contains("Date: "));
+        assert!(raw.contains("multipart/alternative"));
+        assert!(raw.contains("text/plain") && raw.contains("text/html"));
+        assert_eq!(raw.matches("Message-ID:").count(), 1);
+    }
+
+    #[test]
+    fn refuses_header_injection() {
+        let mut e = email();
+        e.to = "desk@clinic.example\r\nBcc: evil@example.org".into();
+        assert_eq!(
+            build_message(&e, "a@b.example").unwrap_err(),
+            MessageError::InvalidRecipient
+        );
+        e.to = "Desk\n <desk@clinic.example>".into();
+        assert_eq!(
+            build_message(&e, "a@b.example").unwrap_err(),
+            MessageError::InvalidRecipient
+        );
+
+        let mut e = email();
+        e.subject = "Hello\r\nBcc: evil@example.org".into();
+        assert_eq!(
+            build_message(&e, "a@b.example").unwrap_err(),
+            MessageError::InvalidSubject
+        );
+
+        let mut e = email();
+        e.message_id = "<a@b>\r\nBcc: evil@example.org".into();
+        assert_eq!(
+            build_message(&e, "a@b.example").unwrap_err(),
+            MessageError::InvalidMessageId
+        );
+
+        assert_eq!(
+            build_message(&email(), "not a mailbox").unwrap_err(),
+            MessageError::InvalidFrom
+        );
+    }
+
+    #[test]
+    fn message_id_shape() {
+        assert!(is_valid_message_id("<outbox-123.abcd@aftercare>"));
+        for bad in ["outbox@x", "<x>", "<@x>", "<x@>", "<a b@x>", "<a@b@c>", "<a@b>\n", ""] {
+            assert!(!is_valid_message_id(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn subjects_with_clinic_names_stay_on_one_line() {
+        let (subject, _, _) = render_set_password(&SetPasswordEmail {
+            clinic_name: "Skin\r\nBcc: x@y",
+            link: "https://a.example/set/abc",
+        })
+        .unwrap();
+        assert!(!has_control(&subject), "{subject:?}");
+    }
+}
