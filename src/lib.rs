@@ -3,12 +3,14 @@
 
 pub mod alerts;
 pub mod auth;
+pub mod checkin;
 pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod notify;
 pub mod onboarding;
 pub mod startup;
 pub mod telemetry;

@@ -3,4 +3,6 @@
 
 pub mod backoff;
 pub mod message;
+pub mod scheduler;
 pub mod transport;
+pub mod worker;

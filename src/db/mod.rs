@@ -15,6 +15,7 @@ pub mod clinics;
 pub mod flags;
 pub mod outbox;
 pub mod patients;
+pub mod scheduled;
 pub mod sessions;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};

@@ -184,9 +184,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    reminders (treatment_id, day) {
+    scheduled_findings (treatment_id, rule_id, dedup_key) {
         treatment_id -> BigInt,
-        day -> Date,
+        rule_id -> Text,
+        dedup_key -> Text,
         created_at -> Timestamp,
     }
 }
@@ -270,7 +271,7 @@ diesel::joinable!(flags -> rules_versions (rules_version_id));
 diesel::joinable!(flags -> staff (acknowledged_by));
 diesel::joinable!(flag_events -> flags (flag_id));
 diesel::joinable!(flag_events -> staff (staff_id));
-diesel::joinable!(reminders -> treatments (treatment_id));
+diesel::joinable!(scheduled_findings -> treatments (treatment_id));
 diesel::joinable!(outbox -> clinics (clinic_id));
 diesel::joinable!(outbox -> flags (flag_id));
 diesel::joinable!(sessions -> accounts (account_id));
@@ -289,7 +290,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     checkin_revisions,
     flags,
     flag_events,
-    reminders,
+    scheduled_findings,
     outbox,
     sessions,
     tokens,

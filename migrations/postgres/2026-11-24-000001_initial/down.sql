@@ -4,7 +4,7 @@ DROP TABLE audit_log;
 DROP TABLE tokens;
 DROP TABLE sessions;
 DROP TABLE outbox;
-DROP TABLE reminders;
+DROP TABLE scheduled_findings;
 DROP TABLE flag_events;
 DROP TABLE flags;
 DROP TABLE checkin_revisions;

@@ -182,12 +182,14 @@ CREATE TABLE flag_events (
 );
 CREATE INDEX flag_events_flag ON flag_events(flag_id, at);
 
--- One reminder per treatment and due day, whoever sends it.
-CREATE TABLE reminders (
+-- Scheduled findings (reminders M1, missed check-ins M2/M3) already acted
+-- on: the primary key makes each happen once, whichever process gets there.
+CREATE TABLE scheduled_findings (
     treatment_id BIGINT NOT NULL REFERENCES treatments(id),
-    day DATE NOT NULL,
+    rule_id TEXT NOT NULL,
+    dedup_key TEXT NOT NULL,
     created_at TIMESTAMP NOT NULL,
-    PRIMARY KEY (treatment_id, day)
+    PRIMARY KEY (treatment_id, rule_id, dedup_key)
 );
 
 CREATE TABLE outbox (

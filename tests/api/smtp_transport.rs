@@ -1,7 +1,6 @@
 //! The mailer against a real SMTP exchange over TCP (the test server in
 //! `support::smtp`), the folder mailer, and the email templates' privacy.
 
-mod support;
 
 use std::time::Duration;
 
@@ -12,7 +11,7 @@ use aftercare::alerts::message::{
 };
 use aftercare::alerts::transport::{Delivered, Mailer};
 use aftercare::config::{MailTransportSettings, Secret, SmtpSecurity, SmtpSettings};
-use support::smtp::{Mode, SmtpServer};
+use crate::support::smtp::{Mode, SmtpServer};
 
 const FROM: &str = "Aftercare <alerts@aftercare.example>";
 const PUBLIC_URL: &str = "https://aftercare.example.org";

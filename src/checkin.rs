@@ -1,0 +1,172 @@
+//! Recording a check-in: store it (or amend the day's), evaluate it against
+//! the clinic's rules, apply alert hygiene, write the flags and the alert
+//! emails. All of it commits in one transaction, or none of it does.
+
+use crate::db::{checkins, clinics, flags, patients, DbConn};
+use crate::domain::*;
+use crate::error::{Error, Result};
+use crate::notify::{self, MailContext};
+use crate::triage::{self, Advice, HygieneDecision, OpenFlag, PriorCheckIn, RuleSettings, TreatmentFacts};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+/// How far back a patient may fill in a missed day.
+pub const BACKFILL_DAYS: i64 = 3;
+
+/// Parses the `date` field: YYYY-MM-DD, not before the treatment, not in the
+/// future, at most [`BACKFILL_DAYS`] back. Empty means today.
+pub fn parse_checkin_date(raw: &str, today: NaiveDate, treated_on: NaiveDate) -> Result<NaiveDate, &'static str> {
+    let raw = raw.trim();
+    let date = if raw.is_empty() {
+        today
+    } else {
+        NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| "Enter the date as year-month-day, like 2026-03-14")?
+    };
+    if date > today {
+        return Err("You cannot check in for a day that has not happened yet");
+    }
+    if date < treated_on {
+        return Err("That day is before your treatment");
+    }
+    if date < today - Duration::days(BACKFILL_DAYS) {
+        return Err("You can fill in a missed day up to 3 days back");
+    }
+    Ok(date)
+}
+
+/// The rules in force for a clinic (the stored JSON, defaults where absent).
+pub fn rules_of(conn: &mut DbConn, clinic: ClinicId) -> Result<(RulesVersionId, RuleSettings)> {
+    let v = clinics::current_rules(conn, clinic)?;
+    let settings: RuleSettings =
+        serde_json::from_str(&v.settings).map_err(|e| Error::Internal(format!("stored rules version {}: {e}", v.id)))?;
+    Ok((v.id, settings))
+}
+
+/// What happened, for the patient's result page.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub checkin: CheckInId,
+    pub day_number: i64,
+    pub highest: Option<Severity>,
+    pub advice: Advice,
+    pub amended: bool,
+    /// Rule ids raised or updated by this check-in.
+    pub rules: Vec<String>,
+}
+
+/// Records `answers` for `date` of `treatment` (already known to belong to
+/// `patient`). Runs inside the caller's write transaction.
+pub fn record(
+    conn: &mut DbConn,
+    mail: &MailContext,
+    patient: &patients::Patient,
+    clinic: &clinics::Clinic,
+    treatment: &patients::Treatment,
+    date: NaiveDate,
+    answers: &CheckInAnswers,
+    now: DateTime<Utc>,
+) -> Result<Outcome> {
+    let day_number = triage::day_number(treatment.treated_on, date);
+    let kind = CheckInKind::for_day(day_number);
+    let key = checkins::CheckInKey {
+        treatment: treatment.id,
+        patient: patient.id,
+        clinic: clinic.id,
+        day: date,
+        day_number,
+        kind,
+    };
+    let (stored, amended) = checkins::upsert(conn, &key, answers, now.naive_utc())?;
+
+    let all = checkins::of_treatment(conn, treatment.id)?;
+    let earlier: Vec<PriorCheckIn> =
+        all.iter().filter(|c| c.id != stored.id).map(|c| PriorCheckIn { day: c.day_number, answers: &c.answers }).collect();
+    let facts = TreatmentFacts {
+        procedure: treatment.procedure,
+        zones: treatment.zones.clone(),
+        prescribed: treatment.prescribed(),
+        cold_sores: patient.cold_sores,
+        skin_type: patient.skin_type,
+    };
+    let (rules_version, settings) = rules_of(conn, clinic.id)?;
+    let findings = triage::evaluate(day_number, &stored.answers, &earlier, &facts, &settings);
+
+    let mut to_notify: Vec<flags::Flag> = Vec::new();
+    let mut rules = Vec::new();
+    for f in &findings {
+        let rule = f.rule.as_str();
+        rules.push(rule.to_string());
+        let inputs = f.inputs.to_string();
+        let existing = flags::unresolved_for_rule(conn, treatment.id, rule)?;
+        let open = existing.as_ref().map(|e| OpenFlag {
+            severity: e.severity,
+            last_seen_at: e.last_seen_at.and_utc(),
+            notified_severity: e.notified(),
+        });
+        // An amendment of the same check-in never raises the same rule twice,
+        // however long after the first submission it comes.
+        let same_checkin = existing.as_ref().is_some_and(|e| e.checkin_id == Some(stored.id.0));
+        let decision = match (triage::on_finding(open.as_ref(), f.severity, now), &existing) {
+            (HygieneDecision::RaiseNew, Some(e)) if same_checkin => {
+                let new_severity = e.severity.max(f.severity);
+                let notified = e.notified().unwrap_or(Severity::Info);
+                HygieneDecision::UpdateExisting { new_severity, notify: new_severity > e.severity && new_severity > notified }
+            }
+            (d, _) => d,
+        };
+        match (decision, existing) {
+            (HygieneDecision::UpdateExisting { new_severity, notify }, Some(e)) => {
+                let updated =
+                    flags::record_repeat(conn, &e, new_severity, Some(stored.id), &f.reason, &inputs, now.naive_utc())?;
+                if notify {
+                    to_notify.push(updated);
+                }
+            }
+            _ => {
+                let new = flags::NewFlag {
+                    clinic: clinic.id,
+                    patient: patient.id,
+                    treatment: treatment.id,
+                    checkin: Some(stored.id),
+                    rule_id: rule,
+                    severity: f.severity,
+                    reason: &f.reason,
+                    inputs: &inputs,
+                    rules_version,
+                    dedup_key: None,
+                };
+                if let Some(flag) = flags::insert(conn, &new, now.naive_utc())? {
+                    if flag.severity >= Severity::Review {
+                        to_notify.push(flag);
+                    }
+                }
+            }
+        }
+    }
+    notify::flags_raised(conn, mail, clinic, &to_notify, now)?;
+
+    let highest = triage::highest(&findings);
+    checkins::set_highest_severity(conn, stored.id, highest)?;
+    Ok(Outcome { checkin: stored.id, day_number, highest, advice: Advice::from_findings(&findings), amended, rules })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn date_window() {
+        let today = d("2026-03-10");
+        let treated = d("2026-03-05");
+        assert_eq!(parse_checkin_date("", today, treated).unwrap(), today);
+        assert_eq!(parse_checkin_date("2026-03-07", today, treated).unwrap(), d("2026-03-07"));
+        assert!(parse_checkin_date("2026-03-06", today, treated).is_err(), "4 days back");
+        assert!(parse_checkin_date("2026-03-11", today, treated).is_err(), "future");
+        assert!(parse_checkin_date("2026-03-04", d("2026-03-05"), treated).is_err(), "before treatment");
+        assert!(parse_checkin_date("10/03/2026", today, treated).is_err());
+        assert!(parse_checkin_date("2026-02-30", today, treated).is_err());
+    }
+}

@@ -1,0 +1,161 @@
+//! Turning events into outbox rows: invites, password resets, alerts,
+//! escalations, reminders. Called inside the caller's transaction, so the
+//! email is queued if and only if the event commits.
+
+use crate::config::Settings;
+use crate::alerts::message;
+use crate::db::outbox::{self, NewEmail};
+use crate::db::{clinics, flags, DbConn};
+use crate::domain::{ClinicId, OutboxId, Severity};
+use crate::error::{Error, Result};
+use chrono::{DateTime, Utc};
+
+/// What every email needs: where links point, and the Message-ID domain.
+#[derive(Debug, Clone)]
+pub struct MailContext {
+    pub public_url: String,
+    pub domain: String,
+}
+
+impl MailContext {
+    pub fn from_settings(s: &Settings) -> Self {
+        let domain = url::Url::parse(&s.public_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_else(|| "aftercare.local".into());
+        Self { public_url: s.public_url.clone(), domain }
+    }
+}
+
+fn queue(conn: &mut DbConn, ctx: &MailContext, e: NewEmail, now: DateTime<Utc>) -> Result<OutboxId> {
+    Ok(outbox::enqueue(conn, &e, &ctx.domain, now.naive_utc())?)
+}
+
+fn rendered(r: std::result::Result<message::Rendered, askama::Error>) -> Result<message::Rendered> {
+    r.map_err(|e| Error::Internal(format!("email template: {e}")))
+}
+
+/// An invitation to choose a password (new patient or staff member).
+#[allow(clippy::too_many_arguments)]
+pub fn invite(
+    conn: &mut DbConn,
+    ctx: &MailContext,
+    clinic: ClinicId,
+    clinic_name: &str,
+    to: &str,
+    link: &str,
+    for_staff: bool,
+    now: DateTime<Utc>,
+) -> Result<OutboxId> {
+    let (subject, text, html) = rendered(message::render_invite(&message::InviteEmail { clinic_name, link, for_staff }))?;
+    let e = NewEmail { kind: "invite", clinic: Some(clinic), flag: None, recipient: to, subject: &subject, text: &text, html: &html };
+    queue(conn, ctx, e, now)
+}
+
+/// A password reset link.
+pub fn password_reset(
+    conn: &mut DbConn,
+    ctx: &MailContext,
+    clinic: Option<ClinicId>,
+    to: &str,
+    link: &str,
+    now: DateTime<Utc>,
+) -> Result<OutboxId> {
+    let (subject, text, html) = rendered(message::render_password_reset(&message::PasswordResetEmail { link }))?;
+    let e = NewEmail { kind: "password_reset", clinic, flag: None, recipient: to, subject: &subject, text: &text, html: &html };
+    queue(conn, ctx, e, now)
+}
+
+/// Alerts for flags that need the clinic now: one email per event, urgent if
+/// any flag is urgent. Review flags wait for the morning digest when the
+/// clinic chose it. Info flags never email.
+pub fn flags_raised(
+    conn: &mut DbConn,
+    ctx: &MailContext,
+    clinic: &clinics::Clinic,
+    raised: &[flags::Flag],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let urgent = raised.iter().any(|f| f.severity == Severity::Urgent);
+    let included: Vec<&flags::Flag> = raised
+        .iter()
+        .filter(|f| f.severity == Severity::Urgent || (f.severity == Severity::Review && !clinic.review_digest))
+        .collect();
+    if included.is_empty() {
+        return Ok(());
+    }
+    let references: Vec<String> = included.iter().map(|f| f.reference.clone()).collect();
+    let severity = if urgent { message::AlertSeverity::Urgent } else { message::AlertSeverity::Review };
+    let (subject, text, html) = rendered(message::render_alert(&message::AlertEmail {
+        severity,
+        clinic_name: &clinic.name,
+        public_url: &ctx.public_url,
+        references: &references,
+    }))?;
+    let e = NewEmail {
+        kind: if urgent { "alert_urgent" } else { "alert_review" },
+        clinic: Some(clinic.id),
+        flag: included.first().map(|f| f.id),
+        recipient: &clinic.alert_email,
+        subject: &subject,
+        text: &text,
+        html: &html,
+    };
+    queue(conn, ctx, e, now)?;
+    for f in included {
+        flags::set_notified(conn, f.id, f.severity)?;
+    }
+    Ok(())
+}
+
+/// The review digest at the start of the clinic's working day.
+pub fn review_digest(
+    conn: &mut DbConn,
+    ctx: &MailContext,
+    clinic: &clinics::Clinic,
+    pending: &[flags::Flag],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let references: Vec<String> = pending.iter().map(|f| f.reference.clone()).collect();
+    let (subject, text, html) = rendered(message::render_digest(&message::DigestEmail {
+        clinic_name: &clinic.name,
+        public_url: &ctx.public_url,
+        references: &references,
+    }))?;
+    let e = NewEmail { kind: "digest", clinic: Some(clinic.id), flag: None, recipient: &clinic.alert_email, subject: &subject, text: &text, html: &html };
+    queue(conn, ctx, e, now)?;
+    for f in pending {
+        flags::set_notified(conn, f.id, f.severity)?;
+    }
+    Ok(())
+}
+
+/// An urgent flag nobody acknowledged in time, to the escalation address
+/// (the alert address when none is set).
+pub fn escalation(
+    conn: &mut DbConn,
+    ctx: &MailContext,
+    clinic: &clinics::Clinic,
+    flag: &flags::Flag,
+    now: DateTime<Utc>,
+) -> Result<OutboxId> {
+    let (subject, text, html) = rendered(message::render_escalation(&message::EscalationEmail {
+        clinic_name: &clinic.name,
+        public_url: &ctx.public_url,
+        reference: &flag.reference,
+        window_minutes: clinic.escalation_minutes.max(0) as u32,
+    }))?;
+    let to = clinic.escalation_email.as_deref().filter(|e| !e.is_empty()).unwrap_or(&clinic.alert_email);
+    let e = NewEmail { kind: "escalation", clinic: Some(clinic.id), flag: Some(flag.id), recipient: to, subject: &subject, text: &text, html: &html };
+    queue(conn, ctx, e, now)
+}
+
+/// The patient's check-in reminder: a link, no clinical content.
+pub fn reminder(conn: &mut DbConn, ctx: &MailContext, clinic: ClinicId, to: &str, now: DateTime<Utc>) -> Result<OutboxId> {
+    let (subject, text, html) = rendered(message::render_reminder(&message::ReminderEmail { public_url: &ctx.public_url }))?;
+    let e = NewEmail { kind: "reminder", clinic: Some(clinic), flag: None, recipient: to, subject: &subject, text: &text, html: &html };
+    queue(conn, ctx, e, now)
+}
