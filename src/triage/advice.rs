@@ -1,0 +1,153 @@
+//! What the patient is told right after a check-in.
+
+use super::rules::RuleId;
+use super::Finding;
+use crate::domain::{ProcedureClass, Severity};
+
+/// The patient's next step, from the check-in's findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Advice {
+    /// Nothing above info: show [`what_is_normal`].
+    Normal,
+    /// A review flag: the clinic looks next business day.
+    ClinicWillReview,
+    /// An urgent flag: call the clinic now.
+    CallClinicNow,
+    /// U10: call emergency services.
+    Emergency,
+}
+
+impl Advice {
+    /// U10 → `Emergency`; any urgent → `CallClinicNow`; any review →
+    /// `ClinicWillReview`; info or nothing → `Normal`.
+    pub fn from_findings(findings: &[Finding]) -> Self {
+        if findings
+            .iter()
+            .any(|f| f.rule == RuleId::U10 && f.severity == Severity::Urgent)
+        {
+            return Advice::Emergency;
+        }
+        match super::highest(findings) {
+            Some(Severity::Urgent) => Advice::CallClinicNow,
+            Some(Severity::Review) => Advice::ClinicWillReview,
+            _ => Advice::Normal,
+        }
+    }
+
+    /// Plain words for the result page.
+    pub fn message(self) -> &'static str {
+        match self {
+            Advice::Emergency => {
+                "Call emergency services now. A rash with swelling of the lips or tongue, or trouble breathing, \
+                 needs help straight away. Then let the clinic know."
+            }
+            Advice::CallClinicNow => {
+                "Please call the clinic now. If it is severe or the clinic is closed, seek emergency care."
+            }
+            Advice::ClinicWillReview => {
+                "Thank you. The clinic will look at your answers, usually by the next working day. \
+                 If you feel worse before then, call the clinic."
+            }
+            Advice::Normal => "Thank you. Nothing in your answers needs the clinic's attention today.",
+        }
+    }
+}
+
+macro_rules! normal {
+    ($text:literal) => {
+        concat!($text, " If anything worries you, call the clinic.")
+    };
+}
+
+/// Reassuring text about what is normal on day `day` after `procedure`
+/// (clinical reference, section 2, "normal findings"). Ends with "If
+/// anything worries you, call the clinic."
+pub fn what_is_normal(procedure: ProcedureClass, day: i64) -> &'static str {
+    use ProcedureClass::*;
+    match (procedure, day) {
+        (AblativeFullCo2 | AblativeFullErbium, ..=3) => normal!(
+            "Swelling is usually at its worst on days 1 to 3. Clear or yellowish weeping from the treated skin is \
+             normal in the first days after this treatment."
+        ),
+        (AblativeFullCo2 | AblativeFullErbium, 4..=5) => normal!(
+            "Around days 4 to 5 the weeping usually stops and crusts form. Itching is common while the skin heals."
+        ),
+        (AblativeFullCo2 | AblativeFullErbium, 6..=7) => {
+            normal!("Peeling is common around days 5 to 7. Itching is common while the skin heals.")
+        }
+        (AblativeFullCo2, _) => normal!(
+            "Pink skin is normal for weeks to months after this treatment and fades slowly. Itching is common while \
+             the skin heals."
+        ),
+        (AblativeFullErbium, _) => {
+            normal!("Some pinkness can stay for a few weeks and fades slowly. Itching is common while the skin heals.")
+        }
+        (AblativeFractional | PeelMedium, ..=3) => {
+            normal!("Swelling is usually at its worst on days 1 to 3 and then goes down.")
+        }
+        (AblativeFractional | PeelMedium, 4..=7) => {
+            normal!("Peeling is common around days 5 to 7. Itching is common while the skin heals.")
+        }
+        (AblativeFractional | PeelMedium, _) => {
+            normal!("Some pinkness can stay for a few weeks and fades slowly. Itching is common while the skin heals.")
+        }
+        (NonablativeFractional, ..=4) => normal!(
+            "Some swelling and redness in the first few days is usual and settles within days. Nothing should ooze \
+             after this treatment."
+        ),
+        (NonablativeFractional, _) => {
+            normal!("Swelling and redness should have settled by now. Nothing should ooze after this treatment.")
+        }
+        (Ipl, ..=2) => normal!(
+            "Some redness or swelling in the first day or two is usual and settles quickly. Nothing should ooze or \
+             blister after this treatment."
+        ),
+        (Ipl, _) => normal!(
+            "Redness and swelling should have settled by now. Nothing should ooze or blister after this treatment."
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    fn f(rule: RuleId, severity: Severity) -> Finding {
+        Finding {
+            rule,
+            severity,
+            reason: String::new(),
+            inputs: Value::Null,
+        }
+    }
+
+    #[test]
+    fn advice_follows_the_highest_finding() {
+        assert_eq!(Advice::from_findings(&[]), Advice::Normal);
+        assert_eq!(Advice::from_findings(&[f(RuleId::R7, Severity::Info)]), Advice::Normal);
+        assert_eq!(
+            Advice::from_findings(&[f(RuleId::R3, Severity::Review)]),
+            Advice::ClinicWillReview
+        );
+        let urgent = [f(RuleId::R3, Severity::Review), f(RuleId::U1, Severity::Urgent)];
+        assert_eq!(Advice::from_findings(&urgent), Advice::CallClinicNow);
+        let emergency = [f(RuleId::U1, Severity::Urgent), f(RuleId::U10, Severity::Urgent)];
+        assert_eq!(Advice::from_findings(&emergency), Advice::Emergency);
+        assert!(Advice::CallClinicNow.message().contains("call the clinic now"));
+    }
+
+    #[test]
+    fn normal_text_for_every_class_and_day() {
+        for p in ProcedureClass::ALL {
+            for day in [-1, 0, 2, 3, 4, 5, 6, 7, 8, 14, 60, i64::MAX] {
+                let t = what_is_normal(*p, day);
+                assert!(t.ends_with("If anything worries you, call the clinic."), "{p} {day}");
+            }
+        }
+        assert!(what_is_normal(ProcedureClass::AblativeFullCo2, 2).contains("days 1 to 3"));
+        assert!(what_is_normal(ProcedureClass::AblativeFullCo2, 5).contains("crusts"));
+        assert!(what_is_normal(ProcedureClass::AblativeFullCo2, 30).contains("Pink skin"));
+        assert!(what_is_normal(ProcedureClass::Ipl, 1).contains("Nothing should ooze"));
+    }
+}

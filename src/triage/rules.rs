@@ -1,0 +1,797 @@
+//! The default flag rules (clinical reference, section 5) as one table,
+//! [`RULES`], in the reference's order and words. Each check-in rule is a small
+//! function below the table; numbers a clinic can change come from
+//! [`RuleSettings`], fixed day windows are the constants beside the table.
+
+use super::course::{level_word, limit_words, ExpectedCourse};
+use super::settings::RuleSettings;
+use super::{Finding, PriorCheckIn, TreatmentFacts};
+use crate::domain::{CheckInAnswers, Crusts, Oozing, Overall, PainRelief, Prophylaxis, RaisedAreaSite, Severity, Zone};
+use serde_json::{json, Value};
+
+/// Declares [`RuleId`] with the stable settings field name of each switch.
+macro_rules! rule_ids {
+    ($($variant:ident = $text:literal),+ $(,)?) => {
+        crate::text_enum! {
+            /// A rule of the reference's section 5 (stored as its text, e.g. "U1").
+            pub enum RuleId ("rule") { $($variant = $text),+ }
+        }
+        impl RuleId {
+            /// The settings form field that switches this rule on or off.
+            pub fn enabled_field(self) -> &'static str {
+                match self { $(RuleId::$variant => concat!("rule.", $text, ".enabled")),+ }
+            }
+        }
+    };
+}
+
+rule_ids! {
+    U1 = "U1", U2 = "U2", U3 = "U3", U4 = "U4", U5 = "U5", U6 = "U6", U7 = "U7", U8 = "U8", U9 = "U9", U10 = "U10",
+    R1 = "R1", R2 = "R2", R3 = "R3", R4 = "R4", R5 = "R5", R6 = "R6", R7 = "R7", R8 = "R8", R9 = "R9", R10 = "R10",
+    R11 = "R11", R12 = "R12", R13 = "R13",
+    M1 = "M1", M2 = "M2", M3 = "M3",
+}
+
+impl RuleId {
+    /// One line: when the rule fires (with the default numbers).
+    pub fn summary(self) -> &'static str {
+        self.rule().when
+    }
+    /// The severity in the reference's table. `None` for M1, which only
+    /// reminds the patient and never raises a clinic flag. R7 can also raise
+    /// info; R2 and R9 can raise urgent.
+    pub fn default_severity(self) -> Option<Severity> {
+        self.rule().severity
+    }
+    /// Rules that can raise an urgent flag: switching one off needs a
+    /// confirmation that the caller audits (R2 and R9 count: they escalate).
+    pub fn can_raise_urgent(self) -> bool {
+        self.default_severity() == Some(Severity::Urgent) || matches!(self, RuleId::R2 | RuleId::R9)
+    }
+    /// M1–M3: judged by the scheduler, never by a check-in.
+    pub fn is_missed_checkin(self) -> bool {
+        matches!(self, RuleId::M1 | RuleId::M2 | RuleId::M3)
+    }
+    /// This rule's row of [`RULES`].
+    pub fn rule(self) -> &'static Rule {
+        // RULES lists every RuleId in declaration order (a test checks it).
+        RULES.iter().find(|r| r.id == self).unwrap_or(&RULES[0])
+    }
+}
+
+/// One row of the rule table.
+pub struct Rule {
+    pub id: RuleId,
+    /// Default severity; `None` = patient reminder only (M1).
+    pub severity: Option<Severity>,
+    /// The "when" column of the reference, with the default numbers.
+    pub when: &'static str,
+    check: Check,
+}
+
+impl std::fmt::Debug for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({:?}): {}", self.id, self.severity, self.when)
+    }
+}
+
+enum Check {
+    /// Judged on a check-in.
+    CheckIn(fn(&Ctx) -> Option<Hit>),
+    /// Judged by the scheduler (`schedule::missed_checkins`).
+    Scheduler,
+}
+
+const URGENT: Option<Severity> = Some(Severity::Urgent);
+const REVIEW: Option<Severity> = Some(Severity::Review);
+const INFO: Option<Severity> = Some(Severity::Info);
+const REMINDER: Option<Severity> = None;
+
+const fn rule(id: RuleId, severity: Option<Severity>, when: &'static str, f: fn(&Ctx) -> Option<Hit>) -> Rule {
+    Rule {
+        id,
+        severity,
+        when,
+        check: Check::CheckIn(f),
+    }
+}
+const fn missed(id: RuleId, severity: Option<Severity>, when: &'static str) -> Rule {
+    Rule {
+        id,
+        severity,
+        when,
+        check: Check::Scheduler,
+    }
+}
+
+use RuleId::*;
+
+/// The rule table of the clinical reference, section 5. `d` = days since
+/// treatment; `prev` = the previous check-in; `expected(x)` = section 2.
+#[rustfmt::skip]
+pub static RULES: [Rule; 26] = [
+    rule(U1,  URGENT, "fever, or temperature ≥ 38.0 °C (100.4 °F), d ≤ 21", u1),
+    rule(U2,  URGENT, "thick/cloudy/foul oozing, or thick yellow/honey crusts, d ≥ 2", u2),
+    rule(U3,  URGENT, "blisters/clustered sores or tingling/cold-sore feeling, d ≤ 14 (more so if perioral)", u3),
+    rule(U4,  URGENT, "vision change, or eye pain/light sensitivity", u4),
+    rule(U5,  URGENT, "pain ≥ prev + 2 with d ≥ 3 (ablative) or d ≥ 2 (other classes)", u5),
+    rule(U6,  URGENT, "pain ≥ 7 with d ≥ 3 (ablative), or ≥ 5 with d ≥ 2 (other), or pain medicine not helping", u6),
+    rule(U7,  URGENT, "redness spreading or red streaks; or swelling up ≥ 1 on prev after d 3 with rising pain", u7),
+    rule(U8,  URGENT, "eyes swollen shut, or swelling 3, on d ≥ 4", u8),
+    rule(U9,  URGENT, "bleeding that will not stop, or \"I would like a call\"", u9),
+    rule(U10, URGENT, "rash outside the treated area with lip/tongue swelling or trouble breathing (emergency)", u10),
+    rule(R1,  REVIEW, "any oozing after expected(oozing); any oozing at all for non-ablative and IPL", r1),
+    rule(R2,  REVIEW, "raw area not healing after expected(open areas) (urgent with rising pain)", r2),
+    rule(R3,  REVIEW, "swelling above expected(swelling), or up ≥ 1 level on prev after d 3", r3),
+    rule(R4,  REVIEW, "redness above expected(redness), or up ≥ 1 level on prev after d 7", r4),
+    rule(R5,  REVIEW, "itch ≥ 7, or itch ≥ prev + 2 after d 4, or white patches", r5),
+    rule(R6,  REVIEW, "rash outside the treated area, or a new rash after d 7", r6),
+    rule(R7,  REVIEW, "whiteheads/pimples with d ≥ 5: review if itch or pain ≥ 4 or overall worse, else info", r7),
+    rule(R8,  REVIEW, "weekly: raised, firm or tight area, d 10–90 (higher priority on neck, jawline, eyelid)", r8),
+    rule(R9,  REVIEW, "lid pulling down, watering, cannot close the eye (urgent with pain or vision change)", r9),
+    rule(R10, REVIEW, "weekly: dark patches, d 14–90", r10),
+    rule(R11, INFO,   "light patches, d ≥ 60", r11),
+    rule(R12, REVIEW, "prophylaxis missed, d ≤ 10, ablative or cold-sore history", r12),
+    rule(R13, REVIEW, "overall \"worse\" on two check-ins in a row after d 3", r13),
+    missed(M1, REMINDER, "no check-in by the clinic's reminder time on a scheduled day: patient reminder only"),
+    missed(M2, REVIEW,   "2 daily check-ins missed in a row in days 1–7 (ablative), 3 in days 8–14, or none by day 2"),
+    missed(M3, URGENT,   "the last check-in raised urgent or review, and the next one is missed"),
+];
+
+// Fixed day windows of the table (not clinic settings).
+const FEVER_LAST_DAY: i64 = 21; // U1
+const INFECTION_FROM_DAY: i64 = 2; // U2
+const HERPES_LAST_DAY: i64 = 14; // U3
+const SWELLING_RISE_AFTER_DAY: i64 = 3; // U7, R3
+const EYES_SHUT_FROM_DAY: i64 = 4; // U8
+const REDNESS_RISE_AFTER_DAY: i64 = 7; // R4
+const NEW_RASH_AFTER_DAY: i64 = 7; // R6
+const BUMPS_FROM_DAY: i64 = 5; // R7
+const RAISED_AREA_DAYS: (i64, i64) = (10, 90); // R8
+const DARK_PATCH_DAYS: (i64, i64) = (14, 90); // R10
+const LIGHT_PATCH_FROM_DAY: i64 = 60; // R11
+const PROPHYLAXIS_LAST_DAY: i64 = 10; // R12
+const WORSE_AFTER_DAY: i64 = 3; // R13
+
+/// Everything a rule may look at.
+struct Ctx<'a> {
+    day: i64,
+    a: &'a CheckInAnswers,
+    prev: Option<&'a PriorCheckIn<'a>>,
+    t: &'a TreatmentFacts,
+    s: &'a RuleSettings,
+    course: ExpectedCourse,
+    /// "fully ablative CO2 laser": the class label used in reasons.
+    class: &'static str,
+}
+
+impl Ctx<'_> {
+    fn ablative(&self) -> bool {
+        self.t.procedure.is_ablative()
+    }
+    /// "on day 6 after fully ablative CO2 laser"
+    fn when(&self) -> String {
+        format!("on day {} after {}", self.day, self.class)
+    }
+    fn prev_pain(&self) -> Option<u8> {
+        self.prev.map(|p| p.answers.pain)
+    }
+    /// Pain rose compared with the previous check-in.
+    fn pain_rose(&self) -> bool {
+        self.prev_pain().is_some_and(|p| self.a.pain > p)
+    }
+}
+
+/// A rule fired: its severity (`None` = the rule's default), reason, inputs.
+struct Hit {
+    severity: Option<Severity>,
+    reason: String,
+    inputs: Value,
+}
+
+fn hit(reason: String, inputs: Value) -> Option<Hit> {
+    Some(Hit {
+        severity: None,
+        reason,
+        inputs,
+    })
+}
+fn hit_as(severity: Severity, reason: String, inputs: Value) -> Option<Hit> {
+    Some(Hit {
+        severity: Some(severity),
+        reason,
+        inputs,
+    })
+}
+
+/// Runs every enabled check-in rule. See [`super::evaluate`].
+pub(super) fn run(
+    day: i64,
+    a: &CheckInAnswers,
+    prev: Option<&PriorCheckIn>,
+    t: &TreatmentFacts,
+    s: &RuleSettings,
+) -> Vec<Finding> {
+    let ctx = Ctx {
+        day,
+        a,
+        prev,
+        t,
+        s,
+        course: s.course_for(t.procedure),
+        class: t.procedure.label(),
+    };
+    RULES
+        .iter()
+        .filter(|r| s.is_enabled(r.id))
+        .filter_map(|r| match r.check {
+            Check::CheckIn(f) => f(&ctx).map(|h| (r, h)),
+            Check::Scheduler => None,
+        })
+        .map(|(r, h)| Finding {
+            rule: r.id,
+            severity: h.severity.or(r.severity).unwrap_or(Severity::Info),
+            reason: h.reason,
+            inputs: h.inputs,
+        })
+        .collect()
+}
+
+fn u1(c: &Ctx) -> Option<Hit> {
+    let threshold = c.s.fever_threshold_c;
+    if c.day > FEVER_LAST_DAY || !c.a.has_fever(threshold) {
+        return None;
+    }
+    let seen = match c.a.temperature {
+        Some(t) if t.celsius() >= threshold => format!("Temperature {:.1} °C ({:.1} °F)", t.celsius(), t.fahrenheit()),
+        _ => "Fever reported".to_string(),
+    };
+    let reason = format!(
+        "{seen} {}; a temperature of {threshold:.1} °C or more in the first {FEVER_LAST_DAY} days can mean infection",
+        c.when()
+    );
+    let temp = c.a.temperature.map(|t| t.celsius());
+    hit(
+        reason,
+        json!({"day": c.day, "fever": c.a.fever, "temperature_c": temp, "threshold_c": threshold}),
+    )
+}
+
+fn u2(c: &Ctx) -> Option<Hit> {
+    let pus = c.a.oozing == Oozing::Pus;
+    let yellow = c.a.crusts == Crusts::Yellow;
+    if c.day < INFECTION_FROM_DAY || !(pus || yellow) {
+        return None;
+    }
+    let seen = match (pus, yellow) {
+        (true, true) => "Thick, cloudy or foul oozing and thick yellow or honey-coloured crusts",
+        (true, false) => "Thick, cloudy or foul oozing",
+        _ => "Thick yellow or honey-coloured crusts",
+    };
+    let reason = format!(
+        "{seen} {}; from day {INFECTION_FROM_DAY} these can mean infection",
+        c.when()
+    );
+    hit(
+        reason,
+        json!({"day": c.day, "oozing": c.a.oozing, "crusts": c.a.crusts}),
+    )
+}
+
+fn u3(c: &Ctx) -> Option<Hit> {
+    if c.day > HERPES_LAST_DAY || !(c.a.blisters || c.a.tingling) {
+        return None;
+    }
+    let seen = match (c.a.blisters, c.a.tingling) {
+        (true, true) => "Blisters or clustered sores and a tingling or cold-sore feeling",
+        (true, false) => "Blisters or clustered sores",
+        _ => "A tingling or cold-sore feeling",
+    };
+    let perioral = c.t.zones.contains(Zone::Perioral);
+    let mut reason = format!(
+        "{seen} {}; can mean a cold-sore (herpes) flare in the first {HERPES_LAST_DAY} days",
+        c.when()
+    );
+    if perioral {
+        reason.push_str("; the area around the mouth was treated, which raises this risk");
+    }
+    if c.t.cold_sores {
+        reason.push_str("; the patient has a history of cold sores");
+    }
+    let inputs = json!({"day": c.day, "blisters": c.a.blisters, "tingling": c.a.tingling,
+        "perioral": perioral, "cold_sores": c.t.cold_sores});
+    hit(reason, inputs)
+}
+
+fn u4(c: &Ctx) -> Option<Hit> {
+    if !(c.a.vision_change || c.a.eye_pain) {
+        return None;
+    }
+    let seen = match (c.a.vision_change, c.a.eye_pain) {
+        (true, true) => "Vision change and eye pain or light sensitivity",
+        (true, false) => "Vision change",
+        _ => "Eye pain or light sensitivity",
+    };
+    let reason = format!("{seen} {}; eye problems need same-day attention", c.when());
+    hit(
+        reason,
+        json!({"day": c.day, "vision_change": c.a.vision_change, "eye_pain": c.a.eye_pain}),
+    )
+}
+
+/// U5/U6 apply from day 3 (ablative) or day 2 (other classes) by default.
+fn pain_from_day(c: &Ctx) -> i64 {
+    if c.ablative() {
+        c.s.pain_from_day_ablative
+    } else {
+        c.s.pain_from_day_other
+    }
+}
+
+fn pain_expectation(c: &Ctx) -> String {
+    format!(
+        "expected {}/10 or less by day {}",
+        c.s.pain_ok_level, c.course.pain_ok_by_day
+    )
+}
+
+fn u5(c: &Ctx) -> Option<Hit> {
+    let prev = c.prev?;
+    let from = pain_from_day(c);
+    let rise = u16::from(c.s.pain_rise);
+    if c.day < from || u16::from(c.a.pain) < u16::from(prev.answers.pain) + rise {
+        return None;
+    }
+    let reason = format!(
+        "Pain rose from {}/10 (day {}) to {}/10 {}; a rise of {rise} or more from day {from} can mean a \
+         complication ({})",
+        prev.answers.pain,
+        prev.day,
+        c.a.pain,
+        c.when(),
+        pain_expectation(c)
+    );
+    let inputs = json!({"day": c.day, "pain": c.a.pain, "prev_pain": prev.answers.pain, "prev_day": prev.day,
+        "rise": rise, "from_day": from});
+    hit(reason, inputs)
+}
+
+fn u6(c: &Ctx) -> Option<Hit> {
+    let from = pain_from_day(c);
+    let level = if c.ablative() {
+        c.s.pain_severe_ablative
+    } else {
+        c.s.pain_severe_other
+    };
+    let severe = c.day >= from && c.a.pain >= level;
+    let not_helping = c.a.pain_relief == PainRelief::No;
+    if !(severe || not_helping) {
+        return None;
+    }
+    let mut parts = Vec::new();
+    if severe {
+        parts.push(format!(
+            "Pain {}/10 {}; {level}/10 or more from day {from} is more than expected ({})",
+            c.a.pain,
+            c.when(),
+            pain_expectation(c)
+        ));
+    }
+    if not_helping {
+        parts.push(format!(
+            "pain medicine is not helping (pain {}/10 {})",
+            c.a.pain,
+            c.when()
+        ));
+    }
+    let mut reason = parts.join("; ");
+    capitalise(&mut reason);
+    let inputs =
+        json!({"day": c.day, "pain": c.a.pain, "pain_relief": c.a.pain_relief, "level": level, "from_day": from});
+    hit(reason, inputs)
+}
+
+fn u7(c: &Ctx) -> Option<Hit> {
+    let rising = c
+        .prev
+        .filter(|p| c.day > SWELLING_RISE_AFTER_DAY && c.a.swelling > p.answers.swelling && c.a.pain > p.answers.pain);
+    if !c.a.redness_spreading && rising.is_none() {
+        return None;
+    }
+    let mut parts = Vec::new();
+    if c.a.redness_spreading {
+        parts.push(format!(
+            "Redness spreading beyond the treated area or red streaks {}",
+            c.when()
+        ));
+    }
+    if let Some(p) = rising {
+        parts.push(format!(
+            "swelling rose from {} to {} and pain from {}/10 to {}/10 since day {} ({}); \
+             after day {SWELLING_RISE_AFTER_DAY} swelling should be going down",
+            level_word(p.answers.swelling),
+            level_word(c.a.swelling),
+            p.answers.pain,
+            c.a.pain,
+            p.day,
+            c.when()
+        ));
+    }
+    let mut reason = parts.join("; ");
+    reason.push_str(": can mean spreading infection");
+    capitalise(&mut reason);
+    let inputs = json!({"day": c.day, "redness_spreading": c.a.redness_spreading, "swelling": c.a.swelling,
+        "pain": c.a.pain, "prev_swelling": c.prev.map(|p| p.answers.swelling), "prev_pain": c.prev_pain()});
+    hit(reason, inputs)
+}
+
+fn u8(c: &Ctx) -> Option<Hit> {
+    if c.day < EYES_SHUT_FROM_DAY || !(c.a.eyes_swollen_shut || c.a.swelling >= 3) {
+        return None;
+    }
+    let seen = if c.a.eyes_swollen_shut {
+        format!("Eyes swollen shut or hard to open (swelling {}/3)", c.a.swelling)
+    } else {
+        format!("Swelling severe ({}/3)", c.a.swelling)
+    };
+    let reason = format!(
+        "{seen} {}; swelling should be going down from day {EYES_SHUT_FROM_DAY}",
+        c.when()
+    );
+    hit(
+        reason,
+        json!({"day": c.day, "eyes_swollen_shut": c.a.eyes_swollen_shut, "swelling": c.a.swelling}),
+    )
+}
+
+fn u9(c: &Ctx) -> Option<Hit> {
+    if !(c.a.bleeding || c.a.want_call) {
+        return None;
+    }
+    let seen = match (c.a.bleeding, c.a.want_call) {
+        (true, true) => "Bleeding that will not stop, and the patient asked for a call from the clinic",
+        (true, false) => "Bleeding that will not stop",
+        _ => "The patient asked for a call from the clinic",
+    };
+    hit(
+        format!("{seen} ({})", c.when()),
+        json!({"day": c.day, "bleeding": c.a.bleeding, "want_call": c.a.want_call}),
+    )
+}
+
+fn u10(c: &Ctx) -> Option<Hit> {
+    if !(c.a.rash_outside && c.a.lip_swelling_or_breathing) {
+        return None;
+    }
+    let reason = format!(
+        "Rash outside the treated area with lip or tongue swelling or trouble breathing {}; possible severe allergic \
+         reaction: the patient is told to call emergency services",
+        c.when()
+    );
+    hit(
+        reason,
+        json!({"day": c.day, "rash_outside": true, "lip_swelling_or_breathing": true}),
+    )
+}
+
+fn r1(c: &Ctx) -> Option<Hit> {
+    let oozing = c.a.oozing != Oozing::None && !c.course.oozing_expected(c.day);
+    let blister = c.course.blister_unexpected && c.a.blisters;
+    if !(oozing || blister) {
+        return None;
+    }
+    let expectation = match c.course.oozing_stops_by_day {
+        Some(d) => format!("expected oozing to stop by day {d}"),
+        None if c.course.blister_unexpected => format!("no oozing or blisters are expected after {}", c.class),
+        None => format!("no oozing is expected after {}", c.class),
+    };
+    let seen = match (oozing, blister) {
+        (true, true) => format!("{} and blisters", oozing_words(c.a.oozing)),
+        (true, false) => oozing_words(c.a.oozing).to_string(),
+        _ => "Blisters".to_string(),
+    };
+    let reason = format!("{seen} {}; {expectation}", c.when());
+    let inputs = json!({"day": c.day, "oozing": c.a.oozing, "blisters": c.a.blisters,
+        "oozing_stops_by_day": c.course.oozing_stops_by_day, "blister_unexpected": c.course.blister_unexpected});
+    hit(reason, inputs)
+}
+
+fn oozing_words(o: Oozing) -> &'static str {
+    match o {
+        Oozing::None => "No oozing",
+        Oozing::Clear => "Thin clear or yellow oozing",
+        Oozing::Pus => "Thick, cloudy or foul oozing",
+    }
+}
+
+fn r2(c: &Ctx) -> Option<Hit> {
+    if !c.a.raw_area || c.course.open_areas_expected(c.day) {
+        return None;
+    }
+    let expectation = match c.course.open_areas_closed_by_day {
+        Some(d) => format!("expected open areas to be closed by day {d}"),
+        None => format!("no open areas are expected after {}", c.class),
+    };
+    let mut reason = format!("A raw area that is not healing {}; {expectation}", c.when());
+    let rising = c.pain_rose();
+    if rising {
+        reason.push_str(&format!(
+            "; pain is rising ({}/10 to {}/10): urgent",
+            c.prev_pain().unwrap_or(0),
+            c.a.pain
+        ));
+    }
+    let inputs = json!({"day": c.day, "raw_area": true, "open_areas_closed_by_day": c.course.open_areas_closed_by_day,
+        "pain": c.a.pain, "prev_pain": c.prev_pain()});
+    if rising {
+        hit_as(Severity::Urgent, reason, inputs)
+    } else {
+        hit(reason, inputs)
+    }
+}
+
+/// R3/R4: a 0–3 level above the expected course, or up on the previous check-in.
+fn level_rule(c: &Ctx, what: &str, key: &str, level: u8, prev_level: Option<u8>, rise_after: i64) -> Option<Hit> {
+    let limit = if key == "swelling" {
+        c.course.swelling_limit(c.day)
+    } else {
+        c.course.redness_limit(c.day)
+    };
+    let above = limit.filter(|l| level > l.max);
+    let rose = c
+        .prev
+        .zip(prev_level)
+        .filter(|_| c.day > rise_after)
+        .filter(|(_, p)| level > *p);
+    if above.is_none() && rose.is_none() {
+        return None;
+    }
+    let mut parts = vec![format!("{what} {} ({level}/3) {}", level_word(level), c.when())];
+    if let Some(l) = above {
+        parts.push(format!("expected {} by day {}", limit_words(l.max), l.by_day));
+    }
+    if let Some((p, pl)) = rose {
+        parts.push(format!(
+            "up from {} ({pl}/3) on day {}; after day {rise_after} it should not rise",
+            level_word(pl),
+            p.day
+        ));
+    }
+    let inputs = json!({"day": c.day, key: level,
+        "limit": limit.map(|l| l.max), "limit_by_day": limit.map(|l| l.by_day),
+        "prev": prev_level, "prev_day": c.prev.map(|p| p.day)});
+    hit(parts.join("; "), inputs)
+}
+
+fn r3(c: &Ctx) -> Option<Hit> {
+    let prev = c.prev.map(|p| p.answers.swelling);
+    level_rule(c, "Swelling", "swelling", c.a.swelling, prev, SWELLING_RISE_AFTER_DAY)
+}
+
+fn r4(c: &Ctx) -> Option<Hit> {
+    let prev = c.prev.map(|p| p.answers.redness);
+    level_rule(c, "Redness", "redness", c.a.redness, prev, REDNESS_RISE_AFTER_DAY)
+}
+
+fn r5(c: &Ctx) -> Option<Hit> {
+    let high = c.a.itch >= c.s.itch_high;
+    let rise_after = c.s.itch_rise_after_day;
+    let rose = c
+        .prev
+        .filter(|p| c.day > rise_after && u16::from(c.a.itch) >= u16::from(p.answers.itch) + u16::from(c.s.itch_rise));
+    if !(high || rose.is_some() || c.a.white_patches) {
+        return None;
+    }
+    let mut parts = Vec::new();
+    if high || rose.is_some() {
+        let mut s = format!("Itch {}/10 {}", c.a.itch, c.when());
+        if high {
+            s.push_str(&format!("; {}/10 or more is more than expected", c.s.itch_high));
+        }
+        if let Some(p) = rose {
+            s.push_str(&format!(
+                "; up from {}/10 on day {} (a rise of {} or more after day {rise_after})",
+                p.answers.itch, p.day, c.s.itch_rise
+            ));
+        }
+        parts.push(s);
+    }
+    if c.a.white_patches {
+        parts.push(format!("white patches or spots {}", c.when()));
+    }
+    let mut reason = parts.join("; ");
+    reason.push_str(": can mean a yeast infection or dermatitis");
+    capitalise(&mut reason);
+    let inputs = json!({"day": c.day, "itch": c.a.itch, "prev_itch": c.prev.map(|p| p.answers.itch),
+        "white_patches": c.a.white_patches, "itch_high": c.s.itch_high, "itch_rise": c.s.itch_rise});
+    hit(reason, inputs)
+}
+
+fn r6(c: &Ctx) -> Option<Hit> {
+    if !c.a.rash_outside {
+        return None;
+    }
+    let new_late = c.day > NEW_RASH_AFTER_DAY && c.prev.is_some_and(|p| !p.answers.rash_outside);
+    let mut reason = format!("Rash outside the treated area {}", c.when());
+    if new_late {
+        reason.push_str(&format!(
+            "; new since the previous check-in, after day {NEW_RASH_AFTER_DAY}"
+        ));
+    }
+    reason.push_str(": can mean contact dermatitis or infection");
+    hit(
+        reason,
+        json!({"day": c.day, "rash_outside": true, "new_after_day_7": new_late}),
+    )
+}
+
+fn r7(c: &Ctx) -> Option<Hit> {
+    if !c.a.pimples || c.day < BUMPS_FROM_DAY {
+        return None;
+    }
+    let level = c.s.bumps_review_level;
+    let worse = c.a.overall == Overall::Worse;
+    let review = c.a.itch >= level || c.a.pain >= level || worse;
+    let mut reason = format!(
+        "Whiteheads or pimples {} (itch {}/10, pain {}/10",
+        c.when(),
+        c.a.itch,
+        c.a.pain
+    );
+    if worse {
+        reason.push_str(", overall worse");
+    }
+    reason.push(')');
+    if review {
+        reason.push_str(&format!(
+            "; itch or pain {level}/10 or more, or feeling worse, needs a look"
+        ));
+    } else {
+        reason.push_str("; common in weeks 2–4 (milia or acne)");
+    }
+    let inputs = json!({"day": c.day, "pimples": true, "itch": c.a.itch, "pain": c.a.pain, "overall": c.a.overall,
+        "level": level});
+    if review {
+        hit(reason, inputs)
+    } else {
+        hit_as(Severity::Info, reason, inputs)
+    }
+}
+
+fn r8(c: &Ctx) -> Option<Hit> {
+    let (from, to) = RAISED_AREA_DAYS;
+    if !c.a.raised_area || c.day < from || c.day > to {
+        return None;
+    }
+    let site = c.a.raised_area_site;
+    let priority = matches!(
+        site,
+        Some(RaisedAreaSite::Neck | RaisedAreaSite::Jawline | RaisedAreaSite::Eyelid)
+    );
+    let site_words = match site {
+        Some(RaisedAreaSite::Neck) => " on the neck",
+        Some(RaisedAreaSite::Jawline) => " on the jawline",
+        Some(RaisedAreaSite::Eyelid) => " on an eyelid",
+        Some(RaisedAreaSite::Other) => " (other site)",
+        None => "",
+    };
+    let mut reason = format!(
+        "A raised, firm or tight area{site_words} {}: can be early scarring",
+        c.when()
+    );
+    if priority {
+        reason.push_str("; higher priority: neck, jawline and eyelids scar more easily");
+    }
+    hit(
+        reason,
+        json!({"day": c.day, "raised_area": true, "site": site, "higher_priority": priority}),
+    )
+}
+
+fn r9(c: &Ctx) -> Option<Hit> {
+    if !(c.a.lid_pulling || c.a.cannot_close_eye) {
+        return None;
+    }
+    let seen = match (c.a.lid_pulling, c.a.cannot_close_eye) {
+        (true, true) => "Lower lid pulling down or constant watering, and cannot close the eye",
+        (true, false) => "Lower lid pulling down or constant watering",
+        _ => "Cannot close the eye",
+    };
+    let urgent = c.a.eye_pain || c.a.vision_change || c.pain_rose();
+    let mut reason = format!("{seen} {}: can mean the eyelid is turning out", c.when());
+    if urgent {
+        reason.push_str("; with eye pain, vision change or rising pain: urgent");
+    }
+    let inputs = json!({"day": c.day, "lid_pulling": c.a.lid_pulling, "cannot_close_eye": c.a.cannot_close_eye,
+        "eye_pain": c.a.eye_pain, "vision_change": c.a.vision_change, "pain": c.a.pain, "prev_pain": c.prev_pain()});
+    if urgent {
+        hit_as(Severity::Urgent, reason, inputs)
+    } else {
+        hit(reason, inputs)
+    }
+}
+
+fn r10(c: &Ctx) -> Option<Hit> {
+    let (from, to) = DARK_PATCH_DAYS;
+    if !c.a.dark_patches || c.day < from || c.day > to {
+        return None;
+    }
+    let mut reason = format!("Dark patches {}: can be treated early", c.when());
+    if let Some(st) = c.t.skin_type.filter(|s| s.get() >= 4) {
+        reason.push_str(&format!("; skin type {} is more prone to them", st.roman()));
+    }
+    hit(
+        reason,
+        json!({"day": c.day, "dark_patches": true, "skin_type": c.t.skin_type}),
+    )
+}
+
+fn r11(c: &Ctx) -> Option<Hit> {
+    if !c.a.light_patches || c.day < LIGHT_PATCH_FROM_DAY {
+        return None;
+    }
+    let reason = format!("Light or white patches {}: can be lasting; for the record", c.when());
+    hit(reason, json!({"day": c.day, "light_patches": true}))
+}
+
+fn r12(c: &Ctx) -> Option<Hit> {
+    let at_risk = c.ablative() || c.t.cold_sores;
+    if c.a.prophylaxis != Prophylaxis::Missed || c.day > PROPHYLAXIS_LAST_DAY || !at_risk {
+        return None;
+    }
+    let why = match (c.ablative(), c.t.cold_sores) {
+        (true, true) => "ablative treatment and a history of cold sores",
+        (true, false) => "ablative treatment",
+        _ => "a history of cold sores",
+    };
+    let reason = format!(
+        "Prescribed preventive medicine missed {}; it matters in the first {PROPHYLAXIS_LAST_DAY} days after {why}",
+        c.when()
+    );
+    let inputs = json!({"day": c.day, "prophylaxis": c.a.prophylaxis, "ablative": c.ablative(),
+        "cold_sores": c.t.cold_sores, "antiviral": c.t.prescribed.antiviral, "antibiotic": c.t.prescribed.antibiotic});
+    hit(reason, inputs)
+}
+
+fn r13(c: &Ctx) -> Option<Hit> {
+    let prev = c.prev?;
+    let worse_twice = c.a.overall == Overall::Worse && prev.answers.overall == Overall::Worse;
+    if !worse_twice || c.day <= WORSE_AFTER_DAY || prev.day <= WORSE_AFTER_DAY {
+        return None;
+    }
+    let reason = format!(
+        "Overall worse on day {} and again {}; after day {WORSE_AFTER_DAY} recovery should be improving",
+        prev.day,
+        c.when()
+    );
+    hit(
+        reason,
+        json!({"day": c.day, "prev_day": prev.day, "overall": c.a.overall, "prev_overall": prev.answers.overall}),
+    )
+}
+
+fn capitalise(s: &mut String) {
+    if let Some(first) = s.chars().next() {
+        let upper: String = first.to_uppercase().collect();
+        s.replace_range(..first.len_utf8(), &upper);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_lists_every_rule_once_in_order() {
+        let ids: Vec<RuleId> = RULES.iter().map(|r| r.id).collect();
+        assert_eq!(ids, RuleId::ALL.to_vec());
+        for id in RuleId::ALL {
+            assert_eq!(RuleId::parse(id.as_str()).unwrap(), *id);
+            assert!(!id.summary().is_empty());
+            assert_eq!(id.enabled_field(), format!("rule.{}.enabled", id.as_str()));
+        }
+        assert_eq!(RuleId::M1.default_severity(), None);
+        assert_eq!(RuleId::M3.default_severity(), Some(Severity::Urgent));
+        assert_eq!(RuleId::R11.default_severity(), Some(Severity::Info));
+    }
+}
