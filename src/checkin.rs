@@ -36,8 +36,8 @@ pub fn parse_checkin_date(raw: &str, today: NaiveDate, treated_on: NaiveDate) ->
 /// The rules in force for a clinic (the stored JSON, defaults where absent).
 pub fn rules_of(conn: &mut DbConn, clinic: ClinicId) -> Result<(RulesVersionId, RuleSettings)> {
     let v = clinics::current_rules(conn, clinic)?;
-    let settings: RuleSettings =
-        serde_json::from_str(&v.settings).map_err(|e| Error::Internal(format!("stored rules version {}: {e}", v.id)))?;
+    let settings: RuleSettings = serde_json::from_str(&v.settings)
+        .map_err(|e| Error::Internal(format!("stored rules version {}: {e}", v.id)))?;
     Ok((v.id, settings))
 }
 
@@ -53,18 +53,24 @@ pub struct Outcome {
     pub rules: Vec<String>,
 }
 
-/// Records `answers` for `date` of `treatment` (already known to belong to
-/// `patient`). Runs inside the caller's write transaction.
-pub fn record(
-    conn: &mut DbConn,
-    mail: &MailContext,
-    patient: &patients::Patient,
-    clinic: &clinics::Clinic,
-    treatment: &patients::Treatment,
-    date: NaiveDate,
-    answers: &CheckInAnswers,
-    now: DateTime<Utc>,
-) -> Result<Outcome> {
+/// One day's answers for one treatment (already known to belong to the patient).
+pub struct Submission<'a> {
+    pub patient: &'a patients::Patient,
+    pub clinic: &'a clinics::Clinic,
+    pub treatment: &'a patients::Treatment,
+    pub date: NaiveDate,
+    pub answers: &'a CheckInAnswers,
+}
+
+/// Records a submission. Runs inside the caller's write transaction.
+pub fn record(conn: &mut DbConn, mail: &MailContext, sub: &Submission, now: DateTime<Utc>) -> Result<Outcome> {
+    let Submission {
+        patient,
+        clinic,
+        treatment,
+        date,
+        answers,
+    } = *sub;
     let day_number = triage::day_number(treatment.treated_on, date);
     let kind = CheckInKind::for_day(day_number);
     let key = checkins::CheckInKey {
@@ -78,8 +84,14 @@ pub fn record(
     let (stored, amended) = checkins::upsert(conn, &key, answers, now.naive_utc())?;
 
     let all = checkins::of_treatment(conn, treatment.id)?;
-    let earlier: Vec<PriorCheckIn> =
-        all.iter().filter(|c| c.id != stored.id).map(|c| PriorCheckIn { day: c.day_number, answers: &c.answers }).collect();
+    let earlier: Vec<PriorCheckIn> = all
+        .iter()
+        .filter(|c| c.id != stored.id)
+        .map(|c| PriorCheckIn {
+            day: c.day_number,
+            answers: &c.answers,
+        })
+        .collect();
     let facts = TreatmentFacts {
         procedure: treatment.procedure,
         zones: treatment.zones.clone(),
@@ -109,14 +121,24 @@ pub fn record(
             (HygieneDecision::RaiseNew, Some(e)) if same_checkin => {
                 let new_severity = e.severity.max(f.severity);
                 let notified = e.notified().unwrap_or(Severity::Info);
-                HygieneDecision::UpdateExisting { new_severity, notify: new_severity > e.severity && new_severity > notified }
+                HygieneDecision::UpdateExisting {
+                    new_severity,
+                    notify: new_severity > e.severity && new_severity > notified,
+                }
             }
             (d, _) => d,
         };
         match (decision, existing) {
             (HygieneDecision::UpdateExisting { new_severity, notify }, Some(e)) => {
-                let updated =
-                    flags::record_repeat(conn, &e, new_severity, Some(stored.id), &f.reason, &inputs, now.naive_utc())?;
+                let updated = flags::record_repeat(
+                    conn,
+                    &e,
+                    new_severity,
+                    Some(stored.id),
+                    &f.reason,
+                    &inputs,
+                    now.naive_utc(),
+                )?;
                 if notify {
                     to_notify.push(updated);
                 }
@@ -146,7 +168,14 @@ pub fn record(
 
     let highest = triage::highest(&findings);
     checkins::set_highest_severity(conn, stored.id, highest)?;
-    Ok(Outcome { checkin: stored.id, day_number, highest, advice: Advice::from_findings(&findings), amended, rules })
+    Ok(Outcome {
+        checkin: stored.id,
+        day_number,
+        highest,
+        advice: Advice::from_findings(&findings),
+        amended,
+        rules,
+    })
 }
 
 #[cfg(test)]
@@ -162,10 +191,16 @@ mod tests {
         let today = d("2026-03-10");
         let treated = d("2026-03-05");
         assert_eq!(parse_checkin_date("", today, treated).unwrap(), today);
-        assert_eq!(parse_checkin_date("2026-03-07", today, treated).unwrap(), d("2026-03-07"));
+        assert_eq!(
+            parse_checkin_date("2026-03-07", today, treated).unwrap(),
+            d("2026-03-07")
+        );
         assert!(parse_checkin_date("2026-03-06", today, treated).is_err(), "4 days back");
         assert!(parse_checkin_date("2026-03-11", today, treated).is_err(), "future");
-        assert!(parse_checkin_date("2026-03-04", d("2026-03-05"), treated).is_err(), "before treatment");
+        assert!(
+            parse_checkin_date("2026-03-04", d("2026-03-05"), treated).is_err(),
+            "before treatment"
+        );
         assert!(parse_checkin_date("10/03/2026", today, treated).is_err());
         assert!(parse_checkin_date("2026-02-30", today, treated).is_err());
     }

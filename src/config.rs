@@ -95,6 +95,9 @@ pub struct Settings {
     pub sessions: SessionLifetimes,
     /// Seconds between scheduler and delivery-worker passes.
     pub worker_interval_secs: u64,
+    /// Whether `serve` runs the delivery worker and the scheduler (on by
+    /// default; off for a web-only process beside others that run them).
+    pub run_workers: bool,
 }
 
 impl Settings {
@@ -241,6 +244,12 @@ impl Settings {
                 .ok_or_else(|| ConfigError::new("WORKER_INTERVAL_SECONDS", format!("{v:?} is not 1 to 3600")))?,
         };
 
+        let run_workers = match var("RUN_WORKERS").as_deref() {
+            None | Some("on") | Some("true") | Some("1") => true,
+            Some("off") | Some("false") | Some("0") => false,
+            Some(other) => return Err(ConfigError::new("RUN_WORKERS", format!("{other:?} is not on or off"))),
+        };
+
         Ok(Self {
             database,
             bind,
@@ -249,6 +258,7 @@ impl Settings {
             mail_from,
             sessions,
             worker_interval_secs,
+            run_workers,
         })
     }
 

@@ -2,8 +2,8 @@
 //! escalations, reminders. Called inside the caller's transaction, so the
 //! email is queued if and only if the event commits.
 
-use crate::config::Settings;
 use crate::alerts::message;
+use crate::config::Settings;
 use crate::db::outbox::{self, NewEmail};
 use crate::db::{clinics, flags, DbConn};
 use crate::domain::{ClinicId, OutboxId, Severity};
@@ -23,7 +23,10 @@ impl MailContext {
             .ok()
             .and_then(|u| u.host_str().map(str::to_string))
             .unwrap_or_else(|| "aftercare.local".into());
-        Self { public_url: s.public_url.clone(), domain }
+        Self {
+            public_url: s.public_url.clone(),
+            domain,
+        }
     }
 }
 
@@ -47,8 +50,20 @@ pub fn invite(
     for_staff: bool,
     now: DateTime<Utc>,
 ) -> Result<OutboxId> {
-    let (subject, text, html) = rendered(message::render_invite(&message::InviteEmail { clinic_name, link, for_staff }))?;
-    let e = NewEmail { kind: "invite", clinic: Some(clinic), flag: None, recipient: to, subject: &subject, text: &text, html: &html };
+    let (subject, text, html) = rendered(message::render_invite(&message::InviteEmail {
+        clinic_name,
+        link,
+        for_staff,
+    }))?;
+    let e = NewEmail {
+        kind: "invite",
+        clinic: Some(clinic),
+        flag: None,
+        recipient: to,
+        subject: &subject,
+        text: &text,
+        html: &html,
+    };
     queue(conn, ctx, e, now)
 }
 
@@ -62,7 +77,15 @@ pub fn password_reset(
     now: DateTime<Utc>,
 ) -> Result<OutboxId> {
     let (subject, text, html) = rendered(message::render_password_reset(&message::PasswordResetEmail { link }))?;
-    let e = NewEmail { kind: "password_reset", clinic, flag: None, recipient: to, subject: &subject, text: &text, html: &html };
+    let e = NewEmail {
+        kind: "password_reset",
+        clinic,
+        flag: None,
+        recipient: to,
+        subject: &subject,
+        text: &text,
+        html: &html,
+    };
     queue(conn, ctx, e, now)
 }
 
@@ -85,7 +108,11 @@ pub fn flags_raised(
         return Ok(());
     }
     let references: Vec<String> = included.iter().map(|f| f.reference.clone()).collect();
-    let severity = if urgent { message::AlertSeverity::Urgent } else { message::AlertSeverity::Review };
+    let severity = if urgent {
+        message::AlertSeverity::Urgent
+    } else {
+        message::AlertSeverity::Review
+    };
     let (subject, text, html) = rendered(message::render_alert(&message::AlertEmail {
         severity,
         clinic_name: &clinic.name,
@@ -125,7 +152,15 @@ pub fn review_digest(
         public_url: &ctx.public_url,
         references: &references,
     }))?;
-    let e = NewEmail { kind: "digest", clinic: Some(clinic.id), flag: None, recipient: &clinic.alert_email, subject: &subject, text: &text, html: &html };
+    let e = NewEmail {
+        kind: "digest",
+        clinic: Some(clinic.id),
+        flag: None,
+        recipient: &clinic.alert_email,
+        subject: &subject,
+        text: &text,
+        html: &html,
+    };
     queue(conn, ctx, e, now)?;
     for f in pending {
         flags::set_notified(conn, f.id, f.severity)?;
@@ -148,14 +183,42 @@ pub fn escalation(
         reference: &flag.reference,
         window_minutes: clinic.escalation_minutes.max(0) as u32,
     }))?;
-    let to = clinic.escalation_email.as_deref().filter(|e| !e.is_empty()).unwrap_or(&clinic.alert_email);
-    let e = NewEmail { kind: "escalation", clinic: Some(clinic.id), flag: Some(flag.id), recipient: to, subject: &subject, text: &text, html: &html };
+    let to = clinic
+        .escalation_email
+        .as_deref()
+        .filter(|e| !e.is_empty())
+        .unwrap_or(&clinic.alert_email);
+    let e = NewEmail {
+        kind: "escalation",
+        clinic: Some(clinic.id),
+        flag: Some(flag.id),
+        recipient: to,
+        subject: &subject,
+        text: &text,
+        html: &html,
+    };
     queue(conn, ctx, e, now)
 }
 
 /// The patient's check-in reminder: a link, no clinical content.
-pub fn reminder(conn: &mut DbConn, ctx: &MailContext, clinic: ClinicId, to: &str, now: DateTime<Utc>) -> Result<OutboxId> {
-    let (subject, text, html) = rendered(message::render_reminder(&message::ReminderEmail { public_url: &ctx.public_url }))?;
-    let e = NewEmail { kind: "reminder", clinic: Some(clinic), flag: None, recipient: to, subject: &subject, text: &text, html: &html };
+pub fn reminder(
+    conn: &mut DbConn,
+    ctx: &MailContext,
+    clinic: ClinicId,
+    to: &str,
+    now: DateTime<Utc>,
+) -> Result<OutboxId> {
+    let (subject, text, html) = rendered(message::render_reminder(&message::ReminderEmail {
+        public_url: &ctx.public_url,
+    }))?;
+    let e = NewEmail {
+        kind: "reminder",
+        clinic: Some(clinic),
+        flag: None,
+        recipient: to,
+        subject: &subject,
+        text: &text,
+        html: &html,
+    };
     queue(conn, ctx, e, now)
 }

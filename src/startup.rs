@@ -1,10 +1,14 @@
 //! Wiring: the database, the HTTP server and the background work, built from
 //! settings and a clock (tests pass a manual clock and port 0).
 
+use crate::alerts::scheduler;
+use crate::alerts::transport::Mailer;
+use crate::alerts::worker::DeliveryWorker;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
 use crate::db::{Db, DbError};
 use crate::error::Error;
+use crate::notify::MailContext;
 use crate::web::{self, AppState};
 use actix_web::{middleware, web as aweb, App, HttpServer};
 use std::net::TcpListener;
@@ -34,6 +38,12 @@ pub struct Application {
     port: u16,
     server: actix_web::dev::Server,
     pub db: Db,
+    /// The delivery worker (tests drive it with `run_once`).
+    pub worker: DeliveryWorker,
+    pub mail: MailContext,
+    clock: SharedClock,
+    interval: std::time::Duration,
+    run_workers: bool,
     /// The first-run setup link, when the database has no clinic yet.
     pub setup_link: Option<String>,
 }
@@ -75,6 +85,13 @@ impl Application {
             );
         }
 
+        let mailer = Mailer::new(&settings.mail, &settings.mail_from).map_err(|e| StartError::Other(e.to_string()))?;
+        tracing::info!(mail = %mailer.describe(), "mail transport");
+        let worker = DeliveryWorker::new(db.clone(), mailer, clock.clone());
+        let mail = MailContext::from_settings(&settings);
+        let interval = std::time::Duration::from_secs(settings.worker_interval_secs);
+        let run_workers = settings.run_workers;
+
         let state = aweb::Data::new(AppState {
             db: db.clone(),
             settings: settings.clone(),
@@ -104,6 +121,11 @@ impl Application {
             port,
             server,
             db,
+            worker,
+            mail,
+            clock,
+            interval,
+            run_workers,
             setup_link,
         })
     }
@@ -112,9 +134,19 @@ impl Application {
         self.port
     }
 
-    /// Serves until the process is asked to stop.
+    /// Serves, delivers email and runs the scheduler until the process is
+    /// asked to stop. Background work never stops the web server.
     pub async fn run_until_stopped(self) -> Result<(), StartError> {
         tracing::info!(port = self.port, "serving");
+        if self.run_workers {
+            tokio::spawn(self.worker.clone().run_forever(self.interval));
+            tokio::spawn(scheduler::run_forever(
+                self.db.clone(),
+                self.mail.clone(),
+                self.clock.clone(),
+                self.interval,
+            ));
+        }
         self.server.await.map_err(|e| StartError::Other(e.to_string()))
     }
 }

@@ -38,7 +38,9 @@ pub fn run_pass(db: &Db, mail: &MailContext, now: DateTime<Utc>) -> Result<PassR
 
 fn escalate(db: &Db, mail: &MailContext, clinic: &clinics::Clinic, now: DateTime<Utc>) -> Result<usize> {
     let window = Duration::minutes(clinic.escalation_minutes.max(1) as i64);
-    let due = db.read(|c| flags::due_for_escalation(c, clinic.id, (now - window).naive_utc()).map_err(crate::error::Error::from))?;
+    let due = db.read(|c| {
+        flags::due_for_escalation(c, clinic.id, (now - window).naive_utc()).map_err(crate::error::Error::from)
+    })?;
     let mut n = 0;
     for flag in due {
         let sent = db.write(|c| {
@@ -118,7 +120,18 @@ fn missed(db: &Db, mail: &MailContext, clinic: &clinics::Clinic, now: DateTime<U
                     None => {
                         notify::reminder(c, mail, clinic.id, &f.patient_email, now)?;
                     }
-                    Some(severity) => raise_missed(c, mail, clinic, &f, rule, severity, &finding.reason, &finding.dedup_key, rules_version, now)?,
+                    Some(severity) => raise_missed(
+                        c,
+                        mail,
+                        clinic,
+                        &f,
+                        rule,
+                        severity,
+                        &finding.reason,
+                        &finding.dedup_key,
+                        rules_version,
+                        now,
+                    )?,
                 }
                 Ok(true)
             })?;

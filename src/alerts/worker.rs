@@ -32,7 +32,12 @@ pub struct DeliveryWorker {
 impl DeliveryWorker {
     pub fn new(db: Db, mailer: Mailer, clock: SharedClock) -> Self {
         let id = format!("worker-{}", uuid::Uuid::new_v4().simple());
-        Self { db, mailer: Arc::new(mailer), clock, id }
+        Self {
+            db,
+            mailer: Arc::new(mailer),
+            clock,
+            id,
+        }
     }
 
     /// Claims and sends what is due now; returns how many were sent.
@@ -43,7 +48,9 @@ impl DeliveryWorker {
             let (db, id) = (self.db.clone(), self.id.clone());
             let batch = db
                 .run(move |db| {
-                    db.write(|c| outbox::claim_due(c, &id, now.naive_utc(), (now + LEASE).naive_utc(), 32).map_err(Error::from))
+                    db.write(|c| {
+                        outbox::claim_due(c, &id, now.naive_utc(), (now + LEASE).naive_utc(), 32).map_err(Error::from)
+                    })
                 })
                 .await?;
             if batch.is_empty() {
@@ -78,7 +85,8 @@ impl DeliveryWorker {
         let domain = super::transport::recipient_domain(&row.recipient);
         match result {
             Ok(_) => {
-                db.run(move |db| db.write(|c| outbox::mark_sent(c, row_id, &id, now.naive_utc()).map_err(Error::from))).await?;
+                db.run(move |db| db.write(|c| outbox::mark_sent(c, row_id, &id, now.naive_utc()).map_err(Error::from)))
+                    .await?;
                 tracing::info!(outbox = %row_id, kind = %row.kind, to_domain = %domain, "email sent");
                 Ok(true)
             }
@@ -89,7 +97,9 @@ impl DeliveryWorker {
                 let next = now + backoff::next_attempt_delay(attempts, jitter);
                 let message = e.message.clone();
                 db.run(move |db| {
-                    db.write(|c| outbox::mark_failed(c, row_id, &id, &message, next.naive_utc(), dead).map_err(Error::from))
+                    db.write(|c| {
+                        outbox::mark_failed(c, row_id, &id, &message, next.naive_utc(), dead).map_err(Error::from)
+                    })
                 })
                 .await?;
                 if dead {
@@ -114,7 +124,11 @@ impl DeliveryWorker {
             if last_stuck_log.is_none_or(|t| now - t > Duration::minutes(10)) {
                 let db = self.db.clone();
                 let stuck = db
-                    .run(move |db| db.read(|c| outbox::stuck_count(c, (now - Duration::minutes(15)).naive_utc()).map_err(Error::from)))
+                    .run(move |db| {
+                        db.read(|c| {
+                            outbox::stuck_count(c, (now - Duration::minutes(15)).naive_utc()).map_err(Error::from)
+                        })
+                    })
                     .await;
                 if let Ok(n) = stuck {
                     if n > 0 {

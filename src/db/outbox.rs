@@ -203,7 +203,11 @@ pub fn pending_count(conn: &mut DbConn) -> Result<i64, DbError> {
 /// Dead rows, and rows pending since before `stuck_before`, across clinics.
 pub fn stuck_count(conn: &mut DbConn, stuck_before: NaiveDateTime) -> Result<i64, DbError> {
     Ok(outbox::table
-        .filter(outbox::status.eq(DEAD).or(outbox::status.eq(PENDING).and(outbox::created_at.lt(stuck_before))))
+        .filter(
+            outbox::status
+                .eq(DEAD)
+                .or(outbox::status.eq(PENDING).and(outbox::created_at.lt(stuck_before))),
+        )
         .count()
         .get_result(conn)?)
 }

@@ -25,18 +25,32 @@ pub fn in_follow_up(conn: &mut DbConn, clinic: ClinicId, since: NaiveDate) -> Re
         .filter(treatments::clinic_id.eq(clinic.0))
         .filter(treatments::treated_on.ge(since))
         .filter(patients::follow_up_closed_at.is_null())
-        .select((Treatment::as_select(), (accounts::email, patients::reminders, accounts::disabled)))
+        .select((
+            Treatment::as_select(),
+            (accounts::email, patients::reminders, accounts::disabled),
+        ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(treatment, (patient_email, reminders, disabled))| Followed { treatment, patient_email, reminders, disabled })
+        .map(|(treatment, (patient_email, reminders, disabled))| Followed {
+            treatment,
+            patient_email,
+            reminders,
+            disabled,
+        })
         .collect())
 }
 
 /// Records that `rule` was acted on for `key`; false when it already was (by
 /// this or another process). Uses a savepoint so a duplicate does not abort
 /// the caller's transaction.
-pub fn claim(conn: &mut DbConn, treatment: TreatmentId, rule: &str, key: &str, now: NaiveDateTime) -> Result<bool, DbError> {
+pub fn claim(
+    conn: &mut DbConn,
+    treatment: TreatmentId,
+    rule: &str,
+    key: &str,
+    now: NaiveDateTime,
+) -> Result<bool, DbError> {
     let r = conn.transaction::<_, diesel::result::Error, _>(|c| {
         diesel::insert_into(scheduled_findings::table)
             .values((

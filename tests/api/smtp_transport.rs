@@ -1,9 +1,9 @@
 //! The mailer against a real SMTP exchange over TCP (the test server in
 //! `support::smtp`), the folder mailer, and the email templates' privacy.
 
-
 use std::time::Duration;
 
+use crate::support::smtp::{Mode, SmtpServer};
 use aftercare::alerts::message::{
     build_message, render_alert, render_digest, render_escalation, render_invite, render_password_reset,
     render_reminder, render_set_password, AlertEmail, AlertSeverity, DigestEmail, EscalationEmail, InviteEmail,
@@ -11,7 +11,6 @@ use aftercare::alerts::message::{
 };
 use aftercare::alerts::transport::{Delivered, Mailer};
 use aftercare::config::{MailTransportSettings, Secret, SmtpSecurity, SmtpSettings};
-use crate::support::smtp::{Mode, SmtpServer};
 
 const FROM: &str = "Aftercare <alerts@aftercare.example>";
 const PUBLIC_URL: &str = "https://aftercare.example.org";

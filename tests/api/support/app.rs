@@ -25,6 +25,8 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
     pub database_url: String,
     pub settings_env: HashMap<String, String>,
+    pub worker: aftercare::alerts::worker::DeliveryWorker,
+    pub mail: aftercare::notify::MailContext,
     _pg: Option<PgTestDb>,
 }
 
@@ -95,6 +97,8 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     env.insert("BIND".into(), "127.0.0.1:0".into());
     env.insert("MAIL_DIR".into(), dir.path().join("mail").to_string_lossy().to_string());
     env.insert("WORKER_INTERVAL_SECONDS".into(), "1".into());
+    // Tests drive the worker and the scheduler themselves (deterministic).
+    env.insert("RUN_WORKERS".into(), "off".into());
     for (k, v) in extra {
         env.insert(k.to_string(), v.to_string());
     }
@@ -107,6 +111,8 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let port = app.port();
     let db = app.db.clone();
     let setup_link = app.setup_link.clone();
+    let worker = app.worker.clone();
+    let mail = app.mail.clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
@@ -118,6 +124,8 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
         dir,
         database_url,
         settings_env: env,
+        worker,
+        mail,
         _pg: pg,
     }
 }
@@ -298,6 +306,25 @@ impl TestApp {
     pub fn clock_now(&self) -> DateTime<Utc> {
         use aftercare::clock::Clock;
         self.clock.now()
+    }
+
+    /// Sends every email that is due now; returns how many were accepted.
+    pub async fn drain_outbox(&self) -> usize {
+        self.worker.run_once().await.expect("delivery pass")
+    }
+
+    /// One scheduler pass at the clock's current time.
+    pub async fn run_scheduler(&self) -> aftercare::alerts::scheduler::PassReport {
+        let (db, mail, now) = (self.db.clone(), self.mail.clone(), self.clock_now());
+        tokio::task::spawn_blocking(move || aftercare::alerts::scheduler::run_pass(&db, &mail, now))
+            .await
+            .expect("scheduler task")
+            .expect("scheduler pass")
+    }
+
+    /// Every outbox row, oldest first.
+    pub fn outbox(&self) -> Vec<aftercare::db::outbox::OutboxRow> {
+        self.db.read(aftercare::db::outbox::all).expect("outbox")
     }
 
     /// Audit rows with `action`.
