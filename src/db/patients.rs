@@ -234,3 +234,12 @@ pub fn treatment_of(conn: &mut DbConn, patient: PatientId, id: TreatmentId) -> R
         .first(conn)
         .optional()?)
 }
+
+/// Any treatment by id: for the CLI, the scheduler and tests, which act as the operator.
+pub fn treatment_by_id(conn: &mut DbConn, id: TreatmentId) -> Result<Option<Treatment>, DbError> {
+    Ok(treatments::table
+        .find(id.0)
+        .select(Treatment::as_select())
+        .first(conn)
+        .optional()?)
+}

@@ -92,6 +92,32 @@ pub async fn spawn_app() -> TestApp {
 /// Starts the app with extra environment settings (e.g. SMTP_HOST).
 pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let (database_url, pg, dir) = fresh_database();
+    start(database_url, pg, dir, extra).await
+}
+
+/// A second app process on the same database as `other` (a restart, or a
+/// second `serve` beside the first).
+pub async fn spawn_app_sharing(other: &TestApp, extra: &[(&str, &str)]) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = start(other.database_url.clone(), None, dir, extra).await;
+    app.clock.set(other.clock_now());
+    app
+}
+
+/// An app whose mail goes to a real SMTP server over TCP (security off).
+pub async fn spawn_app_with_smtp() -> (TestApp, crate::support::smtp::SmtpServer) {
+    let smtp = crate::support::smtp::SmtpServer::start_new().await;
+    let port = smtp.port().to_string();
+    let app = spawn_app_with(&[
+        ("SMTP_HOST", "127.0.0.1"),
+        ("SMTP_PORT", &port),
+        ("SMTP_SECURITY", "off"),
+    ])
+    .await;
+    (app, smtp)
+}
+
+async fn start(database_url: String, pg: Option<PgTestDb>, dir: tempfile::TempDir, extra: &[(&str, &str)]) -> TestApp {
     let mut env: HashMap<String, String> = HashMap::new();
     env.insert("DATABASE_URL".into(), database_url.clone());
     env.insert("BIND".into(), "127.0.0.1:0".into());
@@ -306,6 +332,32 @@ impl TestApp {
     pub fn clock_now(&self) -> DateTime<Utc> {
         use aftercare::clock::Clock;
         self.clock.now()
+    }
+
+    /// Records a check-in through the same service the form uses.
+    pub fn record_checkin(
+        &self,
+        treatment: TreatmentId,
+        date: NaiveDate,
+        answers: &CheckInAnswers,
+    ) -> aftercare::checkin::Outcome {
+        use aftercare::db::{clinics, patients};
+        let now = self.clock_now();
+        self.db
+            .write(|c| {
+                let t = patients::treatment_by_id(c, treatment)?.expect("treatment exists");
+                let p = patients::get(c, t.patient_id)?.expect("patient exists");
+                let clinic = clinics::get(c, p.clinic_id)?.expect("clinic exists");
+                let sub = aftercare::checkin::Submission {
+                    patient: &p,
+                    clinic: &clinic,
+                    treatment: &t,
+                    date,
+                    answers,
+                };
+                aftercare::checkin::record(c, &self.mail, &sub, now)
+            })
+            .expect("check-in recorded")
     }
 
     /// Sends every email that is due now; returns how many were accepted.

@@ -1,0 +1,411 @@
+//! Issue 6: alert and reminder emails that are never lost — against a real
+//! SMTP server over TCP.
+
+use crate::support::app::*;
+use crate::support::smtp::Mode;
+use aftercare::db::{clinics, outbox};
+use aftercare::domain::*;
+use chrono::{Duration, TimeZone, Utc};
+use std::time::Duration as StdDuration;
+
+/// A clinic, a patient "Zelda Quince" with a fully ablative CO2 treatment on 2026-03-01.
+fn enrolled(app: &TestApp) -> (ClinicId, PatientId, TreatmentId) {
+    let clinic = app.create_clinic("Bright Skin", "Europe/London");
+    let patient = app.create_patient(clinic, "zelda.quince@example.org", "Zelda Quince");
+    let t = app.create_treatment(patient, ProcedureClass::AblativeFullCo2, date("2026-03-01"), "perioral");
+    (clinic, patient, t)
+}
+
+fn feverish() -> CheckInAnswers {
+    CheckInAnswers {
+        fever: true,
+        pain: 4,
+        note: Some("my secret note about burning pus".into()),
+        ..CheckInAnswers::calm()
+    }
+}
+
+#[tokio::test]
+async fn an_urgent_check_in_sends_exactly_one_email_with_no_health_data() {
+    let (app, smtp) = spawn_app_with_smtp().await;
+    let (_, _, t) = enrolled(&app);
+    let outcome = app.record_checkin(t, date("2026-03-02"), &feverish());
+    assert_eq!(outcome.highest, Some(Severity::Urgent));
+
+    assert_eq!(app.drain_outbox().await, 1);
+    assert_eq!(app.drain_outbox().await, 0, "nothing left to send");
+    let got = smtp.wait_for(1, StdDuration::from_secs(5)).await;
+    assert_eq!(got.len(), 1);
+    let m = &got[0];
+    assert_eq!(m.recipients, vec!["alerts@clinic.example".to_string()]);
+    assert_eq!(
+        m.subject.as_deref().unwrap_or(""),
+        "Urgent: a patient needs a same-day call"
+    );
+    let text = format!(
+        "{} {} {}",
+        m.subject.as_deref().unwrap_or(""),
+        m.decoded_text(),
+        m.decoded_html()
+    )
+    .to_lowercase();
+    for secret in [
+        "zelda",
+        "quince",
+        "example.org",
+        "secret note",
+        "fever",
+        "pus",
+        "burning",
+        "pain",
+        "co2",
+    ] {
+        assert!(!text.contains(secret), "the email must not contain {secret:?}: {text}");
+    }
+    assert!(text.contains("bright skin"), "names the clinic");
+    assert!(
+        text.contains("/clinic/flags/ac-"),
+        "links to the flag by its opaque reference"
+    );
+
+    // The same findings again the same day update the open flag: no new email.
+    app.clock.advance(Duration::hours(2));
+    app.record_checkin(t, date("2026-03-02"), &feverish());
+    assert_eq!(app.drain_outbox().await, 0);
+    assert_eq!(smtp.messages().len(), 1);
+}
+
+#[tokio::test]
+async fn a_review_flag_emails_at_once() {
+    let (app, smtp) = spawn_app_with_smtp().await;
+    let (_, _, t) = enrolled(&app);
+    let itchy = CheckInAnswers {
+        itch: 8,
+        ..CheckInAnswers::calm()
+    };
+    assert_eq!(
+        app.record_checkin(t, date("2026-03-02"), &itchy).highest,
+        Some(Severity::Review)
+    );
+    app.drain_outbox().await;
+    let got = smtp.wait_for(1, StdDuration::from_secs(5)).await;
+    assert_eq!(got[0].subject.as_deref().unwrap_or(""), "New item for review");
+    // Same rule, same day, no rise: nothing more.
+    app.record_checkin(t, date("2026-03-02"), &itchy);
+    assert_eq!(app.drain_outbox().await, 0);
+}
+
+#[tokio::test]
+async fn a_severity_rise_on_an_open_flag_emails_again_and_a_repeat_does_not() {
+    let (app, smtp) = spawn_app_with_smtp().await;
+    let (_, _, t) = enrolled(&app);
+    // Day 6, whiteheads alone: R7 at info (dashboard only, no email).
+    let bumps = CheckInAnswers {
+        pimples: true,
+        ..CheckInAnswers::calm()
+    };
+    assert_eq!(
+        app.record_checkin(t, date("2026-03-07"), &bumps).highest,
+        Some(Severity::Info)
+    );
+    assert_eq!(app.drain_outbox().await, 0);
+    // Amended the same day with itch 5: R7 rises to review on the same open flag.
+    let itchy_bumps = CheckInAnswers {
+        itch: 5,
+        ..bumps.clone()
+    };
+    assert_eq!(
+        app.record_checkin(t, date("2026-03-07"), &itchy_bumps).highest,
+        Some(Severity::Review)
+    );
+    assert_eq!(app.drain_outbox().await, 1);
+    let flags = app.db.read(|c| aftercare::db::flags::of_treatment(c, t)).unwrap();
+    assert_eq!(flags.len(), 1, "one flag, updated");
+    assert_eq!(flags[0].occurrences, 2);
+    assert_eq!(flags[0].severity, Severity::Review);
+    // The next day, the same: a repeat within 24 hours, no email.
+    app.clock.advance(Duration::hours(20));
+    app.record_checkin(t, date("2026-03-08"), &itchy_bumps);
+    assert_eq!(app.drain_outbox().await, 0);
+    assert_eq!(smtp.wait_for(1, StdDuration::from_secs(5)).await.len(), 1);
+}
+
+#[tokio::test]
+async fn smtp_down_for_an_hour_then_back_delivers_every_alert_exactly_once() {
+    let (app, smtp) = spawn_app_with_smtp().await;
+    let (clinic, _, t) = enrolled(&app);
+    let p2 = app.create_patient(clinic, "second@example.org", "Second Patient");
+    let t2 = app.create_treatment(p2, ProcedureClass::Ipl, date("2026-03-01"), "");
+
+    // First half hour: the server answers 451 to everything.
+    smtp.set_mode(Mode::TempFail);
+    app.record_checkin(t, date("2026-03-02"), &feverish());
+    app.record_checkin(t2, date("2026-03-02"), &feverish());
+    for _ in 0..30 {
+        app.drain_outbox().await;
+        app.clock.advance(Duration::minutes(1));
+    }
+    // Second half hour: nothing listens at all.
+    smtp.stop().await;
+    for _ in 0..30 {
+        app.drain_outbox().await;
+        app.clock.advance(Duration::minutes(1));
+    }
+    let rows = app.outbox();
+    assert_eq!(rows.len(), 2);
+    for r in &rows {
+        assert_eq!(r.status, outbox::PENDING, "still waiting, not dead");
+        assert!(r.attempts >= 5, "retried with backoff: {} attempts", r.attempts);
+        assert!(r.attempts <= 20, "backoff, not a hot loop: {} attempts", r.attempts);
+        assert!(r.last_error.is_some());
+        assert!(
+            r.next_attempt_at - app.clock_now().naive_utc() <= Duration::minutes(15),
+            "interval capped"
+        );
+    }
+    assert!(smtp.messages().is_empty());
+
+    // Back: within the capped interval, each alert arrives exactly once.
+    smtp.set_mode(Mode::Accept);
+    smtp.start().await;
+    for _ in 0..16 {
+        app.drain_outbox().await;
+        app.clock.advance(Duration::minutes(1));
+    }
+    let got = smtp.wait_for(2, StdDuration::from_secs(5)).await;
+    assert_eq!(got.len(), 2);
+    let mut ids: Vec<_> = got.iter().map(|m| m.message_id.clone()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 2, "no duplicates");
+    for r in app.outbox() {
+        assert_eq!(r.status, outbox::SENT);
+        assert!(r.attempts > 5);
+    }
+}
+
+#[tokio::test]
+async fn after_24_hours_of_failure_an_email_is_dead_visible_and_retryable() {
+    let (app, smtp) = spawn_app_with_smtp().await;
+    let (clinic, _, t) = enrolled(&app);
+    smtp.set_mode(Mode::PermFail);
+    app.record_checkin(t, date("2026-03-02"), &feverish());
+    for _ in 0..(25 * 4) {
+        app.drain_outbox().await;
+        app.clock.advance(Duration::minutes(15));
+    }
+    let rows = app.outbox();
+    assert_eq!(rows[0].status, outbox::DEAD);
+    let now = app.clock_now().naive_utc();
+    let problems = app
+        .db
+        .read(|c| outbox::problems(c, clinic, now - Duration::minutes(15)))
+        .unwrap();
+    assert_eq!(problems.len(), 1, "shown to the clinic's admins");
+
+    smtp.set_mode(Mode::Accept);
+    assert!(app.db.write(|c| outbox::retry(c, clinic, rows[0].id, now)).unwrap());
+    assert_eq!(app.drain_outbox().await, 1);
+    assert_eq!(smtp.wait_for(1, StdDuration::from_secs(5)).await.len(), 1);
+}
+
+#[tokio::test]
+async fn an_email_committed_before_a_crash_is_sent_after_restart() {
+    let (app, smtp) = spawn_app_with_smtp().await;
+    let (_, _, t) = enrolled(&app);
+    app.record_checkin(t, date("2026-03-02"), &feverish());
+    // The first process claimed the row and died before sending.
+    let now = app.clock_now().naive_utc();
+    let claimed = app
+        .db
+        .write(|c| outbox::claim_due(c, "crashed-worker", now, now + Duration::minutes(2), 10))
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    drop(app.worker.clone());
+
+    // A new process on the same database.
+    let port = smtp.port().to_string();
+    let restarted = spawn_app_sharing(
+        &app,
+        &[
+            ("SMTP_HOST", "127.0.0.1"),
+            ("SMTP_PORT", &port),
+            ("SMTP_SECURITY", "off"),
+        ],
+    )
+    .await;
+    assert_eq!(restarted.drain_outbox().await, 0, "the dead worker's lease still holds");
+    restarted.clock.advance(Duration::minutes(3));
+    assert_eq!(restarted.drain_outbox().await, 1, "sent once the lease lapsed");
+    let got = smtp.wait_for(1, StdDuration::from_secs(5)).await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(
+        got[0].message_id.as_deref(),
+        Some(claimed[0].message_id.as_str()),
+        "the same Message-ID as queued"
+    );
+}
+
+#[tokio::test]
+async fn two_workers_on_one_database_never_send_an_email_twice() {
+    let (app, smtp) = spawn_app_with_smtp().await;
+    let (clinic, _, _) = enrolled(&app);
+    let now = app.clock_now().naive_utc();
+    app.db
+        .write(|c| {
+            for i in 0..40 {
+                let to = format!("inbox{i}@clinic.example");
+                outbox::enqueue(
+                    c,
+                    &outbox::NewEmail {
+                        kind: "alert_urgent",
+                        clinic: Some(clinic),
+                        flag: None,
+                        recipient: &to,
+                        subject: "s",
+                        text: "t",
+                        html: "<p>h</p>",
+                    },
+                    "aftercare.test",
+                    now,
+                )?;
+            }
+            Ok::<_, aftercare::db::DbError>(())
+        })
+        .unwrap();
+    let port = smtp.port().to_string();
+    let second = spawn_app_sharing(
+        &app,
+        &[
+            ("SMTP_HOST", "127.0.0.1"),
+            ("SMTP_PORT", &port),
+            ("SMTP_SECURITY", "off"),
+        ],
+    )
+    .await;
+    let (a, b) = tokio::join!(app.drain_outbox(), second.drain_outbox());
+    assert_eq!(a + b, 40, "every email sent by one of them");
+    let got = smtp.wait_for(40, StdDuration::from_secs(10)).await;
+    assert_eq!(got.len(), 40);
+    let mut ids: Vec<_> = got.iter().map(|m| m.message_id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 40, "no email sent twice");
+}
+
+#[tokio::test]
+async fn escalation_after_the_window_and_not_before_once() {
+    let (app, smtp) = spawn_app_with_smtp().await;
+    let (clinic, _, t) = enrolled(&app);
+    app.db
+        .write(|c| {
+            let mut cl = clinics::get(c, clinic)?.unwrap();
+            cl.escalation_email = Some("oncall@clinic.example".into());
+            clinics::update(c, clinic, &changes(&cl))
+        })
+        .unwrap();
+    app.record_checkin(t, date("2026-03-02"), &feverish());
+    app.drain_outbox().await;
+    assert_eq!(smtp.wait_for(1, StdDuration::from_secs(5)).await.len(), 1);
+
+    app.clock.advance(Duration::minutes(119));
+    assert_eq!(app.run_scheduler().await.escalated, 0, "not before the window");
+    app.clock.advance(Duration::minutes(2));
+    assert_eq!(app.run_scheduler().await.escalated, 1);
+    assert_eq!(app.run_scheduler().await.escalated, 0, "once per flag");
+    app.drain_outbox().await;
+    let got = smtp.wait_for(2, StdDuration::from_secs(5)).await;
+    assert_eq!(got[1].recipients, vec!["oncall@clinic.example".to_string()]);
+    assert!(got[1].subject.as_deref().unwrap_or("").starts_with("Escalation"));
+    let flag = app
+        .db
+        .read(|c| aftercare::db::flags::of_treatment(c, t))
+        .unwrap()
+        .remove(0);
+    assert!(flag.escalated_at.is_some(), "the flag records it");
+}
+
+#[tokio::test]
+async fn an_acknowledged_flag_is_not_escalated() {
+    let (app, _smtp) = spawn_app_with_smtp().await;
+    let (clinic, _, t) = enrolled(&app);
+    let staff = app.create_staff(clinic, "nurse@clinic.example", Role::Clinician);
+    app.record_checkin(t, date("2026-03-02"), &feverish());
+    let flag = app
+        .db
+        .read(|c| aftercare::db::flags::of_treatment(c, t))
+        .unwrap()
+        .remove(0);
+    let now = app.clock_now().naive_utc();
+    app.db
+        .write(|c| aftercare::db::flags::acknowledge(c, flag.id, staff, now))
+        .unwrap();
+    app.clock.advance(Duration::hours(5));
+    assert_eq!(app.run_scheduler().await.escalated, 0);
+}
+
+#[tokio::test]
+async fn reminders_on_due_days_only_at_the_clinics_local_time() {
+    let (app, smtp) = spawn_app_with_smtp().await;
+    // Los Angeles: reminder time 18:00 local is 02:00 UTC the next day in March (PDT, UTC-7 from 8 March).
+    let clinic = app.create_clinic("West Coast Skin", "America/Los_Angeles");
+    let patient = app.create_patient(clinic, "rem@example.org", "Rem Inder");
+    let t = app.create_treatment(patient, ProcedureClass::AblativeFractional, date("2026-03-10"), "");
+    let quiet = app.create_patient(clinic, "quiet@example.org", "No Reminders");
+    app.create_treatment(quiet, ProcedureClass::AblativeFractional, date("2026-03-10"), "");
+    app.db
+        .write(|c| aftercare::db::patients::set_reminders(c, quiet, false))
+        .unwrap();
+
+    // Day 2 (2026-03-12), 17:59 local = 00:59 UTC on the 13th: too early.
+    app.clock.set(Utc.with_ymd_and_hms(2026, 3, 13, 0, 59, 0).unwrap());
+    assert_eq!(app.run_scheduler().await.reminders, 0);
+    // 18:01 local.
+    app.clock.set(Utc.with_ymd_and_hms(2026, 3, 13, 1, 1, 0).unwrap());
+    assert_eq!(
+        app.run_scheduler().await.reminders,
+        1,
+        "one reminder, not for the patient who turned them off"
+    );
+    assert_eq!(app.run_scheduler().await.reminders, 0, "never twice for the same day");
+    // A check-in before the reminder time means no reminder that day.
+    app.clock.set(Utc.with_ymd_and_hms(2026, 3, 13, 20, 0, 0).unwrap());
+    app.record_checkin(t, date("2026-03-13"), &CheckInAnswers::calm());
+    app.clock.set(Utc.with_ymd_and_hms(2026, 3, 14, 1, 30, 0).unwrap());
+    assert_eq!(app.run_scheduler().await.reminders, 0);
+    // Day 16 is not a due day (weekly after day 14): no reminder.
+    app.clock.set(Utc.with_ymd_and_hms(2026, 3, 27, 1, 30, 0).unwrap());
+    assert_eq!(app.run_scheduler().await.reminders, 0);
+    // Day 21 is.
+    app.clock.set(Utc.with_ymd_and_hms(2026, 4, 1, 1, 30, 0).unwrap());
+    assert_eq!(app.run_scheduler().await.reminders, 1);
+
+    app.drain_outbox().await;
+    let got = smtp.wait_for(2, StdDuration::from_secs(5)).await;
+    let reminders: Vec<_> = got
+        .iter()
+        .filter(|m| m.subject.as_deref().unwrap_or("").contains("check-in"))
+        .collect();
+    assert_eq!(reminders.len(), 2);
+    assert_eq!(reminders[0].recipients, vec!["rem@example.org".to_string()]);
+    let body = reminders[0].decoded_text().to_lowercase();
+    assert!(body.contains("/checkin"));
+    for clinical in ["pain", "swelling", "laser", "fractional", "day 2"] {
+        assert!(!body.contains(clinical), "no clinical content: {clinical}");
+    }
+}
+
+fn changes(c: &clinics::Clinic) -> clinics::ClinicChanges {
+    clinics::ClinicChanges {
+        name: c.name.clone(),
+        timezone: c.timezone,
+        phone: c.phone.clone(),
+        alert_email: c.alert_email.clone(),
+        escalation_email: c.escalation_email.clone(),
+        reminder_time: c.reminder_time,
+        workday_start: c.workday_start,
+        workday_end: c.workday_end,
+        escalation_minutes: c.escalation_minutes,
+        review_digest: c.review_digest,
+        follow_up_days: c.follow_up_days,
+    }
+}
