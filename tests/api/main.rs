@@ -8,3 +8,4 @@ mod cli;
 mod foundation;
 mod migrations;
 mod smtp_transport;
+mod triage;
