@@ -140,6 +140,15 @@ enum TreatmentCmd {
     },
 }
 
+/// Prints a line to standard output. A closed pipe (`aftercare ... | head -1`)
+/// is not an error worth a panic: the reader has what it wanted.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 /// A failure the operator can act on: printed as one line, exit code 1.
 struct Fail(String);
 
@@ -183,7 +192,7 @@ fn run(cli: Cli) -> Result<(), Fail> {
         }
         Command::Migrate => {
             let ran = Db::migrate(&settings.database).map_err(|e| Fail(format!("DATABASE_URL: {e}")))?;
-            println!("{ran} migration(s) applied");
+            say!("{ran} migration(s) applied");
             Ok(())
         }
         Command::Clinic {
@@ -203,7 +212,7 @@ fn run(cli: Cli) -> Result<(), Fail> {
                 aftercare::db::audit::record(c, Some(id), &cli_actor(), "clinic.create", None, "", now.naive_utc())?;
                 Ok::<_, aftercare::error::Error>(id)
             })?;
-            println!("{id}");
+            say!("{id}");
             Ok(())
         }
         Command::Staff {
@@ -234,7 +243,7 @@ fn run(cli: Cli) -> Result<(), Fail> {
                     &cli_actor(),
                 )
             })?;
-            println!("{id}");
+            say!("{id}");
             print_credential(cred);
             Ok(())
         }
@@ -278,7 +287,7 @@ fn run(cli: Cli) -> Result<(), Fail> {
                     &cli_actor(),
                 )
             })?;
-            println!("{id}");
+            say!("{id}");
             print_credential(cred);
             Ok(())
         }
@@ -310,13 +319,13 @@ fn run(cli: Cli) -> Result<(), Fail> {
                     }
                     other => Fail::from(other),
                 })?;
-            println!("{id}");
+            say!("{id}");
             Ok(())
         }
         Command::Demo { patients, days } => {
             let db = open_db(&settings)?;
             let report = aftercare::demo::generate(&db, patients, days, chrono::Utc::now(), &settings.public_url)?;
-            println!("{report}");
+            say!("{report}");
             Ok(())
         }
     }
@@ -351,7 +360,7 @@ fn password_from_stdin(read: bool) -> Result<Option<String>, Fail> {
 
 fn print_credential(c: Credential) {
     match c {
-        Credential::PasswordSet => println!("password set"),
-        Credential::Link(link) => println!("{link}"),
+        Credential::PasswordSet => say!("password set"),
+        Credential::Link(link) => say!("{link}"),
     }
 }

@@ -330,3 +330,63 @@ pub fn of_clinic_between(
         .map(CheckIn::try_from)
         .collect()
 }
+
+/// A whole check-in row for bulk loading (the demo and benchmark generator).
+#[derive(Insertable)]
+#[diesel(table_name = checkins)]
+pub struct NewCheckInRow {
+    pub treatment_id: i64,
+    pub patient_id: i64,
+    pub clinic_id: i64,
+    pub day: NaiveDate,
+    pub day_number: i32,
+    pub kind: &'static str,
+    pub overall: &'static str,
+    pub pain: i32,
+    pub pain_relief: &'static str,
+    pub itch: i32,
+    pub swelling: i32,
+    pub eyes_swollen_shut: bool,
+    pub redness: i32,
+    pub redness_spreading: bool,
+    pub oozing: &'static str,
+    pub crusts: &'static str,
+    pub blisters: bool,
+    pub tingling: bool,
+    pub pimples: bool,
+    pub white_patches: bool,
+    pub rash_outside: bool,
+    pub raw_area: bool,
+    pub lip_swelling_or_breathing: bool,
+    pub fever: bool,
+    pub temperature_c: Option<f64>,
+    pub vision_change: bool,
+    pub eye_pain: bool,
+    pub cannot_close_eye: bool,
+    pub lid_pulling: bool,
+    pub bleeding: bool,
+    pub want_call: bool,
+    pub prophylaxis: &'static str,
+    pub dark_patches: bool,
+    pub light_patches: bool,
+    pub raised_area: bool,
+    pub raised_area_site: Option<&'static str>,
+    pub note: Option<String>,
+    pub highest_severity: Option<&'static str>,
+    pub version: i32,
+    pub entered_at: NaiveDateTime,
+    pub first_entered_at: NaiveDateTime,
+}
+
+/// Inserts many check-ins at once: multi-row statements on the concrete
+/// backend (far fewer round trips than one insert per row).
+pub fn insert_many(conn: &mut DbConn, rows: &[NewCheckInRow]) -> Result<(), DbError> {
+    // SQLite allows 32,766 bound values per statement; 41 columns × 400 rows fits.
+    for batch in rows.chunks(400) {
+        match conn {
+            DbConn::Sqlite(c) => diesel::insert_into(checkins::table).values(batch).execute(c)?,
+            DbConn::Pg(c) => diesel::insert_into(checkins::table).values(batch).execute(c)?,
+        };
+    }
+    Ok(())
+}
