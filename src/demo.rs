@@ -373,8 +373,8 @@ fn history(
     let last_day = triage::day_number(treated_on, until);
     let mut last_entered = None;
     for day in 0..=last_day {
-        // Most patients check in most days; weekly after day 14 is enough, some keep going daily.
-        if rng.gen_bool(0.04) || (day > 14 && rng.gen_bool(0.2)) {
+        // Most patients check in almost every day, also after day 14 when weekly would do.
+        if rng.gen_bool(0.03) || (day > 14 && rng.gen_bool(0.03)) {
             continue;
         }
         let date = treated_on + Duration::days(day);
