@@ -22,16 +22,27 @@ pub struct PassReport {
     pub missed_flags: usize,
 }
 
-/// One pass over every clinic.
+/// How often the missed-check-in scan runs (it reads every treatment in
+/// follow-up; escalations and digests run on every tick).
+pub const MISSED_SCAN_EVERY: Duration = Duration::minutes(1);
+
+/// One full pass over every clinic.
 pub fn run_pass(db: &Db, mail: &MailContext, now: DateTime<Utc>) -> Result<PassReport> {
+    run_pass_with(db, mail, now, true)
+}
+
+/// One pass; `scan_missed` includes the missed-check-in scan.
+pub fn run_pass_with(db: &Db, mail: &MailContext, now: DateTime<Utc>, scan_missed: bool) -> Result<PassReport> {
     let mut report = PassReport::default();
     let all = db.read(|c| clinics::all(c).map_err(crate::error::Error::from))?;
     for clinic in all {
         report.escalated += escalate(db, mail, &clinic, now)?;
         report.digests += digest(db, mail, &clinic, now)?;
-        let (r, m) = missed(db, mail, &clinic, now)?;
-        report.reminders += r;
-        report.missed_flags += m;
+        if scan_missed {
+            let (r, m) = missed(db, mail, &clinic, now)?;
+            report.reminders += r;
+            report.missed_flags += m;
+        }
     }
     Ok(report)
 }
@@ -196,9 +207,14 @@ fn raise_missed(
 /// Runs passes forever, every `interval`. Errors are logged, never fatal:
 /// the next pass tries again.
 pub async fn run_forever(db: Db, mail: MailContext, clock: SharedClock, interval: std::time::Duration) {
+    let mut last_scan: Option<DateTime<Utc>> = None;
     loop {
         let (db2, mail2, now) = (db.clone(), mail.clone(), clock.now());
-        match tokio::task::spawn_blocking(move || run_pass(&db2, &mail2, now)).await {
+        let scan = last_scan.is_none_or(|t| now - t >= MISSED_SCAN_EVERY || now < t);
+        if scan {
+            last_scan = Some(now);
+        }
+        match tokio::task::spawn_blocking(move || run_pass_with(&db2, &mail2, now, scan)).await {
             Ok(Ok(report)) if report != PassReport::default() => tracing::info!(?report, "scheduler pass"),
             Ok(Ok(_)) => {}
             Ok(Err(e)) => tracing::error!(error = %e, "scheduler pass failed"),

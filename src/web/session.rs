@@ -91,31 +91,37 @@ pub struct AnonCsrf(pub String);
 pub fn load_session(state: &AppState, token: &str, now: DateTime<Utc>) -> Result<Option<ActiveSession>, Error> {
     let id_hash = tokens::hash(token);
     let lifetimes = state.settings.sessions;
-    state.db.write(|conn| {
-        let Some((row, kind, disabled)) = sessions::find(conn, &id_hash)? else {
-            return Ok(None);
-        };
-        let idle = match kind {
-            AccountKind::Staff => lifetimes.staff_idle,
-            AccountKind::Patient => lifetimes.patient_idle,
-        };
-        let now_n = now.naive_utc();
-        if disabled || row.expires_at <= now_n || row.last_seen_at + idle <= now_n {
-            sessions::delete(conn, &id_hash)?;
-            return Ok(None);
-        }
-        // Writing on every request would serialise reads on SQLite; a minute's
-        // precision is plenty for a 30-minute idle timeout.
-        if now_n - row.last_seen_at > chrono::Duration::seconds(60) {
-            sessions::touch(conn, &id_hash, now_n)?;
-        }
-        Ok(Some(ActiveSession {
-            id_hash,
-            account: row.account_id,
-            kind,
-            csrf: row.csrf_token,
-        }))
-    })
+    // Most requests only read: a write transaction per page view would queue
+    // every signed-in page behind SQLite's single writer.
+    let Some((row, kind, disabled)) = state
+        .db
+        .read(|conn| sessions::find(conn, &id_hash).map_err(Error::from))?
+    else {
+        return Ok(None);
+    };
+    let idle = match kind {
+        AccountKind::Staff => lifetimes.staff_idle,
+        AccountKind::Patient => lifetimes.patient_idle,
+    };
+    let now_n = now.naive_utc();
+    if disabled || row.expires_at <= now_n || row.last_seen_at + idle <= now_n {
+        state
+            .db
+            .write(|conn| sessions::delete(conn, &id_hash).map_err(Error::from))?;
+        return Ok(None);
+    }
+    // A minute's precision is plenty for a 30-minute idle timeout.
+    if now_n - row.last_seen_at > chrono::Duration::seconds(60) {
+        state
+            .db
+            .write(|conn| sessions::touch(conn, &id_hash, now_n).map_err(Error::from))?;
+    }
+    Ok(Some(ActiveSession {
+        id_hash,
+        account: row.account_id,
+        kind,
+        csrf: row.csrf_token,
+    }))
 }
 
 impl FromRequest for Visitor {
