@@ -174,6 +174,8 @@ macro_rules! patient_search {
     }};
 }
 
+type ListTuple = (i64, String, String, Option<NaiveDateTime>, Option<NaiveDateTime>);
+
 /// A page of a clinic's patients by name, optionally matching `q` in the
 /// name or email (case-insensitive). Uses `patients_clinic_name`.
 pub fn patients_page(
@@ -183,7 +185,7 @@ pub fn patients_page(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<PatientListRow>, DbError> {
-    let rows: Vec<(i64, String, String, Option<NaiveDateTime>, Option<NaiveDateTime>)> = patient_search!(clinic, q)
+    let rows: Vec<ListTuple> = patient_search!(clinic, q)
         .order((patients::name.asc(), patients::id.asc()))
         .offset(offset)
         .limit(limit)
@@ -197,13 +199,15 @@ pub fn patients_page(
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, name, email, last_checkin_at, follow_up_closed_at)| PatientListRow {
-            id: PatientId(id),
-            name,
-            email,
-            last_checkin_at,
-            follow_up_closed_at,
-        })
+        .map(
+            |(id, name, email, last_checkin_at, follow_up_closed_at)| PatientListRow {
+                id: PatientId(id),
+                name,
+                email,
+                last_checkin_at,
+                follow_up_closed_at,
+            },
+        )
         .collect())
 }
 

@@ -44,7 +44,10 @@ impl Nav {
 
 /// A stored UTC time in the clinic's zone: "Mon 2 Mar 2026, 10:00".
 pub fn local_time(t: NaiveDateTime, tz: ClinicTz) -> String {
-    t.and_utc().with_timezone(&tz.0).format("%a %-d %b %Y, %H:%M").to_string()
+    t.and_utc()
+        .with_timezone(&tz.0)
+        .format("%a %-d %b %Y, %H:%M")
+        .to_string()
 }
 
 /// "just now", "25 min ago", "2 h ago", "3 days ago".
@@ -161,7 +164,9 @@ pub fn event_views(events: &[flags::FlagEvent], tz: ClinicTz, names: &HashMap<i6
             EventView {
                 what,
                 when: local_time(e.at, tz),
-                who: e.staff_id.map(|i| names.get(&i).cloned().unwrap_or_else(|| format!("staff {i}"))),
+                who: e
+                    .staff_id
+                    .map(|i| names.get(&i).cloned().unwrap_or_else(|| format!("staff {i}"))),
                 detail: e.detail.clone(),
             }
         })
@@ -270,7 +275,11 @@ pub async fn queue(state: web::Data<AppState>, user: StaffUser, q: web::Query<Qu
         })
         .collect();
     let severity_str = severity.map(|s| s.as_str().to_string()).unwrap_or_default();
-    let back = format!("/clinic?severity={}&state={}&page={page_no}", severity_str, filter.as_str());
+    let back = format!(
+        "/clinic?severity={}&state={}&page={page_no}",
+        severity_str,
+        filter.as_str()
+    );
     page(&QueuePage {
         nav: Nav::new(&user, "queue"),
         items,

@@ -40,7 +40,9 @@ fn esc(s: &str) -> String {
 
 /// Renders one chart as an `<svg>` element (safe HTML: every text escaped).
 pub fn render(series: &Series, last_day: i64, marks: &[Mark]) -> String {
-    let last_day = last_day.max(series.points.iter().map(|p| p.0).max().unwrap_or(0)).max(7);
+    let last_day = last_day
+        .max(series.points.iter().map(|p| p.0).max().unwrap_or(0))
+        .max(7);
     let plot_w = W - LEFT - RIGHT;
     let plot_h = H - TOP - BOTTOM;
     let x = |d: f64| LEFT + plot_w * d / last_day as f64;
@@ -51,7 +53,7 @@ pub fn render(series: &Series, last_day: i64, marks: &[Mark]) -> String {
     let desc = if series.points.is_empty() {
         "No check-ins yet.".to_string()
     } else {
-        let latest = series.points.last().map(|p| *p).unwrap_or((0, 0));
+        let latest = series.points.last().copied().unwrap_or((0, 0));
         format!(
             "{} check-ins; latest {} of {} on day {}. Shaded: the expected range. Flags marked by day. The table below has every value.",
             series.points.len(),

@@ -112,7 +112,8 @@ fn line(cells: &[String]) -> String {
 }
 
 fn ts(t: Option<NaiveDateTime>) -> String {
-    t.map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_default()
+    t.map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
 }
 
 fn b(v: bool) -> String {
@@ -303,10 +304,14 @@ pub async fn export(
         .await?;
 
     let header_line = line(
-        &(if kind == Kind::Flags { FLAG_COLUMNS } else { CHECKIN_COLUMNS })
-            .iter()
-            .map(|s| s.to_string())
-            .collect::<Vec<_>>(),
+        &(if kind == Kind::Flags {
+            FLAG_COLUMNS
+        } else {
+            CHECKIN_COLUMNS
+        })
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>(),
     );
     let db = state.db.clone();
     // State: (after_id, header sent, finished).

@@ -103,8 +103,7 @@ pub async fn list(state: web::Data<AppState>, user: StaffUser, q: web::Query<Lis
         .run(move |db| {
             db.read(|c| {
                 let q = Some(query_c.as_str());
-                let rows =
-                    dashboard::patients_page(c, clinic, q, (page_no - 1) * PATIENT_PAGE, PATIENT_PAGE)?;
+                let rows = dashboard::patients_page(c, clinic, q, (page_no - 1) * PATIENT_PAGE, PATIENT_PAGE)?;
                 let total = dashboard::patients_count(c, clinic, q)?;
                 let ids: Vec<PatientId> = rows.iter().map(|r| r.id).collect();
                 let treatments = dashboard::latest_treatments(c, clinic, &ids)?;
@@ -318,14 +317,25 @@ pub async fn create(state: web::Data<AppState>, user: StaffUser, form: SecureFor
             db.write(|c| {
                 let (id, _, credential) = onboarding::create_patient(c, &input, None, now, &mail.public_url, &actor)?;
                 if let Credential::Link(link) = credential {
-                    notify::invite(c, &mail, clinic_id, &clinic_name, input.email.as_str(), &link, false, now)?;
+                    notify::invite(
+                        c,
+                        &mail,
+                        clinic_id,
+                        &clinic_name,
+                        input.email.as_str(),
+                        &link,
+                        false,
+                        now,
+                    )?;
                 }
                 Ok::<_, Error>(id)
             })
         })
         .await;
     match created {
-        Ok(id) => Ok(see_other(&format!("/clinic/patients/{id}/treatments/new?notice=enrolled"))),
+        Ok(id) => Ok(see_other(&format!(
+            "/clinic/patients/{id}/treatments/new?notice=enrolled"
+        ))),
         Err(Error::Conflict(_)) => rerender(FieldErrors::single(
             "email",
             "An account with this email already exists",
@@ -351,9 +361,7 @@ async fn patient_of(state: &AppState, user: &StaffUser, id: i64) -> Result<patie
     let clinic = user.clinic.id;
     state
         .db
-        .run(move |db| {
-            db.read(|c| patients::in_clinic(c, clinic, PatientId(id))?.ok_or(Error::NotFound))
-        })
+        .run(move |db| db.read(|c| patients::in_clinic(c, clinic, PatientId(id))?.ok_or(Error::NotFound)))
         .await
 }
 
@@ -754,7 +762,10 @@ fn treatment_view(
             expected: Box::new(|d| clinic_charts::level_expected(&course.redness, d)),
         },
     ];
-    let charts = series.iter().map(|s| clinic_charts::render(s, last_day, &marks)).collect();
+    let charts = series
+        .iter()
+        .map(|s| clinic_charts::render(s, last_day, &marks))
+        .collect();
     let checkins = list
         .iter()
         .rev()

@@ -27,7 +27,9 @@ pub struct NoticeQuery {
 fn notice_text(code: &str) -> Option<&'static str> {
     match code {
         "saved" => Some("Settings saved."),
-        "rules" => Some("New rule settings saved as a new version. Flags already raised keep the version that raised them."),
+        "rules" => {
+            Some("New rule settings saved as a new version. Flags already raised keep the version that raised them.")
+        }
         "retried" => Some("The email will be tried again now."),
         "not-retried" => Some("That email was already sent."),
         _ => None,
@@ -55,7 +57,10 @@ fn current_values(c: &clinics::Clinic) -> HashMap<String, String> {
     v.insert("phone".into(), c.phone.clone());
     v.insert("timezone".into(), c.timezone.name().to_string());
     v.insert("alert_email".into(), c.alert_email.clone());
-    v.insert("escalation_email".into(), c.escalation_email.clone().unwrap_or_default());
+    v.insert(
+        "escalation_email".into(),
+        c.escalation_email.clone().unwrap_or_default(),
+    );
     v.insert("escalation_minutes".into(), c.escalation_minutes.to_string());
     v.insert(
         "review_alerts".into(),
@@ -108,7 +113,10 @@ fn parse_int(e: &mut FieldErrors, form: &SecureForm, k: &'static str, min: i32, 
 }
 
 /// Reads the settings form into the clinic's changes, every problem by field.
-fn parse_settings(form: &SecureForm, current: &clinics::Clinic) -> std::result::Result<clinics::ClinicChanges, FieldErrors> {
+fn parse_settings(
+    form: &SecureForm,
+    current: &clinics::Clinic,
+) -> std::result::Result<clinics::ClinicChanges, FieldErrors> {
     let mut e = FieldErrors::default();
     let name = parse_name(form.get("name")).map_err(|m| e.add("name", m)).ok();
     let phone = parse_phone(form.get("phone")).map_err(|m| e.add("phone", m)).ok();
@@ -144,7 +152,10 @@ fn parse_settings(form: &SecureForm, current: &clinics::Clinic) -> std::result::
     } else if workday_start.is_some_and(|t| t >= current.workday_end) {
         e.add(
             "workday_start",
-            format!("The working day must start before it ends ({})", hhmm(current.workday_end)),
+            format!(
+                "The working day must start before it ends ({})",
+                hhmm(current.workday_end)
+            ),
         );
     }
     let follow_up_days = parse_int(&mut e, form, "follow_up_days", 14, 730);
@@ -291,7 +302,11 @@ struct RulesPage {
 }
 
 /// Groups the settings' fields for the page; with `submitted`, shows what was typed.
-fn groups(settings: &RuleSettings, submitted: Option<&HashMap<String, String>>, errors: &FieldErrors) -> Vec<RuleGroup> {
+fn groups(
+    settings: &RuleSettings,
+    submitted: Option<&HashMap<String, String>>,
+    errors: &FieldErrors,
+) -> Vec<RuleGroup> {
     let mut out: Vec<RuleGroup> = Vec::new();
     for f in settings.form_fields() {
         let checkbox = f.kind == FieldKind::Checkbox;

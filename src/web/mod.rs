@@ -83,15 +83,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/", web::get().to(auth::home))
         .route("/clinic", web::get().to(clinic::queue))
         .route("/clinic/flags/{reference}", web::get().to(clinic::flag))
-        .route("/clinic/flags/{reference}/acknowledge", web::post().to(clinic::acknowledge))
+        .route(
+            "/clinic/flags/{reference}/acknowledge",
+            web::post().to(clinic::acknowledge),
+        )
         .route("/clinic/flags/{reference}/resolve", web::post().to(clinic::resolve))
         .route("/clinic/patients", web::get().to(clinic_patients::list))
         .route("/clinic/patients/new", web::get().to(clinic_patients::new_page))
         .route("/clinic/patients/new", web::post().to(clinic_patients::create))
         .route("/clinic/patients/{id}", web::get().to(clinic_patients::show))
-        .route("/clinic/patients/{id}/treatments/new", web::get().to(clinic_patients::treatment_page))
-        .route("/clinic/patients/{id}/treatments", web::post().to(clinic_patients::add_treatment))
-        .route("/clinic/patients/{id}/close", web::post().to(clinic_patients::close_follow_up))
+        .route(
+            "/clinic/patients/{id}/treatments/new",
+            web::get().to(clinic_patients::treatment_page),
+        )
+        .route(
+            "/clinic/patients/{id}/treatments",
+            web::post().to(clinic_patients::add_treatment),
+        )
+        .route(
+            "/clinic/patients/{id}/close",
+            web::post().to(clinic_patients::close_follow_up),
+        )
         .route("/clinic/settings", web::get().to(clinic_settings::settings_page))
         .route("/clinic/settings", web::post().to(clinic_settings::save_settings))
         .route("/clinic/settings/rules", web::get().to(clinic_settings::rules_page))

@@ -4,6 +4,7 @@
 mod support;
 
 mod cli;
+mod dashboard;
 mod foundation;
 mod migrations;
 mod smtp_transport;
