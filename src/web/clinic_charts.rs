@@ -10,7 +10,7 @@ use std::fmt::Write;
 /// One measure across days: (day, value).
 pub struct Series<'a> {
     pub id: &'a str,
-    pub title: &'a str,
+    pub title: &'static str,
     /// The scale's top (10 for pain and itch, 3 for swelling and redness).
     pub max: u8,
     pub points: Vec<(i64, u8)>,

@@ -504,7 +504,8 @@ pub struct TreatmentView {
     pub zones: String,
     pub prophylaxis: String,
     pub checkins: Vec<CheckInRow>,
-    pub charts: Vec<String>,
+    /// (caption, SVG) per chart.
+    pub charts: Vec<(&'static str, String)>,
     pub flags: Vec<PatientFlag>,
 }
 
@@ -764,7 +765,7 @@ fn treatment_view(
     ];
     let charts = series
         .iter()
-        .map(|s| clinic_charts::render(s, last_day, &marks))
+        .map(|s| (s.title, clinic_charts::render(s, last_day, &marks)))
         .collect();
     let checkins = list
         .iter()
