@@ -12,6 +12,7 @@ pub mod accounts;
 pub mod audit;
 pub mod checkins;
 pub mod clinics;
+pub mod dashboard;
 pub mod flags;
 pub mod outbox;
 pub mod patients;

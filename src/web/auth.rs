@@ -2,11 +2,11 @@
 //! person to their own home.
 
 use super::error::{page, render, see_other};
-use super::session::{expired_session_cookie, session_cookie, SecureForm, StaffUser, Visitor};
+use super::session::{expired_session_cookie, session_cookie, SecureForm, Visitor};
 use super::AppState;
 use crate::auth::password::NewPassword;
 use crate::auth::signin;
-use crate::db::{accounts, clinics};
+use crate::db::accounts;
 use crate::domain::{parse_name, AccountKind, EmailAddress, FieldErrors, TokenPurpose};
 use crate::error::{Error, Result};
 use crate::onboarding::{self, ClinicInput, SetupInput};
@@ -259,20 +259,4 @@ pub async fn home(state: web::Data<AppState>, visitor: Visitor, req: actix_web::
             crate::web::patient_home(&state, patient).await
         }
     }
-}
-
-#[derive(Template)]
-#[template(path = "clinic/home.html")]
-struct ClinicHome<'a> {
-    csrf: &'a str,
-    clinic: &'a clinics::Clinic,
-    staff_name: &'a str,
-}
-
-pub async fn clinic_home(user: StaffUser) -> Result<HttpResponse> {
-    page(&ClinicHome {
-        csrf: &user.session.csrf,
-        clinic: &user.clinic,
-        staff_name: &user.staff.name,
-    })
 }

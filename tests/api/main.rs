@@ -5,6 +5,7 @@ mod support;
 
 mod alerts;
 mod cli;
+mod dashboard;
 mod foundation;
 mod migrations;
 mod smtp_transport;

@@ -1,0 +1,356 @@
+//! Read queries for the clinician dashboard. Every query is scoped by clinic
+//! and draws one page from an index: none reads all check-ins of a clinic.
+
+use super::schema::{accounts, flags, outbox, patients, treatments};
+use super::{DbConn, DbError};
+use crate::domain::*;
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use std::collections::HashMap;
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// Which flags the queue shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateFilter {
+    /// Open and acknowledged: the work still to do (the default).
+    Unresolved,
+    Only(FlagState),
+    All,
+}
+
+impl StateFilter {
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "all" => Self::All,
+            "" | "unresolved" => Self::Unresolved,
+            other => FlagState::parse(other).map(Self::Only).unwrap_or(Self::Unresolved),
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unresolved => "unresolved",
+            Self::All => "all",
+            Self::Only(s) => s.as_str(),
+        }
+    }
+    fn states(self) -> Vec<&'static str> {
+        match self {
+            Self::Unresolved => vec![FlagState::Open.as_str(), FlagState::Acknowledged.as_str()],
+            Self::Only(s) => vec![s.as_str()],
+            Self::All => FlagState::ALL.iter().map(|s| s.as_str()).collect(),
+        }
+    }
+}
+
+/// One row of the triage queue: the flag with its patient and treatment.
+#[derive(Debug, Clone)]
+pub struct QueueRow {
+    pub flag: super::flags::Flag,
+    pub patient_name: String,
+    pub procedure: ProcedureClass,
+    pub treated_on: NaiveDate,
+}
+
+/// A page of the queue: urgent, then review, then info; oldest first within
+/// each. Walks `flags_queue(clinic_id, state, severity_rank, raised_at)`.
+pub fn queue(
+    conn: &mut DbConn,
+    clinic: ClinicId,
+    state: StateFilter,
+    severity: Option<Severity>,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<QueueRow>, DbError> {
+    let mut q = flags::table
+        .inner_join(patients::table)
+        .inner_join(treatments::table)
+        .filter(flags::clinic_id.eq(clinic.0))
+        .filter(flags::state.eq_any(state.states()))
+        .into_boxed();
+    if let Some(s) = severity {
+        q = q.filter(flags::severity_rank.eq(super::flags::severity_rank(s)));
+    }
+    let rows: Vec<(super::flags::Flag, String, String, NaiveDate)> = q
+        .order((flags::severity_rank.asc(), flags::raised_at.asc(), flags::id.asc()))
+        .offset(offset)
+        .limit(limit)
+        .select((
+            super::flags::Flag::as_select(),
+            patients::name,
+            treatments::procedure,
+            treatments::treated_on,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(flag, patient_name, procedure, treated_on)| {
+            Ok(QueueRow {
+                flag,
+                patient_name,
+                procedure: ProcedureClass::parse(&procedure).map_err(bad)?,
+                treated_on,
+            })
+        })
+        .collect()
+}
+
+/// How many flags match the queue's filters (for the pager).
+pub fn queue_count(
+    conn: &mut DbConn,
+    clinic: ClinicId,
+    state: StateFilter,
+    severity: Option<Severity>,
+) -> Result<i64, DbError> {
+    let mut q = flags::table
+        .filter(flags::clinic_id.eq(clinic.0))
+        .filter(flags::state.eq_any(state.states()))
+        .into_boxed();
+    if let Some(s) = severity {
+        q = q.filter(flags::severity_rank.eq(super::flags::severity_rank(s)));
+    }
+    Ok(q.count().get_result(conn)?)
+}
+
+/// Unresolved flags per severity (the queue's header).
+pub fn unresolved_counts(conn: &mut DbConn, clinic: ClinicId) -> Result<HashMap<Severity, i64>, DbError> {
+    let rows: Vec<(i32, i64)> = flags::table
+        .filter(flags::clinic_id.eq(clinic.0))
+        .filter(flags::state.eq_any(StateFilter::Unresolved.states()))
+        .group_by(flags::severity_rank)
+        .select((flags::severity_rank, diesel::dsl::count_star()))
+        .load(conn)?;
+    let mut out = HashMap::new();
+    for (rank, n) in rows {
+        if let Some(s) = Severity::ALL.iter().find(|s| super::flags::severity_rank(**s) == rank) {
+            out.insert(*s, n);
+        }
+    }
+    Ok(out)
+}
+
+fn bad(e: UnknownOption) -> DbError {
+    DbError::Query(diesel::result::Error::DeserializationError(Box::new(e)))
+}
+
+/// One row of the patient list.
+#[derive(Debug, Clone)]
+pub struct PatientListRow {
+    pub id: PatientId,
+    pub name: String,
+    pub email: String,
+    pub last_checkin_at: Option<NaiveDateTime>,
+    pub follow_up_closed_at: Option<NaiveDateTime>,
+}
+
+/// `%text%` for LIKE, with the wildcards in the text itself escaped.
+fn like_pattern(q: &str) -> String {
+    let mut p = String::from("%");
+    for ch in q.to_lowercase().chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(ch);
+    }
+    p.push('%');
+    p
+}
+
+macro_rules! patient_search {
+    ($clinic:expr, $q:expr) => {{
+        let mut query = patients::table
+            .inner_join(accounts::table)
+            .filter(patients::clinic_id.eq($clinic.0))
+            .into_boxed();
+        if let Some(q) = $q.map(str::trim).filter(|q| !q.is_empty()) {
+            let pattern = like_pattern(q);
+            query = query.filter(
+                lower(patients::name)
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(lower(accounts::email).like(pattern).escape('\\')),
+            );
+        }
+        query
+    }};
+}
+
+type ListTuple = (i64, String, String, Option<NaiveDateTime>, Option<NaiveDateTime>);
+
+/// A page of a clinic's patients by name, optionally matching `q` in the
+/// name or email (case-insensitive). Uses `patients_clinic_name`.
+pub fn patients_page(
+    conn: &mut DbConn,
+    clinic: ClinicId,
+    q: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<PatientListRow>, DbError> {
+    let rows: Vec<ListTuple> = patient_search!(clinic, q)
+        .order((patients::name.asc(), patients::id.asc()))
+        .offset(offset)
+        .limit(limit)
+        .select((
+            patients::id,
+            patients::name,
+            accounts::email,
+            patients::last_checkin_at,
+            patients::follow_up_closed_at,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, name, email, last_checkin_at, follow_up_closed_at)| PatientListRow {
+                id: PatientId(id),
+                name,
+                email,
+                last_checkin_at,
+                follow_up_closed_at,
+            },
+        )
+        .collect())
+}
+
+pub fn patients_count(conn: &mut DbConn, clinic: ClinicId, q: Option<&str>) -> Result<i64, DbError> {
+    Ok(patient_search!(clinic, q).count().get_result(conn)?)
+}
+
+/// The latest treatment of each of `ids` (by date).
+pub fn latest_treatments(
+    conn: &mut DbConn,
+    clinic: ClinicId,
+    ids: &[PatientId],
+) -> Result<HashMap<PatientId, (ProcedureClass, NaiveDate)>, DbError> {
+    let raw: Vec<i64> = ids.iter().map(|i| i.0).collect();
+    let rows: Vec<(i64, String, NaiveDate)> = treatments::table
+        .filter(treatments::clinic_id.eq(clinic.0))
+        .filter(treatments::patient_id.eq_any(raw))
+        .order((treatments::treated_on.asc(), treatments::id.asc()))
+        .select((treatments::patient_id, treatments::procedure, treatments::treated_on))
+        .load(conn)?;
+    let mut out = HashMap::new();
+    for (pid, procedure, date) in rows {
+        // Ascending order: the last one written wins, the latest.
+        out.insert(PatientId(pid), (ProcedureClass::parse(&procedure).map_err(bad)?, date));
+    }
+    Ok(out)
+}
+
+/// Unresolved flags of each of `ids`, counted by severity.
+pub fn unresolved_flags_of(
+    conn: &mut DbConn,
+    clinic: ClinicId,
+    ids: &[PatientId],
+) -> Result<HashMap<PatientId, HashMap<Severity, i64>>, DbError> {
+    let raw: Vec<i64> = ids.iter().map(|i| i.0).collect();
+    let rows: Vec<(i64, String, i64)> = flags::table
+        .filter(flags::patient_id.eq_any(raw))
+        .filter(flags::clinic_id.eq(clinic.0))
+        .filter(flags::state.eq_any(StateFilter::Unresolved.states()))
+        .group_by((flags::patient_id, flags::severity))
+        .select((flags::patient_id, flags::severity, diesel::dsl::count_star()))
+        .load(conn)?;
+    let mut out: HashMap<PatientId, HashMap<Severity, i64>> = HashMap::new();
+    for (pid, sev, n) in rows {
+        out.entry(PatientId(pid))
+            .or_default()
+            .insert(Severity::parse(&sev).map_err(bad)?, n);
+    }
+    Ok(out)
+}
+
+/// Every flag of a patient (of `clinic`), newest first.
+pub fn flags_of_patient(
+    conn: &mut DbConn,
+    clinic: ClinicId,
+    patient: PatientId,
+) -> Result<Vec<super::flags::Flag>, DbError> {
+    Ok(flags::table
+        .filter(flags::patient_id.eq(patient.0))
+        .filter(flags::clinic_id.eq(clinic.0))
+        .order((flags::raised_at.desc(), flags::id.desc()))
+        .select(super::flags::Flag::as_select())
+        .load(conn)?)
+}
+
+/// A page of a clinic's flags raised in [from, to), by id, for export.
+pub fn flags_between(
+    conn: &mut DbConn,
+    clinic: ClinicId,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<super::flags::Flag>, DbError> {
+    Ok(flags::table
+        .filter(flags::clinic_id.eq(clinic.0))
+        .filter(flags::raised_at.ge(from))
+        .filter(flags::raised_at.lt(to))
+        .filter(flags::id.gt(after_id))
+        .order(flags::id.asc())
+        .limit(limit)
+        .select(super::flags::Flag::as_select())
+        .load(conn)?)
+}
+
+/// An outbox row as the outbox page shows it: never the body.
+#[derive(Debug, Clone, Queryable)]
+pub struct OutboxSummary {
+    pub id: i64,
+    pub kind: String,
+    pub recipient: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+/// Emails of a clinic not yet sent (pending or dead), newest first.
+pub fn unsent_emails(conn: &mut DbConn, clinic: ClinicId, limit: i64) -> Result<Vec<OutboxSummary>, DbError> {
+    Ok(outbox::table
+        .filter(outbox::clinic_id.eq(clinic.0))
+        .filter(outbox::status.eq_any([super::outbox::PENDING, super::outbox::DEAD]))
+        .order(outbox::id.desc())
+        .limit(limit)
+        .select((
+            outbox::id,
+            outbox::kind,
+            outbox::recipient,
+            outbox::status,
+            outbox::attempts,
+            outbox::next_attempt_at,
+            outbox::last_error,
+            outbox::created_at,
+        ))
+        .load(conn)?)
+}
+
+/// Whether outbox row `id` is one of `clinic`'s.
+pub fn email_in_clinic(conn: &mut DbConn, clinic: ClinicId, id: OutboxId) -> Result<bool, DbError> {
+    let n: i64 = outbox::table
+        .filter(outbox::id.eq(id.0))
+        .filter(outbox::clinic_id.eq(clinic.0))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(like_pattern("Ann"), "%ann%");
+        assert_eq!(like_pattern("50%_x"), "%50\\%\\_x%");
+    }
+
+    #[test]
+    fn state_filters_parse_with_a_safe_default() {
+        assert_eq!(StateFilter::parse(""), StateFilter::Unresolved);
+        assert_eq!(StateFilter::parse("resolved"), StateFilter::Only(FlagState::Resolved));
+        assert_eq!(StateFilter::parse("all"), StateFilter::All);
+        assert_eq!(StateFilter::parse("nonsense"), StateFilter::Unresolved);
+    }
+}

@@ -1,0 +1,847 @@
+//! The dashboard's patient pages: the list (search, status), enrolment, a
+//! patient's record (treatments, check-ins, charts, flags with history),
+//! adding a treatment and closing follow-up.
+
+use super::clinic::{event_views, local_time, safe_back, staff_names, with_notice, EventView, FlagView, Nav};
+use super::clinic_charts::{self, Mark, Series};
+use super::error::{page, render, see_other};
+use super::session::{SecureForm, StaffUser};
+use super::AppState;
+use crate::checkin::rules_of;
+use crate::db::checkins::{self, CheckIn};
+use crate::db::{audit, dashboard, flags, patients};
+use crate::domain::*;
+use crate::error::{Error, Result};
+use crate::notify::{self, MailContext};
+use crate::onboarding::{self, Credential, PatientInput, TreatmentInput};
+use crate::triage;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+pub const PATIENT_PAGE: i64 = 25;
+
+// ---------- the list ----------
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+pub struct PatientItem {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub treatment: Option<String>,
+    pub last_checkin: String,
+    pub urgent: i64,
+    pub review: i64,
+    pub overdue: bool,
+    pub closed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "clinic/patients.html")]
+struct PatientsPage {
+    nav: Nav,
+    q: String,
+    items: Vec<PatientItem>,
+    page: i64,
+    pages: i64,
+    total: i64,
+}
+
+impl PatientsPage {
+    fn page_link(&self, p: i64) -> String {
+        let q: String = url::form_urlencoded::byte_serialize(self.q.as_bytes()).collect();
+        format!("/clinic/patients?q={q}&page={p}")
+    }
+}
+
+/// Whether a check-in is overdue: follow-up is running, and nothing was
+/// entered since the last due day before today (today's may still come).
+pub fn overdue(
+    treated_on: NaiveDate,
+    last_checkin_at: Option<NaiveDateTime>,
+    closed: bool,
+    today: NaiveDate,
+    follow_up_days: i64,
+    tz: ClinicTz,
+) -> bool {
+    if closed {
+        return false;
+    }
+    let today_day = triage::day_number(treated_on, today);
+    if today_day < 1 || today_day > follow_up_days + 1 {
+        return false;
+    }
+    let Some(last_due) = (0..today_day).rev().find(|d| triage::is_due_day(*d, follow_up_days)) else {
+        return false;
+    };
+    let Some(due_date) = triage::date_of_day(treated_on, last_due) else {
+        return false;
+    };
+    match last_checkin_at {
+        None => true,
+        Some(t) => triage::clinic_today(t.and_utc(), tz.0) < due_date,
+    }
+}
+
+pub async fn list(state: web::Data<AppState>, user: StaffUser, q: web::Query<ListQuery>) -> Result<HttpResponse> {
+    let query: String = q.q.trim().chars().take(100).collect();
+    let page_no = q.page.unwrap_or(1).clamp(1, 100_000);
+    let clinic = user.clinic.id;
+    let query_c = query.clone();
+    let (rows, total, treatments, flag_counts) = state
+        .db
+        .run(move |db| {
+            db.read(|c| {
+                let q = Some(query_c.as_str());
+                let rows = dashboard::patients_page(c, clinic, q, (page_no - 1) * PATIENT_PAGE, PATIENT_PAGE)?;
+                let total = dashboard::patients_count(c, clinic, q)?;
+                let ids: Vec<PatientId> = rows.iter().map(|r| r.id).collect();
+                let treatments = dashboard::latest_treatments(c, clinic, &ids)?;
+                let flag_counts = dashboard::unresolved_flags_of(c, clinic, &ids)?;
+                Ok::<_, Error>((rows, total, treatments, flag_counts))
+            })
+        })
+        .await?;
+    let now = state.clock.now();
+    let tz = user.clinic.timezone;
+    let today = triage::clinic_today(now, tz.0);
+    let follow_up = user.clinic.follow_up_days as i64;
+    let items = rows
+        .into_iter()
+        .map(|r| {
+            let t = treatments.get(&r.id);
+            let counts = flag_counts.get(&r.id);
+            let n = |s: Severity| counts.and_then(|c| c.get(&s)).copied().unwrap_or(0);
+            PatientItem {
+                id: r.id.0,
+                treatment: t.map(|(p, d)| format!("{}, day {}", p.label(), triage::day_number(*d, today))),
+                last_checkin: r
+                    .last_checkin_at
+                    .map(|t| format!("{} ({})", local_time(t, tz), super::clinic::ago(t, now)))
+                    .unwrap_or_else(|| "Never".into()),
+                urgent: n(Severity::Urgent),
+                review: n(Severity::Review),
+                overdue: t.is_some_and(|(_, d)| {
+                    overdue(
+                        *d,
+                        r.last_checkin_at,
+                        r.follow_up_closed_at.is_some(),
+                        today,
+                        follow_up,
+                        tz,
+                    )
+                }),
+                closed: r.follow_up_closed_at.is_some(),
+                name: r.name,
+                email: r.email,
+            }
+        })
+        .collect();
+    page(&PatientsPage {
+        nav: Nav::new(&user, "patients"),
+        q: query,
+        items,
+        page: page_no,
+        pages: ((total + PATIENT_PAGE - 1) / PATIENT_PAGE).max(1),
+        total,
+    })
+}
+
+// ---------- forms ----------
+
+/// What a re-rendered form needs: the input as typed and errors by field.
+#[derive(Default)]
+pub struct FormState {
+    pub values: HashMap<String, String>,
+    pub errors: FieldErrors,
+}
+
+impl FormState {
+    pub fn value(&self, k: &str) -> &str {
+        self.values.get(k).map(|s| s.as_str()).unwrap_or("")
+    }
+    pub fn error(&self, k: &str) -> Option<&str> {
+        self.errors.get(k)
+    }
+    pub fn checked(&self, k: &str) -> bool {
+        !self.value(k).is_empty()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "clinic/patient_new.html")]
+struct NewPatientPage {
+    nav: Nav,
+    form: FormState,
+    procedures: Vec<(&'static str, &'static str)>,
+    zones: Vec<(&'static str, &'static str)>,
+    with_treatment: bool,
+    patient_name: String,
+    action: String,
+}
+
+fn procedures() -> Vec<(&'static str, &'static str)> {
+    ProcedureClass::ALL.iter().map(|p| (p.as_str(), p.label())).collect()
+}
+fn zones() -> Vec<(&'static str, &'static str)> {
+    Zone::ALL.iter().map(|z| (z.as_str(), z.label())).collect()
+}
+
+pub async fn new_page(user: StaffUser) -> Result<HttpResponse> {
+    page(&NewPatientPage {
+        nav: Nav::new(&user, "patients"),
+        form: FormState::default(),
+        procedures: procedures(),
+        zones: zones(),
+        with_treatment: false,
+        patient_name: String::new(),
+        action: "/clinic/patients/new".into(),
+    })
+}
+
+fn parse_patient(form: &SecureForm, clinic: ClinicId, errors: &mut FieldErrors) -> Option<PatientInput> {
+    let name = parse_name(form.get("name")).map_err(|m| errors.add("name", m)).ok();
+    let email = EmailAddress::parse(form.get("email"))
+        .map_err(|e| errors.add("email", e.to_string()))
+        .ok();
+    let skin_type = match form.get("skin_type").trim() {
+        "" => Some(None),
+        s => s
+            .parse::<i32>()
+            .ok()
+            .and_then(|n| SkinType::new(n).ok())
+            .map(Some)
+            .or_else(|| {
+                errors.add("skin_type", "Choose a skin type from I to VI, or leave it unknown");
+                None
+            }),
+    };
+    Some(PatientInput {
+        clinic,
+        email: email?,
+        name: name?,
+        skin_type: skin_type?,
+        cold_sores: form.checked("cold_sores"),
+    })
+}
+
+/// Reads the treatment fields; `today` bounds the date (a year back, 90 days ahead).
+fn parse_treatment(
+    form: &SecureForm,
+    patient: PatientId,
+    today: NaiveDate,
+    errors: &mut FieldErrors,
+) -> Option<TreatmentInput> {
+    let procedure = ProcedureClass::parse(form.get("procedure"))
+        .map_err(|_| errors.add("procedure", "Choose the procedure"))
+        .ok();
+    let date = match NaiveDate::parse_from_str(form.get("treated_on").trim(), "%Y-%m-%d") {
+        Ok(d) if d < today - chrono::Duration::days(365) => {
+            errors.add("treated_on", "The date is more than a year ago");
+            None
+        }
+        Ok(d) if d > today + chrono::Duration::days(90) => {
+            errors.add("treated_on", "The date is more than 90 days ahead");
+            None
+        }
+        Ok(d) => Some(d),
+        Err(_) => {
+            errors.add("treated_on", "Enter the treatment date, like 2026-03-01");
+            None
+        }
+    };
+    let zones = Zones::new(
+        Zone::ALL
+            .iter()
+            .copied()
+            .filter(|z| form.checked(&format!("zone_{}", z.as_str())))
+            .collect(),
+    );
+    Some(TreatmentInput {
+        patient,
+        procedure: procedure?,
+        treated_on: date?,
+        zones,
+        prescribed: Prescribed {
+            antiviral: form.checked("antiviral"),
+            antibiotic: form.checked("antibiotic"),
+        },
+    })
+}
+
+fn kept_values(form: &SecureForm) -> HashMap<String, String> {
+    let mut v = form.fields.clone();
+    v.remove("csrf");
+    v
+}
+
+pub async fn create(state: web::Data<AppState>, user: StaffUser, form: SecureForm) -> Result<HttpResponse> {
+    let mut errors = FieldErrors::default();
+    let input = parse_patient(&form, user.clinic.id, &mut errors);
+    let rerender = |errors: FieldErrors| {
+        render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &NewPatientPage {
+                nav: Nav::new(&user, "patients"),
+                form: FormState {
+                    values: kept_values(&form),
+                    errors,
+                },
+                procedures: procedures(),
+                zones: zones(),
+                with_treatment: false,
+                patient_name: String::new(),
+                action: "/clinic/patients/new".into(),
+            },
+        )
+    };
+    let Some(input) = input.filter(|_| errors.is_empty()) else {
+        return rerender(errors);
+    };
+    let now = state.clock.now();
+    let mail = MailContext::from_settings(&state.settings);
+    let (clinic_id, clinic_name, actor) = (user.clinic.id, user.clinic.name.clone(), user.actor());
+    let created = state
+        .db
+        .run(move |db| {
+            db.write(|c| {
+                let (id, _, credential) = onboarding::create_patient(c, &input, None, now, &mail.public_url, &actor)?;
+                if let Credential::Link(link) = credential {
+                    notify::invite(
+                        c,
+                        &mail,
+                        clinic_id,
+                        &clinic_name,
+                        input.email.as_str(),
+                        &link,
+                        false,
+                        now,
+                    )?;
+                }
+                Ok::<_, Error>(id)
+            })
+        })
+        .await;
+    match created {
+        Ok(id) => Ok(see_other(&format!(
+            "/clinic/patients/{id}/treatments/new?notice=enrolled"
+        ))),
+        Err(Error::Conflict(_)) => rerender(FieldErrors::single(
+            "email",
+            "An account with this email already exists",
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+// ---------- adding a treatment ----------
+
+#[derive(Deserialize)]
+pub struct IdPath {
+    id: i64,
+}
+
+#[derive(Deserialize, Default)]
+pub struct NoticeQuery {
+    #[serde(default)]
+    notice: String,
+}
+
+async fn patient_of(state: &AppState, user: &StaffUser, id: i64) -> Result<patients::Patient> {
+    let clinic = user.clinic.id;
+    state
+        .db
+        .run(move |db| db.read(|c| patients::in_clinic(c, clinic, PatientId(id))?.ok_or(Error::NotFound)))
+        .await
+}
+
+pub async fn treatment_page(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    path: web::Path<IdPath>,
+    q: web::Query<NoticeQuery>,
+) -> Result<HttpResponse> {
+    let p = patient_of(&state, &user, path.id).await?;
+    let mut form = FormState::default();
+    let today = triage::clinic_today(state.clock.now(), user.clinic.timezone.0);
+    form.values.insert("treated_on".into(), today.to_string());
+    if q.notice == "enrolled" {
+        form.values.insert("enrolled".into(), "1".into());
+    }
+    page(&NewPatientPage {
+        nav: Nav::new(&user, "patients"),
+        form,
+        procedures: procedures(),
+        zones: zones(),
+        with_treatment: true,
+        patient_name: p.name,
+        action: format!("/clinic/patients/{}/treatments", p.id),
+    })
+}
+
+pub async fn add_treatment(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    path: web::Path<IdPath>,
+    form: SecureForm,
+) -> Result<HttpResponse> {
+    let p = patient_of(&state, &user, path.id).await?;
+    let now = state.clock.now();
+    let today = triage::clinic_today(now, user.clinic.timezone.0);
+    let mut errors = FieldErrors::default();
+    let input = parse_treatment(&form, p.id, today, &mut errors);
+    let Some(input) = input.filter(|_| errors.is_empty()) else {
+        return render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &NewPatientPage {
+                nav: Nav::new(&user, "patients"),
+                form: FormState {
+                    values: kept_values(&form),
+                    errors,
+                },
+                procedures: procedures(),
+                zones: zones(),
+                with_treatment: true,
+                patient_name: p.name,
+                action: format!("/clinic/patients/{}/treatments", p.id),
+            },
+        );
+    };
+    let (clinic, actor) = (user.clinic.id, user.actor());
+    state
+        .db
+        .run(move |db| db.write(|c| onboarding::create_treatment(c, Some(clinic), &input, now, &actor)))
+        .await?;
+    Ok(see_other(&format!("/clinic/patients/{}?notice=treatment", p.id)))
+}
+
+pub async fn close_follow_up(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    path: web::Path<IdPath>,
+    form: SecureForm,
+) -> Result<HttpResponse> {
+    let (clinic, actor, id) = (user.clinic.id, user.actor(), PatientId(path.id));
+    let now = state.clock.now();
+    state
+        .db
+        .run(move |db| {
+            db.write(|c| {
+                let p = patients::in_clinic(c, clinic, id)?.ok_or(Error::NotFound)?;
+                if p.follow_up_closed_at.is_none() {
+                    patients::close_follow_up(c, p.id, now.naive_utc())?;
+                    audit::record(
+                        c,
+                        Some(clinic),
+                        &actor,
+                        "patient.close_follow_up",
+                        Some(&format!("patient:{}", p.id)),
+                        "",
+                        now.naive_utc(),
+                    )?;
+                }
+                Ok::<_, Error>(())
+            })
+        })
+        .await?;
+    let back = safe_back(form.get("back"));
+    let back = if back == "/clinic" {
+        format!("/clinic/patients/{}", path.id)
+    } else {
+        back.to_string()
+    };
+    Ok(see_other(&with_notice(&back, "closed")))
+}
+
+// ---------- a patient's record ----------
+
+pub struct CheckInRow {
+    pub day_number: i64,
+    pub date: String,
+    pub severity: Option<&'static str>,
+    pub severity_label: &'static str,
+    pub overall: &'static str,
+    pub pain: u8,
+    pub itch: u8,
+    pub swelling: &'static str,
+    pub redness: &'static str,
+    pub oozing: &'static str,
+    pub crusts: &'static str,
+    pub other: String,
+    pub note: Option<String>,
+    pub version: i32,
+    pub entered: String,
+    pub revisions: Vec<RevisionRow>,
+}
+
+pub struct RevisionRow {
+    pub version: i32,
+    pub entered: String,
+    pub summary: String,
+    pub severity: String,
+}
+
+pub struct PatientFlag {
+    pub flag: FlagView,
+    pub events: Vec<EventView>,
+}
+
+pub struct TreatmentView {
+    pub id: i64,
+    pub procedure: &'static str,
+    pub treated_on: String,
+    pub day_now: i64,
+    pub zones: String,
+    pub prophylaxis: String,
+    pub checkins: Vec<CheckInRow>,
+    /// (caption, SVG) per chart.
+    pub charts: Vec<(&'static str, String)>,
+    pub flags: Vec<PatientFlag>,
+}
+
+#[derive(Template)]
+#[template(path = "clinic/patient.html")]
+struct PatientPage {
+    nav: Nav,
+    id: i64,
+    name: String,
+    email: String,
+    skin_type: String,
+    cold_sores: bool,
+    closed: Option<String>,
+    last_checkin: String,
+    treatments: Vec<TreatmentView>,
+    notice: Option<&'static str>,
+    back: String,
+    disclaimer: &'static str,
+}
+
+fn yes_list(a: &CheckInAnswers) -> String {
+    let items = [
+        (a.eyes_swollen_shut, "eyes swollen shut"),
+        (a.redness_spreading, "redness spreading"),
+        (a.blisters, "blisters"),
+        (a.tingling, "tingling"),
+        (a.pimples, "pimples"),
+        (a.white_patches, "white patches"),
+        (a.rash_outside, "rash outside area"),
+        (a.raw_area, "raw area"),
+        (a.lip_swelling_or_breathing, "lip swelling or breathing trouble"),
+        (a.fever, "feels feverish"),
+        (a.vision_change, "vision change"),
+        (a.eye_pain, "eye pain"),
+        (a.cannot_close_eye, "cannot close eye"),
+        (a.lid_pulling, "lid pulling"),
+        (a.bleeding, "bleeding"),
+        (a.want_call, "wants a call"),
+        (a.dark_patches, "dark patches"),
+        (a.light_patches, "light patches"),
+        (a.raised_area, "raised area"),
+    ];
+    let mut out: Vec<String> = items.iter().filter(|(b, _)| *b).map(|(_, s)| s.to_string()).collect();
+    if let Some(t) = a.temperature {
+        out.push(format!("{:.1} °C", t.celsius()));
+    }
+    if out.is_empty() {
+        "—".into()
+    } else {
+        out.join(", ")
+    }
+}
+
+fn summary(a: &CheckInAnswers) -> String {
+    format!(
+        "overall {}, pain {}, itch {}, swelling {}, redness {}, oozing {}, crusts {}; {}",
+        a.overall.as_str(),
+        a.pain,
+        a.itch,
+        triage::level_word(a.swelling),
+        triage::level_word(a.redness),
+        a.oozing.as_str(),
+        a.crusts.as_str(),
+        yes_list(a)
+    )
+}
+
+fn checkin_row(c: &CheckIn, revisions: Vec<RevisionRow>, tz: ClinicTz) -> CheckInRow {
+    let a = &c.answers;
+    CheckInRow {
+        day_number: c.day_number,
+        date: c.day.format("%a %-d %b").to_string(),
+        severity: c.highest_severity.map(|s| s.as_str()),
+        severity_label: c.highest_severity.map(|s| s.label()).unwrap_or("None"),
+        overall: a.overall.as_str(),
+        pain: a.pain,
+        itch: a.itch,
+        swelling: triage::level_word(a.swelling),
+        redness: triage::level_word(a.redness),
+        oozing: a.oozing.as_str(),
+        crusts: a.crusts.as_str(),
+        other: yes_list(a),
+        note: a.note.clone(),
+        version: c.version,
+        entered: local_time(c.entered_at, tz),
+        revisions,
+    }
+}
+
+fn notice_text(code: &str) -> Option<&'static str> {
+    match code {
+        "treatment" => Some("Treatment added."),
+        "closed" => Some("Follow-up closed: no more reminders or missed check-in flags for this patient."),
+        "acknowledged" => Some("Flag acknowledged."),
+        "resolved" => Some("Flag resolved."),
+        "already" => Some("That flag had already changed state; the page shows it as it is now."),
+        _ => None,
+    }
+}
+
+type Loaded = (
+    patients::Patient,
+    Vec<(patients::Treatment, Vec<(CheckIn, Vec<checkins::Revision>)>)>,
+    Vec<(flags::Flag, Vec<flags::FlagEvent>)>,
+    HashMap<i64, String>,
+    triage::RuleSettings,
+);
+
+pub async fn show(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    path: web::Path<IdPath>,
+    q: web::Query<NoticeQuery>,
+) -> Result<HttpResponse> {
+    let (clinic, actor, id) = (user.clinic.id, user.actor(), PatientId(path.id));
+    let now = state.clock.now();
+    let (patient, treatments, flag_list, names, rules): Loaded = state
+        .db
+        .run(move |db| {
+            // Viewing a record is audited; the reads share its transaction.
+            db.write(|c| {
+                let p = patients::in_clinic(c, clinic, id)?.ok_or(Error::NotFound)?;
+                audit::record(
+                    c,
+                    Some(clinic),
+                    &actor,
+                    "patient.view",
+                    Some(&format!("patient:{}", p.id)),
+                    "",
+                    now.naive_utc(),
+                )?;
+                let mut ts = Vec::new();
+                for t in patients::treatments_of(c, p.id)? {
+                    let mut list = Vec::new();
+                    for ci in checkins::of_treatment(c, t.id)? {
+                        let revs = if ci.version > 1 {
+                            checkins::revisions(c, ci.id)?
+                        } else {
+                            Vec::new()
+                        };
+                        list.push((ci, revs));
+                    }
+                    ts.push((t, list));
+                }
+                let mut fl = Vec::new();
+                for f in dashboard::flags_of_patient(c, clinic, p.id)? {
+                    let ev = flags::events(c, f.id)?;
+                    fl.push((f, ev));
+                }
+                let names = staff_names(c, clinic)?;
+                let (_, rules) = rules_of(c, clinic)?;
+                Ok::<_, Error>((p, ts, fl, names, rules))
+            })
+        })
+        .await?;
+    let tz = user.clinic.timezone;
+    let today = triage::clinic_today(now, tz.0);
+    let views = treatments
+        .into_iter()
+        .map(|(t, list)| treatment_view(t, list, &flag_list, &names, &rules, tz, now, today))
+        .collect();
+    page(&PatientPage {
+        nav: Nav::new(&user, "patients"),
+        id: patient.id.0,
+        email: patient.email,
+        skin_type: patient
+            .skin_type
+            .map(|s| s.roman().to_string())
+            .unwrap_or_else(|| "not recorded".into()),
+        cold_sores: patient.cold_sores,
+        closed: patient.follow_up_closed_at.map(|t| local_time(t, tz)),
+        last_checkin: patient
+            .last_checkin_at
+            .map(|t| local_time(t, tz))
+            .unwrap_or_else(|| "never".into()),
+        name: patient.name,
+        treatments: views,
+        notice: notice_text(&q.notice),
+        back: format!("/clinic/patients/{}", path.id),
+        disclaimer: triage::DISCLAIMER,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn treatment_view(
+    t: patients::Treatment,
+    list: Vec<(CheckIn, Vec<checkins::Revision>)>,
+    all_flags: &[(flags::Flag, Vec<flags::FlagEvent>)],
+    names: &HashMap<i64, String>,
+    rules: &triage::RuleSettings,
+    tz: ClinicTz,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> TreatmentView {
+    let course = rules.course_for(t.procedure);
+    let day_of_checkin: HashMap<i64, i64> = list.iter().map(|(c, _)| (c.id.0, c.day_number)).collect();
+    let mine: Vec<&(flags::Flag, Vec<flags::FlagEvent>)> =
+        all_flags.iter().filter(|(f, _)| f.treatment_id == t.id).collect();
+    let marks: Vec<Mark> = mine
+        .iter()
+        .map(|(f, _)| Mark {
+            // A flag from a check-in sits on that check-in's day; a scheduled one on the day raised.
+            day: f
+                .checkin_id
+                .and_then(|id| day_of_checkin.get(&id).copied())
+                .unwrap_or_else(|| triage::day_number(t.treated_on, triage::clinic_today(f.raised_at.and_utc(), tz.0))),
+            severity: f.severity,
+        })
+        .collect();
+    let day_now = triage::day_number(t.treated_on, today);
+    let last_day = day_now.clamp(0, 120);
+    let points = |get: fn(&CheckInAnswers) -> u8| -> Vec<(i64, u8)> {
+        list.iter()
+            .filter(|(c, _)| c.day_number >= 0)
+            .map(|(c, _)| (c.day_number, get(&c.answers)))
+            .collect()
+    };
+    let pain_ok = rules.pain_ok_level;
+    let itch_high = rules.itch_high;
+    let id = t.id.0;
+    let ids = [
+        format!("t{id}-pain"),
+        format!("t{id}-itch"),
+        format!("t{id}-swelling"),
+        format!("t{id}-redness"),
+    ];
+    let course_p = course.clone();
+    let series = [
+        Series {
+            id: &ids[0],
+            title: "Pain (0–10) by day since treatment",
+            max: 10,
+            points: points(|a| a.pain),
+            expected: Box::new(move |d| clinic_charts::pain_expected(&course_p, pain_ok, d)),
+        },
+        Series {
+            id: &ids[1],
+            title: "Itch (0–10) by day since treatment",
+            max: 10,
+            points: points(|a| a.itch),
+            expected: Box::new(move |_| itch_high.saturating_sub(1)),
+        },
+        Series {
+            id: &ids[2],
+            title: "Swelling (0 none – 3 severe) by day since treatment",
+            max: 3,
+            points: points(|a| a.swelling),
+            expected: Box::new(|d| clinic_charts::level_expected(&course.swelling, d)),
+        },
+        Series {
+            id: &ids[3],
+            title: "Redness (0 none – 3 severe) by day since treatment",
+            max: 3,
+            points: points(|a| a.redness),
+            expected: Box::new(|d| clinic_charts::level_expected(&course.redness, d)),
+        },
+    ];
+    let charts = series
+        .iter()
+        .map(|s| (s.title, clinic_charts::render(s, last_day, &marks)))
+        .collect();
+    let checkins = list
+        .iter()
+        .rev()
+        .map(|(c, revs)| {
+            let revisions = revs
+                .iter()
+                .map(|r| RevisionRow {
+                    version: r.version,
+                    entered: local_time(r.entered_at, tz),
+                    summary: r
+                        .parsed()
+                        .map(|a| summary(&a))
+                        .unwrap_or_else(|| "(could not be read)".into()),
+                    severity: r.highest_severity.clone().unwrap_or_else(|| "none".into()),
+                })
+                .collect();
+            checkin_row(c, revisions, tz)
+        })
+        .collect();
+    let flags = mine
+        .iter()
+        .map(|(f, ev)| PatientFlag {
+            flag: FlagView::new(f, Some(t.treated_on), tz, now, names),
+            events: event_views(ev, tz, names),
+        })
+        .collect();
+    let mut prophylaxis = Vec::new();
+    if t.antiviral {
+        prophylaxis.push("antiviral");
+    }
+    if t.antibiotic {
+        prophylaxis.push("antibiotic");
+    }
+    TreatmentView {
+        id,
+        procedure: t.procedure.label(),
+        treated_on: t.treated_on.format("%-d %b %Y").to_string(),
+        day_now,
+        zones: if t.zones.is_empty() {
+            "not recorded".into()
+        } else {
+            t.zones.labels()
+        },
+        prophylaxis: if prophylaxis.is_empty() {
+            "none".into()
+        } else {
+            prophylaxis.join(", ")
+        },
+        checkins,
+        charts,
+        flags,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn overdue_when_the_last_due_day_passed_without_a_check_in() {
+        let tz = ClinicTz::parse("Europe/London").unwrap();
+        let t = d("2026-03-01");
+        // Day 3 today; nothing since day 2 → overdue.
+        let entered = |s: &str| Some(d(s).and_hms_opt(12, 0, 0).unwrap());
+        assert!(overdue(t, None, false, d("2026-03-04"), 84, tz));
+        assert!(overdue(t, entered("2026-03-02"), false, d("2026-03-04"), 84, tz));
+        assert!(!overdue(t, entered("2026-03-03"), false, d("2026-03-04"), 84, tz));
+        // Day 0 today: nothing due yet; closed: never.
+        assert!(!overdue(t, None, false, d("2026-03-01"), 84, tz));
+        assert!(!overdue(t, None, true, d("2026-03-04"), 84, tz));
+        // Day 17: the last due day was 14.
+        assert!(!overdue(t, entered("2026-03-15"), false, d("2026-03-18"), 84, tz));
+    }
+}

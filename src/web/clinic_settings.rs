@@ -1,0 +1,566 @@
+//! Admin pages: the clinic's settings, its rule thresholds (a new rules
+//! version per change), and the email outbox with retry.
+
+use super::clinic::{local_time, Nav};
+use super::clinic_patients::FormState;
+use super::error::{page, render, see_other};
+use super::session::{AdminUser, SecureForm};
+use super::AppState;
+use crate::checkin::rules_of;
+use crate::db::{audit, clinics, dashboard, outbox};
+use crate::domain::*;
+use crate::error::{Error, Result};
+use crate::triage::{FieldKind, RuleSettings, CONFIRM_DISABLE_URGENT};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::NaiveTime;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+#[derive(Deserialize, Default)]
+pub struct NoticeQuery {
+    #[serde(default)]
+    notice: String,
+}
+
+fn notice_text(code: &str) -> Option<&'static str> {
+    match code {
+        "saved" => Some("Settings saved."),
+        "rules" => {
+            Some("New rule settings saved as a new version. Flags already raised keep the version that raised them.")
+        }
+        "retried" => Some("The email will be tried again now."),
+        "not-retried" => Some("That email was already sent."),
+        _ => None,
+    }
+}
+
+// ---------- clinic settings ----------
+
+#[derive(Template)]
+#[template(path = "clinic/settings.html")]
+struct SettingsPage {
+    nav: Nav,
+    form: FormState,
+    notice: Option<&'static str>,
+    rules_version: i32,
+}
+
+fn hhmm(t: NaiveTime) -> String {
+    t.format("%H:%M").to_string()
+}
+
+fn current_values(c: &clinics::Clinic) -> HashMap<String, String> {
+    let mut v = HashMap::new();
+    v.insert("name".into(), c.name.clone());
+    v.insert("phone".into(), c.phone.clone());
+    v.insert("timezone".into(), c.timezone.name().to_string());
+    v.insert("alert_email".into(), c.alert_email.clone());
+    v.insert(
+        "escalation_email".into(),
+        c.escalation_email.clone().unwrap_or_default(),
+    );
+    v.insert("escalation_minutes".into(), c.escalation_minutes.to_string());
+    v.insert(
+        "review_alerts".into(),
+        if c.review_digest { "digest" } else { "immediate" }.into(),
+    );
+    v.insert("reminder_time".into(), hhmm(c.reminder_time));
+    v.insert("workday_start".into(), hhmm(c.workday_start));
+    v.insert("follow_up_days".into(), c.follow_up_days.to_string());
+    v
+}
+
+async fn rules_version(state: &AppState, clinic: ClinicId) -> Result<i32> {
+    state
+        .db
+        .run(move |db| db.read(|c| Ok::<_, Error>(clinics::current_rules(c, clinic)?.version)))
+        .await
+}
+
+pub async fn settings_page(
+    state: web::Data<AppState>,
+    AdminUser(user): AdminUser,
+    q: web::Query<NoticeQuery>,
+) -> Result<HttpResponse> {
+    let version = rules_version(&state, user.clinic.id).await?;
+    page(&SettingsPage {
+        nav: Nav::new(&user, "settings"),
+        form: FormState {
+            values: current_values(&user.clinic),
+            errors: FieldErrors::default(),
+        },
+        notice: notice_text(&q.notice),
+        rules_version: version,
+    })
+}
+
+fn parse_time(v: &str) -> Option<NaiveTime> {
+    NaiveTime::parse_from_str(v.trim(), "%H:%M")
+        .or_else(|_| NaiveTime::parse_from_str(v.trim(), "%H:%M:%S"))
+        .ok()
+}
+
+fn parse_int(e: &mut FieldErrors, form: &SecureForm, k: &'static str, min: i32, max: i32) -> Option<i32> {
+    match form.get(k).trim().parse::<i32>() {
+        Ok(n) if (min..=max).contains(&n) => Some(n),
+        _ => {
+            e.add(k, format!("Enter a whole number from {min} to {max}"));
+            None
+        }
+    }
+}
+
+/// Reads the settings form into the clinic's changes, every problem by field.
+fn parse_settings(
+    form: &SecureForm,
+    current: &clinics::Clinic,
+) -> std::result::Result<clinics::ClinicChanges, FieldErrors> {
+    let mut e = FieldErrors::default();
+    let name = parse_name(form.get("name")).map_err(|m| e.add("name", m)).ok();
+    let phone = parse_phone(form.get("phone")).map_err(|m| e.add("phone", m)).ok();
+    let timezone = ClinicTz::parse(form.get("timezone"))
+        .map_err(|x| e.add("timezone", x.to_string()))
+        .ok();
+    let alert_email = EmailAddress::parse(form.get("alert_email"))
+        .map_err(|x| e.add("alert_email", x.to_string()))
+        .ok();
+    let escalation_email = match form.get("escalation_email").trim() {
+        "" => Some(None),
+        s => EmailAddress::parse(s)
+            .map(|a| Some(a.as_str().to_string()))
+            .map_err(|x| e.add("escalation_email", x.to_string()))
+            .ok(),
+    };
+    let escalation_minutes = parse_int(&mut e, form, "escalation_minutes", 5, 1440);
+    let review_digest = match form.get("review_alerts") {
+        "digest" => Some(true),
+        "immediate" => Some(false),
+        _ => {
+            e.add("review_alerts", "Choose how review alerts are sent");
+            None
+        }
+    };
+    let reminder_time = parse_time(form.get("reminder_time"));
+    if reminder_time.is_none() {
+        e.add("reminder_time", "Enter a time like 18:00");
+    }
+    let workday_start = parse_time(form.get("workday_start"));
+    if workday_start.is_none() {
+        e.add("workday_start", "Enter a time like 08:00");
+    } else if workday_start.is_some_and(|t| t >= current.workday_end) {
+        e.add(
+            "workday_start",
+            format!(
+                "The working day must start before it ends ({})",
+                hhmm(current.workday_end)
+            ),
+        );
+    }
+    let follow_up_days = parse_int(&mut e, form, "follow_up_days", 14, 730);
+    match (
+        name,
+        phone,
+        timezone,
+        alert_email,
+        escalation_email,
+        escalation_minutes,
+        review_digest,
+        reminder_time,
+        workday_start,
+        follow_up_days,
+    ) {
+        (
+            Some(name),
+            Some(phone),
+            Some(timezone),
+            Some(alert_email),
+            Some(escalation_email),
+            Some(escalation_minutes),
+            Some(review_digest),
+            Some(reminder_time),
+            Some(workday_start),
+            Some(follow_up_days),
+        ) if e.is_empty() => Ok(clinics::ClinicChanges {
+            name,
+            timezone,
+            phone,
+            alert_email: alert_email.as_str().to_string(),
+            escalation_email,
+            reminder_time,
+            workday_start,
+            workday_end: current.workday_end,
+            escalation_minutes,
+            review_digest,
+            follow_up_days,
+        }),
+        _ => Err(e),
+    }
+}
+
+/// Names of the settings that differ (for the audit row: no values).
+fn changed_fields(old: &clinics::Clinic, new: &clinics::ClinicChanges) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    let mut diff = |k, changed: bool| {
+        if changed {
+            out.push(k)
+        }
+    };
+    diff("name", old.name != new.name);
+    diff("phone", old.phone != new.phone);
+    diff("timezone", old.timezone != new.timezone);
+    diff("alert_email", old.alert_email != new.alert_email);
+    diff("escalation_email", old.escalation_email != new.escalation_email);
+    diff("escalation_minutes", old.escalation_minutes != new.escalation_minutes);
+    diff("review_digest", old.review_digest != new.review_digest);
+    diff("reminder_time", old.reminder_time != new.reminder_time);
+    diff("workday_start", old.workday_start != new.workday_start);
+    diff("follow_up_days", old.follow_up_days != new.follow_up_days);
+    out
+}
+
+pub async fn save_settings(
+    state: web::Data<AppState>,
+    AdminUser(user): AdminUser,
+    form: SecureForm,
+) -> Result<HttpResponse> {
+    let changes = match parse_settings(&form, &user.clinic) {
+        Ok(c) => c,
+        Err(errors) => {
+            let mut values = form.fields.clone();
+            values.remove("csrf");
+            let version = rules_version(&state, user.clinic.id).await?;
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &SettingsPage {
+                    nav: Nav::new(&user, "settings"),
+                    form: FormState { values, errors },
+                    notice: None,
+                    rules_version: version,
+                },
+            );
+        }
+    };
+    let fields = changed_fields(&user.clinic, &changes).join(",");
+    let (clinic, actor) = (user.clinic.id, user.actor());
+    let now = state.clock.now().naive_utc();
+    state
+        .db
+        .run(move |db| {
+            db.write(|c| {
+                clinics::update(c, clinic, &changes)?;
+                audit::record(
+                    c,
+                    Some(clinic),
+                    &actor,
+                    "clinic.settings",
+                    Some(&format!("clinic:{clinic}")),
+                    &format!("changed={fields}"),
+                    now,
+                )?;
+                Ok::<_, Error>(())
+            })
+        })
+        .await?;
+    Ok(see_other("/clinic/settings?notice=saved"))
+}
+
+// ---------- rule thresholds ----------
+
+pub struct RuleFieldView {
+    pub name: &'static str,
+    pub label: String,
+    pub value: String,
+    pub default: String,
+    pub checkbox: bool,
+    pub checked: bool,
+    pub default_on: bool,
+    pub urgent: bool,
+    pub error: Option<String>,
+}
+
+pub struct RuleGroup {
+    pub title: String,
+    pub slug: String,
+    pub fields: Vec<RuleFieldView>,
+}
+
+#[derive(Template)]
+#[template(path = "clinic/rules.html")]
+struct RulesPage {
+    nav: Nav,
+    groups: Vec<RuleGroup>,
+    errors: FieldErrors,
+    confirm_name: &'static str,
+    confirm_error: Option<String>,
+    confirm_checked: bool,
+    disabled_urgent: String,
+    note: String,
+    version: i32,
+    notice: Option<&'static str>,
+}
+
+/// Groups the settings' fields for the page; with `submitted`, shows what was typed.
+fn groups(
+    settings: &RuleSettings,
+    submitted: Option<&HashMap<String, String>>,
+    errors: &FieldErrors,
+) -> Vec<RuleGroup> {
+    let mut out: Vec<RuleGroup> = Vec::new();
+    for f in settings.form_fields() {
+        let checkbox = f.kind == FieldKind::Checkbox;
+        let typed = submitted.map(|s| s.get(f.name).cloned().unwrap_or_default());
+        let value = typed.clone().unwrap_or_else(|| f.value.clone());
+        let checked = match &typed {
+            Some(v) => !v.is_empty() && v != "off",
+            None => f.value == "on",
+        };
+        let view = RuleFieldView {
+            name: f.name,
+            label: f.label,
+            value,
+            default: if checkbox {
+                if f.default == "on" { "on" } else { "off" }.to_string()
+            } else if f.default.is_empty() {
+                "empty".into()
+            } else {
+                f.default.clone()
+            },
+            checkbox,
+            checked,
+            default_on: f.default == "on",
+            urgent: f.needs_confirmation_to_disable,
+            error: errors.get(f.name).map(str::to_string),
+        };
+        match out.last_mut() {
+            Some(g) if g.title == f.group => g.fields.push(view),
+            _ => out.push(RuleGroup {
+                slug: f
+                    .group
+                    .to_lowercase()
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                    .collect(),
+                title: f.group,
+                fields: vec![view],
+            }),
+        }
+    }
+    out
+}
+
+pub async fn rules_page(
+    state: web::Data<AppState>,
+    AdminUser(user): AdminUser,
+    q: web::Query<NoticeQuery>,
+) -> Result<HttpResponse> {
+    let clinic = user.clinic.id;
+    let (version, settings) = state
+        .db
+        .run(move |db| {
+            db.read(|c| {
+                let v = clinics::current_rules(c, clinic)?.version;
+                let (_, s) = rules_of(c, clinic)?;
+                Ok::<_, Error>((v, s))
+            })
+        })
+        .await?;
+    let errors = FieldErrors::default();
+    page(&RulesPage {
+        nav: Nav::new(&user, "settings"),
+        groups: groups(&settings, None, &errors),
+        errors,
+        confirm_name: CONFIRM_DISABLE_URGENT,
+        confirm_error: None,
+        confirm_checked: false,
+        disabled_urgent: rule_list(&settings.disabled_urgent_rules()),
+        note: String::new(),
+        version,
+        notice: notice_text(&q.notice),
+    })
+}
+
+fn rule_list(rules: &[crate::triage::RuleId]) -> String {
+    rules.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+pub async fn save_rules(
+    state: web::Data<AppState>,
+    AdminUser(user): AdminUser,
+    form: SecureForm,
+) -> Result<HttpResponse> {
+    let note: String = form.get("note").trim().chars().take(500).collect();
+    let parsed = RuleSettings::from_form(&form.fields).and_then(|s| s.validate().map(|_| s));
+    let clinic = user.clinic.id;
+    let settings = match parsed {
+        Ok(s) => s,
+        Err(errors) => {
+            let (version, current) = state
+                .db
+                .run(move |db| {
+                    db.read(|c| {
+                        let v = clinics::current_rules(c, clinic)?.version;
+                        let (_, s) = rules_of(c, clinic)?;
+                        Ok::<_, Error>((v, s))
+                    })
+                })
+                .await?;
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &RulesPage {
+                    nav: Nav::new(&user, "settings"),
+                    groups: groups(&current, Some(&form.fields), &errors),
+                    confirm_name: CONFIRM_DISABLE_URGENT,
+                    confirm_error: errors.get(CONFIRM_DISABLE_URGENT).map(str::to_string),
+                    confirm_checked: form.checked(CONFIRM_DISABLE_URGENT),
+                    disabled_urgent: rule_list(&current.disabled_urgent_rules()),
+                    errors,
+                    note,
+                    version,
+                    notice: None,
+                },
+            );
+        }
+    };
+    let json = serde_json::to_string(&settings).map_err(|e| Error::Internal(e.to_string()))?;
+    let (staff, actor) = (user.staff.id, user.actor());
+    let now = state.clock.now().naive_utc();
+    state
+        .db
+        .run(move |db| {
+            db.write(|c| {
+                let (_, previous) = rules_of(c, clinic)?;
+                let newly = settings.newly_disabled_urgent_rules(&previous);
+                let v = clinics::new_rules_version(c, clinic, &json, Some(staff), &note, now)?;
+                let target = format!("clinic:{clinic}");
+                if !newly.is_empty() {
+                    audit::record(
+                        c,
+                        Some(clinic),
+                        &actor,
+                        "rules.disable_urgent",
+                        Some(&target),
+                        &format!("version={} rules={}", v.version, rule_list(&newly)),
+                        now,
+                    )?;
+                }
+                audit::record(
+                    c,
+                    Some(clinic),
+                    &actor,
+                    "rules.change",
+                    Some(&target),
+                    &format!("version={}", v.version),
+                    now,
+                )?;
+                Ok::<_, Error>(())
+            })
+        })
+        .await?;
+    Ok(see_other("/clinic/settings/rules?notice=rules"))
+}
+
+// ---------- the email outbox ----------
+
+pub struct OutboxItem {
+    pub id: i64,
+    pub kind: String,
+    pub recipient: String,
+    pub status: String,
+    pub attempts: i32,
+    pub created: String,
+    pub next_attempt: String,
+    pub last_error: String,
+    pub retryable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "clinic/outbox.html")]
+struct OutboxPage {
+    nav: Nav,
+    items: Vec<OutboxItem>,
+    notice: Option<&'static str>,
+}
+
+/// A pending row older than this counts as stuck and may be retried by hand.
+const STUCK_MINUTES: i64 = 15;
+
+pub async fn outbox_page(
+    state: web::Data<AppState>,
+    AdminUser(user): AdminUser,
+    q: web::Query<NoticeQuery>,
+) -> Result<HttpResponse> {
+    let clinic = user.clinic.id;
+    let rows = state
+        .db
+        .run(move |db| db.read(|c| Ok::<_, Error>(dashboard::unsent_emails(c, clinic, 200)?)))
+        .await?;
+    let tz = user.clinic.timezone;
+    let now = state.clock.now().naive_utc();
+    let items = rows
+        .into_iter()
+        .map(|r| OutboxItem {
+            retryable: r.status == outbox::DEAD
+                || (r.status == outbox::PENDING
+                    && (r.attempts > 0 || r.created_at < now - chrono::Duration::minutes(STUCK_MINUTES))),
+            id: r.id,
+            kind: r.kind,
+            recipient: r.recipient,
+            status: r.status,
+            attempts: r.attempts,
+            created: local_time(r.created_at, tz),
+            next_attempt: local_time(r.next_attempt_at, tz),
+            last_error: r.last_error.unwrap_or_default(),
+        })
+        .collect();
+    page(&OutboxPage {
+        nav: Nav::new(&user, "outbox"),
+        items,
+        notice: notice_text(&q.notice),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct OutboxPath {
+    id: i64,
+}
+
+pub async fn retry(
+    state: web::Data<AppState>,
+    AdminUser(user): AdminUser,
+    path: web::Path<OutboxPath>,
+    _form: SecureForm,
+) -> Result<HttpResponse> {
+    let (clinic, actor, id) = (user.clinic.id, user.actor(), OutboxId(path.id));
+    let now = state.clock.now();
+    let retried = state
+        .db
+        .run(move |db| {
+            db.write(|c| {
+                // Scoped by clinic: another clinic's row is "not found".
+                if !dashboard::email_in_clinic(c, clinic, id)? {
+                    return Err(Error::NotFound);
+                }
+                let done = outbox::retry(c, clinic, id, now.naive_utc())?;
+                if done {
+                    audit::record(
+                        c,
+                        Some(clinic),
+                        &actor,
+                        "outbox.retry",
+                        Some(&format!("outbox:{id}")),
+                        "",
+                        now.naive_utc(),
+                    )?;
+                }
+                Ok::<_, Error>(done)
+            })
+        })
+        .await?;
+    Ok(see_other(if retried {
+        "/clinic/outbox?notice=retried"
+    } else {
+        "/clinic/outbox?notice=not-retried"
+    }))
+}
