@@ -1,12 +1,15 @@
 //! HTTP: routes by audience, extractors, one error mapping, middleware.
 
+pub mod account;
 pub mod auth;
 pub mod error;
 pub mod patient;
 pub mod security;
 pub mod session;
+pub mod staff;
 pub mod system;
 
+use crate::auth::throttle::Throttle;
 use crate::clock::SharedClock;
 use crate::config::Settings;
 use crate::db::Db;
@@ -20,44 +23,79 @@ pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
     pub clock: SharedClock,
+    /// Sign-in, reset and invite limits; one per process, shared by its workers.
+    pub throttle: Throttle,
 }
 
-/// Routes anyone may reach without signing in. Every other route refuses an
-/// anonymous request; `tests/access.rs` walks them all to prove it.
-pub const PUBLIC_ROUTES: &[(&str, &str)] = &[
-    ("GET", "/healthz"),
-    ("GET", "/readyz"),
-    ("GET", "/static/app.css"),
-    ("GET", "/login"),
-    ("POST", "/login"),
-    ("GET", "/setup"),
-    ("POST", "/setup"),
-    ("GET", "/"),
-];
+/// Who a route is for. The handler's extractor enforces it (`PatientUser`,
+/// `StaffUser`, `AdminUser`, `SignedIn`); this column is what
+/// `tests/api/access.rs` checks that enforcement against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in person.
+    SignedIn,
+    Patient,
+    Staff,
+    Admin,
+}
 
-/// Every route, for the access test: (method, path pattern).
-pub const ALL_ROUTES: &[(&str, &str)] = &[
-    ("GET", "/healthz"),
-    ("GET", "/readyz"),
-    ("GET", "/static/app.css"),
-    ("GET", "/login"),
-    ("POST", "/login"),
-    ("POST", "/logout"),
-    ("GET", "/setup"),
-    ("POST", "/setup"),
-    ("GET", "/"),
-    ("GET", "/clinic"),
-];
+/// One registered route.
+#[derive(Debug, Clone, Copy)]
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(system::healthz))
-        .route("/readyz", web::get().to(system::readyz))
-        .route("/static/app.css", web::get().to(system::stylesheet))
-        .route("/login", web::get().to(auth::login_page))
-        .route("/login", web::post().to(auth::login))
-        .route("/logout", web::post().to(auth::logout))
-        .route("/setup", web::get().to(auth::setup_page))
-        .route("/setup", web::post().to(auth::setup))
-        .route("/", web::get().to(auth::home))
-        .route("/clinic", web::get().to(auth::clinic_home));
+/// The ONE list of routes: [`ALL_ROUTES`] and the actix registration are
+/// both generated from it, so a route cannot be served without being listed
+/// (and walked by the access test). Add new routes here and nowhere else.
+macro_rules! route_table {
+    ($( $method:ident $path:literal => $handler:path, $access:ident; )*) => {
+        /// Every route: (method, path pattern, who may use it).
+        pub const ALL_ROUTES: &[Route] = &[
+            $( Route { method: route_table!(@m $method), path: $path, access: Access::$access }, )*
+        ];
+
+        pub fn routes(cfg: &mut web::ServiceConfig) {
+            $( cfg.route($path, web::$method().to($handler)); )*
+        }
+    };
+    (@m get) => { "GET" };
+    (@m post) => { "POST" };
+}
+
+route_table! {
+    get  "/healthz"                     => system::healthz, Public;
+    get  "/readyz"                      => system::readyz, Public;
+    get  "/static/app.css"              => system::stylesheet, Public;
+    get  "/login"                       => auth::login_page, Public;
+    post "/login"                       => auth::login, Public;
+    post "/logout"                      => auth::logout, Public;
+    get  "/setup"                       => auth::setup_page, Public;
+    post "/setup"                       => auth::setup, Public;
+    get  "/invite"                      => account::invite_page, Public;
+    post "/invite"                      => account::accept_invite, Public;
+    get  "/forgot"                      => account::forgot_page, Public;
+    post "/forgot"                      => account::forgot, Public;
+    get  "/reset"                       => account::reset_page, Public;
+    post "/reset"                       => account::reset, Public;
+    // The front door: a patient's home, or a redirect for everyone else.
+    get  "/"                            => auth::home, Public;
+    get  "/account/password"            => account::password_page, SignedIn;
+    post "/account/password"            => account::change_password, SignedIn;
+    post "/account/sign-out-everywhere" => account::sign_out_everywhere, SignedIn;
+    get  "/clinic"                      => auth::clinic_home, Staff;
+    get  "/clinic/staff"                => staff::staff_page, Admin;
+    post "/clinic/staff/invite"         => staff::invite, Admin;
+    post "/clinic/staff/{id}/disable"   => staff::disable, Admin;
+    post "/clinic/staff/{id}/enable"    => staff::enable, Admin;
+    get  "/clinic/audit"                => staff::audit_page, Admin;
+}
+
+/// Routes anyone may reach without signing in (derived from the table).
+pub fn public_routes() -> impl Iterator<Item = &'static Route> {
+    ALL_ROUTES.iter().filter(|r| r.access == Access::Public)
 }

@@ -3,6 +3,8 @@
 
 mod support;
 
+mod access;
+mod accounts;
 mod cli;
 mod foundation;
 mod migrations;
