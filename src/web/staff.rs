@@ -22,7 +22,7 @@ struct StaffPage<'a> {
     csrf: &'a str,
     clinic_name: &'a str,
     me: StaffId,
-    staff: &'a [accounts::Staff],
+    staff: &'a [StaffEntry],
     notice: Option<&'a str>,
     values: &'a HashMap<String, String>,
     errors: &'a FieldErrors,
@@ -56,11 +56,26 @@ fn notice_text(code: Option<&str>) -> Option<&'static str> {
     }
 }
 
-async fn load_staff(state: &AppState, user: &AdminUser) -> Result<Vec<accounts::Staff>> {
+/// A staff member as listed: `invited` until they have chosen a password.
+pub struct StaffEntry {
+    pub s: accounts::Staff,
+    pub invited: bool,
+}
+
+async fn load_staff(state: &AppState, user: &AdminUser) -> Result<Vec<StaffEntry>> {
     let clinic = user.0.clinic.id;
     state
         .db
-        .run(move |db| db.read(|c| accounts::clinic_staff(c, clinic).map_err(Error::from)))
+        .run(move |db| {
+            db.read(|c| {
+                let mut out = Vec::new();
+                for s in accounts::clinic_staff(c, clinic)? {
+                    let invited = accounts::get(c, s.account_id)?.is_some_and(|a| a.password_hash.is_none());
+                    out.push(StaffEntry { s, invited });
+                }
+                Ok::<_, Error>(out)
+            })
+        })
         .await
 }
 
@@ -265,15 +280,19 @@ struct AuditPage<'a> {
 pub async fn audit_page(state: web::Data<AppState>, user: AdminUser, q: web::Query<PageQuery>) -> Result<HttpResponse> {
     let clinic = user.0.clinic.id;
     let requested = q.page.unwrap_or(1).max(1);
-    let (entries, total) = state
+    let (entries, total, names) = state
         .db
         .run(move |db| {
             db.read(|c| {
+                let names: HashMap<String, String> = accounts::clinic_staff(c, clinic)?
+                    .into_iter()
+                    .map(|s| (format!("staff:{}", s.id), s.name))
+                    .collect();
                 let total = audit::count(c, clinic)?;
                 let pages = (total + AUDIT_PAGE_SIZE - 1) / AUDIT_PAGE_SIZE;
                 let p = requested.min(pages.max(1));
                 let rows = audit::page(c, clinic, (p - 1) * AUDIT_PAGE_SIZE, AUDIT_PAGE_SIZE)?;
-                Ok::<_, Error>((rows, total))
+                Ok::<_, Error>((rows, total, names))
             })
         })
         .await?;
@@ -282,7 +301,10 @@ pub async fn audit_page(state: web::Data<AppState>, user: AdminUser, q: web::Que
         .into_iter()
         .map(|e| AuditRow {
             at: e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
-            actor: e.actor,
+            actor: match names.get(&e.actor) {
+                Some(name) => format!("{name} ({})", e.actor),
+                None => e.actor,
+            },
             action: e.action,
             target: e.target.unwrap_or_default(),
             ip: e.ip.unwrap_or_default(),
