@@ -681,3 +681,33 @@ impl TestApp {
             .as_u16()
     }
 }
+
+#[tokio::test]
+async fn a_second_app_instance_on_the_same_database_sees_sign_out_at_once() {
+    let app = spawn_app().await;
+    let _fx = fixtures(&app);
+    // Another `serve` process on the same database (same settings, own port).
+    let env = app.settings_env.clone();
+    let settings = aftercare::config::Settings::from_lookup(|k| env.get(k).cloned()).unwrap();
+    let second = aftercare::startup::Application::build(settings, std::sync::Arc::new(app.clock.clone()))
+        .await
+        .unwrap();
+    let other = format!("http://127.0.0.1:{}", second.port());
+    tokio::spawn(second.run_until_stopped());
+    let at_other = |cookie: String| {
+        let url = format!("{other}/clinic");
+        async move {
+            new_client()
+                .get(url)
+                .header("cookie", format!("aftercare_session={cookie}"))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let cookie = sign_in_cookie(&app, X_CLINICIAN, PASSWORD).await;
+    assert_eq!(at_other(cookie.clone()).await.status(), 200);
+    let r = app.submit("/account/password", "/logout", &[]).await;
+    assert_eq!(r.headers()["location"], "/login?notice=signed-out");
+    assert!(is_anonymous(&at_other(cookie).await));
+}
