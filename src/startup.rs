@@ -96,6 +96,7 @@ impl Application {
             db: db.clone(),
             settings: settings.clone(),
             clock: clock.clone(),
+            throttle: crate::auth::throttle::Throttle::new(clock.clone()),
         });
         let server = HttpServer::new(move || {
             App::new()

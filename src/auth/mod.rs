@@ -3,4 +3,5 @@
 
 pub mod password;
 pub mod signin;
+pub mod throttle;
 pub mod tokens;

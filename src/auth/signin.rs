@@ -70,22 +70,8 @@ pub fn sign_in(
             return Ok(None);
         }
     };
-    let (token, id_hash) = tokens::generate();
-    let (csrf, _) = tokens::generate();
-    let lifetime = match account.kind {
-        AccountKind::Staff => lifetimes.staff_absolute,
-        AccountKind::Patient => lifetimes.patient_absolute,
-    };
-    db.write(|c| {
-        sessions::insert(
-            c,
-            &id_hash,
-            account.id,
-            &csrf,
-            now.naive_utc(),
-            (now + lifetime).naive_utc(),
-            ip.as_deref(),
-        )?;
+    let token = db.write(|c| {
+        let token = open_session(c, account.id, account.kind, ip.clone(), now, lifetimes)?;
         let clinic = staff_clinic(c, account.id)?;
         let actor = audit::Actor {
             account: Some(account.id),
@@ -93,13 +79,61 @@ pub fn sign_in(
             ip: ip.clone(),
         };
         audit::record(c, clinic, &actor, "signin.success", None, "", now.naive_utc())?;
-        Ok::<_, Error>(())
+        Ok::<_, Error>(token)
     })?;
     Ok(Some(NewSession {
         token,
         account: account.id,
         kind: account.kind,
     }))
+}
+
+/// Opens a new session for `account` (a new random id, a new CSRF token);
+/// returns the cookie value.
+pub fn open_session(
+    conn: &mut crate::db::DbConn,
+    account: AccountId,
+    kind: AccountKind,
+    ip: Option<String>,
+    now: DateTime<Utc>,
+    lifetimes: &SessionLifetimes,
+) -> Result<String> {
+    let (token, id_hash) = tokens::generate();
+    let (csrf, _) = tokens::generate();
+    let lifetime = match kind {
+        AccountKind::Staff => lifetimes.staff_absolute,
+        AccountKind::Patient => lifetimes.patient_absolute,
+    };
+    sessions::insert(
+        conn,
+        &id_hash,
+        account,
+        &csrf,
+        now.naive_utc(),
+        (now + lifetime).naive_utc(),
+        ip.as_deref(),
+    )?;
+    Ok(token)
+}
+
+/// Writes an audit row for something `account` did to itself (password
+/// change, sign out everywhere, ...), in the caller's transaction.
+pub fn audit_self(
+    conn: &mut crate::db::DbConn,
+    account: AccountId,
+    kind: AccountKind,
+    ip: Option<String>,
+    action: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let clinic = staff_clinic(conn, account)?;
+    let actor = audit::Actor {
+        account: Some(account),
+        label: label(conn, account, kind)?,
+        ip,
+    };
+    audit::record(conn, clinic, &actor, action, None, "", now.naive_utc())?;
+    Ok(())
 }
 
 /// "staff:12" or "patient:40": how the audit log names a person.

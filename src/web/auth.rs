@@ -36,6 +36,7 @@ fn notice_text(code: Option<&str>) -> Option<&'static str> {
         Some("setup") => Some("Your clinic is ready. Sign in with the admin account you just created."),
         Some("signed-out") => Some("You have signed out."),
         Some("password") => Some("Your password is set. Sign in with it now."),
+        Some("signed-out-everywhere") => Some("You have signed out on every device."),
         _ => None,
     }
 }
@@ -73,6 +74,13 @@ pub async fn login(state: web::Data<AppState>, form: SecureForm) -> Result<HttpR
     let email = form.get("email").trim().to_string();
     let password = form.get("password").to_string();
     let ip = form.visitor.ip.clone();
+    // Keyed by the normalised address, so "A@x" and "a@x " share one budget.
+    let account_key = EmailAddress::parse(&email)
+        .map(|e| e.as_str().to_string())
+        .unwrap_or_else(|_| email.to_lowercase());
+    state
+        .throttle
+        .attempt(crate::auth::throttle::Action::SignIn, ip.as_deref(), Some(&account_key))?;
     let now = state.clock.now();
     let st = state.clone();
     let email_c = email.clone();

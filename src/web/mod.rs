@@ -1,5 +1,6 @@
 //! HTTP: routes by audience, extractors, one error mapping, middleware.
 
+pub mod account;
 pub mod auth;
 pub mod clinic;
 pub mod clinic_charts;
@@ -10,8 +11,10 @@ pub mod error;
 pub mod patient;
 pub mod security;
 pub mod session;
+pub mod staff;
 pub mod system;
 
+use crate::auth::throttle::Throttle;
 use crate::clock::SharedClock;
 use crate::config::Settings;
 use crate::db::Db;
@@ -25,90 +28,96 @@ pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
     pub clock: SharedClock,
+    /// Sign-in, reset and invite limits; one per process, shared by its workers.
+    pub throttle: Throttle,
 }
 
-/// Routes anyone may reach without signing in. Every other route refuses an
-/// anonymous request; `tests/access.rs` walks them all to prove it.
-pub const PUBLIC_ROUTES: &[(&str, &str)] = &[
-    ("GET", "/healthz"),
-    ("GET", "/readyz"),
-    ("GET", "/static/app.css"),
-    ("GET", "/login"),
-    ("POST", "/login"),
-    ("GET", "/setup"),
-    ("POST", "/setup"),
-    ("GET", "/"),
-];
+/// Who a route is for. The handler's extractor enforces it (`PatientUser`,
+/// `StaffUser`, `AdminUser`, `SignedIn`); this column is what
+/// `tests/api/access.rs` checks that enforcement against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in person.
+    SignedIn,
+    Patient,
+    Staff,
+    Admin,
+}
 
-/// Every route, for the access test: (method, path pattern).
-pub const ALL_ROUTES: &[(&str, &str)] = &[
-    ("GET", "/healthz"),
-    ("GET", "/readyz"),
-    ("GET", "/static/app.css"),
-    ("GET", "/login"),
-    ("POST", "/login"),
-    ("POST", "/logout"),
-    ("GET", "/setup"),
-    ("POST", "/setup"),
-    ("GET", "/"),
-    ("GET", "/clinic"),
-    ("GET", "/clinic/flags/{reference}"),
-    ("POST", "/clinic/flags/{reference}/acknowledge"),
-    ("POST", "/clinic/flags/{reference}/resolve"),
-    ("GET", "/clinic/patients"),
-    ("GET", "/clinic/patients/new"),
-    ("POST", "/clinic/patients/new"),
-    ("GET", "/clinic/patients/{id}"),
-    ("GET", "/clinic/patients/{id}/treatments/new"),
-    ("POST", "/clinic/patients/{id}/treatments"),
-    ("POST", "/clinic/patients/{id}/close"),
-    ("GET", "/clinic/settings"),
-    ("POST", "/clinic/settings"),
-    ("GET", "/clinic/settings/rules"),
-    ("POST", "/clinic/settings/rules"),
-    ("GET", "/clinic/outbox"),
-    ("POST", "/clinic/outbox/{id}/retry"),
-    ("GET", "/clinic/export"),
-];
+/// One registered route.
+#[derive(Debug, Clone, Copy)]
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(system::healthz))
-        .route("/readyz", web::get().to(system::readyz))
-        .route("/static/app.css", web::get().to(system::stylesheet))
-        .route("/login", web::get().to(auth::login_page))
-        .route("/login", web::post().to(auth::login))
-        .route("/logout", web::post().to(auth::logout))
-        .route("/setup", web::get().to(auth::setup_page))
-        .route("/setup", web::post().to(auth::setup))
-        .route("/", web::get().to(auth::home))
-        .route("/clinic", web::get().to(clinic::queue))
-        .route("/clinic/flags/{reference}", web::get().to(clinic::flag))
-        .route(
-            "/clinic/flags/{reference}/acknowledge",
-            web::post().to(clinic::acknowledge),
-        )
-        .route("/clinic/flags/{reference}/resolve", web::post().to(clinic::resolve))
-        .route("/clinic/patients", web::get().to(clinic_patients::list))
-        .route("/clinic/patients/new", web::get().to(clinic_patients::new_page))
-        .route("/clinic/patients/new", web::post().to(clinic_patients::create))
-        .route("/clinic/patients/{id}", web::get().to(clinic_patients::show))
-        .route(
-            "/clinic/patients/{id}/treatments/new",
-            web::get().to(clinic_patients::treatment_page),
-        )
-        .route(
-            "/clinic/patients/{id}/treatments",
-            web::post().to(clinic_patients::add_treatment),
-        )
-        .route(
-            "/clinic/patients/{id}/close",
-            web::post().to(clinic_patients::close_follow_up),
-        )
-        .route("/clinic/settings", web::get().to(clinic_settings::settings_page))
-        .route("/clinic/settings", web::post().to(clinic_settings::save_settings))
-        .route("/clinic/settings/rules", web::get().to(clinic_settings::rules_page))
-        .route("/clinic/settings/rules", web::post().to(clinic_settings::save_rules))
-        .route("/clinic/outbox", web::get().to(clinic_settings::outbox_page))
-        .route("/clinic/outbox/{id}/retry", web::post().to(clinic_settings::retry))
-        .route("/clinic/export", web::get().to(clinic_export::export));
+/// The ONE list of routes: [`ALL_ROUTES`] and the actix registration are
+/// both generated from it, so a route cannot be served without being listed
+/// (and walked by the access test). Add new routes here and nowhere else.
+macro_rules! route_table {
+    ($( $method:ident $path:literal => $handler:path, $access:ident; )*) => {
+        /// Every route: (method, path pattern, who may use it).
+        pub const ALL_ROUTES: &[Route] = &[
+            $( Route { method: route_table!(@m $method), path: $path, access: Access::$access }, )*
+        ];
+
+        pub fn routes(cfg: &mut web::ServiceConfig) {
+            $( cfg.route($path, web::$method().to($handler)); )*
+        }
+    };
+    (@m get) => { "GET" };
+    (@m post) => { "POST" };
+}
+
+route_table! {
+    get  "/healthz"                     => system::healthz, Public;
+    get  "/readyz"                      => system::readyz, Public;
+    get  "/static/app.css"              => system::stylesheet, Public;
+    get  "/login"                       => auth::login_page, Public;
+    post "/login"                       => auth::login, Public;
+    post "/logout"                      => auth::logout, Public;
+    get  "/setup"                       => auth::setup_page, Public;
+    post "/setup"                       => auth::setup, Public;
+    get  "/invite"                      => account::invite_page, Public;
+    post "/invite"                      => account::accept_invite, Public;
+    get  "/forgot"                      => account::forgot_page, Public;
+    post "/forgot"                      => account::forgot, Public;
+    get  "/reset"                       => account::reset_page, Public;
+    post "/reset"                       => account::reset, Public;
+    // The front door: a patient's home, or a redirect for everyone else.
+    get  "/"                            => auth::home, Public;
+    get  "/account/password"            => account::password_page, SignedIn;
+    post "/account/password"            => account::change_password, SignedIn;
+    post "/account/sign-out-everywhere" => account::sign_out_everywhere, SignedIn;
+    get  "/clinic"                      => clinic::queue, Staff;
+    get  "/clinic/flags/{reference}"    => clinic::flag, Staff;
+    post "/clinic/flags/{reference}/acknowledge" => clinic::acknowledge, Staff;
+    post "/clinic/flags/{reference}/resolve"     => clinic::resolve, Staff;
+    get  "/clinic/patients"             => clinic_patients::list, Staff;
+    get  "/clinic/patients/new"         => clinic_patients::new_page, Staff;
+    post "/clinic/patients/new"         => clinic_patients::create, Staff;
+    get  "/clinic/patients/{id}"        => clinic_patients::show, Staff;
+    get  "/clinic/patients/{id}/treatments/new" => clinic_patients::treatment_page, Staff;
+    post "/clinic/patients/{id}/treatments"     => clinic_patients::add_treatment, Staff;
+    post "/clinic/patients/{id}/close"  => clinic_patients::close_follow_up, Staff;
+    get  "/clinic/settings"             => clinic_settings::settings_page, Admin;
+    post "/clinic/settings"             => clinic_settings::save_settings, Admin;
+    get  "/clinic/settings/rules"       => clinic_settings::rules_page, Admin;
+    post "/clinic/settings/rules"       => clinic_settings::save_rules, Admin;
+    get  "/clinic/outbox"               => clinic_settings::outbox_page, Admin;
+    post "/clinic/outbox/{id}/retry"    => clinic_settings::retry, Admin;
+    get  "/clinic/export"               => clinic_export::export, Admin;
+    get  "/clinic/staff"                => staff::staff_page, Admin;
+    post "/clinic/staff/invite"         => staff::invite, Admin;
+    post "/clinic/staff/{id}/disable"   => staff::disable, Admin;
+    post "/clinic/staff/{id}/enable"    => staff::enable, Admin;
+    get  "/clinic/audit"                => staff::audit_page, Admin;
+}
+
+/// Routes anyone may reach without signing in (derived from the table).
+pub fn public_routes() -> impl Iterator<Item = &'static Route> {
+    ALL_ROUTES.iter().filter(|r| r.access == Access::Public)
 }

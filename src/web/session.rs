@@ -351,3 +351,34 @@ impl FromRequest for SecureForm {
         })
     }
 }
+
+/// Any signed-in person (patient or staff), for their own account pages.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub session: ActiveSession,
+    pub ip: Option<String>,
+}
+
+impl SignedIn {
+    /// Where this person's pages start.
+    pub fn home(&self) -> &'static str {
+        match self.session.kind {
+            AccountKind::Staff => "/clinic",
+            AccountKind::Patient => "/",
+        }
+    }
+}
+
+impl FromRequest for SignedIn {
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let visitor = Visitor::from_request(req, payload);
+        Box::pin(async move {
+            let v = visitor.await?;
+            let session = v.session.ok_or(Error::Unauthenticated)?;
+            Ok(SignedIn { session, ip: v.ip })
+        })
+    }
+}

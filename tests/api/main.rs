@@ -4,6 +4,8 @@
 mod support;
 
 mod alerts;
+mod access;
+mod accounts;
 mod cli;
 mod dashboard;
 mod foundation;
