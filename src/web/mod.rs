@@ -1,6 +1,8 @@
 //! HTTP: routes by audience, extractors, one error mapping, middleware.
 
 pub mod auth;
+pub mod charts;
+pub mod checkin;
 pub mod error;
 pub mod patient;
 pub mod security;
@@ -47,6 +49,11 @@ pub const ALL_ROUTES: &[(&str, &str)] = &[
     ("POST", "/setup"),
     ("GET", "/"),
     ("GET", "/clinic"),
+    ("GET", "/checkin"),
+    ("POST", "/checkin"),
+    ("GET", "/checkin/result"),
+    ("GET", "/history"),
+    ("POST", "/reminders"),
 ];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -59,5 +66,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/setup", web::get().to(auth::setup_page))
         .route("/setup", web::post().to(auth::setup))
         .route("/", web::get().to(auth::home))
-        .route("/clinic", web::get().to(auth::clinic_home));
+        .route("/clinic", web::get().to(auth::clinic_home))
+        .route("/checkin", web::get().to(checkin::checkin_page))
+        .route("/checkin", web::post().to(checkin::checkin_submit))
+        .route("/checkin/result", web::get().to(checkin::result_page))
+        .route("/history", web::get().to(checkin::history_page))
+        .route("/reminders", web::post().to(patient::set_reminders));
 }
