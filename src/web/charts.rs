@@ -90,10 +90,8 @@ impl Chart<'_> {
     /// "Day 0 to day 12: lowest 2, highest 6, latest 3 (day 12)." — or that
     /// there is nothing yet.
     pub fn summary(points: &[Point], unit: &str) -> String {
-        let (Some(first), Some(last)) = (
-            points.iter().min_by_key(|p| p.day),
-            points.iter().max_by_key(|p| p.day),
-        ) else {
+        let (Some(first), Some(last)) = (points.iter().min_by_key(|p| p.day), points.iter().max_by_key(|p| p.day))
+        else {
             return "No check-ins yet.".into();
         };
         let lo = points.iter().map(|p| p.value).fold(f64::INFINITY, f64::min);
@@ -198,7 +196,11 @@ impl Chart<'_> {
         );
         // X ticks.
         let step = self.x_step();
-        let first_tick = if d0 % step == 0 { d0 } else { d0 + (step - d0.rem_euclid(step)) };
+        let first_tick = if d0 % step == 0 {
+            d0
+        } else {
+            d0 + (step - d0.rem_euclid(step))
+        };
         let mut d = first_tick;
         while d <= d1 {
             let x = self.x(d as f64);
@@ -270,12 +272,7 @@ impl Chart<'_> {
                     f(x),
                     f(y)
                 ),
-                None => write!(
-                    s,
-                    r#"<circle cx="{}" cy="{}" r="4" fill="{LINE}"/>"#,
-                    f(x),
-                    f(y)
-                ),
+                None => write!(s, r#"<circle cx="{}" cy="{}" r="4" fill="{LINE}"/>"#, f(x), f(y)),
             };
         }
         s.push_str("</svg>");
@@ -335,19 +332,39 @@ mod tests {
     #[test]
     fn draws_points_band_marks_and_escapes_text() {
         let points = vec![
-            Point { day: 0, value: 5.0, mark: None },
-            Point { day: 2, value: 8.0, mark: Some(Severity::Urgent) },
-            Point { day: 3, value: 6.0, mark: Some(Severity::Review) },
+            Point {
+                day: 0,
+                value: 5.0,
+                mark: None,
+            },
+            Point {
+                day: 2,
+                value: 8.0,
+                mark: Some(Severity::Urgent),
+            },
+            Point {
+                day: 3,
+                value: 6.0,
+                mark: Some(Severity::Review),
+            },
         ];
         let band = (0..=7)
-            .map(|d| Band { day: d, low: 0.0, high: if d < 3 { 10.0 } else { 3.0 } })
+            .map(|d| Band {
+                day: d,
+                low: 0.0,
+                high: if d < 3 { 10.0 } else { 3.0 },
+            })
             .collect();
         let svg = chart(points, band).render();
         let s = svg.as_str();
         assert!(s.starts_with("<svg") && s.ends_with("</svg>"));
         assert!(s.contains(r#"aria-labelledby="pain-title pain-desc""#));
         assert!(s.contains("Pain &lt;by&gt; day"), "{s}");
-        assert_eq!(s.matches("<rect").count(), 3, "two band runs and one review marker: {s}");
+        assert_eq!(
+            s.matches("<rect").count(),
+            3,
+            "two band runs and one review marker: {s}"
+        );
         assert!(s.contains("<polyline"));
         assert!(s.contains("<path"), "urgent marker");
         assert!(s.contains("Day 0 to day 3: lowest 5, highest 8, latest 6 on day 3."));
@@ -359,7 +376,11 @@ mod tests {
         assert!(c.render().as_str().contains("No check-ins yet"));
         c.days = (5, 2);
         c.y_max = 0.0;
-        c.points = vec![Point { day: 3, value: f64::NAN, mark: None }];
+        c.points = vec![Point {
+            day: 3,
+            value: f64::NAN,
+            mark: None,
+        }];
         let _ = c.render();
         c.days = (0, 400);
         let _ = c.render();

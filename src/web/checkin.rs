@@ -222,7 +222,10 @@ pub const EYES: &[Check] = &[
     check("vision_change", "A change in my vision"),
     check("eye_pain", "Eye pain, or light hurts my eyes"),
     check("cannot_close_eye", "I cannot close my eye fully"),
-    check("lid_pulling", "My lower eyelid is pulling down, or my eye waters all the time"),
+    check(
+        "lid_pulling",
+        "My lower eyelid is pulling down, or my eye waters all the time",
+    ),
 ];
 pub const BLEEDING: Check = check("bleeding", "Bleeding that will not stop");
 pub const WANT_CALL: Check = check("want_call", "I would like a call from the clinic");

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod checkin;
 mod cli;
 mod foundation;
 mod migrations;
