@@ -746,6 +746,11 @@ fn describe_limits(limit: impl Fn(i64) -> Option<u8>, last_day: i64, word: fn(u8
     parts.join("; ")
 }
 
+/// The last day worth describing: the chart's end, or a later step of the course.
+fn last_step(steps: &[triage::LevelStep], chart_end: i64) -> i64 {
+    steps.iter().map(|s| s.by_day).max().unwrap_or(0).max(chart_end)
+}
+
 fn level_limit_word(m: u8) -> String {
     if m == 0 {
         "none".into()
@@ -876,7 +881,7 @@ pub async fn history_page(state: web::Data<AppState>, user: PatientUser, req: Ht
             Some(&swelling_limit),
             format!(
                 "Expected swelling: {}.",
-                describe_limits(swelling_limit, days.1, level_limit_word)
+                describe_limits(swelling_limit, last_step(&course.swelling, days.1), level_limit_word)
             ),
         ),
         figure(
@@ -890,7 +895,7 @@ pub async fn history_page(state: web::Data<AppState>, user: PatientUser, req: Ht
             Some(&redness_limit),
             format!(
                 "Expected redness: {}.",
-                describe_limits(redness_limit, days.1, level_limit_word)
+                describe_limits(redness_limit, last_step(&course.redness, days.1), level_limit_word)
             ),
         ),
     ];
