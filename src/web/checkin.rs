@@ -601,6 +601,8 @@ pub struct Entry {
 
 /// A chart with its caption.
 pub struct Figure {
+    /// The chart's id (its `<title>` is `{id}-title`).
+    pub id: String,
     pub svg: Svg,
     pub caption: String,
 }
@@ -795,6 +797,7 @@ fn figure(
         band,
     };
     Figure {
+        id: id.to_string(),
         svg: chart.render(),
         caption: expected_text,
     }
