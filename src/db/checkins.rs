@@ -390,3 +390,15 @@ pub fn insert_many(conn: &mut DbConn, rows: &[NewCheckInRow]) -> Result<(), DbEr
     }
     Ok(())
 }
+
+/// One of the patient's own check-ins; `None` for anyone else's.
+pub fn of_patient(conn: &mut DbConn, patient: PatientId, id: CheckInId) -> Result<Option<CheckIn>, DbError> {
+    checkins::table
+        .filter(checkins::patient_id.eq(patient.0))
+        .filter(checkins::id.eq(id.0))
+        .select(Row::as_select())
+        .first(conn)
+        .optional()?
+        .map(CheckIn::try_from)
+        .transpose()
+}

@@ -2,6 +2,8 @@
 
 pub mod account;
 pub mod auth;
+pub mod charts;
+pub mod checkin;
 pub mod clinic;
 pub mod clinic_charts;
 pub mod clinic_export;
@@ -89,6 +91,11 @@ route_table! {
     post "/reset"                       => account::reset, Public;
     // The front door: a patient's home, or a redirect for everyone else.
     get  "/"                            => auth::home, Public;
+    get  "/checkin"                     => checkin::checkin_page, Patient;
+    post "/checkin"                     => checkin::checkin_submit, Patient;
+    get  "/checkin/result"              => checkin::result_page, Patient;
+    get  "/history"                     => checkin::history_page, Patient;
+    post "/reminders"                   => patient::set_reminders, Patient;
     get  "/account/password"            => account::password_page, SignedIn;
     post "/account/password"            => account::change_password, SignedIn;
     post "/account/sign-out-everywhere" => account::sign_out_everywhere, SignedIn;

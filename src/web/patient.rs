@@ -1,12 +1,14 @@
-//! The patient's pages.
+//! The patient's home page and their reminder setting.
 
-use super::error::page;
-use super::session::PatientUser;
+use super::error::{page, see_other};
+use super::session::{PatientUser, SecureForm};
 use super::AppState;
-use crate::db::patients;
-use crate::error::Result;
-use actix_web::HttpResponse;
+use crate::db::{audit, checkins, patients};
+use crate::error::{Error, Result};
+use crate::triage;
+use actix_web::{web, HttpResponse};
 use askama::Template;
+use chrono::NaiveDate;
 
 /// One treatment as the patient sees it on their home page.
 pub struct TreatmentSummary {
@@ -14,6 +16,11 @@ pub struct TreatmentSummary {
     pub procedure: &'static str,
     pub treated_on: String,
     pub day: i64,
+    pub started: bool,
+    pub done_today: bool,
+    pub due_today: bool,
+    /// "today", "tomorrow", "Monday 9 March (day 14)"; `None` when follow-up is over.
+    pub next_due: Option<String>,
 }
 
 #[derive(Template)]
@@ -23,23 +30,58 @@ struct PatientHome<'a> {
     name: &'a str,
     clinic_name: &'a str,
     clinic_phone: &'a str,
+    reminders: bool,
+    reminder_time: String,
     treatments: Vec<TreatmentSummary>,
+}
+
+fn next_due_words(treated_on: NaiveDate, today_day: i64, done_today: bool, follow_up_days: i64) -> Option<String> {
+    // Once today is done, the next one is from tomorrow on.
+    let from = if done_today { today_day + 1 } else { today_day };
+    let day = triage::next_due(from, follow_up_days)?;
+    Some(match day - today_day {
+        0 => "today".into(),
+        1 => "tomorrow".into(),
+        _ => {
+            let date = triage::date_of_day(treated_on, day)
+                .map(|d| d.format("%A %-d %B").to_string())
+                .unwrap_or_default();
+            format!("{date} (day {day})")
+        }
+    })
 }
 
 pub async fn patient_home(state: &AppState, user: PatientUser) -> Result<HttpResponse> {
     let pid = user.patient.id;
+    let today = triage::clinic_today(state.clock.now(), user.clinic.timezone.0);
     let list = state
         .db
-        .run(move |db| db.read(|c| patients::treatments_of(c, pid).map_err(crate::error::Error::from)))
+        .run(move |db| {
+            db.read(|c| {
+                let mut out = Vec::new();
+                for t in patients::treatments_of(c, pid)? {
+                    let done = checkins::for_day(c, t.id, today)?.is_some();
+                    out.push((t, done));
+                }
+                Ok::<_, Error>(out)
+            })
+        })
         .await?;
-    let today = state.clock.now().with_timezone(&user.clinic.timezone.0).date_naive();
+    let follow_up = i64::from(user.clinic.follow_up_days);
     let treatments = list
         .iter()
-        .map(|t| TreatmentSummary {
-            id: t.id.0,
-            procedure: t.procedure.label(),
-            treated_on: t.treated_on.format("%-d %B %Y").to_string(),
-            day: (today - t.treated_on).num_days(),
+        .map(|(t, done)| {
+            let day = triage::day_number(t.treated_on, today);
+            TreatmentSummary {
+                id: t.id.0,
+                procedure: t.procedure.label(),
+                treated_on: t.treated_on.format("%-d %B %Y").to_string(),
+                day,
+                started: day >= 0,
+                done_today: *done,
+                due_today: triage::is_due_day(day, follow_up),
+                next_due: next_due_words(t.treated_on, day, *done, follow_up),
+            }
         })
         .collect();
     page(&PatientHome {
@@ -47,6 +89,40 @@ pub async fn patient_home(state: &AppState, user: PatientUser) -> Result<HttpRes
         name: &user.patient.name,
         clinic_name: &user.clinic.name,
         clinic_phone: &user.clinic.phone,
+        reminders: user.patient.reminders,
+        reminder_time: user.clinic.reminder_time.format("%H:%M").to_string(),
         treatments,
     })
+}
+
+/// `POST /reminders` with `reminders` = `on` or `off`.
+pub async fn set_reminders(state: web::Data<AppState>, user: PatientUser, form: SecureForm) -> Result<HttpResponse> {
+    let on = match form.get("reminders") {
+        "on" => true,
+        "off" => false,
+        _ => return Err(Error::invalid("reminders", "Choose whether to get reminder emails")),
+    };
+    let now = state.clock.now().naive_utc();
+    let actor = user.actor();
+    let (pid, clinic) = (user.patient.id, user.clinic.id);
+    state
+        .db
+        .run(move |db| {
+            db.write(|c| {
+                patients::set_reminders(c, pid, on)?;
+                let target = format!("patient:{pid}");
+                audit::record(
+                    c,
+                    Some(clinic),
+                    &actor,
+                    "patient.reminders",
+                    Some(&target),
+                    if on { "on" } else { "off" },
+                    now,
+                )?;
+                Ok::<_, Error>(())
+            })
+        })
+        .await?;
+    Ok(see_other("/"))
 }

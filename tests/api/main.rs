@@ -3,9 +3,10 @@
 
 mod support;
 
-mod alerts;
 mod access;
 mod accounts;
+mod alerts;
+mod checkin;
 mod cli;
 mod dashboard;
 mod foundation;

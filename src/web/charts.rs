@@ -1,0 +1,388 @@
+//! Server-rendered SVG line charts of a value by day: a series of (day,
+//! value) points, an optional shaded "expected range" band, markers on
+//! points that raised a flag, axis labels, and a `<title>`/`<desc>` named by
+//! `aria-labelledby`. No script, no inline style (presentation attributes
+//! only), so it passes the CSP and reads the same to every browser.
+//!
+//! The chart is a picture; every page that shows one must also give the same
+//! numbers as text (a table), since a screen reader gets only the summary.
+
+use crate::domain::Severity;
+use askama::filters::HtmlSafe;
+use std::fmt::{self, Write};
+
+/// One value on one day.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Point {
+    pub day: i64,
+    pub value: f64,
+    /// Drawn as a distinct shape when the day raised a flag.
+    pub mark: Option<Severity>,
+}
+
+/// The expected range on one day (inclusive, in the chart's units).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Band {
+    pub day: i64,
+    pub low: f64,
+    pub high: f64,
+}
+
+/// A chart to draw. `id` must be unique within the page (it prefixes the
+/// ids of `<title>` and `<desc>`).
+#[derive(Debug, Clone)]
+pub struct Chart<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    /// A sentence or two for screen readers; see [`Chart::summary`].
+    pub description: String,
+    pub x_label: &'a str,
+    pub y_label: &'a str,
+    /// The scale runs from 0 to `y_max`; a tick and a grid line at each of `y_ticks`.
+    pub y_max: f64,
+    pub y_ticks: Vec<f64>,
+    /// First and last day shown.
+    pub days: (i64, i64),
+    pub points: Vec<Point>,
+    pub band: Vec<Band>,
+}
+
+/// SVG markup whose every piece of text was escaped when it was built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Svg(String);
+
+impl Svg {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Svg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+// Only `Chart::render` makes an `Svg`, and it escapes all text it writes.
+impl HtmlSafe for Svg {}
+
+// Colours meet 3:1 against white for graphics (WCAG 1.4.11); flag markers
+// differ by shape as well as colour.
+const LINE: &str = "#0b5a6b";
+const BAND: &str = "#cfe9d6";
+const BAND_EDGE: &str = "#2f7d46";
+const GRID: &str = "#c9d1db";
+const INK: &str = "#1b1f24";
+const URGENT: &str = "#a4161a";
+const REVIEW: &str = "#8a5300";
+const INFO: &str = "#1d4f91";
+
+// Sized for a phone: drawn at about 1:1 on a 390 px screen, so 12-unit text
+// reads as 12 px there and grows with the page on wider screens and at zoom.
+const WIDTH: f64 = 360.0;
+const HEIGHT: f64 = 220.0;
+const LEFT: f64 = 40.0;
+const RIGHT: f64 = 12.0;
+const TOP: f64 = 12.0;
+const BOTTOM: f64 = 44.0;
+
+impl Chart<'_> {
+    /// "Day 0 to day 12: lowest 2, highest 6, latest 3 (day 12)." — or that
+    /// there is nothing yet.
+    pub fn summary(points: &[Point], unit: &str) -> String {
+        let (Some(first), Some(last)) = (points.iter().min_by_key(|p| p.day), points.iter().max_by_key(|p| p.day))
+        else {
+            return "No check-ins yet.".into();
+        };
+        let lo = points.iter().map(|p| p.value).fold(f64::INFINITY, f64::min);
+        let hi = points.iter().map(|p| p.value).fold(f64::NEG_INFINITY, f64::max);
+        format!(
+            "Day {} to day {}: lowest {}{unit}, highest {}{unit}, latest {}{unit} on day {}.",
+            first.day,
+            last.day,
+            num(lo),
+            num(hi),
+            num(last.value),
+            last.day
+        )
+    }
+
+    fn x(&self, day: f64) -> f64 {
+        let (d0, d1) = self.days;
+        let span = (d1 - d0).max(1) as f64;
+        LEFT + (WIDTH - LEFT - RIGHT) * (day - d0 as f64) / span
+    }
+
+    fn y(&self, v: f64) -> f64 {
+        let max = if self.y_max > 0.0 { self.y_max } else { 1.0 };
+        let v = v.clamp(0.0, max);
+        TOP + (HEIGHT - TOP - BOTTOM) * (1.0 - v / max)
+    }
+
+    fn x_step(&self) -> i64 {
+        match self.days.1 - self.days.0 {
+            ..=14 => 1,
+            15..=28 => 2,
+            29..=98 => 7,
+            99..=196 => 14,
+            _ => 28,
+        }
+    }
+
+    /// The SVG. Never panics: an empty series draws the axes and says so.
+    pub fn render(&self) -> Svg {
+        let mut s = String::with_capacity(4096);
+        let id = esc(self.id);
+        let (d0, d1) = (self.days.0, self.days.1.max(self.days.0));
+        let (plot_l, plot_r) = (LEFT, WIDTH - RIGHT);
+        let (plot_t, plot_b) = (TOP, HEIGHT - BOTTOM);
+        // `write!` into a String cannot fail.
+        let _ = write!(
+            s,
+            r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{id}-title {id}-desc" focusable="false"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
+            esc(self.title),
+            esc(&self.description)
+        );
+
+        // Expected range: one rectangle per run of days with the same range.
+        let mut runs: Vec<(i64, i64, f64, f64)> = Vec::new();
+        let mut band: Vec<&Band> = self.band.iter().filter(|b| b.day >= d0 && b.day <= d1).collect();
+        band.sort_by_key(|b| b.day);
+        for b in band {
+            match runs.last_mut() {
+                Some(r) if r.1 + 1 == b.day && r.2 == b.low && r.3 == b.high => r.1 = b.day,
+                _ => runs.push((b.day, b.day, b.low, b.high)),
+            }
+        }
+        for (from, to, low, high) in runs {
+            let x0 = self.x(from as f64 - 0.5).max(plot_l);
+            let x1 = self.x(to as f64 + 0.5).min(plot_r);
+            let (y_top, y_bottom) = (self.y(high), self.y(low));
+            // A range of exactly one level (e.g. "none") still shows as a strip.
+            let h = (y_bottom - y_top).max(5.0);
+            let _ = write!(
+                s,
+                r#"<rect x="{}" y="{}" width="{}" height="{}" fill="{BAND}" stroke="{BAND_EDGE}" stroke-width="1" stroke-dasharray="3 2"/>"#,
+                f(x0),
+                f(y_bottom - h),
+                f(x1 - x0),
+                f(h)
+            );
+        }
+
+        // Grid and y ticks.
+        for t in &self.y_ticks {
+            let y = self.y(*t);
+            let _ = write!(
+                s,
+                r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{GRID}" stroke-width="1"/><text x="{}" y="{}" font-size="12" text-anchor="end" fill="{INK}">{}</text>"#,
+                f(plot_l),
+                f(y),
+                f(plot_r),
+                f(y),
+                f(plot_l - 6.0),
+                f(y + 4.0),
+                num(*t)
+            );
+        }
+        // Axes.
+        let _ = write!(
+            s,
+            r#"<line x1="{l}" y1="{b}" x2="{r}" y2="{b}" stroke="{INK}" stroke-width="1.5"/><line x1="{l}" y1="{t}" x2="{l}" y2="{b}" stroke="{INK}" stroke-width="1.5"/>"#,
+            l = f(plot_l),
+            r = f(plot_r),
+            t = f(plot_t),
+            b = f(plot_b)
+        );
+        // X ticks.
+        let step = self.x_step();
+        let first_tick = if d0 % step == 0 {
+            d0
+        } else {
+            d0 + (step - d0.rem_euclid(step))
+        };
+        let mut d = first_tick;
+        while d <= d1 {
+            let x = self.x(d as f64);
+            let _ = write!(
+                s,
+                r#"<line x1="{x}" y1="{b}" x2="{x}" y2="{b2}" stroke="{INK}" stroke-width="1"/><text x="{x}" y="{ty}" font-size="12" text-anchor="middle" fill="{INK}">{d}</text>"#,
+                x = f(x),
+                b = f(plot_b),
+                b2 = f(plot_b + 4.0),
+                ty = f(plot_b + 17.0),
+            );
+            d += step;
+        }
+        // Axis labels.
+        let _ = write!(
+            s,
+            r#"<text x="{}" y="{}" font-size="12" text-anchor="middle" fill="{INK}">{}</text><text transform="translate(12 {}) rotate(-90)" font-size="12" text-anchor="middle" fill="{INK}">{}</text>"#,
+            f((plot_l + plot_r) / 2.0),
+            f(HEIGHT - 6.0),
+            esc(self.x_label),
+            f((plot_t + plot_b) / 2.0),
+            esc(self.y_label)
+        );
+
+        // The series.
+        let mut pts: Vec<&Point> = self
+            .points
+            .iter()
+            .filter(|p| p.day >= d0 && p.day <= d1 && p.value.is_finite())
+            .collect();
+        pts.sort_by_key(|p| p.day);
+        if pts.is_empty() {
+            let _ = write!(
+                s,
+                r#"<text x="{}" y="{}" font-size="13" text-anchor="middle" fill="{INK}">No check-ins yet</text>"#,
+                f((plot_l + plot_r) / 2.0),
+                f((plot_t + plot_b) / 2.0)
+            );
+        }
+        if pts.len() > 1 {
+            let line: Vec<String> = pts
+                .iter()
+                .map(|p| format!("{},{}", f(self.x(p.day as f64)), f(self.y(p.value))))
+                .collect();
+            let _ = write!(
+                s,
+                r#"<polyline points="{}" fill="none" stroke="{LINE}" stroke-width="2.5" stroke-linejoin="round"/>"#,
+                line.join(" ")
+            );
+        }
+        for p in pts {
+            let (x, y) = (self.x(p.day as f64), self.y(p.value));
+            let _ = match p.mark {
+                Some(Severity::Urgent) => write!(
+                    s,
+                    r#"<path d="M{} {}l7 7l-7 7l-7 -7z" fill="{URGENT}" stroke="white" stroke-width="1.5"/>"#,
+                    f(x),
+                    f(y - 7.0)
+                ),
+                Some(Severity::Review) => write!(
+                    s,
+                    r#"<rect x="{}" y="{}" width="11" height="11" fill="{REVIEW}" stroke="white" stroke-width="1.5"/>"#,
+                    f(x - 5.5),
+                    f(y - 5.5)
+                ),
+                Some(Severity::Info) => write!(
+                    s,
+                    r#"<circle cx="{}" cy="{}" r="5.5" fill="white" stroke="{INFO}" stroke-width="3"/>"#,
+                    f(x),
+                    f(y)
+                ),
+                None => write!(s, r#"<circle cx="{}" cy="{}" r="4" fill="{LINE}"/>"#, f(x), f(y)),
+            };
+        }
+        s.push_str("</svg>");
+        Svg(s)
+    }
+}
+
+/// A coordinate with at most one decimal.
+fn f(v: f64) -> String {
+    num((v * 10.0).round() / 10.0)
+}
+
+/// 3 rather than 3.0; 37.5 as is.
+fn num(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+/// Escapes text for SVG text nodes and attribute values.
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chart(points: Vec<Point>, band: Vec<Band>) -> Chart<'static> {
+        Chart {
+            id: "pain",
+            title: "Pain <by> day",
+            description: Chart::summary(&points, ""),
+            x_label: "Days since treatment",
+            y_label: "Pain 0–10",
+            y_max: 10.0,
+            y_ticks: vec![0.0, 5.0, 10.0],
+            days: (0, 7),
+            points,
+            band,
+        }
+    }
+
+    #[test]
+    fn draws_points_band_marks_and_escapes_text() {
+        let points = vec![
+            Point {
+                day: 0,
+                value: 5.0,
+                mark: None,
+            },
+            Point {
+                day: 2,
+                value: 8.0,
+                mark: Some(Severity::Urgent),
+            },
+            Point {
+                day: 3,
+                value: 6.0,
+                mark: Some(Severity::Review),
+            },
+        ];
+        let band = (0..=7)
+            .map(|d| Band {
+                day: d,
+                low: 0.0,
+                high: if d < 3 { 10.0 } else { 3.0 },
+            })
+            .collect();
+        let svg = chart(points, band).render();
+        let s = svg.as_str();
+        assert!(s.starts_with("<svg") && s.ends_with("</svg>"));
+        assert!(s.contains(r#"aria-labelledby="pain-title pain-desc""#));
+        assert!(s.contains("Pain &lt;by&gt; day"), "{s}");
+        assert_eq!(
+            s.matches("<rect").count(),
+            3,
+            "two band runs and one review marker: {s}"
+        );
+        assert!(s.contains("<polyline"));
+        assert!(s.contains("<path"), "urgent marker");
+        assert!(s.contains("Day 0 to day 3: lowest 5, highest 8, latest 6 on day 3."));
+    }
+
+    #[test]
+    fn empty_and_odd_input_never_panics() {
+        let mut c = chart(vec![], vec![]);
+        assert!(c.render().as_str().contains("No check-ins yet"));
+        c.days = (5, 2);
+        c.y_max = 0.0;
+        c.points = vec![Point {
+            day: 3,
+            value: f64::NAN,
+            mark: None,
+        }];
+        let _ = c.render();
+        c.days = (0, 400);
+        let _ = c.render();
+    }
+}

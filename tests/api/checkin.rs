@@ -1,0 +1,581 @@
+//! Issue 5: the patient's check-in, its result page, history and home page.
+
+use crate::support::app::*;
+use aftercare::db::{checkins, flags, patients};
+use aftercare::domain::*;
+use chrono::{TimeZone, Utc};
+use scraper::{Html, Selector};
+
+const PATIENT: &str = "pat@example.org";
+
+/// A clinic, a patient signed in, and a fully ablative CO2 treatment on
+/// 2026-02-25: "today" (the default clock, 2 March) is day 5.
+async fn patient_app() -> (TestApp, PatientId, TreatmentId) {
+    let app = spawn_app().await;
+    let clinic = app.create_clinic("Bright Skin", "Europe/London");
+    let patient = app.create_patient(clinic, PATIENT, "Pat Lee");
+    let t = app.create_treatment(patient, ProcedureClass::AblativeFullCo2, date("2026-02-25"), "perioral");
+    assert_eq!(app.sign_in(PATIENT, PASSWORD).await.status(), 303);
+    (app, patient, t)
+}
+
+/// Answers that raise nothing on day 5 after CO2.
+fn calm() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("overall", "better"),
+        ("pain", "2"),
+        ("pain_relief", "yes"),
+        ("itch", "1"),
+        ("swelling", "1"),
+        ("redness", "2"),
+        ("oozing", "none"),
+        ("crusts", "thin"),
+        ("prophylaxis", "not_prescribed"),
+    ]
+}
+
+fn with<'a>(mut base: Vec<(&'a str, &'a str)>, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    for (k, v) in extra {
+        base.retain(|(name, _)| name != k);
+        base.push((k, v));
+    }
+    base
+}
+
+fn form_page(t: TreatmentId) -> String {
+    format!("/checkin?treatment={}", t.0)
+}
+
+async fn send(app: &TestApp, t: TreatmentId, fields: &[(&str, &str)]) -> reqwest::Response {
+    app.submit(&form_page(t), "/checkin", fields).await
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// Sends a check-in that must be accepted; returns the result page's path.
+async fn send_ok(app: &TestApp, t: TreatmentId, fields: &[(&str, &str)]) -> String {
+    let r = send(app, t, fields).await;
+    let status = r.status().as_u16();
+    let loc = location(&r);
+    assert_eq!(status, 303, "{}", r.text().await.unwrap_or_default());
+    assert!(loc.starts_with("/checkin/result?checkin="), "{loc}");
+    loc
+}
+
+fn stored(app: &TestApp, t: TreatmentId) -> Vec<checkins::CheckIn> {
+    app.db.read(|c| checkins::of_treatment(c, t)).expect("check-ins")
+}
+
+fn flags_of(app: &TestApp, t: TreatmentId) -> Vec<flags::Flag> {
+    app.db.read(|c| flags::of_treatment(c, t)).expect("flags")
+}
+
+fn select<'a>(doc: &'a Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
+    let sel = Selector::parse(css).expect("selector");
+    doc.select(&sel).collect()
+}
+
+fn has(doc: &Html, css: &str) -> bool {
+    !select(doc, css).is_empty()
+}
+
+async fn main_severity(app: &TestApp, path: &str) -> (String, String) {
+    let (status, html) = app.get_html(path).await;
+    assert_eq!(status, 200, "{html}");
+    let doc = Html::parse_document(&html);
+    let sev = select(&doc, "main")
+        .first()
+        .and_then(|m| m.value().attr("data-severity"))
+        .unwrap_or("")
+        .to_string();
+    (sev, html)
+}
+
+#[tokio::test]
+async fn a_daily_check_in_is_stored_and_answered_with_what_is_normal() {
+    let (app, _, t) = patient_app().await;
+    let (status, html) = app.get_html(&form_page(t)).await;
+    assert_eq!(status, 200);
+    let doc = Html::parse_document(&html);
+    assert!(html.contains("day 5"), "{html}");
+    assert!(html.contains("since your last check-in"));
+    assert!(html.contains("0 = no pain") && html.contains("10 = worst imaginable"));
+    // Every radio group is a fieldset with a legend; nothing is prefilled.
+    for name in [
+        "overall",
+        "pain",
+        "pain_relief",
+        "itch",
+        "swelling",
+        "redness",
+        "oozing",
+        "crusts",
+        "prophylaxis",
+    ] {
+        assert!(has(&doc, &format!("fieldset#field-{name} > legend")), "{name}");
+        assert!(!has(&doc, &format!("input[name={name}][checked]")), "{name} prefilled");
+    }
+    assert_eq!(select(&doc, "input[name=pain][type=radio]").len(), 11);
+    assert!(
+        !html.contains("name=\"dark_patches\""),
+        "weekly fields only from day 15"
+    );
+    assert!(has(&doc, "input[type=hidden][name=date][value=\"2026-03-02\"]"));
+
+    let result = send_ok(&app, t, &calm()).await;
+    let list = stored(&app, t);
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].day, date("2026-03-02"));
+    assert_eq!(list[0].day_number, 5);
+    assert_eq!(list[0].kind, CheckInKind::Daily);
+    assert_eq!(list[0].answers.pain, 2);
+
+    let (sev, html) = main_severity(&app, &result).await;
+    assert_eq!(sev, "none");
+    assert!(html.contains("saved"));
+    assert!(html.contains("What is normal now"));
+    assert!(html.contains("crusts form"), "day 5 CO2 text: {html}");
+    assert!(flags_of(&app, t).is_empty());
+}
+
+#[tokio::test]
+async fn a_weekly_check_in_has_the_weekly_questions() {
+    let app = spawn_app().await;
+    let clinic = app.create_clinic("Bright Skin", "Europe/London");
+    let patient = app.create_patient(clinic, PATIENT, "Pat Lee");
+    // Day 29 on 2 March.
+    let t = app.create_treatment(patient, ProcedureClass::AblativeFullCo2, date("2026-02-01"), "neck");
+    app.sign_in(PATIENT, PASSWORD).await;
+    let (_, html) = app.get_html(&form_page(t)).await;
+    for name in ["dark_patches", "light_patches", "raised_area", "raised_area_site"] {
+        assert!(html.contains(&format!("name=\"{name}\"")), "{name}");
+    }
+    // The daily questions are all there too.
+    assert!(html.contains("name=\"pain\"") && html.contains("name=\"fever\""));
+
+    // A raised area needs a site.
+    let r = send(&app, t, &with(calm(), &[("raised_area", "yes")])).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Say where the raised, firm or tight area is"));
+    let doc = Html::parse_document(&html);
+    assert!(has(&doc, "input[name=raised_area][checked]"), "kept");
+
+    let result = send_ok(
+        &app,
+        t,
+        &with(
+            calm(),
+            &[
+                ("raised_area", "yes"),
+                ("raised_area_site", "neck"),
+                ("dark_patches", "yes"),
+            ],
+        ),
+    )
+    .await;
+    let list = stored(&app, t);
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].kind, CheckInKind::Weekly);
+    assert_eq!(list[0].day_number, 29);
+    assert!(list[0].answers.dark_patches && list[0].answers.raised_area);
+    assert_eq!(list[0].answers.raised_area_site, Some(RaisedAreaSite::Neck));
+    // R8 and R10 are review flags.
+    let (sev, html) = main_severity(&app, &result).await;
+    assert_eq!(sev, "review");
+    assert!(html.contains("The clinic will look at this by the next working day"));
+}
+
+#[tokio::test]
+async fn a_missed_day_can_be_filled_in_up_to_three_days_back() {
+    let (app, patient, t) = patient_app().await;
+    let (_, html) = app.get_html(&form_page(t)).await;
+    assert!(html.contains("date=2026-02-27"), "links to missed days: {html}");
+    assert!(!html.contains("date=2026-02-26"), "4 days back is not offered");
+
+    // The form for a past day says which day it is.
+    let (status, html) = app
+        .get_html(&format!("/checkin?treatment={}&date=2026-02-27", t.0))
+        .await;
+    assert_eq!(status, 200);
+    assert!(html.contains("day 2"), "{html}");
+
+    let page = format!("/checkin?treatment={}&date=2026-02-27", t.0);
+    let r = app.submit(&page, "/checkin", &calm()).await;
+    assert_eq!(r.status(), 303);
+    let list = stored(&app, t);
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].day, date("2026-02-27"));
+    assert_eq!(list[0].day_number, 2);
+
+    for (bad, message) in [
+        ("2026-02-26", "up to 3 days back"),
+        ("2026-03-03", "has not happened yet"),
+        ("2026-02-24", "before your treatment"),
+        ("02/03/2026", "year-month-day"),
+    ] {
+        let r = send(&app, t, &with(calm(), &[("date", bad)])).await;
+        assert_eq!(r.status(), 422, "{bad}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains(message), "{bad}: {html}");
+        let doc = Html::parse_document(&html);
+        assert!(
+            has(&doc, &format!("input#date[value=\"{bad}\"][aria-invalid=true]")),
+            "{bad} kept"
+        );
+        assert!(has(&doc, ".error-summary a[href=\"#date\"]"));
+        // The other answers are kept.
+        assert!(has(&doc, "input[name=overall][value=better][checked]"));
+    }
+    assert_eq!(stored(&app, t).len(), 1, "nothing stored by a wrong date");
+
+    // Before the treatment date, though within three days of today.
+    let recent = app.create_treatment(patient, ProcedureClass::Ipl, date("2026-03-01"), "other");
+    let r = send(&app, recent, &with(calm(), &[("date", "2026-02-28")])).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("before your treatment"));
+    assert!(stored(&app, recent).is_empty());
+}
+
+#[tokio::test]
+async fn sending_again_for_the_same_day_amends_it() {
+    let (app, _, t) = patient_app().await;
+    send_ok(&app, t, &with(calm(), &[("fever", "yes")])).await;
+    let (_, html) = app.get_html(&form_page(t)).await;
+    assert!(html.contains("You already checked in for this day. Sending again will update it."));
+    // Not prefilled from the earlier answers.
+    assert!(!Html::parse_document(&html)
+        .select(&Selector::parse("input[name=fever][checked]").unwrap())
+        .any(|_| true));
+
+    app.clock.advance(chrono::Duration::minutes(10));
+    let result = send_ok(&app, t, &with(calm(), &[("fever", "yes"), ("pain", "4")])).await;
+    let list = stored(&app, t);
+    assert_eq!(list.len(), 1, "one check-in row");
+    assert_eq!(list[0].version, 2);
+    assert_eq!(list[0].answers.pain, 4);
+    let revs = app.db.read(|c| checkins::revisions(c, list[0].id)).unwrap();
+    assert_eq!(revs.len(), 1);
+    assert_eq!(revs[0].version, 1);
+    assert_eq!(revs[0].parsed().unwrap().pain, 2);
+    let u1: Vec<_> = flags_of(&app, t).into_iter().filter(|f| f.rule_id == "U1").collect();
+    assert_eq!(u1.len(), 1, "the fever flag is not raised twice");
+    let alerts = app.outbox().into_iter().filter(|o| o.kind.starts_with("alert")).count();
+    assert_eq!(alerts, 1, "no second alert for the same severity");
+    let (sev, html) = main_severity(&app, &result).await;
+    assert_eq!(sev, "urgent");
+    assert!(html.contains("updated"));
+}
+
+#[tokio::test]
+async fn every_wrong_answer_comes_back_inline_with_the_input_kept() {
+    let (app, _, t) = patient_app().await;
+    let long_note = "n".repeat(2001);
+    let fields = vec![
+        ("overall", "worse"),
+        ("pain", "11"),
+        ("pain_relief", "yes"),
+        ("itch", "ten"),
+        ("swelling", "4"),
+        ("redness", "-1"),
+        ("oozing", "lots"),
+        ("crusts", "thin"),
+        ("blisters", "yes"),
+        ("temperature", "50"),
+        ("note", long_note.as_str()),
+    ];
+    let r = send(&app, t, &fields).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    let doc = Html::parse_document(&html);
+    for (field, message, anchor) in [
+        ("pain", "from 0 to 10", "pain-0"),
+        ("itch", "worst itch", "itch-0"),
+        ("swelling", "how swollen", "swelling-0"),
+        ("redness", "how red", "redness-0"),
+        ("oozing", "what oozing", "oozing-none"),
+        ("prophylaxis", "prescribed tablets", "prophylaxis-taken"),
+        ("temperature", "34 to 43", "temperature"),
+        ("note", "too long", "note"),
+    ] {
+        let err = select(&doc, &format!("#{field}-error"));
+        assert_eq!(err.len(), 1, "{field}: inline message");
+        let text: String = err[0].text().collect();
+        assert!(text.contains(message), "{field}: {text}");
+        assert!(
+            has(&doc, &format!(".error-summary a[href=\"#{anchor}\"]")),
+            "{field}: linked from the summary"
+        );
+    }
+    // Fields carry aria-invalid and point at their message.
+    assert!(has(
+        &doc,
+        "fieldset#field-pain[aria-invalid=true][aria-describedby~=pain-error]"
+    ));
+    assert!(has(
+        &doc,
+        "input#temperature[aria-invalid=true][aria-describedby~=temperature-error]"
+    ));
+    assert!(has(
+        &doc,
+        "textarea#note[aria-invalid=true][aria-describedby~=note-error]"
+    ));
+    assert!(
+        !has(&doc, "fieldset#field-overall[aria-invalid]"),
+        "right answers are not marked"
+    );
+    // Everything typed is kept.
+    assert!(has(&doc, "input[name=overall][value=worse][checked]"));
+    assert!(has(&doc, "input[name=pain_relief][value=yes][checked]"));
+    assert!(has(&doc, "input[name=crusts][value=thin][checked]"));
+    assert!(has(&doc, "input[name=blisters][checked]"));
+    assert!(!has(&doc, "input[name=tingling][checked]"));
+    assert!(has(&doc, "input#temperature[value=\"50\"]"));
+    let note: String = select(&doc, "textarea#note")[0].text().collect();
+    assert_eq!(note, long_note);
+    assert!(stored(&app, t).is_empty(), "nothing stored");
+
+    // Fahrenheit out of range, one error alone.
+    let r = send(&app, t, &with(calm(), &[("temperature", "111")])).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("93 to 110"));
+
+    // Only the hidden fields: every question is missing.
+    let r = send(&app, t, &[]).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Choose better, the same or worse"));
+
+    // Garbage bodies never produce a 500.
+    let csrf = app.csrf().await;
+    let r = app
+        .client
+        .post(app.url("/checkin"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={csrf}&%%%&pain=%FF%FE&=&&treatment=&date=\u{0}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status() != 500 && r.status() != 303, "{}", r.status());
+    let r = app
+        .client
+        .post(app.url("/checkin"))
+        .header("content-type", "application/json")
+        .body("{\"pain\": 3}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "no CSRF token in a non-form body");
+    let r = app
+        .post_raw("/checkin", &[("csrf", csrf.as_str()), ("treatment", "abc")])
+        .await;
+    assert_eq!(r.status(), 404);
+    let r = app.post_raw("/checkin", &[("csrf", csrf.as_str())]).await;
+    assert_eq!(r.status(), 422);
+    let (status, _) = app.get_html("/checkin?treatment=%ZZ&date=%%").await;
+    assert!(status < 500, "{status}");
+    assert!(stored(&app, t).is_empty());
+}
+
+#[tokio::test]
+async fn another_patients_treatment_answers_404_and_stores_nothing() {
+    let (app, patient, mine) = patient_app().await;
+    let clinic = clinic_of(&app, patient);
+    let other = app.create_patient(clinic, "other@example.org", "Other Person");
+    let theirs = app.create_treatment(other, ProcedureClass::Ipl, date("2026-02-28"), "other");
+
+    let (status, _) = app.get_html(&form_page(theirs)).await;
+    assert_eq!(status, 404);
+    let (status, _) = app.get_html(&format!("/history?treatment={}", theirs.0)).await;
+    assert_eq!(status, 404);
+    // POST with my form's CSRF token but their treatment.
+    let theirs_id = theirs.0.to_string();
+    let r = app
+        .submit(
+            &form_page(mine),
+            "/checkin",
+            &with(calm(), &[("treatment", theirs_id.as_str())]),
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+    assert!(stored(&app, theirs).is_empty());
+    assert!(stored(&app, mine).is_empty());
+
+    // My check-in's result page is not theirs to see.
+    let mine_result = send_ok(&app, mine, &calm()).await;
+    let id: i64 = mine_result.rsplit('=').next().unwrap().parse().unwrap();
+    app.sign_out().await;
+    app.sign_in("other@example.org", PASSWORD).await;
+    let (status, _) = app.get_html(&format!("/checkin/result?checkin={id}")).await;
+    assert_eq!(status, 404);
+    let (status, _) = app.get_html("/checkin/result?checkin=nope").await;
+    assert_eq!(status, 404);
+}
+
+fn clinic_of(app: &TestApp, patient: PatientId) -> ClinicId {
+    app.db.read(|c| patients::get(c, patient)).unwrap().unwrap().clinic_id
+}
+
+#[tokio::test]
+async fn the_result_page_says_what_to_do_for_each_severity() {
+    let (app, _, t) = patient_app().await;
+    // none
+    let r = send_ok(&app, t, &calm()).await;
+    assert_eq!(main_severity(&app, &r).await.0, "none");
+
+    // info: whiteheads on day 5 with low pain and itch (R7). Each on its own day.
+    app.clock.advance(chrono::Duration::days(1));
+    let r = send_ok(&app, t, &with(calm(), &[("pimples", "yes")])).await;
+    let (sev, html) = main_severity(&app, &r).await;
+    assert_eq!(sev, "info");
+    assert!(html.contains("What is normal now"));
+
+    // review: itch 8 (R5).
+    app.clock.advance(chrono::Duration::days(1));
+    let r = send_ok(&app, t, &with(calm(), &[("itch", "8")])).await;
+    let (sev, html) = main_severity(&app, &r).await;
+    assert_eq!(sev, "review");
+    assert!(html.contains("The clinic will look at this by the next working day"));
+    let before = app.outbox().len();
+
+    // urgent: fever (U1), exactly one email to the clinic's alert address.
+    app.clock.advance(chrono::Duration::days(1));
+    let r = send_ok(&app, t, &with(calm(), &[("fever", "yes")])).await;
+    let (sev, html) = main_severity(&app, &r).await;
+    assert_eq!(sev, "urgent");
+    assert!(html.contains("Call the clinic now on"), "{html}");
+    assert!(html.contains("+44 20 7946 0000"));
+    assert!(html.contains("If it is severe or the clinic is closed, seek emergency care"));
+    assert!(!html.contains("emergency services"));
+    let new: Vec<_> = app.outbox().into_iter().skip(before).collect();
+    assert_eq!(new.len(), 1, "{new:?}");
+    assert_eq!(new[0].recipient, "alerts@clinic.example");
+    assert_eq!(new[0].kind, "alert_urgent");
+    assert!(
+        !new[0].body_text.contains("fever") && !new[0].body_text.contains("Pat"),
+        "no health data in email"
+    );
+
+    // U10: call emergency services.
+    app.clock.advance(chrono::Duration::days(1));
+    let r = send_ok(
+        &app,
+        t,
+        &with(calm(), &[("rash_outside", "yes"), ("lip_swelling_or_breathing", "yes")]),
+    )
+    .await;
+    let (sev, html) = main_severity(&app, &r).await;
+    assert_eq!(sev, "urgent");
+    assert!(html.contains("Call emergency services now"));
+}
+
+#[tokio::test]
+async fn history_shows_a_timeline_charts_and_a_table() {
+    let (app, _, t) = patient_app().await;
+    app.clock.set(Utc.with_ymd_and_hms(2026, 2, 28, 10, 0, 0).unwrap());
+    send_ok(&app, t, &with(calm(), &[("pain", "6"), ("note", "Sore <b>today</b>")])).await;
+    app.clock.set(Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap());
+    send_ok(&app, t, &with(calm(), &[("itch", "8")])).await;
+
+    let (status, html) = app.get_html("/history").await;
+    assert_eq!(status, 200);
+    let doc = Html::parse_document(&html);
+    assert_eq!(select(&doc, "svg[role=img]").len(), 4, "pain, itch, swelling, redness");
+    for id in ["chart-pain", "chart-itch", "chart-swelling", "chart-redness"] {
+        assert!(
+            has(&doc, &format!("svg[aria-labelledby=\"{id}-title {id}-desc\"]")),
+            "{id}"
+        );
+        assert!(has(&doc, &format!("title#{id}-title")));
+    }
+    // Expected range shaded on pain, swelling and redness; flag marker for the review day.
+    assert!(html.contains("Expected: 3 or less from day 5"));
+    assert!(html.contains("Expected swelling"));
+    // The table: one row per check-in, by day.
+    let rows = select(&doc, "table tbody tr");
+    assert_eq!(rows.len(), 2);
+    let first: String = rows[0].text().collect();
+    assert!(first.contains('3') && first.contains('6'), "{first}");
+    // Timeline, most recent first, with the note escaped.
+    let items = select(&doc, "ol.timeline > li");
+    assert_eq!(items.len(), 2);
+    assert!(items[0].text().collect::<String>().contains("Day 5"));
+    assert!(html.contains("Sore &lt;b&gt;today&lt;/b&gt;") || html.contains("Sore &#60;b&#62;today"));
+    assert!(html.contains("The clinic will review"));
+}
+
+#[tokio::test]
+async fn the_home_page_shows_the_day_whether_today_is_done_and_the_next_one() {
+    let (app, patient, t) = patient_app().await;
+    let (status, html) = app.get_html("/").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Day 5 after your fully ablative CO2 laser"), "{html}");
+    assert!(html.contains("check-in is due"));
+    assert!(html.contains("Next check-in: today"));
+    assert!(html.contains(&format!("/checkin?treatment={}", t.0)));
+    assert!(html.contains(&format!("/history?treatment={}", t.0)));
+    assert!(html.contains("+44 20 7946 0000"));
+
+    send_ok(&app, t, &calm()).await;
+    let (_, html) = app.get_html("/").await;
+    assert!(html.contains("check-in: done"), "{html}");
+    assert!(html.contains("Next check-in: tomorrow"));
+
+    // Weekly after day 14: day 15 is 2026-03-12; the next due day is 21.
+    app.clock.set(Utc.with_ymd_and_hms(2026, 3, 12, 10, 0, 0).unwrap());
+    let (_, html) = app.get_html("/").await;
+    assert!(html.contains("Day 15"));
+    assert!(html.contains("(day 21)"), "{html}");
+
+    // Reminder emails can be switched off and on again.
+    assert!(html.contains("Reminder emails are on"));
+    let r = app.submit("/", "/reminders", &[("reminders", "off")]).await;
+    assert_eq!(r.status(), 303);
+    let p = app.db.read(|c| patients::get(c, patient)).unwrap().unwrap();
+    assert!(!p.reminders);
+    assert_eq!(app.audit("patient.reminders").len(), 1);
+    let (_, html) = app.get_html("/").await;
+    assert!(html.contains("Reminder emails are off"));
+    let r = app.submit("/", "/reminders", &[("reminders", "maybe")]).await;
+    assert_eq!(r.status(), 422);
+    let r = app.post_raw("/reminders", &[("reminders", "on")]).await;
+    assert_eq!(r.status(), 403, "no CSRF token");
+}
+
+#[tokio::test]
+async fn staff_and_anonymous_visitors_cannot_use_patient_pages() {
+    let (app, patient, t) = patient_app().await;
+    let clinic = clinic_of(&app, patient);
+    app.create_staff(clinic, "ada@bright.example", Role::Clinician);
+
+    let anon = app.browser();
+    for path in ["/checkin", "/history", "/checkin/result?checkin=1"] {
+        let r = anon.client.get(format!("{}{path}", app.address)).send().await.unwrap();
+        assert_eq!(r.status(), 303, "{path}");
+        assert_eq!(location(&r), "/login", "{path}");
+    }
+    let r = anon
+        .client
+        .post(format!("{}/checkin", app.address))
+        .form(&calm())
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status() == 303 || r.status() == 403, "{}", r.status());
+
+    app.sign_out().await;
+    app.sign_in("ada@bright.example", PASSWORD).await;
+    for path in ["/checkin", "/history", "/checkin/result?checkin=1"] {
+        let (status, _) = app.get_html(path).await;
+        assert_eq!(status, 403, "{path}");
+    }
+    let r = app.submit("/clinic", "/checkin", &calm()).await;
+    assert_eq!(r.status(), 403);
+    assert!(stored(&app, t).is_empty());
+}
