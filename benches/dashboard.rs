@@ -3,24 +3,21 @@
 //! search) and a patient page, reporting p50/p95/max in milliseconds.
 //!
 //! ```sh
-//! # generate throwaway data (10k patients × 100 days = 1M check-ins), then measure
-//! DATABASE_URL=/tmp/bench.db cargo bench --bench dashboard -- --generate --patients 10000 --days 100
+//! # the demo's data (10k patients × 100 days ≈ 1M check-ins), then measure
+//! DATABASE_URL=/tmp/bench.db cargo run --release -- demo --patients 10000 --days 100
 //! DATABASE_URL=/tmp/bench.db cargo bench --bench dashboard -- --requests 50
 //! ```
-//! Without `--generate` the database must already hold a clinic with a staff
-//! member `--email` / `--password` (for example one made by `aftercare demo`).
+//! `--generate --patients N --days D` runs the same generator first. Without
+//! `--email`/`--password` it signs in as the demo's admin.
 
 use aftercare::config::Settings;
-use aftercare::db::{audit::Actor, Db, DbConn};
-use aftercare::domain::*;
-use aftercare::onboarding;
+use aftercare::db::Db;
 use aftercare::startup::{system_clock, Application};
-use chrono::{Duration, Utc};
-use diesel::RunQueryDsl;
+use chrono::Utc;
 use std::time::Instant;
 
-const BENCH_EMAIL: &str = "bench-admin@clinic.example";
-const BENCH_PASSWORD: &str = "bench-password-123";
+const BENCH_EMAIL: &str = aftercare::demo::ADMIN_EMAIL;
+const BENCH_PASSWORD: &str = aftercare::demo::PASSWORD;
 
 struct Args {
     generate: bool,
@@ -74,122 +71,11 @@ fn args() -> Args {
     a
 }
 
-fn exec(c: &mut DbConn, sql: &str) -> Result<usize, aftercare::error::Error> {
-    Ok(diesel::sql_query(sql).execute(c)?)
-}
-
-/// Throwaway data: one clinic, an admin, `patients` patients each with one
-/// treatment 100–139 days ago and a check-in on each of its first `days`
-/// days, flags on some of them. Bulk inserts in SQL for speed.
-fn generate(db: &Db, patients: u32, days: u32) -> Result<(), aftercare::error::Error> {
-    let now = Utc::now();
-    let actor = Actor::system("bench");
-    let pg = db.is_postgres();
-    let clinic = db.write(|c| {
-        let input =
-            onboarding::ClinicInput::parse("Bench Clinic", "Europe/London", "020 7946 0000", "alerts@bench.example")?;
-        let clinic = onboarding::create_clinic(c, &input, now)?;
-        let p = aftercare::auth::password::NewPassword::parse(BENCH_PASSWORD)
-            .map_err(|e| aftercare::error::Error::Internal(e.to_string()))?;
-        let hash = onboarding::hash_password(&p)?;
-        let staff = onboarding::StaffInput {
-            clinic,
-            email: EmailAddress::parse(BENCH_EMAIL).map_err(|e| aftercare::error::Error::Internal(e.to_string()))?,
-            name: "Bench Admin".into(),
-            role: Role::Admin,
-        };
-        onboarding::create_staff(c, &staff, Some(&hash), now, "", &actor)?;
-        Ok::<_, aftercare::error::Error>(clinic)
-    })?;
-    let today = aftercare::triage::clinic_today(now, chrono_tz::Europe::London);
-    let names = ["Ada", "Ben", "Cara", "Dev", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jun"];
-    let surnames = [
-        "Lee", "Khan", "Moore", "Novak", "Okafor", "Park", "Quinn", "Rossi", "Singh", "Tran",
-    ];
-    let chunk = 1000;
-    for start in (0..patients).step_by(chunk) {
-        db.write(|c| {
-            for i in start..(start + chunk as u32).min(patients) {
-                let input = onboarding::PatientInput {
-                    clinic,
-                    email: EmailAddress::parse(&format!("patient{i}@bench.example"))
-                        .map_err(|e| aftercare::error::Error::Internal(e.to_string()))?,
-                    name: format!(
-                        "{} {} {i}",
-                        names[(i % 10) as usize],
-                        surnames[((i / 10) % 10) as usize]
-                    ),
-                    skin_type: SkinType::new((i % 6 + 1) as i32).ok(),
-                    cold_sores: i % 7 == 0,
-                };
-                let (pid, _, _) = onboarding::create_patient(c, &input, Some("x"), now, "", &actor)?;
-                let t = onboarding::TreatmentInput {
-                    patient: pid,
-                    procedure: ProcedureClass::ALL[(i % 6) as usize],
-                    treated_on: today - Duration::days(100 + (i % 40) as i64),
-                    zones: Zones::parse("perioral").map_err(|e| aftercare::error::Error::Internal(e.to_string()))?,
-                    prescribed: Prescribed::default(),
-                };
-                onboarding::create_treatment(c, Some(clinic), &t, now, &actor)?;
-            }
-            Ok::<_, aftercare::error::Error>(())
-        })?;
-        eprintln!("patients: {}", (start + chunk as u32).min(patients));
-    }
-    let (day_expr, at_expr) = if pg {
-        ("t.treated_on + d.n", "(t.treated_on + d.n) + time '19:00'")
-    } else {
-        (
-            "date(t.treated_on, '+' || d.n || ' days')",
-            "datetime(t.treated_on, '+' || d.n || ' days', '+19 hours')",
-        )
-    };
-    let cid = clinic.0;
-    db.write(|c| {
-        exec(
-            c,
-            &format!(
-                "WITH RECURSIVE d(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM d WHERE n < {last}) \
-             INSERT INTO checkins (treatment_id, patient_id, clinic_id, day, day_number, kind, overall, pain, pain_relief, itch, \
-             swelling, eyes_swollen_shut, redness, redness_spreading, oozing, crusts, blisters, tingling, pimples, white_patches, \
-             rash_outside, raw_area, lip_swelling_or_breathing, fever, temperature_c, vision_change, eye_pain, cannot_close_eye, \
-             lid_pulling, bleeding, want_call, prophylaxis, dark_patches, light_patches, raised_area, raised_area_site, note, \
-             highest_severity, version, entered_at, first_entered_at) \
-             SELECT t.id, t.patient_id, t.clinic_id, {day_expr}, d.n, CASE WHEN d.n <= 14 THEN 'daily' ELSE 'weekly' END, 'better', \
-             CASE WHEN d.n < 6 THEN 6 - d.n ELSE 0 END, 'not_taking', CASE WHEN d.n < 10 THEN 3 ELSE 1 END, \
-             CASE WHEN d.n < 3 THEN 2 WHEN d.n < 10 THEN 1 ELSE 0 END, false, CASE WHEN d.n < 20 THEN 2 ELSE 1 END, false, 'none', 'none', \
-             false, false, false, false, false, false, false, false, NULL, false, false, false, false, false, false, 'not_prescribed', \
-             false, false, false, NULL, NULL, NULL, 1, {at_expr}, {at_expr} \
-             FROM treatments t CROSS JOIN d WHERE t.clinic_id = {cid}",
-                last = days.saturating_sub(1)
-            ),
-        )?;
-        exec(
-            c,
-            &format!(
-                "UPDATE patients SET last_checkin_at = (SELECT MAX(entered_at) FROM checkins WHERE checkins.patient_id = patients.id) \
-                 WHERE clinic_id = {cid}"
-            ),
-        )?;
-        // Flags: open ones of every severity on some patients, resolved ones on more.
-        let rv = aftercare::db::clinics::current_rules(c, clinic)?.id.0;
-        exec(
-            c,
-            &format!(
-                "INSERT INTO flags (reference, clinic_id, patient_id, treatment_id, checkin_id, rule_id, severity, severity_rank, reason, \
-                 inputs, rules_version_id, occurrences, state, raised_at, last_seen_at) \
-                 SELECT 'AC-B' || ch.id, ch.clinic_id, ch.patient_id, ch.treatment_id, ch.id, 'R5', \
-                 CASE WHEN ch.patient_id % 3 = 0 THEN 'urgent' WHEN ch.patient_id % 3 = 1 THEN 'review' ELSE 'info' END, \
-                 ch.patient_id % 3, 'Itch 8 of 10 on day 3 (expected below 7)', '{{}}', {rv}, 1, \
-                 CASE WHEN ch.patient_id % 20 = 0 THEN 'open' WHEN ch.patient_id % 20 = 1 THEN 'acknowledged' ELSE 'resolved' END, \
-                 ch.entered_at, ch.entered_at FROM checkins ch WHERE ch.clinic_id = {cid} AND ch.day_number = 3 AND ch.patient_id % 4 < 2"
-            ),
-        )?;
-        Ok::<_, aftercare::error::Error>(())
-    })?;
-    // Fresh statistics, as a long-running database would have.
-    db.write(|c| exec(c, "ANALYZE"))?;
-    eprintln!("generated {patients} patients × {days} days of check-ins");
+/// The benchmark's data is the demo's: `aftercare demo` and `--generate`
+/// call the same generator.
+fn generate(db: &Db, patients: u32, days: u32, public_url: &str) -> Result<(), aftercare::error::Error> {
+    let report = aftercare::demo::generate(db, patients, days, Utc::now(), public_url)?;
+    eprintln!("{report}");
     Ok(())
 }
 
@@ -216,9 +102,7 @@ async fn main() {
     let settings = Settings::from_lookup(env).expect("settings");
     if a.generate {
         let db = Db::connect(&settings.database).expect("database");
-        let t = Instant::now();
-        generate(&db, a.patients, a.days).expect("generate");
-        eprintln!("generation took {:.1} s", t.elapsed().as_secs_f64());
+        generate(&db, a.patients, a.days, &settings.public_url).expect("generate");
     }
     let app = Application::build(settings, system_clock()).await.expect("app");
     let base = format!("http://127.0.0.1:{}", app.port());
