@@ -2,6 +2,7 @@
 //! accounts, and the clinic's audit log. Everything is scoped by the admin's
 //! own clinic; another clinic's staff id answers 404.
 
+use super::clinic::Nav;
 use super::error::{page, render, see_other};
 use super::session::{AdminUser, SecureForm};
 use super::AppState;
@@ -19,6 +20,7 @@ use std::collections::HashMap;
 #[derive(Template)]
 #[template(path = "clinic/staff.html")]
 struct StaffPage<'a> {
+    nav: Nav,
     csrf: &'a str,
     clinic_name: &'a str,
     me: StaffId,
@@ -86,6 +88,7 @@ pub async fn staff_page(
 ) -> Result<HttpResponse> {
     let staff = load_staff(&state, &user).await?;
     page(&StaffPage {
+        nav: Nav::new(&user.0, "staff"),
         csrf: &user.0.session.csrf,
         clinic_name: &user.0.clinic.name,
         me: user.0.staff.id,
@@ -177,6 +180,7 @@ async fn invite_failed(
     render(
         StatusCode::UNPROCESSABLE_ENTITY,
         &StaffPage {
+            nav: Nav::new(&user.0, "staff"),
             csrf: &user.0.session.csrf,
             clinic_name: &user.0.clinic.name,
             me: user.0.staff.id,
@@ -269,7 +273,7 @@ pub struct AuditRow {
 #[derive(Template)]
 #[template(path = "clinic/audit.html")]
 struct AuditPage<'a> {
-    csrf: &'a str,
+    nav: Nav,
     clinic_name: &'a str,
     rows: Vec<AuditRow>,
     page: i64,
@@ -312,7 +316,7 @@ pub async fn audit_page(state: web::Data<AppState>, user: AdminUser, q: web::Que
         })
         .collect();
     page(&AuditPage {
-        csrf: &user.0.session.csrf,
+        nav: Nav::new(&user.0, "audit"),
         clinic_name: &user.0.clinic.name,
         rows,
         page: requested.min(pages),
