@@ -409,3 +409,52 @@ fn changes(c: &clinics::Clinic) -> clinics::ClinicChanges {
         follow_up_days: c.follow_up_days,
     }
 }
+
+#[tokio::test]
+async fn review_flags_wait_for_one_morning_digest_when_the_clinic_chose_it() {
+    let (app, smtp) = spawn_app_with_smtp().await;
+    let (clinic, _, t) = enrolled(&app);
+    let p2 = app.create_patient(clinic, "two@example.org", "Two");
+    let t2 = app.create_treatment(p2, ProcedureClass::AblativeFullCo2, date("2026-03-01"), "");
+    app.db
+        .write(|c| {
+            let mut cl = clinics::get(c, clinic)?.unwrap();
+            cl.review_digest = true;
+            clinics::update(c, clinic, &changes(&cl))
+        })
+        .unwrap();
+    // Two review flags in the afternoon (London, 14:00 UTC = 14:00 GMT).
+    app.clock.set(Utc.with_ymd_and_hms(2026, 3, 2, 14, 0, 0).unwrap());
+    let itchy = CheckInAnswers {
+        itch: 8,
+        ..CheckInAnswers::calm()
+    };
+    app.record_checkin(t, date("2026-03-02"), &itchy);
+    app.record_checkin(t2, date("2026-03-02"), &itchy);
+    assert!(app.outbox().is_empty(), "no immediate email in digest mode");
+    assert_eq!(
+        app.run_scheduler().await.digests,
+        0,
+        "raised after today's start: tomorrow's digest"
+    );
+
+    // 07:59 the next morning: not yet. 08:00 (the working day starts): one digest.
+    app.clock.set(Utc.with_ymd_and_hms(2026, 3, 3, 7, 59, 0).unwrap());
+    assert_eq!(app.run_scheduler().await.digests, 0);
+    app.clock.set(Utc.with_ymd_and_hms(2026, 3, 3, 8, 0, 0).unwrap());
+    assert_eq!(app.run_scheduler().await.digests, 1);
+    assert_eq!(app.run_scheduler().await.digests, 0, "once");
+    // An urgent flag still emails at once.
+    app.record_checkin(t, date("2026-03-03"), &feverish());
+    assert_eq!(app.drain_outbox().await, 2);
+    let got = smtp.wait_for(2, StdDuration::from_secs(5)).await;
+    let digest = got
+        .iter()
+        .find(|m| m.subject.as_deref().unwrap_or("").contains("digest"))
+        .expect("a digest email");
+    let refs = digest.decoded_text().matches("AC-").count();
+    assert!(refs >= 2, "both references in one email: {}", digest.decoded_text());
+    assert!(got
+        .iter()
+        .any(|m| m.subject.as_deref() == Some("Urgent: a patient needs a same-day call")));
+}
