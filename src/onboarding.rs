@@ -102,6 +102,30 @@ pub enum Credential {
     Link(String),
 }
 
+/// A new account's first credential: the given password hash, or a 7-day invite link.
+fn first_credential(
+    conn: &mut DbConn,
+    account: AccountId,
+    password_hash: Option<&str>,
+    now: DateTime<Utc>,
+    public_url: &str,
+) -> Result<Credential> {
+    Ok(match password_hash {
+        Some(h) => {
+            accounts::set_password_hash(conn, account, h, now.naive_utc())?;
+            Credential::PasswordSet
+        }
+        None => Credential::Link(issue_link(
+            conn,
+            TokenPurpose::Invite,
+            Some(account),
+            now,
+            INVITE_LIFETIME,
+            public_url,
+        )?),
+    })
+}
+
 pub struct StaffInput {
     pub clinic: ClinicId,
     pub email: EmailAddress,
@@ -131,20 +155,7 @@ pub fn create_staff(
         input.role,
         now.naive_utc(),
     )?;
-    let credential = match password_hash {
-        Some(h) => {
-            accounts::set_password_hash(conn, account, h, now.naive_utc())?;
-            Credential::PasswordSet
-        }
-        None => Credential::Link(issue_link(
-            conn,
-            TokenPurpose::Invite,
-            Some(account),
-            now,
-            INVITE_LIFETIME,
-            public_url,
-        )?),
-    };
+    let credential = first_credential(conn, account, password_hash, now, public_url)?;
     audit::record(
         conn,
         Some(input.clinic),
@@ -188,20 +199,7 @@ pub fn create_patient(
         },
         now.naive_utc(),
     )?;
-    let credential = match password_hash {
-        Some(h) => {
-            accounts::set_password_hash(conn, account, h, now.naive_utc())?;
-            Credential::PasswordSet
-        }
-        None => Credential::Link(issue_link(
-            conn,
-            TokenPurpose::Invite,
-            Some(account),
-            now,
-            INVITE_LIFETIME,
-            public_url,
-        )?),
-    };
+    let credential = first_credential(conn, account, password_hash, now, public_url)?;
     audit::record(
         conn,
         Some(input.clinic),

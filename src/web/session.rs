@@ -217,36 +217,56 @@ fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, Error> {
         .ok_or_else(|| Error::Internal("no state".into()))
 }
 
+type Signed<T> = (T, ActiveSession, clinics::Clinic, Option<String>);
+
+/// The signed-in person of `kind` (their record loaded by `load`), their
+/// session, clinic and address. Anyone else: sign in (303) or 403.
+fn signed_in_as<T: Send + 'static>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    kind: AccountKind,
+    load: fn(&mut crate::db::DbConn, AccountId) -> Result<Option<T>, crate::db::DbError>,
+    clinic_of: fn(&T) -> crate::domain::ClinicId,
+) -> Pin<Box<dyn Future<Output = Result<Signed<T>, Error>>>> {
+    let visitor = Visitor::from_request(req, payload);
+    let req = req.clone();
+    Box::pin(async move {
+        let v = visitor.await?;
+        let session = v.session.ok_or(Error::Unauthenticated)?;
+        if session.kind != kind {
+            return Err(Error::Forbidden);
+        }
+        let state = state_of(&req)?;
+        let account = session.account;
+        let (person, clinic) = state
+            .db
+            .run(move |db| {
+                db.read(|c| {
+                    let person = load(c, account)?.ok_or(Error::Unauthenticated)?;
+                    let clinic = clinics::get(c, clinic_of(&person))?.ok_or(Error::Unauthenticated)?;
+                    Ok::<_, Error>((person, clinic))
+                })
+            })
+            .await?;
+        Ok((person, session, clinic, v.ip))
+    })
+}
+
 impl FromRequest for PatientUser {
     type Error = Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let visitor = Visitor::from_request(req, payload);
-        let req = req.clone();
+        let signed = signed_in_as(req, payload, AccountKind::Patient, patients::by_account, |p| {
+            p.clinic_id
+        });
         Box::pin(async move {
-            let v = visitor.await?;
-            let session = v.session.ok_or(Error::Unauthenticated)?;
-            if session.kind != AccountKind::Patient {
-                return Err(Error::Forbidden);
-            }
-            let state = state_of(&req)?;
-            let account = session.account;
-            let (patient, clinic) = state
-                .db
-                .run(move |db| {
-                    db.read(|c| {
-                        let p = patients::by_account(c, account)?.ok_or(Error::Unauthenticated)?;
-                        let clinic = clinics::get(c, p.clinic_id)?.ok_or(Error::Unauthenticated)?;
-                        Ok::<_, Error>((p, clinic))
-                    })
-                })
-                .await?;
+            let (patient, session, clinic, ip) = signed.await?;
             Ok(PatientUser {
                 patient,
                 session,
                 clinic,
-                ip: v.ip,
+                ip,
             })
         })
     }
@@ -257,31 +277,16 @@ impl FromRequest for StaffUser {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let visitor = Visitor::from_request(req, payload);
-        let req = req.clone();
+        let signed = signed_in_as(req, payload, AccountKind::Staff, accounts::staff_by_account, |s| {
+            s.clinic_id
+        });
         Box::pin(async move {
-            let v = visitor.await?;
-            let session = v.session.ok_or(Error::Unauthenticated)?;
-            if session.kind != AccountKind::Staff {
-                return Err(Error::Forbidden);
-            }
-            let state = state_of(&req)?;
-            let account = session.account;
-            let (staff, clinic) = state
-                .db
-                .run(move |db| {
-                    db.read(|c| {
-                        let s = accounts::staff_by_account(c, account)?.ok_or(Error::Unauthenticated)?;
-                        let clinic = clinics::get(c, s.clinic_id)?.ok_or(Error::Unauthenticated)?;
-                        Ok::<_, Error>((s, clinic))
-                    })
-                })
-                .await?;
+            let (staff, session, clinic, ip) = signed.await?;
             Ok(StaffUser {
                 staff,
                 session,
                 clinic,
-                ip: v.ip,
+                ip,
             })
         })
     }
