@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod notify;
 pub mod onboarding;
+pub mod review;
 pub mod startup;
 pub mod telemetry;
 pub mod triage;

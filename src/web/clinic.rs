@@ -6,9 +6,10 @@ use super::error::{page, render, see_other};
 use super::session::{SecureForm, StaffUser};
 use super::AppState;
 use crate::db::dashboard::{self, QueueRow, StateFilter};
-use crate::db::{accounts, audit, flags, outbox, patients, DbConn};
+use crate::db::{accounts, flags, outbox, patients, DbConn};
 use crate::domain::*;
 use crate::error::{Error, Result};
+use crate::review::{self, Transition};
 use crate::triage;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -369,33 +370,21 @@ pub async fn acknowledge(
     form: SecureForm,
 ) -> Result<HttpResponse> {
     let reference = path.into_inner().reference;
-    let (clinic, staff, actor) = (user.clinic.id, user.staff.id, user.actor());
-    let now = state.clock.now();
-    let changed = state
-        .db
-        .run(move |db| {
-            db.write(|c| {
-                let flag = flags::by_reference(c, clinic, &reference)?.ok_or(Error::NotFound)?;
-                let changed = flags::acknowledge(c, flag.id, staff, now.naive_utc())?;
-                if changed {
-                    audit::record(
-                        c,
-                        Some(clinic),
-                        &actor,
-                        "flag.acknowledge",
-                        Some(&format!("flag:{}", flag.id)),
-                        &format!("reference={} patient:{}", flag.reference, flag.patient_id),
-                        now.naive_utc(),
-                    )?;
-                }
-                Ok::<_, Error>(changed)
-            })
-        })
-        .await?;
+    let changed = work_flag(&state, &user, reference, Transition::Acknowledge).await?;
     Ok(see_other(&with_notice(
         safe_back(form.get("back")),
         if changed { "acknowledged" } else { "already" },
     )))
+}
+
+/// Applies a clinician's transition to a flag of their clinic.
+async fn work_flag(state: &AppState, user: &StaffUser, reference: String, t: Transition) -> Result<bool> {
+    let (clinic, staff, actor) = (user.clinic.id, user.staff.id, user.actor());
+    let now = state.clock.now();
+    state
+        .db
+        .run(move |db| db.write(|c| review::apply(c, clinic, &reference, staff, &actor, &t, now)))
+        .await
 }
 
 pub async fn resolve(
@@ -417,30 +406,7 @@ pub async fn resolve(
         let p = flag_page(&state, &user, reference, note, Some(msg)).await?;
         return render(StatusCode::UNPROCESSABLE_ENTITY, &p);
     }
-    let (clinic, staff, actor) = (user.clinic.id, user.staff.id, user.actor());
-    let now = state.clock.now();
-    let changed = state
-        .db
-        .run(move |db| {
-            db.write(|c| {
-                let flag = flags::by_reference(c, clinic, &reference)?.ok_or(Error::NotFound)?;
-                let changed = flags::resolve(c, flag.id, staff, &note, now.naive_utc())?;
-                if changed {
-                    // The note may hold clinical detail: it stays on the flag, not in the audit row.
-                    audit::record(
-                        c,
-                        Some(clinic),
-                        &actor,
-                        "flag.resolve",
-                        Some(&format!("flag:{}", flag.id)),
-                        &format!("reference={} patient:{}", flag.reference, flag.patient_id),
-                        now.naive_utc(),
-                    )?;
-                }
-                Ok::<_, Error>(changed)
-            })
-        })
-        .await?;
+    let changed = work_flag(&state, &user, reference, Transition::Resolve { note }).await?;
     Ok(see_other(&with_notice(
         safe_back(form.get("back")),
         if changed { "resolved" } else { "already" },
