@@ -233,6 +233,10 @@ pub fn create_treatment(
         None => patients::get(conn, input.patient)?,
     }
     .ok_or(Error::NotFound)?;
+    // A new session after a closed follow-up starts a new one.
+    if patient.follow_up_closed_at.is_some() {
+        patients::reopen_follow_up(conn, patient.id)?;
+    }
     let id = patients::create_treatment(
         conn,
         &patients::NewTreatment {

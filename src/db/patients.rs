@@ -127,6 +127,14 @@ pub fn set_reminders(conn: &mut DbConn, id: PatientId, on: bool) -> Result<(), D
     Ok(())
 }
 
+/// A new treatment session starts a new follow-up.
+pub fn reopen_follow_up(conn: &mut DbConn, id: PatientId) -> Result<(), DbError> {
+    diesel::update(patients::table.find(id.0))
+        .set(patients::follow_up_closed_at.eq(None::<NaiveDateTime>))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn close_follow_up(conn: &mut DbConn, id: PatientId, now: NaiveDateTime) -> Result<(), DbError> {
     diesel::update(patients::table.find(id.0))
         .set(patients::follow_up_closed_at.eq(now))

@@ -339,12 +339,32 @@ struct MessagePage<'a> {
 }
 
 fn message(user: &PatientUser, title: &str, msg: &str) -> Result<HttpResponse> {
-    page(&MessagePage {
-        csrf: &user.session.csrf,
-        title,
-        message: msg,
-        clinic_name: &user.clinic.name,
-        clinic_phone: &user.clinic.phone,
+    message_with(user, title, msg, StatusCode::OK)
+}
+
+fn message_with(user: &PatientUser, title: &str, msg: &str, status: StatusCode) -> Result<HttpResponse> {
+    render(
+        status,
+        &MessagePage {
+            csrf: &user.session.csrf,
+            title,
+            message: msg,
+            clinic_name: &user.clinic.name,
+            clinic_phone: &user.clinic.phone,
+        },
+    )
+}
+
+/// After the clinic closed the follow-up nobody watches new check-ins, so the
+/// patient is sent to the phone instead of a form whose answers nobody reads.
+fn follow_up_closed(user: &PatientUser, status: StatusCode) -> Option<Result<HttpResponse>> {
+    user.patient.follow_up_closed_at.map(|_| {
+        message_with(
+            user,
+            "Your follow-up has ended",
+            "Your clinic has closed your recovery follow-up, so check-ins are no longer read. If anything worries you, call the clinic.",
+            status,
+        )
     })
 }
 
@@ -433,6 +453,9 @@ fn render_form(
 }
 
 pub async fn checkin_page(state: web::Data<AppState>, user: PatientUser, req: HttpRequest) -> Result<HttpResponse> {
+    if let Some(closed) = follow_up_closed(&user, StatusCode::OK) {
+        return closed;
+    }
     let q = query(&req);
     let Some(ctx) = form_context(&state, &user, q.get("treatment").cloned()).await? else {
         return message(
@@ -464,6 +487,9 @@ pub async fn checkin_page(state: web::Data<AppState>, user: PatientUser, req: Ht
 }
 
 pub async fn checkin_submit(state: web::Data<AppState>, user: PatientUser, form: SecureForm) -> Result<HttpResponse> {
+    if let Some(closed) = follow_up_closed(&user, StatusCode::CONFLICT) {
+        return closed;
+    }
     let Some(ctx) = form_context(&state, &user, Some(form.get("treatment").to_string())).await? else {
         return Err(Error::NotFound);
     };

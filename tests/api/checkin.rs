@@ -579,3 +579,29 @@ async fn staff_and_anonymous_visitors_cannot_use_patient_pages() {
     assert_eq!(r.status(), 403);
     assert!(stored(&app, t).is_empty());
 }
+
+#[tokio::test]
+async fn after_the_follow_up_is_closed_check_ins_are_refused_until_a_new_session() {
+    let (app, patient, t) = patient_app().await;
+    let now = app.clock_now().naive_utc();
+    app.db.write(|c| patients::close_follow_up(c, patient, now)).unwrap();
+
+    let (status, html) = app.get_html(&form_page(t)).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Your follow-up has ended") && html.contains("call the clinic"),
+        "{html}"
+    );
+    assert!(!html.contains("name=\"pain\""), "no form whose answers nobody reads");
+    // A submission anyway (an old tab) is refused and stores nothing.
+    let r = send(&app, t, &with(calm(), &[("treatment", &t.0.to_string())])).await;
+    assert_eq!(r.status(), 409);
+    assert!(stored(&app, t).is_empty());
+
+    // The clinic adds the next session: follow-up is open again.
+    let t2 = app.create_treatment(patient, ProcedureClass::AblativeFractional, date("2026-03-02"), "");
+    let p = app.db.read(|c| patients::get(c, patient)).unwrap().unwrap();
+    assert!(p.follow_up_closed_at.is_none());
+    send_ok(&app, t2, &calm()).await;
+    assert_eq!(stored(&app, t2).len(), 1);
+}
