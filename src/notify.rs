@@ -113,23 +113,39 @@ pub fn flags_raised(
     } else {
         message::AlertSeverity::Review
     };
-    let (subject, text, html) = rendered(message::render_alert(&message::AlertEmail {
+    let email = rendered(message::render_alert(&message::AlertEmail {
         severity,
         clinic_name: &clinic.name,
         public_url: &ctx.public_url,
         references: &references,
     }))?;
+    let kind = if urgent { "alert_urgent" } else { "alert_review" };
+    to_clinic_inbox(conn, ctx, clinic, kind, email, &included, now)
+}
+
+/// Queues one email to the clinic's alert address about `about`, and marks
+/// each of those flags notified at its severity (so hygiene and the digest
+/// know what the clinic has already heard).
+fn to_clinic_inbox(
+    conn: &mut DbConn,
+    ctx: &MailContext,
+    clinic: &clinics::Clinic,
+    kind: &str,
+    (subject, text, html): message::Rendered,
+    about: &[&flags::Flag],
+    now: DateTime<Utc>,
+) -> Result<()> {
     let e = NewEmail {
-        kind: if urgent { "alert_urgent" } else { "alert_review" },
+        kind,
         clinic: Some(clinic.id),
-        flag: included.first().map(|f| f.id),
+        flag: about.first().map(|f| f.id),
         recipient: &clinic.alert_email,
         subject: &subject,
         text: &text,
         html: &html,
     };
     queue(conn, ctx, e, now)?;
-    for f in included {
+    for f in about {
         flags::set_notified(conn, f.id, f.severity)?;
     }
     Ok(())
@@ -147,25 +163,13 @@ pub fn review_digest(
         return Ok(());
     }
     let references: Vec<String> = pending.iter().map(|f| f.reference.clone()).collect();
-    let (subject, text, html) = rendered(message::render_digest(&message::DigestEmail {
+    let email = rendered(message::render_digest(&message::DigestEmail {
         clinic_name: &clinic.name,
         public_url: &ctx.public_url,
         references: &references,
     }))?;
-    let e = NewEmail {
-        kind: "digest",
-        clinic: Some(clinic.id),
-        flag: None,
-        recipient: &clinic.alert_email,
-        subject: &subject,
-        text: &text,
-        html: &html,
-    };
-    queue(conn, ctx, e, now)?;
-    for f in pending {
-        flags::set_notified(conn, f.id, f.severity)?;
-    }
-    Ok(())
+    let about: Vec<&flags::Flag> = pending.iter().collect();
+    to_clinic_inbox(conn, ctx, clinic, "digest", email, &about, now)
 }
 
 /// An urgent flag nobody acknowledged in time, to the escalation address
