@@ -231,21 +231,9 @@ fn run(cli: Cli) -> Result<(), Fail> {
                 name: parse_name(&name).map_err(|e| Fail(format!("--name: {e}")))?,
                 role: Role::parse(&role).map_err(|e| Fail(format!("--role: {e}")))?,
             };
-            let hash = password_from_stdin(password_stdin)?;
-            let db = open_db(&settings)?;
-            let (id, _, cred) = db.write(|c| {
-                onboarding::create_staff(
-                    c,
-                    &input,
-                    hash.as_deref(),
-                    chrono::Utc::now(),
-                    &settings.public_url,
-                    &cli_actor(),
-                )
-            })?;
-            say!("{id}");
-            print_credential(cred);
-            Ok(())
+            create_account(&settings, password_stdin, |c, hash, now, url| {
+                onboarding::create_staff(c, &input, hash, now, url, &cli_actor())
+            })
         }
         Command::Patient {
             action:
@@ -275,21 +263,9 @@ fn run(cli: Cli) -> Result<(), Fail> {
                 skin_type,
                 cold_sores,
             };
-            let hash = password_from_stdin(password_stdin)?;
-            let db = open_db(&settings)?;
-            let (id, _, cred) = db.write(|c| {
-                onboarding::create_patient(
-                    c,
-                    &input,
-                    hash.as_deref(),
-                    chrono::Utc::now(),
-                    &settings.public_url,
-                    &cli_actor(),
-                )
-            })?;
-            say!("{id}");
-            print_credential(cred);
-            Ok(())
+            create_account(&settings, password_stdin, |c, hash, now, url| {
+                onboarding::create_patient(c, &input, hash, now, url, &cli_actor())
+            })
         }
         Command::Treatment {
             action:
@@ -358,9 +334,26 @@ fn password_from_stdin(read: bool) -> Result<Option<String>, Fail> {
     Ok(Some(onboarding::hash_password(&password)?))
 }
 
-fn print_credential(c: Credential) {
-    match c {
+/// The shared tail of `staff create` and `patient create`: the password
+/// from standard input (if asked), one transaction, then the new id alone on
+/// the first line and the credential (or one-time link) after it.
+fn create_account<Id: std::fmt::Display>(
+    settings: &Settings,
+    password_stdin: bool,
+    create: impl FnOnce(
+        &mut aftercare::db::DbConn,
+        Option<&str>,
+        chrono::DateTime<chrono::Utc>,
+        &str,
+    ) -> Result<(Id, AccountId, Credential), aftercare::error::Error>,
+) -> Result<(), Fail> {
+    let hash = password_from_stdin(password_stdin)?;
+    let db = open_db(settings)?;
+    let (id, _, credential) = db.write(|c| create(c, hash.as_deref(), chrono::Utc::now(), &settings.public_url))?;
+    say!("{id}");
+    match credential {
         Credential::PasswordSet => say!("password set"),
         Credential::Link(link) => say!("{link}"),
     }
+    Ok(())
 }
