@@ -3,6 +3,7 @@
 //! triage rules. With large numbers it is the benchmarks' data generator
 //! (`--patients 10000 --days 100` writes about a million check-ins).
 
+use crate::app::onboarding::{self, ClinicInput, Credential, PatientInput, StaffInput, TreatmentInput};
 use crate::auth::password::NewPassword;
 use crate::db::audit::Actor;
 use crate::db::checkins::NewCheckInRow;
@@ -10,7 +11,6 @@ use crate::db::schema::patients;
 use crate::db::{clinics, flags, Db, DbConn};
 use crate::domain::*;
 use crate::error::{Error, Result};
-use crate::onboarding::{self, ClinicInput, Credential, PatientInput, StaffInput, TreatmentInput};
 use crate::triage::{self, PriorCheckIn, RuleSettings, TreatmentFacts};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -65,7 +65,7 @@ pub fn generate(db: &Db, patients_n: u32, days: u32, now: DateTime<Utc>, public_
     let clinic_id = db.write(|c| onboarding::create_clinic(c, &input, now))?;
     let (clinic, rules_id, settings) = db.read(|c| {
         let cl = clinics::get(c, clinic_id)?.ok_or(Error::NotFound)?;
-        let (id, s) = crate::checkin::rules_of(c, clinic_id)?;
+        let (id, s) = crate::app::checkin::rules_of(c, clinic_id)?;
         Ok::<_, Error>((cl, id, s))
     })?;
     db.write(|c| {

@@ -1,18 +1,16 @@
 //! Aftercare: daily recovery check-ins after laser skin resurfacing, triage
 //! flags for what is concerning on that day of recovery, and clinic alerts.
 
-pub mod alerts;
+pub mod app;
 pub mod auth;
-pub mod checkin;
 pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
-pub mod notify;
-pub mod onboarding;
-pub mod review;
+pub mod jobs;
+pub mod mail;
 pub mod startup;
 pub mod telemetry;
 pub mod triage;

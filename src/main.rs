@@ -1,11 +1,11 @@
 //! The `aftercare` command: serve, migrate, admin commands and demo data.
 //! Each `create` prints the new id alone on the first line (scripts read it).
 
+use aftercare::app::onboarding::{self, Credential};
 use aftercare::auth::password::NewPassword;
 use aftercare::config::Settings;
 use aftercare::db::{audit::Actor, Db};
 use aftercare::domain::*;
-use aftercare::onboarding::{self, Credential};
 use clap::{Parser, Subcommand};
 use std::io::Read;
 use std::process::ExitCode;

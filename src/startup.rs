@@ -1,14 +1,14 @@
 //! Wiring: the database, the HTTP server and the background work, built from
 //! settings and a clock (tests pass a manual clock and port 0).
 
-use crate::alerts::scheduler;
-use crate::alerts::transport::Mailer;
-use crate::alerts::worker::DeliveryWorker;
+use crate::app::notify::MailContext;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
 use crate::db::{Db, DbError};
 use crate::error::Error;
-use crate::notify::MailContext;
+use crate::jobs::scheduler;
+use crate::mail::transport::Mailer;
+use crate::mail::worker::DeliveryWorker;
 use crate::web::{self, AppState};
 use actix_web::{middleware, web as aweb, App, HttpServer};
 use std::net::TcpListener;
@@ -76,9 +76,10 @@ impl Application {
         let now = clock.now();
         let public_url = settings.public_url.clone();
         let db2 = db.clone();
-        let setup_link = tokio::task::spawn_blocking(move || crate::onboarding::start_setup(&db2, now, &public_url))
-            .await
-            .map_err(|e| StartError::Other(e.to_string()))??;
+        let setup_link =
+            tokio::task::spawn_blocking(move || crate::app::onboarding::start_setup(&db2, now, &public_url))
+                .await
+                .map_err(|e| StartError::Other(e.to_string()))??;
         if let Some(link) = &setup_link {
             println!(
                 "\nAftercare has no clinic yet. Open this one-time link to set it up (valid 24 hours):\n\n    {link}\n"

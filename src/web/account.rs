@@ -4,14 +4,14 @@
 use super::error::{page, render, see_other};
 use super::session::{expired_session_cookie, session_cookie, SecureForm, SignedIn, Visitor};
 use super::AppState;
+use crate::app::notify::{self, MailContext};
+use crate::app::onboarding;
 use crate::auth::password::{self, NewPassword};
 use crate::auth::throttle::Action;
 use crate::auth::{signin, tokens};
 use crate::db::{accounts, sessions, staff_clinic};
 use crate::domain::{AccountId, AccountKind, EmailAddress, FieldErrors, TokenPurpose};
 use crate::error::{Error, Result};
-use crate::notify::{self, MailContext};
-use crate::onboarding;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;

@@ -4,12 +4,12 @@
 use super::error::{page, render, see_other};
 use super::session::{expired_session_cookie, session_cookie, SecureForm, Visitor};
 use super::AppState;
+use crate::app::onboarding::{self, ClinicInput, SetupInput};
 use crate::auth::password::NewPassword;
 use crate::auth::signin;
 use crate::db::accounts;
 use crate::domain::{parse_name, AccountKind, EmailAddress, FieldErrors, TokenPurpose};
 use crate::error::{Error, Result};
-use crate::onboarding::{self, ClinicInput, SetupInput};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;

@@ -2,19 +2,13 @@
 
 pub mod account;
 pub mod auth;
-pub mod charts;
-pub mod checkin;
 pub mod clinic;
-pub mod clinic_charts;
-pub mod clinic_export;
-pub mod clinic_patients;
-pub mod clinic_settings;
 pub mod error;
 pub mod patient;
 pub mod security;
 pub mod session;
-pub mod staff;
 pub mod system;
+pub mod view;
 
 use crate::auth::throttle::Throttle;
 use crate::clock::SharedClock;
@@ -91,37 +85,37 @@ route_table! {
     post "/reset"                       => account::reset, Public;
     // The front door: a patient's home, or a redirect for everyone else.
     get  "/"                            => auth::home, Public;
-    get  "/checkin"                     => checkin::checkin_page, Patient;
-    post "/checkin"                     => checkin::checkin_submit, Patient;
-    get  "/checkin/result"              => checkin::result_page, Patient;
-    get  "/history"                     => checkin::history_page, Patient;
-    post "/reminders"                   => patient::set_reminders, Patient;
+    get  "/checkin"                     => patient::checkin::checkin_page, Patient;
+    post "/checkin"                     => patient::checkin::checkin_submit, Patient;
+    get  "/checkin/result"              => patient::checkin::result_page, Patient;
+    get  "/history"                     => patient::checkin::history_page, Patient;
+    post "/reminders"                   => patient::home::set_reminders, Patient;
     get  "/account/password"            => account::password_page, SignedIn;
     post "/account/password"            => account::change_password, SignedIn;
     post "/account/sign-out-everywhere" => account::sign_out_everywhere, SignedIn;
-    get  "/clinic"                      => clinic::queue, Staff;
-    get  "/clinic/flags/{reference}"    => clinic::flag, Staff;
-    post "/clinic/flags/{reference}/acknowledge" => clinic::acknowledge, Staff;
-    post "/clinic/flags/{reference}/resolve"     => clinic::resolve, Staff;
-    get  "/clinic/patients"             => clinic_patients::list, Staff;
-    get  "/clinic/patients/new"         => clinic_patients::new_page, Staff;
-    post "/clinic/patients/new"         => clinic_patients::create, Staff;
-    get  "/clinic/patients/{id}"        => clinic_patients::show, Staff;
-    get  "/clinic/patients/{id}/treatments/new" => clinic_patients::treatment_page, Staff;
-    post "/clinic/patients/{id}/treatments"     => clinic_patients::add_treatment, Staff;
-    post "/clinic/patients/{id}/close"  => clinic_patients::close_follow_up, Staff;
-    get  "/clinic/settings"             => clinic_settings::settings_page, Admin;
-    post "/clinic/settings"             => clinic_settings::save_settings, Admin;
-    get  "/clinic/settings/rules"       => clinic_settings::rules_page, Admin;
-    post "/clinic/settings/rules"       => clinic_settings::save_rules, Admin;
-    get  "/clinic/outbox"               => clinic_settings::outbox_page, Admin;
-    post "/clinic/outbox/{id}/retry"    => clinic_settings::retry, Admin;
-    get  "/clinic/export"               => clinic_export::export, Admin;
-    get  "/clinic/staff"                => staff::staff_page, Admin;
-    post "/clinic/staff/invite"         => staff::invite, Admin;
-    post "/clinic/staff/{id}/disable"   => staff::disable, Admin;
-    post "/clinic/staff/{id}/enable"    => staff::enable, Admin;
-    get  "/clinic/audit"                => staff::audit_page, Admin;
+    get  "/clinic"                      => clinic::queue::queue, Staff;
+    get  "/clinic/flags/{reference}"    => clinic::queue::flag, Staff;
+    post "/clinic/flags/{reference}/acknowledge" => clinic::queue::acknowledge, Staff;
+    post "/clinic/flags/{reference}/resolve"     => clinic::queue::resolve, Staff;
+    get  "/clinic/patients"             => clinic::patients::list, Staff;
+    get  "/clinic/patients/new"         => clinic::patients::new_page, Staff;
+    post "/clinic/patients/new"         => clinic::patients::create, Staff;
+    get  "/clinic/patients/{id}"        => clinic::patients::show, Staff;
+    get  "/clinic/patients/{id}/treatments/new" => clinic::patients::treatment_page, Staff;
+    post "/clinic/patients/{id}/treatments"     => clinic::patients::add_treatment, Staff;
+    post "/clinic/patients/{id}/close"  => clinic::patients::close_follow_up, Staff;
+    get  "/clinic/settings"             => clinic::settings::settings_page, Admin;
+    post "/clinic/settings"             => clinic::settings::save_settings, Admin;
+    get  "/clinic/settings/rules"       => clinic::settings::rules_page, Admin;
+    post "/clinic/settings/rules"       => clinic::settings::save_rules, Admin;
+    get  "/clinic/outbox"               => clinic::settings::outbox_page, Admin;
+    post "/clinic/outbox/{id}/retry"    => clinic::settings::retry, Admin;
+    get  "/clinic/export"               => clinic::export::export, Admin;
+    get  "/clinic/staff"                => clinic::staff::staff_page, Admin;
+    post "/clinic/staff/invite"         => clinic::staff::invite, Admin;
+    post "/clinic/staff/{id}/disable"   => clinic::staff::disable, Admin;
+    post "/clinic/staff/{id}/enable"    => clinic::staff::enable, Admin;
+    get  "/clinic/audit"                => clinic::staff::audit_page, Admin;
 }
 
 /// Routes anyone may reach without signing in (derived from the table).

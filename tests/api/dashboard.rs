@@ -32,10 +32,10 @@ fn check_in(app: &TestApp, patient: PatientId, treatment: TreatmentId, date: &st
             let p = patients::get(c, patient)?.expect("patient");
             let clinic = clinics::get(c, p.clinic_id)?.expect("clinic");
             let t = patients::treatment_of(c, patient, treatment)?.expect("treatment");
-            aftercare::checkin::record(
+            aftercare::app::checkin::record(
                 c,
                 &mail,
-                &aftercare::checkin::Submission {
+                &aftercare::app::checkin::Submission {
                     patient: &p,
                     clinic: &clinic,
                     treatment: &t,
@@ -541,7 +541,7 @@ async fn rule_changes_make_a_new_version_and_switching_off_urgent_rules_needs_co
     assert_eq!(resp.status(), 303, "{}", resp.text().await.unwrap_or_default());
     let v = app.db.read(|c| clinics::current_rules(c, f.clinic)).unwrap();
     assert_eq!(v.version, 2);
-    let (_, s) = app.db.read(|c| aftercare::checkin::rules_of(c, f.clinic)).unwrap();
+    let (_, s) = app.db.read(|c| aftercare::app::checkin::rules_of(c, f.clinic)).unwrap();
     assert_eq!(s.fever_threshold_c, 38.5);
     let audit = app.audit("rules.change");
     assert_eq!(audit.len(), 1);
@@ -618,7 +618,7 @@ async fn export_streams_csv_with_stable_columns_neutralised_formulas_and_an_audi
     let mut lines = body.split("\r\n");
     assert_eq!(
         lines.next().unwrap(),
-        aftercare::web::clinic_export::CHECKIN_COLUMNS.join(",")
+        aftercare::web::clinic::export::CHECKIN_COLUMNS.join(",")
     );
     assert_eq!(body.matches("\r\n").count(), 2, "header and one check-in: {body}");
     assert!(
@@ -632,7 +632,7 @@ async fn export_streams_csv_with_stable_columns_neutralised_formulas_and_an_audi
     let r = app.get("/clinic/export?from=2026-03-01&to=2026-03-02&kind=flags").await;
     assert_eq!(r.status(), 200);
     let body = r.text().await.unwrap();
-    assert!(body.starts_with(&aftercare::web::clinic_export::FLAG_COLUMNS.join(",")));
+    assert!(body.starts_with(&aftercare::web::clinic::export::FLAG_COLUMNS.join(",")));
     let fl = flags_of(app, t);
     assert!(body.contains(&fl[0].reference));
     assert!(!body.contains(&flags_of(app, ot)[0].reference));
@@ -698,7 +698,7 @@ async fn failing_emails_show_a_banner_and_an_admin_can_retry_them() {
         .write(|c| {
             let mut ids = Vec::new();
             for clinic in [f.clinic, f.other] {
-                let id = aftercare::notify::invite(
+                let id = aftercare::app::notify::invite(
                     c,
                     &app.mail,
                     clinic,

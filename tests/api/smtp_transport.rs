@@ -4,13 +4,13 @@
 use std::time::Duration;
 
 use crate::support::smtp::{Mode, SmtpServer};
-use aftercare::alerts::message::{
+use aftercare::config::{MailTransportSettings, Secret, SmtpSecurity, SmtpSettings};
+use aftercare::mail::message::{
     build_message, render_alert, render_digest, render_escalation, render_invite, render_password_reset,
     render_reminder, render_set_password, AlertEmail, AlertSeverity, DigestEmail, EscalationEmail, InviteEmail,
     OutgoingEmail, PasswordResetEmail, ReminderEmail, Rendered, SetPasswordEmail, URGENT_SUBJECT,
 };
-use aftercare::alerts::transport::{Delivered, Mailer};
-use aftercare::config::{MailTransportSettings, Secret, SmtpSecurity, SmtpSettings};
+use aftercare::mail::transport::{Delivered, Mailer};
 
 const FROM: &str = "Aftercare <alerts@aftercare.example>";
 const PUBLIC_URL: &str = "https://aftercare.example.org";

@@ -78,14 +78,14 @@ async fn a_check_in_its_flags_and_emails_commit_together_or_not_at_all() {
         let tr = aftercare::db::patients::treatment_by_id(c, t)?.unwrap();
         let pa = aftercare::db::patients::get(c, p)?.unwrap();
         let cl = clinics::get(c, clinic)?.unwrap();
-        let sub = aftercare::checkin::Submission {
+        let sub = aftercare::app::checkin::Submission {
             patient: &pa,
             clinic: &cl,
             treatment: &tr,
             date: date("2026-03-02"),
             answers: &fever,
         };
-        aftercare::checkin::record(c, &app.mail, &sub, app.clock_now())
+        aftercare::app::checkin::record(c, &app.mail, &sub, app.clock_now())
     });
     assert!(result.is_err());
     assert!(

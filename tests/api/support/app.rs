@@ -2,11 +2,11 @@
 //! database (a SQLite file, or a new PostgreSQL database when
 //! `TEST_DATABASE_URL` is set), a manual clock, and a cookie-keeping client.
 
+use aftercare::app::onboarding;
 use aftercare::clock::ManualClock;
 use aftercare::config::Settings;
 use aftercare::db::{audit::Actor, Db};
 use aftercare::domain::*;
-use aftercare::onboarding;
 use aftercare::startup::Application;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use diesel::{Connection, RunQueryDsl};
@@ -25,8 +25,8 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
     pub database_url: String,
     pub settings_env: HashMap<String, String>,
-    pub worker: aftercare::alerts::worker::DeliveryWorker,
-    pub mail: aftercare::notify::MailContext,
+    pub worker: aftercare::mail::worker::DeliveryWorker,
+    pub mail: aftercare::app::notify::MailContext,
     _pg: Option<PgTestDb>,
 }
 
@@ -340,7 +340,7 @@ impl TestApp {
         treatment: TreatmentId,
         date: NaiveDate,
         answers: &CheckInAnswers,
-    ) -> aftercare::checkin::Outcome {
+    ) -> aftercare::app::checkin::Outcome {
         use aftercare::db::{clinics, patients};
         let now = self.clock_now();
         self.db
@@ -348,14 +348,14 @@ impl TestApp {
                 let t = patients::treatment_by_id(c, treatment)?.expect("treatment exists");
                 let p = patients::get(c, t.patient_id)?.expect("patient exists");
                 let clinic = clinics::get(c, p.clinic_id)?.expect("clinic exists");
-                let sub = aftercare::checkin::Submission {
+                let sub = aftercare::app::checkin::Submission {
                     patient: &p,
                     clinic: &clinic,
                     treatment: &t,
                     date,
                     answers,
                 };
-                aftercare::checkin::record(c, &self.mail, &sub, now)
+                aftercare::app::checkin::record(c, &self.mail, &sub, now)
             })
             .expect("check-in recorded")
     }
@@ -366,9 +366,9 @@ impl TestApp {
     }
 
     /// One scheduler pass at the clock's current time.
-    pub async fn run_scheduler(&self) -> aftercare::alerts::scheduler::PassReport {
+    pub async fn run_scheduler(&self) -> aftercare::jobs::scheduler::PassReport {
         let (db, mail, now) = (self.db.clone(), self.mail.clone(), self.clock_now());
-        tokio::task::spawn_blocking(move || aftercare::alerts::scheduler::run_pass(&db, &mail, now))
+        tokio::task::spawn_blocking(move || aftercare::jobs::scheduler::run_pass(&db, &mail, now))
             .await
             .expect("scheduler task")
             .expect("scheduler pass")

@@ -2,19 +2,19 @@
 //! patient's record (treatments, check-ins, charts, flags with history),
 //! adding a treatment and closing follow-up.
 
-use super::clinic::{event_views, local_time, safe_back, staff_names, with_notice, EventView, FlagView, Nav};
-use super::clinic_charts::{self, Mark, Series};
-use super::error::{page, render, see_other};
-use super::session::{SecureForm, StaffUser};
-use super::AppState;
-use crate::checkin::rules_of;
+use super::queue::{event_views, local_time, safe_back, staff_names, with_notice, EventView, FlagView, Nav};
+use crate::app::checkin::rules_of;
+use crate::app::notify::{self, MailContext};
+use crate::app::onboarding::{self, Credential, PatientInput, TreatmentInput};
 use crate::db::checkins::{self, CheckIn};
 use crate::db::{audit, dashboard, flags, patients};
 use crate::domain::*;
 use crate::error::{Error, Result};
-use crate::notify::{self, MailContext};
-use crate::onboarding::{self, Credential, PatientInput, TreatmentInput};
 use crate::triage;
+use crate::web::error::{page, render, see_other};
+use crate::web::session::{SecureForm, StaffUser};
+use crate::web::view::clinic_charts::{self, Mark, Series};
+use crate::web::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -127,7 +127,7 @@ pub async fn list(state: web::Data<AppState>, user: StaffUser, q: web::Query<Lis
                 treatment: t.map(|(p, d)| format!("{}, day {}", p.label(), triage::day_number(*d, today))),
                 last_checkin: r
                     .last_checkin_at
-                    .map(|t| format!("{} ({})", local_time(t, tz), super::clinic::ago(t, now)))
+                    .map(|t| format!("{} ({})", local_time(t, tz), super::queue::ago(t, now)))
                     .unwrap_or_else(|| "Never".into()),
                 urgent: n(Severity::Urgent),
                 review: n(Severity::Review),

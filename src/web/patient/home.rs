@@ -1,11 +1,11 @@
 //! The patient's home page and their reminder setting.
 
-use super::error::{page, see_other};
-use super::session::{PatientUser, SecureForm};
-use super::AppState;
 use crate::db::{audit, checkins, patients};
 use crate::error::{Error, Result};
 use crate::triage;
+use crate::web::error::{page, see_other};
+use crate::web::session::{PatientUser, SecureForm};
+use crate::web::AppState;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::NaiveDate;

@@ -13,8 +13,8 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
-use crate::alerts::message::{build_message, OutgoingEmail};
 use crate::config::{ConfigError, MailTransportSettings, Secret, SmtpSecurity, SmtpSettings};
+use crate::mail::message::{build_message, OutgoingEmail};
 
 /// Per connect / per command timeout given to lettre.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(30);

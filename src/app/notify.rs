@@ -2,12 +2,12 @@
 //! escalations, reminders. Called inside the caller's transaction, so the
 //! email is queued if and only if the event commits.
 
-use crate::alerts::message;
 use crate::config::Settings;
 use crate::db::outbox::{self, NewEmail};
 use crate::db::{clinics, flags, DbConn};
 use crate::domain::{ClinicId, OutboxId, Severity};
 use crate::error::{Error, Result};
+use crate::mail::message;
 use chrono::{DateTime, Utc};
 
 /// What every email needs: where links point, and the Message-ID domain.

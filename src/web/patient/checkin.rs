@@ -3,16 +3,16 @@
 //! Every lookup is scoped by the signed-in patient: another patient's
 //! treatment or check-in answers 404.
 
-use super::charts::{Band, Chart, Point, Svg};
-use super::error::{page, render, see_other};
-use super::session::{PatientUser, SecureForm};
-use super::AppState;
-use crate::checkin::{self, Submission, BACKFILL_DAYS};
+use crate::app::checkin::{self, Submission, BACKFILL_DAYS};
+use crate::app::notify::MailContext;
 use crate::db::{checkins, flags, patients};
 use crate::domain::*;
 use crate::error::{Error, Result};
-use crate::notify::MailContext;
 use crate::triage::{self, level_word, Advice, ExpectedCourse};
+use crate::web::error::{page, render, see_other};
+use crate::web::session::{PatientUser, SecureForm};
+use crate::web::view::charts::{Band, Chart, Point, Svg};
+use crate::web::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;

@@ -2,15 +2,15 @@
 //! history, acknowledging and resolving. Shared helpers for the other
 //! `clinic_*` pages live here too.
 
-use super::error::{page, render, see_other};
-use super::session::{SecureForm, StaffUser};
-use super::AppState;
+use crate::app::review::{self, Transition};
 use crate::db::dashboard::{self, QueueRow, StateFilter};
 use crate::db::{accounts, flags, outbox, patients, DbConn};
 use crate::domain::*;
 use crate::error::{Error, Result};
-use crate::review::{self, Transition};
 use crate::triage;
+use crate::web::error::{page, render, see_other};
+use crate::web::session::{SecureForm, StaffUser};
+use crate::web::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;

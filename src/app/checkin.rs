@@ -2,10 +2,10 @@
 //! the clinic's rules, apply alert hygiene, write the flags and the alert
 //! emails. All of it commits in one transaction, or none of it does.
 
+use crate::app::notify::{self, MailContext};
 use crate::db::{checkins, clinics, flags, patients, DbConn};
 use crate::domain::*;
 use crate::error::{Error, Result};
-use crate::notify::{self, MailContext};
 use crate::triage::{self, Advice, HygieneDecision, OpenFlag, PriorCheckIn, RuleSettings, TreatmentFacts};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 

@@ -3,12 +3,12 @@
 //! M2/M3 flags). Each action is claimed in the database first, so with
 //! several processes (or after a restart) it happens exactly once.
 
-use crate::checkin::rules_of;
+use crate::app::checkin::rules_of;
+use crate::app::notify::{self, MailContext};
 use crate::clock::SharedClock;
 use crate::db::{checkins, clinics, flags, scheduled, Db, DbConn};
 use crate::domain::*;
 use crate::error::Result;
-use crate::notify::{self, MailContext};
 use crate::triage::{self, HygieneDecision, MissedInput, OpenFlag};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeMap, BTreeSet};

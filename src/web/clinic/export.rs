@@ -2,16 +2,16 @@
 //! Streamed page by page with keyset pagination: memory stays flat however
 //! large the range. Column names are stable and documented in README.
 
-use super::clinic::Nav;
-use super::clinic_patients::FormState;
-use super::error::{page, render};
-use super::session::AdminUser;
-use super::AppState;
+use super::patients::FormState;
+use super::queue::Nav;
 use crate::db::checkins::{self, CheckIn};
 use crate::db::{audit, dashboard, flags};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::triage;
+use crate::web::error::{page, render};
+use crate::web::session::AdminUser;
+use crate::web::AppState;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use askama::Template;

@@ -2,15 +2,15 @@
 //! accounts, and the clinic's audit log. Everything is scoped by the admin's
 //! own clinic; another clinic's staff id answers 404.
 
-use super::clinic::Nav;
-use super::error::{page, render, see_other};
-use super::session::{AdminUser, SecureForm};
-use super::AppState;
+use super::queue::Nav;
+use crate::app::notify::{self, MailContext};
+use crate::app::onboarding::{self, Credential, StaffInput};
 use crate::db::{accounts, audit, sessions};
 use crate::domain::{parse_name, EmailAddress, FieldErrors, Role, StaffId};
 use crate::error::{Error, Result};
-use crate::notify::{self, MailContext};
-use crate::onboarding::{self, Credential, StaffInput};
+use crate::web::error::{page, render, see_other};
+use crate::web::session::{AdminUser, SecureForm};
+use crate::web::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;

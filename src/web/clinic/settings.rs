@@ -1,16 +1,16 @@
 //! Admin pages: the clinic's settings, its rule thresholds (a new rules
 //! version per change), and the email outbox with retry.
 
-use super::clinic::{local_time, Nav};
-use super::clinic_patients::FormState;
-use super::error::{page, render, see_other};
-use super::session::{AdminUser, SecureForm};
-use super::AppState;
-use crate::checkin::rules_of;
+use super::patients::FormState;
+use super::queue::{local_time, Nav};
+use crate::app::checkin::rules_of;
 use crate::db::{audit, clinics, dashboard, outbox};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::triage::{FieldKind, RuleSettings, CONFIRM_DISABLE_URGENT};
+use crate::web::error::{page, render, see_other};
+use crate::web::session::{AdminUser, SecureForm};
+use crate::web::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;

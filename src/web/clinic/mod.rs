@@ -1,0 +1,8 @@
+//! Pages for clinic staff: the queue and flags, patients, settings and rules,
+//! the outbox, exports, staff and the audit log.
+
+pub mod export;
+pub mod patients;
+pub mod queue;
+pub mod settings;
+pub mod staff;

@@ -1,0 +1,6 @@
+//! Pages for patients: home, the daily check-in, its result and the history.
+
+pub mod checkin;
+pub mod home;
+
+pub use home::patient_home;

@@ -1,0 +1,5 @@
+//! View helpers shared by every page: charts, and (in time) navigation,
+//! formatting, form state, notices and the pager.
+
+pub mod charts;
+pub mod clinic_charts;
