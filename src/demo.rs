@@ -62,7 +62,7 @@ pub fn generate(db: &Db, patients_n: u32, days: u32, now: DateTime<Utc>, public_
         "020 7946 0000",
         "alerts@demo.aftercare.example",
     )?;
-    let clinic_id = db.write(|c| onboarding::create_clinic(c, &input, now))?;
+    let clinic_id = db.write(|c| onboarding::create_clinic(c, &input, now, &actor))?;
     let (clinic, rules_id, settings) = db.read(|c| {
         let cl = clinics::get(c, clinic_id)?.ok_or(Error::NotFound)?;
         let (id, s) = crate::app::checkin::rules_of(c, clinic_id)?;

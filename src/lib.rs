@@ -6,6 +6,7 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod db;
+mod db_edge;
 pub mod demo;
 pub mod domain;
 pub mod error;

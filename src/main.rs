@@ -207,11 +207,7 @@ fn run(cli: Cli) -> Result<(), Fail> {
             let input = onboarding::ClinicInput::parse(&name, &timezone, &phone, &alert_email)?;
             let db = open_db(&settings)?;
             let now = chrono::Utc::now();
-            let id = db.write(|c| {
-                let id = onboarding::create_clinic(c, &input, now)?;
-                aftercare::db::audit::record(c, Some(id), &cli_actor(), "clinic.create", None, "", now.naive_utc())?;
-                Ok::<_, aftercare::error::Error>(id)
-            })?;
+            let id = db.write(|c| onboarding::create_clinic(c, &input, now, &cli_actor()))?;
             say!("{id}");
             Ok(())
         }

@@ -2,11 +2,12 @@
 //! the clinic's rules, apply alert hygiene, write the flags and the alert
 //! emails. All of it commits in one transaction, or none of it does.
 
+use crate::app::flags::raise_or_merge;
 use crate::app::notify::{self, MailContext};
-use crate::db::{checkins, clinics, flags, patients, DbConn};
+use crate::db::{checkins, clinics, flags, patients, Db, DbConn};
 use crate::domain::*;
 use crate::error::{Error, Result};
-use crate::triage::{self, Advice, HygieneDecision, OpenFlag, PriorCheckIn, RuleSettings, TreatmentFacts};
+use crate::triage::{self, Advice, PriorCheckIn, RuleSettings, TreatmentFacts};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 /// How far back a patient may fill in a missed day.
@@ -62,6 +63,31 @@ pub struct Submission<'a> {
     pub answers: &'a CheckInAnswers,
 }
 
+/// A patient submits a day's check-in: [`record`] in its own transaction.
+#[allow(clippy::too_many_arguments)]
+pub async fn submit(
+    db: &Db,
+    mail: MailContext,
+    patient: patients::Patient,
+    clinic: clinics::Clinic,
+    treatment: patients::Treatment,
+    date: NaiveDate,
+    answers: CheckInAnswers,
+    now: DateTime<Utc>,
+) -> Result<Outcome> {
+    db.write_async(move |c| {
+        let sub = Submission {
+            patient: &patient,
+            clinic: &clinic,
+            treatment: &treatment,
+            date,
+            answers: &answers,
+        };
+        record(c, &mail, &sub, now)
+    })
+    .await
+}
+
 /// Records a submission. Runs inside the caller's write transaction.
 pub fn record(conn: &mut DbConn, mail: &MailContext, sub: &Submission, now: DateTime<Utc>) -> Result<Outcome> {
     let Submission {
@@ -108,61 +134,19 @@ pub fn record(conn: &mut DbConn, mail: &MailContext, sub: &Submission, now: Date
         let rule = f.rule.as_str();
         rules.push(rule.to_string());
         let inputs = f.inputs.to_string();
-        let existing = flags::unresolved_for_rule(conn, treatment.id, rule)?;
-        let open = existing.as_ref().map(|e| OpenFlag {
-            severity: e.severity,
-            last_seen_at: e.last_seen_at.and_utc(),
-            notified_severity: e.notified(),
-        });
-        // An amendment of the same check-in never raises the same rule twice,
-        // however long after the first submission it comes.
-        let same_checkin = existing.as_ref().is_some_and(|e| e.checkin_id == Some(stored.id.0));
-        let decision = match (triage::on_finding(open.as_ref(), f.severity, now), &existing) {
-            (HygieneDecision::RaiseNew, Some(e)) if same_checkin => {
-                let new_severity = e.severity.max(f.severity);
-                let notified = e.notified().unwrap_or(Severity::Info);
-                HygieneDecision::UpdateExisting {
-                    new_severity,
-                    notify: new_severity > e.severity && new_severity > notified,
-                }
-            }
-            (d, _) => d,
+        let new = flags::NewFlag {
+            clinic: clinic.id,
+            patient: patient.id,
+            treatment: treatment.id,
+            checkin: Some(stored.id),
+            rule_id: rule,
+            severity: f.severity,
+            reason: &f.reason,
+            inputs: &inputs,
+            rules_version,
+            dedup_key: None,
         };
-        match (decision, existing) {
-            (HygieneDecision::UpdateExisting { new_severity, notify }, Some(e)) => {
-                let updated = flags::record_repeat(
-                    conn,
-                    &e,
-                    new_severity,
-                    Some(stored.id),
-                    &f.reason,
-                    &inputs,
-                    now.naive_utc(),
-                )?;
-                if notify {
-                    to_notify.push(updated);
-                }
-            }
-            _ => {
-                let new = flags::NewFlag {
-                    clinic: clinic.id,
-                    patient: patient.id,
-                    treatment: treatment.id,
-                    checkin: Some(stored.id),
-                    rule_id: rule,
-                    severity: f.severity,
-                    reason: &f.reason,
-                    inputs: &inputs,
-                    rules_version,
-                    dedup_key: None,
-                };
-                if let Some(flag) = flags::insert(conn, &new, now.naive_utc())? {
-                    if flag.severity >= Severity::Review {
-                        to_notify.push(flag);
-                    }
-                }
-            }
-        }
+        to_notify.extend(raise_or_merge(conn, &new, now)?);
     }
     notify::flags_raised(conn, mail, clinic, &to_notify, now)?;
 

@@ -3,7 +3,13 @@
 //! one transaction and writes its own audit row. Handlers in `web/` parse the
 //! request, call one of these and render; `jobs/` calls them on a schedule.
 
+pub mod accounts;
 pub mod checkin;
+pub mod clinic;
+pub mod flags;
+pub mod followup;
 pub mod notify;
 pub mod onboarding;
-pub mod review;
+pub mod outbox;
+pub mod patients;
+pub mod staff;

@@ -44,7 +44,13 @@ impl ClinicInput {
     }
 }
 
-pub fn create_clinic(conn: &mut DbConn, input: &ClinicInput, now: DateTime<Utc>) -> Result<ClinicId> {
+/// Creates a clinic with the default rules, and audits it.
+pub fn create_clinic(
+    conn: &mut DbConn,
+    input: &ClinicInput,
+    now: DateTime<Utc>,
+    actor: &audit::Actor,
+) -> Result<ClinicId> {
     let rules =
         serde_json::to_string(&crate::triage::RuleSettings::default()).map_err(|e| Error::Internal(e.to_string()))?;
     let id = clinics::create(
@@ -56,6 +62,15 @@ pub fn create_clinic(conn: &mut DbConn, input: &ClinicInput, now: DateTime<Utc>)
             alert_email: input.alert_email.as_str(),
         },
         &rules,
+        now.naive_utc(),
+    )?;
+    audit::record(
+        conn,
+        Some(id),
+        actor,
+        "clinic.create",
+        Some(&format!("clinic:{id}")),
+        "",
         now.naive_utc(),
     )?;
     Ok(id)
@@ -285,34 +300,39 @@ pub struct SetupInput {
 }
 
 /// Completes first-run setup with a valid token: the clinic and its admin.
-pub fn complete_setup(
-    conn: &mut DbConn,
-    token: &str,
-    input: &SetupInput,
-    password_hash: &str,
+pub async fn complete_setup(
+    db: &Db,
+    token: String,
+    input: SetupInput,
     now: DateTime<Utc>,
     ip: Option<String>,
 ) -> Result<(ClinicId, StaffId)> {
-    if accounts::consume_token(conn, TokenPurpose::Setup, &tokens::hash(token), now.naive_utc())?.is_none() {
-        return Err(Error::NotFound);
-    }
-    if clinics::count(conn)? > 0 {
-        return Err(Error::NotFound);
-    }
-    let clinic = create_clinic(conn, &input.clinic, now)?;
-    let actor = audit::Actor {
-        account: None,
-        label: "setup".into(),
-        ip,
-    };
-    let staff = StaffInput {
-        clinic,
-        email: input.admin_email.clone(),
-        name: input.admin_name.clone(),
-        role: Role::Admin,
-    };
-    let (staff_id, _, _) = create_staff(conn, &staff, Some(password_hash), now, "", &actor)?;
-    Ok((clinic, staff_id))
+    db.run(move |db| {
+        let hash = hash_password(&input.password)?;
+        db.write(|conn| {
+            if accounts::consume_token(conn, TokenPurpose::Setup, &tokens::hash(&token), now.naive_utc())?.is_none() {
+                return Err(Error::NotFound);
+            }
+            if clinics::count(conn)? > 0 {
+                return Err(Error::NotFound);
+            }
+            let actor = audit::Actor {
+                account: None,
+                label: "setup".into(),
+                ip,
+            };
+            let clinic = create_clinic(conn, &input.clinic, now, &actor)?;
+            let staff = StaffInput {
+                clinic,
+                email: input.admin_email.clone(),
+                name: input.admin_name.clone(),
+                role: Role::Admin,
+            };
+            let (staff_id, _, _) = create_staff(conn, &staff, Some(&hash), now, "", &actor)?;
+            Ok((clinic, staff_id))
+        })
+    })
+    .await
 }
 
 /// Hashes a password on the calling (blocking) thread.

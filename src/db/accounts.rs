@@ -170,6 +170,14 @@ pub fn clinic_staff(conn: &mut DbConn, clinic: ClinicId) -> Result<Vec<Staff>, D
         .collect())
 }
 
+/// Staff ids to names, for "acknowledged by …" lines.
+pub fn staff_names(conn: &mut DbConn, clinic: ClinicId) -> Result<std::collections::HashMap<i64, String>, DbError> {
+    Ok(clinic_staff(conn, clinic)?
+        .into_iter()
+        .map(|s| (s.id.0, s.name))
+        .collect())
+}
+
 pub fn set_role(conn: &mut DbConn, id: StaffId, role: Role) -> Result<(), DbError> {
     diesel::update(staff::table.find(id.0))
         .set(staff::role.eq(role.as_str()))

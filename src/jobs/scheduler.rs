@@ -4,12 +4,13 @@
 //! several processes (or after a restart) it happens exactly once.
 
 use crate::app::checkin::rules_of;
-use crate::app::notify::{self, MailContext};
+use crate::app::followup;
+use crate::app::notify::MailContext;
 use crate::clock::SharedClock;
-use crate::db::{checkins, clinics, flags, scheduled, Db, DbConn};
+use crate::db::{checkins, clinics, flags, scheduled, Db};
 use crate::domain::*;
 use crate::error::Result;
-use crate::triage::{self, HygieneDecision, MissedInput, OpenFlag};
+use crate::triage::{self, MissedInput};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -54,14 +55,7 @@ fn escalate(db: &Db, mail: &MailContext, clinic: &clinics::Clinic, now: DateTime
     })?;
     let mut n = 0;
     for flag in due {
-        let sent = db.write(|c| {
-            if !flags::mark_escalated(c, flag.id, now.naive_utc())? {
-                return Ok::<_, crate::error::Error>(false);
-            }
-            notify::escalation(c, mail, clinic, &flag, now)?;
-            Ok(true)
-        })?;
-        if sent {
+        if followup::escalate(db, mail, clinic, &flag, now)? {
             tracing::warn!(clinic = %clinic.id, flag = %flag.reference, "urgent flag escalated: not acknowledged in time");
             n += 1;
         }
@@ -80,18 +74,7 @@ fn digest(db: &Db, mail: &MailContext, clinic: &clinics::Clinic, now: DateTime<U
     if now < start {
         return Ok(0);
     }
-    db.write(|c| {
-        let waiting = flags::review_awaiting_digest(c, clinic.id)?;
-        let mut claimed = Vec::new();
-        for f in waiting.into_iter().filter(|f| f.raised_at < start.naive_utc()) {
-            // Claimed through scheduled_findings: two processes never digest the same flag.
-            if scheduled::claim(c, f.treatment_id, "digest", &f.reference, now.naive_utc())? {
-                claimed.push(f);
-            }
-        }
-        notify::review_digest(c, mail, clinic, &claimed, now)?;
-        Ok(usize::from(!claimed.is_empty()))
-    })
+    Ok(usize::from(followup::send_digest(db, mail, clinic, start, now)?))
 }
 
 fn missed(db: &Db, mail: &MailContext, clinic: &clinics::Clinic, now: DateTime<Utc>) -> Result<(usize, usize)> {
@@ -122,30 +105,7 @@ fn missed(db: &Db, mail: &MailContext, clinic: &clinics::Clinic, now: DateTime<U
             reminders_enabled: f.reminders,
         };
         for finding in triage::missed_checkins(&input) {
-            let rule = finding.rule.as_str();
-            let acted = db.write(|c| {
-                if !scheduled::claim(c, f.treatment.id, rule, &finding.dedup_key, now.naive_utc())? {
-                    return Ok::<_, crate::error::Error>(false);
-                }
-                match finding.severity {
-                    None => {
-                        notify::reminder(c, mail, clinic.id, &f.patient_email, now)?;
-                    }
-                    Some(severity) => raise_missed(
-                        c,
-                        mail,
-                        clinic,
-                        &f,
-                        rule,
-                        severity,
-                        &finding.reason,
-                        &finding.dedup_key,
-                        rules_version,
-                        now,
-                    )?,
-                }
-                Ok(true)
-            })?;
+            let acted = followup::missed_checkin(db, mail, clinic, &f, &finding, rules_version, now)?;
             if acted {
                 match finding.severity {
                     None => reminders += 1,
@@ -155,53 +115,6 @@ fn missed(db: &Db, mail: &MailContext, clinic: &clinics::Clinic, now: DateTime<U
         }
     }
     Ok((reminders, missed_flags))
-}
-
-#[allow(clippy::too_many_arguments)]
-fn raise_missed(
-    c: &mut DbConn,
-    mail: &MailContext,
-    clinic: &clinics::Clinic,
-    f: &scheduled::Followed,
-    rule: &str,
-    severity: Severity,
-    reason: &str,
-    key: &str,
-    rules_version: RulesVersionId,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let inputs = serde_json::json!({ "missed_day": key }).to_string();
-    let existing = flags::unresolved_for_rule(c, f.treatment.id, rule)?;
-    let open = existing.as_ref().map(|e| OpenFlag {
-        severity: e.severity,
-        last_seen_at: e.last_seen_at.and_utc(),
-        notified_severity: e.notified(),
-    });
-    let notify_flag = match (triage::on_finding(open.as_ref(), severity, now), existing) {
-        (HygieneDecision::UpdateExisting { new_severity, notify }, Some(e)) => {
-            let updated = flags::record_repeat(c, &e, new_severity, None, reason, &inputs, now.naive_utc())?;
-            notify.then_some(updated)
-        }
-        _ => {
-            let new = flags::NewFlag {
-                clinic: clinic.id,
-                patient: f.treatment.patient_id,
-                treatment: f.treatment.id,
-                checkin: None,
-                rule_id: rule,
-                severity,
-                reason,
-                inputs: &inputs,
-                rules_version,
-                dedup_key: Some(key),
-            };
-            flags::insert(c, &new, now.naive_utc())?
-        }
-    };
-    if let Some(flag) = notify_flag {
-        notify::flags_raised(c, mail, clinic, &[flag], now)?;
-    }
-    Ok(())
 }
 
 /// Runs passes forever, every `interval`. Errors are logged, never fatal:

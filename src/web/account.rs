@@ -4,21 +4,16 @@
 use super::error::{page, render, see_other};
 use super::session::{expired_session_cookie, session_cookie, SecureForm, SignedIn, Visitor};
 use super::AppState;
-use crate::app::notify::{self, MailContext};
-use crate::app::onboarding;
-use crate::auth::password::{self, NewPassword};
+use crate::app::accounts::{self, LinkUsed};
+use crate::app::notify::MailContext;
+use crate::auth::password::NewPassword;
 use crate::auth::throttle::Action;
-use crate::auth::{signin, tokens};
-use crate::db::{accounts, sessions, staff_clinic};
 use crate::domain::{AccountId, AccountKind, EmailAddress, FieldErrors, TokenPurpose};
 use crate::error::{Error, Result};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
-
-/// How long a reset link stays valid.
-pub const RESET_LIFETIME: chrono::Duration = chrono::Duration::hours(1);
 
 /// "Forgot password" answers no sooner than this, whether or not the address
 /// has an account, so timing does not tell which.
@@ -70,28 +65,12 @@ fn link_invalid(purpose: TokenPurpose) -> Result<HttpResponse> {
     )
 }
 
-/// The account a usable link belongs to (the account must exist and be enabled).
 async fn link_account(
     state: &AppState,
     purpose: TokenPurpose,
     token: &str,
 ) -> Result<Option<(AccountId, AccountKind)>> {
-    if token.is_empty() || token.len() > 64 {
-        return Ok(None);
-    }
-    let hash = tokens::hash(token);
-    let now = state.clock.now().naive_utc();
-    state
-        .db
-        .run(move |db| {
-            db.read(|c| {
-                let Some(Some(id)) = accounts::peek_token(c, purpose, &hash, now)? else {
-                    return Ok(None);
-                };
-                Ok::<_, Error>(accounts::get(c, id)?.filter(|a| !a.disabled).map(|a| (a.id, a.kind)))
-            })
-        })
-        .await
+    accounts::link_account(&state.db, purpose, token, state.clock.now()).await
 }
 
 struct LinkTexts {
@@ -198,42 +177,21 @@ async fn use_link(state: web::Data<AppState>, form: SecureForm, purpose: TokenPu
             );
         }
     };
-    let now = state.clock.now();
-    let ip = form.visitor.ip.clone();
-    let lifetimes = state.settings.sessions;
-    let hash_of_token = tokens::hash(&token);
-    let sign_in_now = purpose == TokenPurpose::Invite;
-    let new_session = state
-        .db
-        .run(move |db| {
-            let hash = onboarding::hash_password(&password)?;
-            db.write(|c| {
-                // Used up atomically: of two tabs submitting, one wins.
-                if accounts::consume_token(c, purpose, &hash_of_token, now.naive_utc())? != Some(Some(account)) {
-                    return Ok(None);
-                }
-                accounts::set_password_hash(c, account, &hash, now.naive_utc())?;
-                // A new password ends every session the old one opened.
-                sessions::delete_all(c, account, None)?;
-                accounts::retire_tokens(c, TokenPurpose::Reset, Some(account), now.naive_utc())?;
-                let action = match purpose {
-                    TokenPurpose::Invite => "invite.accept",
-                    _ => "password.reset",
-                };
-                signin::audit_self(c, account, kind, ip.clone(), action, now)?;
-                if sign_in_now {
-                    let token = signin::open_session(c, account, kind, ip.clone(), now, &lifetimes)?;
-                    signin::audit_self(c, account, kind, ip.clone(), "signin.success", now)?;
-                    Ok::<_, Error>(Some(Some(token)))
-                } else {
-                    Ok(Some(None))
-                }
-            })
-        })
-        .await?;
-    match new_session {
-        None => link_invalid(purpose),
-        Some(Some(cookie)) => {
+    let used = accounts::use_link(
+        &state.db,
+        purpose,
+        &token,
+        account,
+        kind,
+        password,
+        form.visitor.ip.clone(),
+        state.clock.now(),
+        state.settings.sessions,
+    )
+    .await?;
+    match used {
+        LinkUsed::Invalid => link_invalid(purpose),
+        LinkUsed::PasswordSet { session: Some(cookie) } => {
             let mut resp = see_other(match kind {
                 AccountKind::Staff => "/clinic",
                 AccountKind::Patient => "/",
@@ -242,7 +200,7 @@ async fn use_link(state: web::Data<AppState>, form: SecureForm, purpose: TokenPu
                 .map_err(|e| Error::Internal(e.to_string()))?;
             Ok(resp)
         }
-        Some(None) => {
+        LinkUsed::PasswordSet { session: None } => {
             // Any session this browser had is gone with the others.
             let mut resp = see_other("/login?notice=password");
             resp.add_cookie(&expired_session_cookie(state.settings.is_https()))
@@ -302,35 +260,15 @@ pub async fn forgot(state: web::Data<AppState>, form: SecureForm) -> Result<Http
     state
         .throttle
         .attempt(Action::Forgot, form.visitor.ip.as_deref(), Some(email.as_str()))?;
-    let now = state.clock.now();
-    let ip = form.visitor.ip.clone();
     let mail = MailContext::from_settings(&state.settings);
-    let public_url = state.settings.public_url.clone();
-    let to = email.clone();
-    state
-        .db
-        .run(move |db| {
-            db.write(|c| {
-                let Some(account) = accounts::by_email(c, &to)?.filter(|a| !a.disabled) else {
-                    return Ok::<_, Error>(());
-                };
-                // Only the newest link works.
-                accounts::retire_tokens(c, TokenPurpose::Reset, Some(account.id), now.naive_utc())?;
-                let link = onboarding::issue_link(
-                    c,
-                    TokenPurpose::Reset,
-                    Some(account.id),
-                    now,
-                    RESET_LIFETIME,
-                    &public_url,
-                )?;
-                let clinic = staff_clinic(c, account.id)?;
-                notify::password_reset(c, &mail, clinic, to.as_str(), &link, now)?;
-                signin::audit_self(c, account.id, account.kind, ip, "password.reset_requested", now)?;
-                Ok(())
-            })
-        })
-        .await?;
+    accounts::request_reset(
+        &state.db,
+        mail,
+        email.clone(),
+        form.visitor.ip.clone(),
+        state.clock.now(),
+    )
+    .await?;
     tokio::time::sleep_until(started + FORGOT_MIN_DURATION).await;
     page(&ForgotPage {
         csrf: form.visitor.csrf(),
@@ -397,32 +335,17 @@ pub async fn change_password(state: web::Data<AppState>, user: SignedIn, form: S
             return fail(&errors);
         }
     };
-    let current = form.get("current").to_string();
-    let now = state.clock.now();
-    let ip = user.ip.clone();
-    let session = user.session.clone();
-    let changed = state
-        .db
-        .run(move |db| {
-            let acc = db.read(|c| accounts::get(c, account))?.ok_or(Error::Unauthenticated)?;
-            let ok = acc
-                .password_hash
-                .as_deref()
-                .map(|h| password::verify(&current, h))
-                .unwrap_or(false);
-            if !ok {
-                return Ok::<_, Error>(false);
-            }
-            let hash = onboarding::hash_password(&new)?;
-            db.write(|c| {
-                accounts::set_password_hash(c, account, &hash, now.naive_utc())?;
-                sessions::delete_all(c, account, Some(&session.id_hash))?;
-                accounts::retire_tokens(c, TokenPurpose::Reset, Some(account), now.naive_utc())?;
-                signin::audit_self(c, account, session.kind, ip, "password.change", now)?;
-                Ok(true)
-            })
-        })
-        .await?;
+    let changed = accounts::change_password(
+        &state.db,
+        account,
+        user.session.kind,
+        user.session.id_hash.clone(),
+        form.get("current").to_string(),
+        new,
+        user.ip.clone(),
+        state.clock.now(),
+    )
+    .await?;
     if !changed {
         return fail(&FieldErrors::single(
             "current",
@@ -437,18 +360,8 @@ pub async fn sign_out_everywhere(
     user: SignedIn,
     _form: SecureForm,
 ) -> Result<HttpResponse> {
-    let now = state.clock.now();
-    let ip = user.ip.clone();
     let (account, kind) = (user.session.account, user.session.kind);
-    state
-        .db
-        .run(move |db| {
-            db.write(|c| {
-                sessions::delete_all(c, account, None)?;
-                signin::audit_self(c, account, kind, ip, "signout.everywhere", now)
-            })
-        })
-        .await?;
+    accounts::sign_out_everywhere(&state.db, account, kind, user.ip.clone(), state.clock.now()).await?;
     let mut resp = see_other("/login?notice=signed-out-everywhere");
     resp.add_cookie(&expired_session_cookie(state.settings.is_https()))
         .map_err(|e| Error::Internal(e.to_string()))?;

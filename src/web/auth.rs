@@ -67,7 +67,7 @@ fn home_of(kind: AccountKind) -> &'static str {
 }
 
 async fn needs_setup(state: &AppState) -> Result<bool> {
-    state.db.run(|db| db.read(onboarding::needs_setup)).await
+    state.db.read_async(onboarding::needs_setup).await
 }
 
 pub async fn login(state: web::Data<AppState>, form: SecureForm) -> Result<HttpResponse> {
@@ -92,10 +92,10 @@ pub async fn login(state: web::Data<AppState>, form: SecureForm) -> Result<HttpR
         Some(new) => {
             // The old session (if any) ends: one browser, one session.
             if let Some(old) = &form.visitor.session {
-                let db = state.db.clone();
                 let id = old.id_hash.clone();
-                let _ = db
-                    .run(move |db| db.write(|c| crate::db::sessions::delete(c, &id).map_err(Error::from)))
+                let _ = state
+                    .db
+                    .run(move |db| crate::app::accounts::drop_session(db, &id))
                     .await;
             }
             let mut resp = see_other(home_of(new.kind));
@@ -234,15 +234,7 @@ pub async fn setup(state: web::Data<AppState>, form: SecureForm) -> Result<HttpR
         admin_email,
         password,
     };
-    let now = state.clock.now();
-    let ip = form.visitor.ip.clone();
-    state
-        .db
-        .run(move |db| {
-            let hash = onboarding::hash_password(&input.password)?;
-            db.write(|c| onboarding::complete_setup(c, &token, &input, &hash, now, ip))
-        })
-        .await?;
+    onboarding::complete_setup(&state.db, token, input, state.clock.now(), form.visitor.ip.clone()).await?;
     Ok(see_other("/login?notice=setup"))
 }
 

@@ -105,16 +105,12 @@ pub fn load_session(state: &AppState, token: &str, now: DateTime<Utc>) -> Result
     };
     let now_n = now.naive_utc();
     if disabled || row.expires_at <= now_n || row.last_seen_at + idle <= now_n {
-        state
-            .db
-            .write(|conn| sessions::delete(conn, &id_hash).map_err(Error::from))?;
+        crate::app::accounts::drop_session(&state.db, &id_hash)?;
         return Ok(None);
     }
     // A minute's precision is plenty for a 30-minute idle timeout.
     if now_n - row.last_seen_at > chrono::Duration::seconds(60) {
-        state
-            .db
-            .write(|conn| sessions::touch(conn, &id_hash, now_n).map_err(Error::from))?;
+        crate::app::accounts::touch_session(&state.db, &id_hash, now)?;
     }
     Ok(Some(ActiveSession {
         id_hash,

@@ -4,8 +4,9 @@
 
 use super::patients::FormState;
 use super::queue::Nav;
+use crate::app;
 use crate::db::checkins::{self, CheckIn};
-use crate::db::{audit, dashboard, flags};
+use crate::db::{dashboard, flags};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::triage;
@@ -283,25 +284,17 @@ pub async fn export(
     let tz = user.clinic.timezone.0;
     let start = triage::local_instant(from, NaiveTime::MIN, tz).naive_utc();
     let end = triage::local_instant(to + chrono::Duration::days(1), NaiveTime::MIN, tz).naive_utc();
-    let (clinic, actor) = (user.clinic.id, user.actor());
-    let now = state.clock.now().naive_utc();
+    let clinic = user.clinic.id;
     let kind_name = if kind == Kind::Flags { "flags" } else { "checkins" };
-    state
-        .db
-        .run(move |db| {
-            db.write(|c| {
-                audit::record(
-                    c,
-                    Some(clinic),
-                    &actor,
-                    "export",
-                    Some(&format!("clinic:{clinic}")),
-                    &format!("kind={kind_name} from={from} to={to}"),
-                    now,
-                )
-            })
-        })
-        .await?;
+    app::clinic::record_export(
+        &state.db,
+        clinic,
+        kind_name,
+        (from, to),
+        state.clock.now(),
+        user.actor(),
+    )
+    .await?;
 
     let header_line = line(
         &(if kind == Kind::Flags {

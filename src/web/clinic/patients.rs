@@ -2,12 +2,12 @@
 //! patient's record (treatments, check-ins, charts, flags with history),
 //! adding a treatment and closing follow-up.
 
-use super::queue::{event_views, local_time, safe_back, staff_names, with_notice, EventView, FlagView, Nav};
-use crate::app::checkin::rules_of;
-use crate::app::notify::{self, MailContext};
-use crate::app::onboarding::{self, Credential, PatientInput, TreatmentInput};
+use super::queue::{event_views, local_time, safe_back, with_notice, EventView, FlagView, Nav};
+use crate::app::notify::MailContext;
+use crate::app::onboarding::{PatientInput, TreatmentInput};
+use crate::app::patients::{self as app_patients, PatientRecord};
 use crate::db::checkins::{self, CheckIn};
-use crate::db::{audit, dashboard, flags, patients};
+use crate::db::{dashboard, flags, patients};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::triage;
@@ -308,30 +308,16 @@ pub async fn create(state: web::Data<AppState>, user: StaffUser, form: SecureFor
     let Some(input) = input.filter(|_| errors.is_empty()) else {
         return rerender(errors);
     };
-    let now = state.clock.now();
     let mail = MailContext::from_settings(&state.settings);
-    let (clinic_id, clinic_name, actor) = (user.clinic.id, user.clinic.name.clone(), user.actor());
-    let created = state
-        .db
-        .run(move |db| {
-            db.write(|c| {
-                let (id, _, credential) = onboarding::create_patient(c, &input, None, now, &mail.public_url, &actor)?;
-                if let Credential::Link(link) = credential {
-                    notify::invite(
-                        c,
-                        &mail,
-                        clinic_id,
-                        &clinic_name,
-                        input.email.as_str(),
-                        &link,
-                        false,
-                        now,
-                    )?;
-                }
-                Ok::<_, Error>(id)
-            })
-        })
-        .await;
+    let created = app_patients::enrol(
+        &state.db,
+        mail,
+        input,
+        user.clinic.name.clone(),
+        state.clock.now(),
+        user.actor(),
+    )
+    .await;
     match created {
         Ok(id) => Ok(see_other(&format!(
             "/clinic/patients/{id}/treatments/new?notice=enrolled"
@@ -417,11 +403,7 @@ pub async fn add_treatment(
             },
         );
     };
-    let (clinic, actor) = (user.clinic.id, user.actor());
-    state
-        .db
-        .run(move |db| db.write(|c| onboarding::create_treatment(c, Some(clinic), &input, now, &actor)))
-        .await?;
+    app_patients::add_treatment(&state.db, user.clinic.id, input, now, user.actor()).await?;
     Ok(see_other(&format!("/clinic/patients/{}?notice=treatment", p.id)))
 }
 
@@ -431,29 +413,8 @@ pub async fn close_follow_up(
     path: web::Path<IdPath>,
     form: SecureForm,
 ) -> Result<HttpResponse> {
-    let (clinic, actor, id) = (user.clinic.id, user.actor(), PatientId(path.id));
-    let now = state.clock.now();
-    state
-        .db
-        .run(move |db| {
-            db.write(|c| {
-                let p = patients::in_clinic(c, clinic, id)?.ok_or(Error::NotFound)?;
-                if p.follow_up_closed_at.is_none() {
-                    patients::close_follow_up(c, p.id, now.naive_utc())?;
-                    audit::record(
-                        c,
-                        Some(clinic),
-                        &actor,
-                        "patient.close_follow_up",
-                        Some(&format!("patient:{}", p.id)),
-                        "",
-                        now.naive_utc(),
-                    )?;
-                }
-                Ok::<_, Error>(())
-            })
-        })
-        .await?;
+    let id = PatientId(path.id);
+    app_patients::close_follow_up(&state.db, user.clinic.id, id, state.clock.now(), user.actor()).await?;
     let back = safe_back(form.get("back"));
     let back = if back == "/clinic" {
         format!("/clinic/patients/{}", path.id)
@@ -606,61 +567,20 @@ fn notice_text(code: &str) -> Option<&'static str> {
     }
 }
 
-type Loaded = (
-    patients::Patient,
-    Vec<(patients::Treatment, Vec<(CheckIn, Vec<checkins::Revision>)>)>,
-    Vec<(flags::Flag, Vec<flags::FlagEvent>)>,
-    HashMap<i64, String>,
-    triage::RuleSettings,
-);
-
 pub async fn show(
     state: web::Data<AppState>,
     user: StaffUser,
     path: web::Path<IdPath>,
     q: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse> {
-    let (clinic, actor, id) = (user.clinic.id, user.actor(), PatientId(path.id));
     let now = state.clock.now();
-    let (patient, treatments, flag_list, names, rules): Loaded = state
-        .db
-        .run(move |db| {
-            // Viewing a record is audited; the reads share its transaction.
-            db.write(|c| {
-                let p = patients::in_clinic(c, clinic, id)?.ok_or(Error::NotFound)?;
-                audit::record(
-                    c,
-                    Some(clinic),
-                    &actor,
-                    "patient.view",
-                    Some(&format!("patient:{}", p.id)),
-                    "",
-                    now.naive_utc(),
-                )?;
-                let mut ts = Vec::new();
-                for t in patients::treatments_of(c, p.id)? {
-                    let mut list = Vec::new();
-                    for ci in checkins::of_treatment(c, t.id)? {
-                        let revs = if ci.version > 1 {
-                            checkins::revisions(c, ci.id)?
-                        } else {
-                            Vec::new()
-                        };
-                        list.push((ci, revs));
-                    }
-                    ts.push((t, list));
-                }
-                let mut fl = Vec::new();
-                for f in dashboard::flags_of_patient(c, clinic, p.id)? {
-                    let ev = flags::events(c, f.id)?;
-                    fl.push((f, ev));
-                }
-                let names = staff_names(c, clinic)?;
-                let (_, rules) = rules_of(c, clinic)?;
-                Ok::<_, Error>((p, ts, fl, names, rules))
-            })
-        })
-        .await?;
+    let PatientRecord {
+        patient,
+        treatments,
+        flags: flag_list,
+        staff_names: names,
+        rules,
+    } = app_patients::view_record(&state.db, user.clinic.id, PatientId(path.id), now, user.actor()).await?;
     let tz = user.clinic.timezone;
     let today = triage::clinic_today(now, tz.0);
     let views = treatments

@@ -2,9 +2,9 @@
 //! history, acknowledging and resolving. Shared helpers for the other
 //! `clinic_*` pages live here too.
 
-use crate::app::review::{self, Transition};
+use crate::app::flags::{self as app_flags, Transition};
 use crate::db::dashboard::{self, QueueRow, StateFilter};
-use crate::db::{accounts, flags, outbox, patients, DbConn};
+use crate::db::{flags, outbox, patients};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::triage;
@@ -62,13 +62,7 @@ pub fn ago(t: NaiveDateTime, now: DateTime<Utc>) -> String {
     }
 }
 
-/// Staff names of a clinic by staff id, for "acknowledged by …".
-pub fn staff_names(conn: &mut DbConn, clinic: ClinicId) -> Result<HashMap<i64, String>> {
-    Ok(accounts::clinic_staff(conn, clinic)?
-        .into_iter()
-        .map(|s| (s.id.0, s.name))
-        .collect())
-}
+pub use crate::db::accounts::staff_names;
 
 /// A local path to go back to after a POST; anything else goes to the queue
 /// (no open redirects).
@@ -379,12 +373,8 @@ pub async fn acknowledge(
 
 /// Applies a clinician's transition to a flag of their clinic.
 async fn work_flag(state: &AppState, user: &StaffUser, reference: String, t: Transition) -> Result<bool> {
-    let (clinic, staff, actor) = (user.clinic.id, user.staff.id, user.actor());
-    let now = state.clock.now();
-    state
-        .db
-        .run(move |db| db.write(|c| review::apply(c, clinic, &reference, staff, &actor, &t, now)))
-        .await
+    let (clinic, staff) = (user.clinic.id, user.staff.id);
+    app_flags::review(&state.db, clinic, reference, staff, t, state.clock.now(), user.actor()).await
 }
 
 pub async fn resolve(

@@ -4,7 +4,8 @@
 use super::patients::FormState;
 use super::queue::{local_time, Nav};
 use crate::app::checkin::rules_of;
-use crate::db::{audit, clinics, dashboard, outbox};
+use crate::app::{self, clinic::rule_list};
+use crate::db::{clinics, dashboard, outbox};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::triage::{FieldKind, RuleSettings, CONFIRM_DISABLE_URGENT};
@@ -243,26 +244,15 @@ pub async fn save_settings(
         }
     };
     let fields = changed_fields(&user.clinic, &changes).join(",");
-    let (clinic, actor) = (user.clinic.id, user.actor());
-    let now = state.clock.now().naive_utc();
-    state
-        .db
-        .run(move |db| {
-            db.write(|c| {
-                clinics::update(c, clinic, &changes)?;
-                audit::record(
-                    c,
-                    Some(clinic),
-                    &actor,
-                    "clinic.settings",
-                    Some(&format!("clinic:{clinic}")),
-                    &format!("changed={fields}"),
-                    now,
-                )?;
-                Ok::<_, Error>(())
-            })
-        })
-        .await?;
+    app::clinic::save_settings(
+        &state.db,
+        user.clinic.id,
+        changes,
+        fields,
+        state.clock.now(),
+        user.actor(),
+    )
+    .await?;
     Ok(see_other("/clinic/settings?notice=saved"))
 }
 
@@ -381,10 +371,6 @@ pub async fn rules_page(
     })
 }
 
-fn rule_list(rules: &[crate::triage::RuleId]) -> String {
-    rules.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
-}
-
 pub async fn save_rules(
     state: web::Data<AppState>,
     AdminUser(user): AdminUser,
@@ -423,41 +409,16 @@ pub async fn save_rules(
             );
         }
     };
-    let json = serde_json::to_string(&settings).map_err(|e| Error::Internal(e.to_string()))?;
-    let (staff, actor) = (user.staff.id, user.actor());
-    let now = state.clock.now().naive_utc();
-    state
-        .db
-        .run(move |db| {
-            db.write(|c| {
-                let (_, previous) = rules_of(c, clinic)?;
-                let newly = settings.newly_disabled_urgent_rules(&previous);
-                let v = clinics::new_rules_version(c, clinic, &json, Some(staff), &note, now)?;
-                let target = format!("clinic:{clinic}");
-                if !newly.is_empty() {
-                    audit::record(
-                        c,
-                        Some(clinic),
-                        &actor,
-                        "rules.disable_urgent",
-                        Some(&target),
-                        &format!("version={} rules={}", v.version, rule_list(&newly)),
-                        now,
-                    )?;
-                }
-                audit::record(
-                    c,
-                    Some(clinic),
-                    &actor,
-                    "rules.change",
-                    Some(&target),
-                    &format!("version={}", v.version),
-                    now,
-                )?;
-                Ok::<_, Error>(())
-            })
-        })
-        .await?;
+    app::clinic::save_rules(
+        &state.db,
+        clinic,
+        user.staff.id,
+        settings,
+        note,
+        state.clock.now(),
+        user.actor(),
+    )
+    .await?;
     Ok(see_other("/clinic/settings/rules?notice=rules"))
 }
 
@@ -532,32 +493,8 @@ pub async fn retry(
     path: web::Path<OutboxPath>,
     _form: SecureForm,
 ) -> Result<HttpResponse> {
-    let (clinic, actor, id) = (user.clinic.id, user.actor(), OutboxId(path.id));
-    let now = state.clock.now();
-    let retried = state
-        .db
-        .run(move |db| {
-            db.write(|c| {
-                // Scoped by clinic: another clinic's row is "not found".
-                if !dashboard::email_in_clinic(c, clinic, id)? {
-                    return Err(Error::NotFound);
-                }
-                let done = outbox::retry(c, clinic, id, now.naive_utc())?;
-                if done {
-                    audit::record(
-                        c,
-                        Some(clinic),
-                        &actor,
-                        "outbox.retry",
-                        Some(&format!("outbox:{id}")),
-                        "",
-                        now.naive_utc(),
-                    )?;
-                }
-                Ok::<_, Error>(done)
-            })
-        })
-        .await?;
+    let id = OutboxId(path.id);
+    let retried = app::outbox::retry(&state.db, user.clinic.id, id, state.clock.now(), user.actor()).await?;
     Ok(see_other(if retried {
         "/clinic/outbox?notice=retried"
     } else {

@@ -3,9 +3,10 @@
 //! own clinic; another clinic's staff id answers 404.
 
 use super::queue::Nav;
-use crate::app::notify::{self, MailContext};
-use crate::app::onboarding::{self, Credential, StaffInput};
-use crate::db::{accounts, audit, sessions};
+use crate::app::notify::MailContext;
+use crate::app::onboarding::StaffInput;
+use crate::app::staff;
+use crate::db::{accounts, audit};
 use crate::domain::{parse_name, EmailAddress, FieldErrors, Role, StaffId};
 use crate::error::{Error, Result};
 use crate::web::error::{page, render, see_other};
@@ -122,44 +123,18 @@ pub async fn invite(state: web::Data<AppState>, user: AdminUser, form: SecureFor
         },
         _ => return invite_failed(&state, &user, &form, &errors).await,
     };
-    let now = state.clock.now();
-    let actor = user.0.actor();
     let mail = MailContext::from_settings(&state.settings);
-    let public_url = state.settings.public_url.clone();
-    let clinic_name = user.0.clinic.name.clone();
-    let result = state
-        .db
-        .run(move |db| {
-            db.write(|c| {
-                let (id, _, credential) = onboarding::create_staff(c, &input, None, now, &public_url, &actor)?;
-                let Credential::Link(link) = credential else {
-                    return Err(Error::Internal("an invited account got no link".into()));
-                };
-                notify::invite(
-                    c,
-                    &mail,
-                    input.clinic,
-                    &clinic_name,
-                    input.email.as_str(),
-                    &link,
-                    true,
-                    now,
-                )?;
-                audit::record(
-                    c,
-                    Some(input.clinic),
-                    &actor,
-                    "staff.invite",
-                    Some(&format!("staff:{id}")),
-                    &format!("role={}", input.role),
-                    now.naive_utc(),
-                )?;
-                Ok(())
-            })
-        })
-        .await;
+    let result = staff::invite(
+        &state.db,
+        mail,
+        input,
+        user.0.clinic.name.clone(),
+        state.clock.now(),
+        user.0.actor(),
+    )
+    .await;
     match result {
-        Ok(()) => Ok(see_other("/clinic/staff?notice=invited")),
+        Ok(_) => Ok(see_other("/clinic/staff?notice=invited")),
         Err(Error::Conflict(_)) => {
             let errors = FieldErrors::single("email", "an account with this email already exists");
             invite_failed(&state, &user, &form, &errors).await
@@ -200,32 +175,7 @@ async fn set_disabled(state: web::Data<AppState>, user: AdminUser, id: i64, disa
             "You cannot disable your own account. Ask another admin of your clinic to do it.".into(),
         ));
     }
-    let now = state.clock.now();
-    let actor = user.0.actor();
-    state
-        .db
-        .run(move |db| {
-            db.write(|c| {
-                let target = accounts::staff_in_clinic(c, clinic, id)?.ok_or(Error::NotFound)?;
-                accounts::set_disabled(c, target.account_id, disabled)?;
-                if disabled {
-                    // Takes effect at once, on every app instance.
-                    sessions::delete_all(c, target.account_id, None)?;
-                }
-                let action = if disabled { "staff.disable" } else { "staff.enable" };
-                audit::record(
-                    c,
-                    Some(clinic),
-                    &actor,
-                    action,
-                    Some(&format!("staff:{id}")),
-                    "",
-                    now.naive_utc(),
-                )?;
-                Ok::<_, Error>(())
-            })
-        })
-        .await?;
+    staff::set_disabled(&state.db, clinic, id, disabled, state.clock.now(), user.0.actor()).await?;
     Ok(see_other(if disabled {
         "/clinic/staff?notice=disabled"
     } else {

@@ -3,7 +3,7 @@
 //! Every lookup is scoped by the signed-in patient: another patient's
 //! treatment or check-in answers 404.
 
-use crate::app::checkin::{self, Submission, BACKFILL_DAYS};
+use crate::app::checkin::{self, BACKFILL_DAYS};
 use crate::app::notify::MailContext;
 use crate::db::{checkins, flags, patients};
 use crate::domain::*;
@@ -523,21 +523,7 @@ pub async fn checkin_submit(state: web::Data<AppState>, user: PatientUser, form:
     let now = state.clock.now();
     let FormContext { treatment, .. } = ctx;
     let PatientUser { patient, clinic, .. } = user;
-    let outcome = state
-        .db
-        .run(move |db| {
-            db.write(|c| {
-                let sub = Submission {
-                    patient: &patient,
-                    clinic: &clinic,
-                    treatment: &treatment,
-                    date,
-                    answers: &answers,
-                };
-                checkin::record(c, &mail, &sub, now)
-            })
-        })
-        .await?;
+    let outcome = checkin::submit(&state.db, mail, patient, clinic, treatment, date, answers, now).await?;
     Ok(see_other(&format!("/checkin/result?checkin={}", outcome.checkin.0)))
 }
 

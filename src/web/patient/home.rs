@@ -1,6 +1,7 @@
 //! The patient's home page and their reminder setting.
 
-use crate::db::{audit, checkins, patients};
+use crate::app;
+use crate::db::{checkins, patients};
 use crate::error::{Error, Result};
 use crate::triage;
 use crate::web::error::{page, see_other};
@@ -102,27 +103,14 @@ pub async fn set_reminders(state: web::Data<AppState>, user: PatientUser, form: 
         "off" => false,
         _ => return Err(Error::invalid("reminders", "Choose whether to get reminder emails")),
     };
-    let now = state.clock.now().naive_utc();
-    let actor = user.actor();
-    let (pid, clinic) = (user.patient.id, user.clinic.id);
-    state
-        .db
-        .run(move |db| {
-            db.write(|c| {
-                patients::set_reminders(c, pid, on)?;
-                let target = format!("patient:{pid}");
-                audit::record(
-                    c,
-                    Some(clinic),
-                    &actor,
-                    "patient.reminders",
-                    Some(&target),
-                    if on { "on" } else { "off" },
-                    now,
-                )?;
-                Ok::<_, Error>(())
-            })
-        })
-        .await?;
+    app::patients::set_reminders(
+        &state.db,
+        user.clinic.id,
+        user.patient.id,
+        on,
+        state.clock.now(),
+        user.actor(),
+    )
+    .await?;
     Ok(see_other("/"))
 }

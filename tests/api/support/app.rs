@@ -274,7 +274,7 @@ impl TestApp {
             .expect("clinic input");
         let now = self.clock_now();
         self.db
-            .write(|c| onboarding::create_clinic(c, &input, now))
+            .write(|c| onboarding::create_clinic(c, &input, now, &Actor::system("test")))
             .expect("clinic")
     }
 

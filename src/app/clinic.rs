@@ -1,0 +1,108 @@
+//! A clinic admin changing the clinic: its settings, its rule thresholds (a
+//! new rules version per change, with an extra audit row when an urgent rule
+//! is switched off), and exporting its data.
+
+use crate::app::checkin::rules_of;
+use crate::db::{audit, clinics, Db};
+use crate::domain::{ClinicId, StaffId};
+use crate::error::{Error, Result};
+use crate::triage::{RuleId, RuleSettings};
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// Saves the settings page. `fields` names what changed (for the audit row).
+pub async fn save_settings(
+    db: &Db,
+    clinic: ClinicId,
+    changes: clinics::ClinicChanges,
+    fields: String,
+    now: DateTime<Utc>,
+    actor: audit::Actor,
+) -> Result<()> {
+    db.write_async(move |c| {
+        clinics::update(c, clinic, &changes)?;
+        audit::record(
+            c,
+            Some(clinic),
+            &actor,
+            "clinic.settings",
+            Some(&format!("clinic:{clinic}")),
+            &format!("changed={fields}"),
+            now.naive_utc(),
+        )?;
+        Ok(())
+    })
+    .await
+}
+
+/// "U1, U4": rule ids for people to read.
+pub fn rule_list(rules: &[RuleId]) -> String {
+    rules.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+/// Saves new rule thresholds as a new rules version (flags already raised
+/// keep theirs). Switching an urgent rule off is audited on its own row too.
+pub async fn save_rules(
+    db: &Db,
+    clinic: ClinicId,
+    staff: StaffId,
+    settings: RuleSettings,
+    note: String,
+    now: DateTime<Utc>,
+    actor: audit::Actor,
+) -> Result<()> {
+    let json = serde_json::to_string(&settings).map_err(|e| Error::Internal(e.to_string()))?;
+    db.write_async(move |c| {
+        let now = now.naive_utc();
+        let (_, previous) = rules_of(c, clinic)?;
+        let newly = settings.newly_disabled_urgent_rules(&previous);
+        let v = clinics::new_rules_version(c, clinic, &json, Some(staff), &note, now)?;
+        let target = format!("clinic:{clinic}");
+        if !newly.is_empty() {
+            audit::record(
+                c,
+                Some(clinic),
+                &actor,
+                "rules.disable_urgent",
+                Some(&target),
+                &format!("version={} rules={}", v.version, rule_list(&newly)),
+                now,
+            )?;
+        }
+        audit::record(
+            c,
+            Some(clinic),
+            &actor,
+            "rules.change",
+            Some(&target),
+            &format!("version={}", v.version),
+            now,
+        )?;
+        Ok(())
+    })
+    .await
+}
+
+/// Records that an admin exported `kind` ("checkins" or "flags") for the
+/// clinic-local dates `from..=to`; the rows stream afterwards.
+pub async fn record_export(
+    db: &Db,
+    clinic: ClinicId,
+    kind: &'static str,
+    (from, to): (NaiveDate, NaiveDate),
+    now: DateTime<Utc>,
+    actor: audit::Actor,
+) -> Result<()> {
+    db.write_async(move |c| {
+        audit::record(
+            c,
+            Some(clinic),
+            &actor,
+            "export",
+            Some(&format!("clinic:{clinic}")),
+            &format!("kind={kind} from={from} to={to}"),
+            now.naive_utc(),
+        )?;
+        Ok(())
+    })
+    .await
+}
