@@ -7,13 +7,11 @@ use crate::app::onboarding::{self, ClinicInput, Credential, PatientInput, StaffI
 use crate::auth::password::NewPassword;
 use crate::db::audit::Actor;
 use crate::db::checkins::NewCheckInRow;
-use crate::db::schema::patients;
 use crate::db::{clinics, flags, Db, DbConn};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::triage::{self, PriorCheckIn, RuleSettings, TreatmentFacts};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use diesel::prelude::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -456,9 +454,7 @@ fn history(
     // Large multi-row inserts: far fewer round trips (SQLite allows 32,766 binds).
     crate::db::checkins::insert_many(c, &rows)?;
     if let Some(at) = last_entered {
-        diesel::update(patients::table.find(patient.0))
-            .set(patients::last_checkin_at.eq(at))
-            .execute(c)?;
+        crate::db::patients::set_last_checkin_at(c, patient, at)?;
     }
     for (f, day, occurrences) in &raised {
         let at = (treated_on + Duration::days(*day))
@@ -480,9 +476,7 @@ fn history(
         };
         if let Some(flag) = flags::insert(c, &new, at)? {
             if *occurrences > 1 {
-                diesel::update(crate::db::schema::flags::table.find(flag.id.0))
-                    .set(crate::db::schema::flags::occurrences.eq(*occurrences))
-                    .execute(c)?;
+                flags::set_occurrences(c, flag.id, *occurrences)?;
             }
             // The clinic has worked everything but the last few days.
             let age = triage::day_number(treated_on + Duration::days(*day), today);

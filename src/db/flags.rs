@@ -171,6 +171,14 @@ pub fn record_repeat(
     get(conn, flag.id)
 }
 
+/// Sets how often a flag was seen (the demo writes a flag's history at once).
+pub fn set_occurrences(conn: &mut DbConn, id: FlagId, occurrences: i32) -> Result<(), DbError> {
+    diesel::update(flags::table.find(id.0))
+        .set(flags::occurrences.eq(occurrences))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn set_notified(conn: &mut DbConn, id: FlagId, severity: Severity) -> Result<(), DbError> {
     diesel::update(flags::table.find(id.0))
         .set(flags::notified_severity.eq(severity.as_str()))

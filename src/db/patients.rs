@@ -120,6 +120,14 @@ pub fn get(conn: &mut DbConn, id: PatientId) -> Result<Option<Patient>, DbError>
         .map(to_patient))
 }
 
+/// Sets when the patient last checked in (the demo writes check-ins in bulk).
+pub fn set_last_checkin_at(conn: &mut DbConn, id: PatientId, at: NaiveDateTime) -> Result<(), DbError> {
+    diesel::update(patients::table.find(id.0))
+        .set(patients::last_checkin_at.eq(at))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn set_reminders(conn: &mut DbConn, id: PatientId, on: bool) -> Result<(), DbError> {
     diesel::update(patients::table.find(id.0))
         .set(patients::reminders.eq(on))

@@ -47,10 +47,8 @@ impl DeliveryWorker {
             let now = self.clock.now();
             let (db, id) = (self.db.clone(), self.id.clone());
             let batch = db
-                .run(move |db| {
-                    db.write(|c| {
-                        outbox::claim_due(c, &id, now.naive_utc(), (now + LEASE).naive_utc(), 32).map_err(Error::from)
-                    })
+                .write_async(move |c| {
+                    outbox::claim_due(c, &id, now.naive_utc(), (now + LEASE).naive_utc(), 32).map_err(Error::from)
                 })
                 .await?;
             if batch.is_empty() {
@@ -85,7 +83,7 @@ impl DeliveryWorker {
         let domain = super::transport::recipient_domain(&row.recipient);
         match result {
             Ok(_) => {
-                db.run(move |db| db.write(|c| outbox::mark_sent(c, row_id, &id, now.naive_utc()).map_err(Error::from)))
+                db.write_async(move |c| outbox::mark_sent(c, row_id, &id, now.naive_utc()).map_err(Error::from))
                     .await?;
                 tracing::info!(outbox = %row_id, kind = %row.kind, to_domain = %domain, "email sent");
                 Ok(true)
@@ -96,10 +94,8 @@ impl DeliveryWorker {
                 let jitter: f64 = rand::thread_rng().gen();
                 let next = now + backoff::next_attempt_delay(attempts, jitter);
                 let message = e.message.clone();
-                db.run(move |db| {
-                    db.write(|c| {
-                        outbox::mark_failed(c, row_id, &id, &message, next.naive_utc(), dead).map_err(Error::from)
-                    })
+                db.write_async(move |c| {
+                    outbox::mark_failed(c, row_id, &id, &message, next.naive_utc(), dead).map_err(Error::from)
                 })
                 .await?;
                 if dead {
@@ -124,10 +120,8 @@ impl DeliveryWorker {
             if last_stuck_log.is_none_or(|t| now - t > Duration::minutes(10)) {
                 let db = self.db.clone();
                 let stuck = db
-                    .run(move |db| {
-                        db.read(|c| {
-                            outbox::stuck_count(c, (now - Duration::minutes(15)).naive_utc()).map_err(Error::from)
-                        })
+                    .read_async(move |c| {
+                        outbox::stuck_count(c, (now - Duration::minutes(15)).naive_utc()).map_err(Error::from)
                     })
                     .await;
                 if let Ok(n) = stuck {

@@ -163,7 +163,7 @@ async fn setup_token_valid(state: &AppState, token: &str) -> Result<bool> {
     let now = state.clock.now().naive_utc();
     state
         .db
-        .run(move |db| db.read(|c| accounts::peek_token(c, TokenPurpose::Setup, &hash, now).map_err(Error::from)))
+        .read_async(move |c| accounts::peek_token(c, TokenPurpose::Setup, &hash, now).map_err(Error::from))
         .await
         .map(|t| t.is_some())
 }

@@ -236,12 +236,10 @@ fn signed_in_as<T: Send + 'static>(
         let account = session.account;
         let (person, clinic) = state
             .db
-            .run(move |db| {
-                db.read(|c| {
-                    let person = load(c, account)?.ok_or(Error::Unauthenticated)?;
-                    let clinic = clinics::get(c, clinic_of(&person))?.ok_or(Error::Unauthenticated)?;
-                    Ok::<_, Error>((person, clinic))
-                })
+            .read_async(move |c| {
+                let person = load(c, account)?.ok_or(Error::Unauthenticated)?;
+                let clinic = clinics::get(c, clinic_of(&person))?.ok_or(Error::Unauthenticated)?;
+                Ok((person, clinic))
             })
             .await?;
         Ok((person, session, clinic, v.ip))

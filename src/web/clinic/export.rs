@@ -316,24 +316,22 @@ pub async fn export(
                 return None;
             }
             if !header_sent {
-                return Some((Ok::<_, Error>(Bytes::from(header_line)), (after, true, false)));
+                return Some((Ok(Bytes::from(header_line)), (after, true, false)));
             }
             let page = db
-                .run(move |db| {
-                    db.read(|c| match kind {
-                        Kind::CheckIns => checkins::of_clinic_between(c, clinic, start, end, after, PAGE)
-                            .map(|rows| {
-                                let last = rows.last().map(|r| r.id.0);
-                                (rows.iter().map(checkin_line).collect::<String>(), rows.len(), last)
-                            })
-                            .map_err(Error::from),
-                        Kind::Flags => dashboard::flags_between(c, clinic, start, end, after, PAGE)
-                            .map(|rows| {
-                                let last = rows.last().map(|r| r.id.0);
-                                (rows.iter().map(flag_line).collect::<String>(), rows.len(), last)
-                            })
-                            .map_err(Error::from),
-                    })
+                .read_async(move |c| match kind {
+                    Kind::CheckIns => checkins::of_clinic_between(c, clinic, start, end, after, PAGE)
+                        .map(|rows| {
+                            let last = rows.last().map(|r| r.id.0);
+                            (rows.iter().map(checkin_line).collect::<String>(), rows.len(), last)
+                        })
+                        .map_err(Error::from),
+                    Kind::Flags => dashboard::flags_between(c, clinic, start, end, after, PAGE)
+                        .map(|rows| {
+                            let last = rows.last().map(|r| r.id.0);
+                            (rows.iter().map(flag_line).collect::<String>(), rows.len(), last)
+                        })
+                        .map_err(Error::from),
                 })
                 .await;
             match page {

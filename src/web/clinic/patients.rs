@@ -100,16 +100,14 @@ pub async fn list(state: web::Data<AppState>, user: StaffUser, q: web::Query<Lis
     let query_c = query.clone();
     let (rows, total, treatments, flag_counts) = state
         .db
-        .run(move |db| {
-            db.read(|c| {
-                let q = Some(query_c.as_str());
-                let rows = dashboard::patients_page(c, clinic, q, (page_no - 1) * PATIENT_PAGE, PATIENT_PAGE)?;
-                let total = dashboard::patients_count(c, clinic, q)?;
-                let ids: Vec<PatientId> = rows.iter().map(|r| r.id).collect();
-                let treatments = dashboard::latest_treatments(c, clinic, &ids)?;
-                let flag_counts = dashboard::unresolved_flags_of(c, clinic, &ids)?;
-                Ok::<_, Error>((rows, total, treatments, flag_counts))
-            })
+        .read_async(move |c| {
+            let q = Some(query_c.as_str());
+            let rows = dashboard::patients_page(c, clinic, q, (page_no - 1) * PATIENT_PAGE, PATIENT_PAGE)?;
+            let total = dashboard::patients_count(c, clinic, q)?;
+            let ids: Vec<PatientId> = rows.iter().map(|r| r.id).collect();
+            let treatments = dashboard::latest_treatments(c, clinic, &ids)?;
+            let flag_counts = dashboard::unresolved_flags_of(c, clinic, &ids)?;
+            Ok((rows, total, treatments, flag_counts))
         })
         .await?;
     let now = state.clock.now();
@@ -347,7 +345,7 @@ async fn patient_of(state: &AppState, user: &StaffUser, id: i64) -> Result<patie
     let clinic = user.clinic.id;
     state
         .db
-        .run(move |db| db.read(|c| patients::in_clinic(c, clinic, PatientId(id))?.ok_or(Error::NotFound)))
+        .read_async(move |c| patients::in_clinic(c, clinic, PatientId(id))?.ok_or(Error::NotFound))
         .await
 }
 

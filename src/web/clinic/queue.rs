@@ -238,15 +238,13 @@ pub async fn queue(state: web::Data<AppState>, user: StaffUser, q: web::Query<Qu
     let stuck_before = (now - chrono::Duration::minutes(15)).naive_utc();
     let (rows, total, counts, names, problems) = state
         .db
-        .run(move |db| {
-            db.read(|c| {
-                let rows = dashboard::queue(c, clinic, filter, severity, (page_no - 1) * QUEUE_PAGE, QUEUE_PAGE)?;
-                let total = dashboard::queue_count(c, clinic, filter, severity)?;
-                let counts = dashboard::unresolved_counts(c, clinic)?;
-                let names = staff_names(c, clinic)?;
-                let problems = outbox::problems(c, clinic, stuck_before)?.len();
-                Ok::<_, Error>((rows, total, counts, names, problems))
-            })
+        .read_async(move |c| {
+            let rows = dashboard::queue(c, clinic, filter, severity, (page_no - 1) * QUEUE_PAGE, QUEUE_PAGE)?;
+            let total = dashboard::queue_count(c, clinic, filter, severity)?;
+            let counts = dashboard::unresolved_counts(c, clinic)?;
+            let names = staff_names(c, clinic)?;
+            let problems = outbox::problems(c, clinic, stuck_before)?.len();
+            Ok((rows, total, counts, names, problems))
         })
         .await?;
     let tz = user.clinic.timezone;
@@ -322,15 +320,13 @@ async fn flag_page(
     let clinic = user.clinic.id;
     let (flag, events, patient, treatment, names) = state
         .db
-        .run(move |db| {
-            db.read(|c| {
-                let flag = flags::by_reference(c, clinic, &reference)?.ok_or(Error::NotFound)?;
-                let events = flags::events(c, flag.id)?;
-                let patient = patients::in_clinic(c, clinic, flag.patient_id)?.ok_or(Error::NotFound)?;
-                let treatment = patients::treatment_of(c, patient.id, flag.treatment_id)?.ok_or(Error::NotFound)?;
-                let names = staff_names(c, clinic)?;
-                Ok::<_, Error>((flag, events, patient, treatment, names))
-            })
+        .read_async(move |c| {
+            let flag = flags::by_reference(c, clinic, &reference)?.ok_or(Error::NotFound)?;
+            let events = flags::events(c, flag.id)?;
+            let patient = patients::in_clinic(c, clinic, flag.patient_id)?.ok_or(Error::NotFound)?;
+            let treatment = patients::treatment_of(c, patient.id, flag.treatment_id)?.ok_or(Error::NotFound)?;
+            let names = staff_names(c, clinic)?;
+            Ok((flag, events, patient, treatment, names))
         })
         .await?;
     let tz = user.clinic.timezone;

@@ -7,7 +7,7 @@ use crate::app::checkin::rules_of;
 use crate::app::{self, clinic::rule_list};
 use crate::db::{clinics, dashboard, outbox};
 use crate::domain::*;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::triage::{FieldKind, RuleSettings, CONFIRM_DISABLE_URGENT};
 use crate::web::error::{page, render, see_other};
 use crate::web::session::{AdminUser, SecureForm};
@@ -76,7 +76,7 @@ fn current_values(c: &clinics::Clinic) -> HashMap<String, String> {
 async fn rules_version(state: &AppState, clinic: ClinicId) -> Result<i32> {
     state
         .db
-        .run(move |db| db.read(|c| Ok::<_, Error>(clinics::current_rules(c, clinic)?.version)))
+        .read_async(move |c| Ok(clinics::current_rules(c, clinic)?.version))
         .await
 }
 
@@ -348,12 +348,10 @@ pub async fn rules_page(
     let clinic = user.clinic.id;
     let (version, settings) = state
         .db
-        .run(move |db| {
-            db.read(|c| {
-                let v = clinics::current_rules(c, clinic)?.version;
-                let (_, s) = rules_of(c, clinic)?;
-                Ok::<_, Error>((v, s))
-            })
+        .read_async(move |c| {
+            let v = clinics::current_rules(c, clinic)?.version;
+            let (_, s) = rules_of(c, clinic)?;
+            Ok((v, s))
         })
         .await?;
     let errors = FieldErrors::default();
@@ -384,12 +382,10 @@ pub async fn save_rules(
         Err(errors) => {
             let (version, current) = state
                 .db
-                .run(move |db| {
-                    db.read(|c| {
-                        let v = clinics::current_rules(c, clinic)?.version;
-                        let (_, s) = rules_of(c, clinic)?;
-                        Ok::<_, Error>((v, s))
-                    })
+                .read_async(move |c| {
+                    let v = clinics::current_rules(c, clinic)?.version;
+                    let (_, s) = rules_of(c, clinic)?;
+                    Ok((v, s))
                 })
                 .await?;
             return render(
@@ -455,7 +451,7 @@ pub async fn outbox_page(
     let clinic = user.clinic.id;
     let rows = state
         .db
-        .run(move |db| db.read(|c| Ok::<_, Error>(dashboard::unsent_emails(c, clinic, 200)?)))
+        .read_async(move |c| Ok(dashboard::unsent_emails(c, clinic, 200)?))
         .await?;
     let tz = user.clinic.timezone;
     let now = state.clock.now().naive_utc();

@@ -69,15 +69,13 @@ async fn load_staff(state: &AppState, user: &AdminUser) -> Result<Vec<StaffEntry
     let clinic = user.0.clinic.id;
     state
         .db
-        .run(move |db| {
-            db.read(|c| {
-                let mut out = Vec::new();
-                for s in accounts::clinic_staff(c, clinic)? {
-                    let invited = accounts::get(c, s.account_id)?.is_some_and(|a| a.password_hash.is_none());
-                    out.push(StaffEntry { s, invited });
-                }
-                Ok::<_, Error>(out)
-            })
+        .read_async(move |c| {
+            let mut out = Vec::new();
+            for s in accounts::clinic_staff(c, clinic)? {
+                let invited = accounts::get(c, s.account_id)?.is_some_and(|a| a.password_hash.is_none());
+                out.push(StaffEntry { s, invited });
+            }
+            Ok(out)
         })
         .await
 }
@@ -236,18 +234,16 @@ pub async fn audit_page(state: web::Data<AppState>, user: AdminUser, q: web::Que
     let requested = q.page.unwrap_or(1).max(1);
     let (entries, total, names) = state
         .db
-        .run(move |db| {
-            db.read(|c| {
-                let names: HashMap<String, String> = accounts::clinic_staff(c, clinic)?
-                    .into_iter()
-                    .map(|s| (format!("staff:{}", s.id), s.name))
-                    .collect();
-                let total = audit::count(c, clinic)?;
-                let pages = (total + AUDIT_PAGE_SIZE - 1) / AUDIT_PAGE_SIZE;
-                let p = requested.min(pages.max(1));
-                let rows = audit::page(c, clinic, (p - 1) * AUDIT_PAGE_SIZE, AUDIT_PAGE_SIZE)?;
-                Ok::<_, Error>((rows, total, names))
-            })
+        .read_async(move |c| {
+            let names: HashMap<String, String> = accounts::clinic_staff(c, clinic)?
+                .into_iter()
+                .map(|s| (format!("staff:{}", s.id), s.name))
+                .collect();
+            let total = audit::count(c, clinic)?;
+            let pages = (total + AUDIT_PAGE_SIZE - 1) / AUDIT_PAGE_SIZE;
+            let p = requested.min(pages.max(1));
+            let rows = audit::page(c, clinic, (p - 1) * AUDIT_PAGE_SIZE, AUDIT_PAGE_SIZE)?;
+            Ok((rows, total, names))
         })
         .await?;
     let pages = ((total + AUDIT_PAGE_SIZE - 1) / AUDIT_PAGE_SIZE).max(1);

@@ -381,21 +381,19 @@ async fn form_context(state: &AppState, user: &PatientUser, raw: Option<String>)
     let today = triage::clinic_today(state.clock.now(), user.clinic.timezone.0);
     state
         .db
-        .run(move |db| {
-            db.read(|c| {
-                let Some(treatment) = pick_treatment(c, pid, raw.as_deref())? else {
-                    return Ok(None);
-                };
-                let done_days = checkins::of_treatment(c, treatment.id)?
-                    .into_iter()
-                    .map(|ci| ci.day)
-                    .collect();
-                Ok::<_, Error>(Some(FormContext {
-                    treatment,
-                    today,
-                    done_days,
-                }))
-            })
+        .read_async(move |c| {
+            let Some(treatment) = pick_treatment(c, pid, raw.as_deref())? else {
+                return Ok(None);
+            };
+            let done_days = checkins::of_treatment(c, treatment.id)?
+                .into_iter()
+                .map(|ci| ci.day)
+                .collect();
+            Ok(Some(FormContext {
+                treatment,
+                today,
+                done_days,
+            }))
         })
         .await
 }
@@ -556,22 +554,20 @@ pub async fn result_page(state: web::Data<AppState>, user: PatientUser, req: Htt
     let pid = user.patient.id;
     let (ci, treatment, emergency) = state
         .db
-        .run(move |db| {
-            db.read(|c| {
-                let ci = checkins::of_patient(c, pid, CheckInId(id))?.ok_or(Error::NotFound)?;
-                let t = patients::treatment_of(c, pid, ci.treatment_id)?.ok_or(Error::NotFound)?;
-                // U10 tells the patient to call emergency services. The flag
-                // may be older than an amendment, so the current answers must
-                // still meet it too.
-                let u10 = flags::of_checkin(c, ci.id)?
-                    .iter()
-                    .any(|f| f.rule_id == triage::RuleId::U10.as_str() && f.severity == Severity::Urgent);
-                let emergency = u10
-                    && ci.highest_severity == Some(Severity::Urgent)
-                    && ci.answers.rash_outside
-                    && ci.answers.lip_swelling_or_breathing;
-                Ok::<_, Error>((ci, t, emergency))
-            })
+        .read_async(move |c| {
+            let ci = checkins::of_patient(c, pid, CheckInId(id))?.ok_or(Error::NotFound)?;
+            let t = patients::treatment_of(c, pid, ci.treatment_id)?.ok_or(Error::NotFound)?;
+            // U10 tells the patient to call emergency services. The flag
+            // may be older than an amendment, so the current answers must
+            // still meet it too.
+            let u10 = flags::of_checkin(c, ci.id)?
+                .iter()
+                .any(|f| f.rule_id == triage::RuleId::U10.as_str() && f.severity == Severity::Urgent);
+            let emergency = u10
+                && ci.highest_severity == Some(Severity::Urgent)
+                && ci.answers.rash_outside
+                && ci.answers.lip_swelling_or_breathing;
+            Ok((ci, t, emergency))
         })
         .await?;
     page(&ResultPage {
@@ -822,16 +818,14 @@ pub async fn history_page(state: web::Data<AppState>, user: PatientUser, req: Ht
     let raw = q.get("treatment").cloned();
     let loaded = state
         .db
-        .run(move |db| {
-            db.read(|c| {
-                let Some(t) = pick_treatment(c, pid, raw.as_deref())? else {
-                    return Ok(None);
-                };
-                let all = patients::treatments_of(c, pid)?;
-                let list = checkins::of_treatment(c, t.id)?;
-                let (_, rules) = checkin::rules_of(c, clinic)?;
-                Ok::<_, Error>(Some((t, all, list, rules)))
-            })
+        .read_async(move |c| {
+            let Some(t) = pick_treatment(c, pid, raw.as_deref())? else {
+                return Ok(None);
+            };
+            let all = patients::treatments_of(c, pid)?;
+            let list = checkins::of_treatment(c, t.id)?;
+            let (_, rules) = checkin::rules_of(c, clinic)?;
+            Ok(Some((t, all, list, rules)))
         })
         .await?;
     let Some((t, all, list, rules)) = loaded else {

@@ -57,15 +57,13 @@ pub async fn patient_home(state: &AppState, user: PatientUser) -> Result<HttpRes
     let today = triage::clinic_today(state.clock.now(), user.clinic.timezone.0);
     let list = state
         .db
-        .run(move |db| {
-            db.read(|c| {
-                let mut out = Vec::new();
-                for t in patients::treatments_of(c, pid)? {
-                    let done = checkins::for_day(c, t.id, today)?.is_some();
-                    out.push((t, done));
-                }
-                Ok::<_, Error>(out)
-            })
+        .read_async(move |c| {
+            let mut out = Vec::new();
+            for t in patients::treatments_of(c, pid)? {
+                let done = checkins::for_day(c, t.id, today)?.is_some();
+                out.push((t, done));
+            }
+            Ok(out)
         })
         .await?;
     let follow_up = i64::from(user.clinic.follow_up_days);
