@@ -88,3 +88,12 @@ pub fn with_action(conn: &mut DbConn, action: &str) -> Result<Vec<AuditEntry>, D
         .select(AuditEntry::as_select())
         .load(conn)?)
 }
+
+/// Every row written after row `id`, oldest first (tests use it).
+pub fn after(conn: &mut DbConn, id: i64) -> Result<Vec<AuditEntry>, DbError> {
+    Ok(audit_log::table
+        .filter(audit_log::id.gt(id))
+        .order(audit_log::id)
+        .select(AuditEntry::as_select())
+        .load(conn)?)
+}

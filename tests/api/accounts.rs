@@ -40,7 +40,7 @@ fn is_anonymous(r: &reqwest::Response) -> bool {
 }
 
 /// The link in the newest email to `to`.
-fn link_in_outbox(app: &TestApp, to: &str) -> String {
+pub(crate) fn link_in_outbox(app: &TestApp, to: &str) -> String {
     let row = app
         .outbox()
         .into_iter()

@@ -83,7 +83,7 @@ fn queue_refs(html: &str) -> Vec<String> {
 }
 
 /// Every field a browser would send from the first form posting to `action`.
-fn form_values(html: &str, action: &str) -> Vec<(String, String)> {
+pub(crate) fn form_values(html: &str, action: &str) -> Vec<(String, String)> {
     let doc = scraper::Html::parse_document(html);
     let form_sel = scraper::Selector::parse(&format!("form[action=\"{action}\"]")).expect("selector");
     let form = doc.select(&form_sel).next().expect("form on page");
@@ -114,7 +114,7 @@ fn form_values(html: &str, action: &str) -> Vec<(String, String)> {
     out
 }
 
-async fn post_form(app: &TestApp, action: &str, fields: &[(String, String)]) -> reqwest::Response {
+pub(crate) async fn post_form(app: &TestApp, action: &str, fields: &[(String, String)]) -> reqwest::Response {
     app.client
         .post(app.url(action))
         .form(fields)
@@ -131,7 +131,7 @@ async fn staff_sign_out(app: &TestApp) {
     assert_eq!(r.status(), 303);
 }
 
-fn set(fields: &mut Vec<(String, String)>, k: &str, v: &str) {
+pub(crate) fn set(fields: &mut Vec<(String, String)>, k: &str, v: &str) {
     fields.retain(|(n, _)| n != k);
     fields.push((k.to_string(), v.to_string()));
 }

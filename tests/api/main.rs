@@ -6,6 +6,7 @@ mod support;
 mod access;
 mod accounts;
 mod alerts;
+mod audit_actions;
 mod checkin;
 mod cli;
 mod dashboard;
