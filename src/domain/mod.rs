@@ -8,6 +8,7 @@ mod email;
 mod flag;
 mod ids;
 mod procedure;
+mod rule_id;
 
 pub use account::*;
 pub use checkin::*;
@@ -15,6 +16,7 @@ pub use email::*;
 pub use flag::*;
 pub use ids::*;
 pub use procedure::*;
+pub use rule_id::*;
 
 /// A value that was not one of the allowed options. Carries what was given
 /// (already truncated) so an error message can show it safely.

@@ -5,9 +5,8 @@
 //! day (21, 28, …) up to the treatment's follow-up window (clinical
 //! reference, section 4).
 
-use super::rules::RuleId;
 use super::settings::RuleSettings;
-use crate::domain::{ProcedureClass, Severity};
+use crate::domain::{ProcedureClass, RuleId, Severity};
 use chrono::{DateTime, NaiveDate, NaiveTime, Offset, TimeDelta, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use std::collections::{BTreeMap, BTreeSet};

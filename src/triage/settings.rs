@@ -3,8 +3,7 @@
 //! per rules version; round-trips through the settings page form.
 
 use super::course::{ExpectedCourse, LevelStep};
-use super::rules::RuleId;
-use crate::domain::{FieldErrors, ProcedureClass};
+use crate::domain::{FieldErrors, ProcedureClass, RuleId};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
