@@ -583,6 +583,31 @@ async fn rule_changes_make_a_new_version_and_switching_off_urgent_rules_needs_co
     assert!(resp.text().await.unwrap().contains("value=\"hot\""));
 }
 
+/// Issue 10, bug 1: one escalation setting. The rules page offered its own
+/// window that nothing read; only the settings page's remains.
+#[tokio::test]
+async fn escalation_is_set_on_the_settings_page_only() {
+    let f = fixture().await;
+    let app = &f.app;
+    app.sign_in("admin@bright.example", PASSWORD).await;
+    let (_, html) = app.get_html("/clinic/settings/rules").await;
+    assert!(!html.contains("escalation"), "the rules page has no escalation field");
+    let (_, html) = app.get_html("/clinic/settings").await;
+    assert!(html.contains("name=\"escalation_minutes\""));
+
+    // An old rules form that still sends the field: saved without it.
+    let (_, html) = app.get_html("/clinic/settings/rules").await;
+    let mut fields = form_values(&html, "/clinic/settings/rules");
+    fields.push(("escalation_window_minutes".into(), "30".into()));
+    let resp = post_form(app, "/clinic/settings/rules", &fields).await;
+    assert_eq!(resp.status(), 303);
+    let v = app.db.read(|c| clinics::current_rules(c, f.clinic)).unwrap();
+    assert_eq!(v.version, 2);
+    assert!(!v.settings.contains("escalation"), "{}", v.settings);
+    let c = app.db.read(|c| clinics::get(c, f.clinic)).unwrap().unwrap();
+    assert_eq!(c.escalation_minutes, 120);
+}
+
 #[tokio::test]
 async fn export_streams_csv_with_stable_columns_neutralised_formulas_and_an_audit_row() {
     let f = fixture().await;
