@@ -209,7 +209,15 @@ fn run(cli: Cli) -> Result<(), Fail> {
             let now = chrono::Utc::now();
             let id = db.write(|c| {
                 let id = onboarding::create_clinic(c, &input, now)?;
-                aftercare::db::audit::record(c, Some(id), &cli_actor(), "clinic.create", None, "", now.naive_utc())?;
+                aftercare::db::audit::record(
+                    c,
+                    Some(id),
+                    &cli_actor(),
+                    AuditAction::ClinicCreate,
+                    None,
+                    "",
+                    now.naive_utc(),
+                )?;
                 Ok::<_, aftercare::error::Error>(id)
             })?;
             say!("{id}");

@@ -3,7 +3,7 @@
 //! one transaction.
 
 use crate::db::{audit, flags, DbConn};
-use crate::domain::{ClinicId, StaffId};
+use crate::domain::{AuditAction, ClinicId, StaffId};
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
 
@@ -28,11 +28,11 @@ pub fn apply(
     let (changed, action) = match t {
         Transition::Acknowledge => (
             flags::acknowledge(conn, flag.id, staff, now.naive_utc())?,
-            "flag.acknowledge",
+            AuditAction::FlagAcknowledge,
         ),
         Transition::Resolve { note } => (
             flags::resolve(conn, flag.id, staff, note, now.naive_utc())?,
-            "flag.resolve",
+            AuditAction::FlagResolve,
         ),
     };
     if changed {

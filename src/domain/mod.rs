@@ -7,6 +7,7 @@ mod checkin;
 mod email;
 mod flag;
 mod ids;
+mod kinds;
 mod procedure;
 mod rule_id;
 
@@ -15,6 +16,7 @@ pub use checkin::*;
 pub use email::*;
 pub use flag::*;
 pub use ids::*;
+pub use kinds::*;
 pub use procedure::*;
 pub use rule_id::*;
 

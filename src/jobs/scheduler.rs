@@ -85,7 +85,7 @@ fn digest(db: &Db, mail: &MailContext, clinic: &clinics::Clinic, now: DateTime<U
         let mut claimed = Vec::new();
         for f in waiting.into_iter().filter(|f| f.raised_at < start.naive_utc()) {
             // Claimed through scheduled_findings: two processes never digest the same flag.
-            if scheduled::claim(c, f.treatment_id, "digest", &f.reference, now.naive_utc())? {
+            if scheduled::claim(c, f.treatment_id, ScheduledKind::Digest, &f.reference, now.naive_utc())? {
                 claimed.push(f);
             }
         }
@@ -122,9 +122,15 @@ fn missed(db: &Db, mail: &MailContext, clinic: &clinics::Clinic, now: DateTime<U
             reminders_enabled: f.reminders,
         };
         for finding in triage::missed_checkins(&input) {
-            let rule = finding.rule.as_str();
+            let rule = finding.rule;
             let acted = db.write(|c| {
-                if !scheduled::claim(c, f.treatment.id, rule, &finding.dedup_key, now.naive_utc())? {
+                if !scheduled::claim(
+                    c,
+                    f.treatment.id,
+                    ScheduledKind::Missed(rule),
+                    &finding.dedup_key,
+                    now.naive_utc(),
+                )? {
                     return Ok::<_, crate::error::Error>(false);
                 }
                 match finding.severity {
@@ -163,7 +169,7 @@ fn raise_missed(
     mail: &MailContext,
     clinic: &clinics::Clinic,
     f: &scheduled::Followed,
-    rule: &str,
+    rule: RuleId,
     severity: Severity,
     reason: &str,
     key: &str,

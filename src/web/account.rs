@@ -10,7 +10,7 @@ use crate::auth::password::{self, NewPassword};
 use crate::auth::throttle::Action;
 use crate::auth::{signin, tokens};
 use crate::db::{accounts, sessions, staff_clinic};
-use crate::domain::{AccountId, AccountKind, EmailAddress, FieldErrors, TokenPurpose};
+use crate::domain::{AccountId, AccountKind, AuditAction, EmailAddress, FieldErrors, TokenPurpose};
 use crate::error::{Error, Result};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -217,13 +217,13 @@ async fn use_link(state: web::Data<AppState>, form: SecureForm, purpose: TokenPu
                 sessions::delete_all(c, account, None)?;
                 accounts::retire_tokens(c, TokenPurpose::Reset, Some(account), now.naive_utc())?;
                 let action = match purpose {
-                    TokenPurpose::Invite => "invite.accept",
-                    _ => "password.reset",
+                    TokenPurpose::Invite => AuditAction::InviteAccept,
+                    _ => AuditAction::PasswordReset,
                 };
                 signin::audit_self(c, account, kind, ip.clone(), action, now)?;
                 if sign_in_now {
                     let token = signin::open_session(c, account, kind, ip.clone(), now, &lifetimes)?;
-                    signin::audit_self(c, account, kind, ip.clone(), "signin.success", now)?;
+                    signin::audit_self(c, account, kind, ip.clone(), AuditAction::SigninSuccess, now)?;
                     Ok::<_, Error>(Some(Some(token)))
                 } else {
                     Ok(Some(None))
@@ -326,7 +326,14 @@ pub async fn forgot(state: web::Data<AppState>, form: SecureForm) -> Result<Http
                 )?;
                 let clinic = staff_clinic(c, account.id)?;
                 notify::password_reset(c, &mail, clinic, to.as_str(), &link, now)?;
-                signin::audit_self(c, account.id, account.kind, ip, "password.reset_requested", now)?;
+                signin::audit_self(
+                    c,
+                    account.id,
+                    account.kind,
+                    ip,
+                    AuditAction::PasswordResetRequested,
+                    now,
+                )?;
                 Ok(())
             })
         })
@@ -418,7 +425,7 @@ pub async fn change_password(state: web::Data<AppState>, user: SignedIn, form: S
                 accounts::set_password_hash(c, account, &hash, now.naive_utc())?;
                 sessions::delete_all(c, account, Some(&session.id_hash))?;
                 accounts::retire_tokens(c, TokenPurpose::Reset, Some(account), now.naive_utc())?;
-                signin::audit_self(c, account, session.kind, ip, "password.change", now)?;
+                signin::audit_self(c, account, session.kind, ip, AuditAction::PasswordChange, now)?;
                 Ok(true)
             })
         })
@@ -445,7 +452,7 @@ pub async fn sign_out_everywhere(
         .run(move |db| {
             db.write(|c| {
                 sessions::delete_all(c, account, None)?;
-                signin::audit_self(c, account, kind, ip, "signout.everywhere", now)
+                signin::audit_self(c, account, kind, ip, AuditAction::SignoutEverywhere, now)
             })
         })
         .await?;

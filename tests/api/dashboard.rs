@@ -337,7 +337,11 @@ async fn enrolling_a_patient_queues_an_invite_and_treatments_are_added_in_the_cl
         .unwrap()
         .parse()
         .unwrap();
-    let invite: Vec<_> = app.outbox().into_iter().filter(|r| r.kind == "invite").collect();
+    let invite: Vec<_> = app
+        .outbox()
+        .into_iter()
+        .filter(|r| r.kind.as_str() == "invite")
+        .collect();
     assert_eq!(invite.len(), 1);
     assert_eq!(invite[0].recipient, "rae@example.org");
     assert_eq!(invite[0].clinic_id, Some(f.clinic.0));

@@ -161,7 +161,7 @@ fn the_audit_log_refuses_edits() {
             c,
             None,
             &aftercare::db::audit::Actor::system("test"),
-            "x",
+            aftercare::domain::AuditAction::Export,
             None,
             "",
             now,

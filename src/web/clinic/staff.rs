@@ -6,7 +6,7 @@ use super::queue::Nav;
 use crate::app::notify::{self, MailContext};
 use crate::app::onboarding::{self, Credential, StaffInput};
 use crate::db::{accounts, audit, sessions};
-use crate::domain::{parse_name, EmailAddress, FieldErrors, Role, StaffId};
+use crate::domain::{parse_name, AuditAction, EmailAddress, FieldErrors, Role, StaffId};
 use crate::error::{Error, Result};
 use crate::web::error::{page, render, see_other};
 use crate::web::session::{AdminUser, SecureForm};
@@ -149,7 +149,7 @@ pub async fn invite(state: web::Data<AppState>, user: AdminUser, form: SecureFor
                     c,
                     Some(input.clinic),
                     &actor,
-                    "staff.invite",
+                    AuditAction::StaffInvite,
                     Some(&format!("staff:{id}")),
                     &format!("role={}", input.role),
                     now.naive_utc(),
@@ -212,7 +212,11 @@ async fn set_disabled(state: web::Data<AppState>, user: AdminUser, id: i64, disa
                     // Takes effect at once, on every app instance.
                     sessions::delete_all(c, target.account_id, None)?;
                 }
-                let action = if disabled { "staff.disable" } else { "staff.enable" };
+                let action = if disabled {
+                    AuditAction::StaffDisable
+                } else {
+                    AuditAction::StaffEnable
+                };
                 audit::record(
                     c,
                     Some(clinic),

@@ -1,6 +1,7 @@
 //! The patient's home page and their reminder setting.
 
 use crate::db::{audit, checkins, patients};
+use crate::domain::AuditAction;
 use crate::error::{Error, Result};
 use crate::triage;
 use crate::web::error::{page, see_other};
@@ -115,7 +116,7 @@ pub async fn set_reminders(state: web::Data<AppState>, user: PatientUser, form: 
                     c,
                     Some(clinic),
                     &actor,
-                    "patient.reminders",
+                    AuditAction::PatientReminders,
                     Some(&target),
                     if on { "on" } else { "off" },
                     now,
