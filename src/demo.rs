@@ -467,7 +467,7 @@ fn history(
             patient,
             treatment,
             checkin: None,
-            rule_id: f.rule.as_str(),
+            rule_id: f.rule,
             severity: f.severity,
             reason: &f.reason,
             inputs: &inputs,

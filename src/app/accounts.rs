@@ -8,6 +8,7 @@ use crate::auth::password::{self, NewPassword};
 use crate::auth::{signin, tokens};
 use crate::config::SessionLifetimes;
 use crate::db::{accounts, sessions, staff_clinic, Db};
+use crate::domain::AuditAction;
 use crate::domain::{AccountId, AccountKind, EmailAddress, TokenPurpose};
 use crate::error::{Error, Result};
 use chrono::{DateTime, Duration, Utc};
@@ -71,15 +72,15 @@ pub async fn use_link(
             sessions::delete_all(c, account, None)?;
             accounts::retire_tokens(c, TokenPurpose::Reset, Some(account), now.naive_utc())?;
             let action = match purpose {
-                TokenPurpose::Invite => "invite.accept",
-                _ => "password.reset",
+                TokenPurpose::Invite => AuditAction::InviteAccept,
+                _ => AuditAction::PasswordReset,
             };
             signin::audit_self(c, account, kind, ip.clone(), action, now)?;
             if purpose != TokenPurpose::Invite {
                 return Ok(LinkUsed::PasswordSet { session: None });
             }
             let token = signin::open_session(c, account, kind, ip.clone(), now, &lifetimes)?;
-            signin::audit_self(c, account, kind, ip, "signin.success", now)?;
+            signin::audit_self(c, account, kind, ip, AuditAction::SigninSuccess, now)?;
             Ok(LinkUsed::PasswordSet { session: Some(token) })
         })
     })
@@ -111,7 +112,14 @@ pub async fn request_reset(
         )?;
         let clinic = staff_clinic(c, account.id)?;
         notify::password_reset(c, &mail, clinic, email.as_str(), &link, now)?;
-        signin::audit_self(c, account.id, account.kind, ip, "password.reset_requested", now)
+        signin::audit_self(
+            c,
+            account.id,
+            account.kind,
+            ip,
+            AuditAction::PasswordResetRequested,
+            now,
+        )
     })
     .await
 }
@@ -143,7 +151,7 @@ pub async fn change_password(
             accounts::set_password_hash(c, account, &hash, now.naive_utc())?;
             sessions::delete_all(c, account, Some(&keep))?;
             accounts::retire_tokens(c, TokenPurpose::Reset, Some(account), now.naive_utc())?;
-            signin::audit_self(c, account, kind, ip, "password.change", now)?;
+            signin::audit_self(c, account, kind, ip, AuditAction::PasswordChange, now)?;
             Ok(true)
         })
     })
@@ -160,7 +168,7 @@ pub async fn sign_out_everywhere(
 ) -> Result<()> {
     db.write_async(move |c| {
         sessions::delete_all(c, account, None)?;
-        signin::audit_self(c, account, kind, ip, "signout.everywhere", now)
+        signin::audit_self(c, account, kind, ip, AuditAction::SignoutEverywhere, now)
     })
     .await
 }

@@ -51,7 +51,7 @@ pub struct Outcome {
     pub advice: Advice,
     pub amended: bool,
     /// Rule ids raised or updated by this check-in.
-    pub rules: Vec<String>,
+    pub rules: Vec<RuleId>,
 }
 
 /// One day's answers for one treatment (already known to belong to the patient).
@@ -131,8 +131,8 @@ pub fn record(conn: &mut DbConn, mail: &MailContext, sub: &Submission, now: Date
     let mut to_notify: Vec<flags::Flag> = Vec::new();
     let mut rules = Vec::new();
     for f in &findings {
-        let rule = f.rule.as_str();
-        rules.push(rule.to_string());
+        let rule = f.rule;
+        rules.push(rule);
         let inputs = f.inputs.to_string();
         let new = flags::NewFlag {
             clinic: clinic.id,

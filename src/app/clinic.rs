@@ -4,6 +4,7 @@
 
 use crate::app::checkin::rules_of;
 use crate::db::{audit, clinics, Db};
+use crate::domain::AuditAction;
 use crate::domain::{ClinicId, StaffId};
 use crate::error::{Error, Result};
 use crate::triage::{RuleId, RuleSettings};
@@ -24,7 +25,7 @@ pub async fn save_settings(
             c,
             Some(clinic),
             &actor,
-            "clinic.settings",
+            AuditAction::ClinicSettings,
             Some(&format!("clinic:{clinic}")),
             &format!("changed={fields}"),
             now.naive_utc(),
@@ -62,7 +63,7 @@ pub async fn save_rules(
                 c,
                 Some(clinic),
                 &actor,
-                "rules.disable_urgent",
+                AuditAction::RulesDisableUrgent,
                 Some(&target),
                 &format!("version={} rules={}", v.version, rule_list(&newly)),
                 now,
@@ -72,7 +73,7 @@ pub async fn save_rules(
             c,
             Some(clinic),
             &actor,
-            "rules.change",
+            AuditAction::RulesChange,
             Some(&target),
             &format!("version={}", v.version),
             now,
@@ -97,7 +98,7 @@ pub async fn record_export(
             c,
             Some(clinic),
             &actor,
-            "export",
+            AuditAction::Export,
             Some(&format!("clinic:{clinic}")),
             &format!("kind={kind} from={from} to={to}"),
             now.naive_utc(),

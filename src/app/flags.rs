@@ -4,6 +4,7 @@
 //! transaction.
 
 use crate::db::{audit, flags, Db, DbConn};
+use crate::domain::AuditAction;
 use crate::domain::{ClinicId, Severity, StaffId};
 use crate::error::{Error, Result};
 use crate::triage::{self, HygieneDecision, OpenFlag};
@@ -88,11 +89,11 @@ pub fn apply(
     let (changed, action) = match t {
         Transition::Acknowledge => (
             flags::acknowledge(conn, flag.id, staff, now.naive_utc())?,
-            "flag.acknowledge",
+            AuditAction::FlagAcknowledge,
         ),
         Transition::Resolve { note } => (
             flags::resolve(conn, flag.id, staff, note, now.naive_utc())?,
-            "flag.resolve",
+            AuditAction::FlagResolve,
         ),
     };
     if changed {

@@ -7,7 +7,7 @@
 use crate::app::flags::raise_or_merge;
 use crate::app::notify::{self, MailContext};
 use crate::db::{clinics, flags, scheduled, Db};
-use crate::domain::RulesVersionId;
+use crate::domain::{RulesVersionId, ScheduledKind};
 use crate::error::Result;
 use crate::triage::MissedFinding;
 use chrono::{DateTime, Utc};
@@ -43,7 +43,7 @@ pub fn send_digest(
         let mut claimed = Vec::new();
         for f in waiting.into_iter().filter(|f| f.raised_at < start.naive_utc()) {
             // Claimed through scheduled_findings: two processes never digest the same flag.
-            if scheduled::claim(c, f.treatment_id, "digest", &f.reference, now.naive_utc())? {
+            if scheduled::claim(c, f.treatment_id, ScheduledKind::Digest, &f.reference, now.naive_utc())? {
                 claimed.push(f);
             }
         }
@@ -63,9 +63,15 @@ pub fn missed_checkin(
     rules_version: RulesVersionId,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    let rule = finding.rule.as_str();
+    let rule = finding.rule;
     db.write(|c| {
-        if !scheduled::claim(c, f.treatment.id, rule, &finding.dedup_key, now.naive_utc())? {
+        if !scheduled::claim(
+            c,
+            f.treatment.id,
+            ScheduledKind::Missed(rule),
+            &finding.dedup_key,
+            now.naive_utc(),
+        )? {
             return Ok(false);
         }
         let Some(severity) = finding.severity else {

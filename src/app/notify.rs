@@ -5,7 +5,7 @@
 use crate::config::Settings;
 use crate::db::outbox::{self, NewEmail};
 use crate::db::{clinics, flags, DbConn};
-use crate::domain::{ClinicId, OutboxId, Severity};
+use crate::domain::{ClinicId, OutboxId, OutboxKind, Severity};
 use crate::error::{Error, Result};
 use crate::mail::message;
 use chrono::{DateTime, Utc};
@@ -56,7 +56,7 @@ pub fn invite(
         for_staff,
     }))?;
     let e = NewEmail {
-        kind: "invite",
+        kind: OutboxKind::Invite,
         clinic: Some(clinic),
         flag: None,
         recipient: to,
@@ -78,7 +78,7 @@ pub fn password_reset(
 ) -> Result<OutboxId> {
     let (subject, text, html) = rendered(message::render_password_reset(&message::PasswordResetEmail { link }))?;
     let e = NewEmail {
-        kind: "password_reset",
+        kind: OutboxKind::PasswordReset,
         clinic,
         flag: None,
         recipient: to,
@@ -119,7 +119,11 @@ pub fn flags_raised(
         public_url: &ctx.public_url,
         references: &references,
     }))?;
-    let kind = if urgent { "alert_urgent" } else { "alert_review" };
+    let kind = if urgent {
+        OutboxKind::AlertUrgent
+    } else {
+        OutboxKind::AlertReview
+    };
     to_clinic_inbox(conn, ctx, clinic, kind, email, &included, now)
 }
 
@@ -130,7 +134,7 @@ fn to_clinic_inbox(
     conn: &mut DbConn,
     ctx: &MailContext,
     clinic: &clinics::Clinic,
-    kind: &str,
+    kind: OutboxKind,
     (subject, text, html): message::Rendered,
     about: &[&flags::Flag],
     now: DateTime<Utc>,
@@ -169,7 +173,7 @@ pub fn review_digest(
         references: &references,
     }))?;
     let about: Vec<&flags::Flag> = pending.iter().collect();
-    to_clinic_inbox(conn, ctx, clinic, "digest", email, &about, now)
+    to_clinic_inbox(conn, ctx, clinic, OutboxKind::Digest, email, &about, now)
 }
 
 /// An urgent flag nobody acknowledged in time, to the escalation address
@@ -193,7 +197,7 @@ pub fn escalation(
         .filter(|e| !e.is_empty())
         .unwrap_or(&clinic.alert_email);
     let e = NewEmail {
-        kind: "escalation",
+        kind: OutboxKind::Escalation,
         clinic: Some(clinic.id),
         flag: Some(flag.id),
         recipient: to,
@@ -216,7 +220,7 @@ pub fn reminder(
         public_url: &ctx.public_url,
     }))?;
     let e = NewEmail {
-        kind: "reminder",
+        kind: OutboxKind::Reminder,
         clinic: Some(clinic),
         flag: None,
         recipient: to,

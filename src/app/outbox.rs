@@ -1,6 +1,7 @@
 //! An admin retrying an email that is dead or stuck in the outbox.
 
 use crate::db::{audit, dashboard, outbox, Db};
+use crate::domain::AuditAction;
 use crate::domain::{ClinicId, OutboxId};
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
@@ -18,7 +19,7 @@ pub async fn retry(db: &Db, clinic: ClinicId, id: OutboxId, now: DateTime<Utc>, 
                 c,
                 Some(clinic),
                 &actor,
-                "outbox.retry",
+                AuditAction::OutboxRetry,
                 Some(&format!("outbox:{id}")),
                 "",
                 now.naive_utc(),

@@ -7,6 +7,7 @@ use crate::app::notify::{self, MailContext};
 use crate::app::onboarding::{self, Credential, PatientInput, TreatmentInput};
 use crate::db::checkins::{self, CheckIn};
 use crate::db::{accounts, audit, dashboard, flags, patients, Db};
+use crate::domain::AuditAction;
 use crate::domain::{ClinicId, PatientId, TreatmentId};
 use crate::error::{Error, Result};
 use crate::triage::RuleSettings;
@@ -71,7 +72,7 @@ pub async fn close_follow_up(
                 c,
                 Some(clinic),
                 &actor,
-                "patient.close_follow_up",
+                AuditAction::PatientCloseFollowUp,
                 Some(&format!("patient:{}", p.id)),
                 "",
                 now.naive_utc(),
@@ -109,7 +110,7 @@ pub async fn view_record(
             c,
             Some(clinic),
             &actor,
-            "patient.view",
+            AuditAction::PatientView,
             Some(&format!("patient:{}", patient.id)),
             "",
             now.naive_utc(),
@@ -160,7 +161,7 @@ pub async fn set_reminders(
             c,
             Some(clinic),
             &actor,
-            "patient.reminders",
+            AuditAction::PatientReminders,
             Some(&format!("patient:{patient}")),
             if on { "on" } else { "off" },
             now.naive_utc(),

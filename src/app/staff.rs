@@ -4,6 +4,7 @@
 use crate::app::notify::{self, MailContext};
 use crate::app::onboarding::{self, Credential, StaffInput};
 use crate::db::{accounts, audit, sessions, Db};
+use crate::domain::AuditAction;
 use crate::domain::{ClinicId, StaffId};
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
@@ -37,7 +38,7 @@ pub async fn invite(
             c,
             Some(input.clinic),
             &actor,
-            "staff.invite",
+            AuditAction::StaffInvite,
             Some(&format!("staff:{id}")),
             &format!("role={}", input.role),
             now.naive_utc(),
@@ -63,7 +64,11 @@ pub async fn set_disabled(
         if disabled {
             sessions::delete_all(c, target.account_id, None)?;
         }
-        let action = if disabled { "staff.disable" } else { "staff.enable" };
+        let action = if disabled {
+            AuditAction::StaffDisable
+        } else {
+            AuditAction::StaffEnable
+        };
         audit::record(
             c,
             Some(clinic),

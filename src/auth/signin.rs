@@ -3,7 +3,7 @@
 use super::{password, tokens};
 use crate::config::SessionLifetimes;
 use crate::db::{accounts, audit, sessions, staff_clinic, Db};
-use crate::domain::{AccountId, AccountKind, EmailAddress};
+use crate::domain::{AccountId, AccountKind, AuditAction, EmailAddress};
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
 
@@ -61,7 +61,7 @@ pub fn sign_in(
                     c,
                     clinic,
                     &actor,
-                    "signin.failure",
+                    AuditAction::SigninFailure,
                     target.as_deref(),
                     why,
                     now.naive_utc(),
@@ -78,7 +78,7 @@ pub fn sign_in(
             label: label(c, account.id, account.kind)?,
             ip: ip.clone(),
         };
-        audit::record(c, clinic, &actor, "signin.success", None, "", now.naive_utc())?;
+        audit::record(c, clinic, &actor, AuditAction::SigninSuccess, None, "", now.naive_utc())?;
         Ok::<_, Error>(token)
     })?;
     Ok(Some(NewSession {
@@ -123,7 +123,7 @@ pub fn audit_self(
     account: AccountId,
     kind: AccountKind,
     ip: Option<String>,
-    action: &str,
+    action: AuditAction,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let clinic = staff_clinic(conn, account)?;
@@ -167,7 +167,7 @@ pub fn sign_out(
             label: label(c, account, kind)?,
             ip,
         };
-        audit::record(c, clinic, &actor, "signout", None, "", now.naive_utc())?;
+        audit::record(c, clinic, &actor, AuditAction::Signout, None, "", now.naive_utc())?;
         Ok(())
     })
 }

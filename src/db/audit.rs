@@ -2,7 +2,7 @@
 
 use super::schema::audit_log;
 use super::{DbConn, DbError};
-use crate::domain::{AccountId, ClinicId};
+use crate::domain::{AccountId, AuditAction, ClinicId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -30,7 +30,7 @@ pub fn record(
     conn: &mut DbConn,
     clinic: Option<ClinicId>,
     actor: &Actor,
-    action: &str,
+    action: AuditAction,
     target: Option<&str>,
     detail: &str,
     now: NaiveDateTime,
@@ -41,7 +41,7 @@ pub fn record(
             audit_log::clinic_id.eq(clinic.map(|c| c.0)),
             audit_log::actor_account_id.eq(actor.account.map(|a| a.0)),
             audit_log::actor.eq(&actor.label),
-            audit_log::action.eq(action),
+            audit_log::action.eq(action.as_str()),
             audit_log::target.eq(target),
             audit_log::ip.eq(actor.ip.as_deref()),
             audit_log::detail.eq(detail),
@@ -56,6 +56,8 @@ pub struct AuditEntry {
     pub id: i64,
     pub at: NaiveDateTime,
     pub actor: String,
+    /// As stored: the log outlives the code, so a row written by an older
+    /// version still shows (new rows only come from [`AuditAction`]).
     pub action: String,
     pub target: Option<String>,
     pub ip: Option<String>,
@@ -81,9 +83,9 @@ pub fn count(conn: &mut DbConn, clinic: ClinicId) -> Result<i64, DbError> {
 }
 
 /// Rows with a given action (tests and the dashboard use it).
-pub fn with_action(conn: &mut DbConn, action: &str) -> Result<Vec<AuditEntry>, DbError> {
+pub fn with_action(conn: &mut DbConn, action: AuditAction) -> Result<Vec<AuditEntry>, DbError> {
     Ok(audit_log::table
-        .filter(audit_log::action.eq(action))
+        .filter(audit_log::action.eq(action.as_str()))
         .order(audit_log::id)
         .select(AuditEntry::as_select())
         .load(conn)?)

@@ -22,7 +22,8 @@ pub struct Flag {
     #[diesel(deserialize_as = i64)]
     pub treatment_id: TreatmentId,
     pub checkin_id: Option<i64>,
-    pub rule_id: String,
+    #[diesel(deserialize_as = String)]
+    pub rule_id: RuleId,
     #[diesel(deserialize_as = String)]
     pub severity: Severity,
     pub reason: String,
@@ -74,7 +75,7 @@ pub struct NewFlag<'a> {
     pub patient: PatientId,
     pub treatment: TreatmentId,
     pub checkin: Option<CheckInId>,
-    pub rule_id: &'a str,
+    pub rule_id: RuleId,
     pub severity: Severity,
     pub reason: &'a str,
     pub inputs: &'a str,
@@ -97,7 +98,7 @@ pub fn insert(conn: &mut DbConn, f: &NewFlag, now: NaiveDateTime) -> Result<Opti
                 flags::patient_id.eq(f.patient.0),
                 flags::treatment_id.eq(f.treatment.0),
                 flags::checkin_id.eq(f.checkin.map(|c| c.0)),
-                flags::rule_id.eq(f.rule_id),
+                flags::rule_id.eq(f.rule_id.as_str()),
                 flags::severity.eq(f.severity.as_str()),
                 flags::severity_rank.eq(severity_rank(f.severity)),
                 flags::reason.eq(f.reason),
@@ -120,7 +121,15 @@ pub fn insert(conn: &mut DbConn, f: &NewFlag, now: NaiveDateTime) -> Result<Opti
         }
         Err(e) => return Err(e.into()),
     };
-    add_event(conn, FlagId(id), "raised", Some(f.severity), None, f.reason, now)?;
+    add_event(
+        conn,
+        FlagId(id),
+        FlagEventKind::Raised,
+        Some(f.severity),
+        None,
+        f.reason,
+        now,
+    )?;
     Ok(Some(get(conn, FlagId(id))?))
 }
 
@@ -129,10 +138,10 @@ pub fn get(conn: &mut DbConn, id: FlagId) -> Result<Flag, DbError> {
 }
 
 /// The open (or acknowledged) flag of `rule` on `treatment`, if any.
-pub fn unresolved_for_rule(conn: &mut DbConn, treatment: TreatmentId, rule: &str) -> Result<Option<Flag>, DbError> {
+pub fn unresolved_for_rule(conn: &mut DbConn, treatment: TreatmentId, rule: RuleId) -> Result<Option<Flag>, DbError> {
     Ok(flags::table
         .filter(flags::treatment_id.eq(treatment.0))
-        .filter(flags::rule_id.eq(rule))
+        .filter(flags::rule_id.eq(rule.as_str()))
         .filter(flags::state.ne(FlagState::Resolved.as_str()))
         .order(flags::last_seen_at.desc())
         .select(Flag::as_select())
@@ -163,9 +172,9 @@ pub fn record_repeat(
         ))
         .execute(conn)?;
     let kind = if severity > flag.severity {
-        "severity_raised"
+        FlagEventKind::SeverityRaised
     } else {
-        "repeated"
+        FlagEventKind::Repeated
     };
     add_event(conn, flag.id, kind, Some(severity), None, reason, now)?;
     get(conn, flag.id)
@@ -219,7 +228,7 @@ pub fn acknowledge(conn: &mut DbConn, id: FlagId, staff: StaffId, now: NaiveDate
     ))
     .execute(conn)?;
     if n == 1 {
-        add_event(conn, id, "acknowledged", None, Some(staff), "", now)?;
+        add_event(conn, id, FlagEventKind::Acknowledged, None, Some(staff), "", now)?;
     }
     Ok(n == 1)
 }
@@ -240,7 +249,7 @@ pub fn resolve(conn: &mut DbConn, id: FlagId, staff: StaffId, note: &str, now: N
             flags::resolution_note.eq(note),
         ))
         .execute(conn)?;
-    add_event(conn, id, "resolved", None, Some(staff), note, now)?;
+    add_event(conn, id, FlagEventKind::Resolved, None, Some(staff), note, now)?;
     Ok(true)
 }
 
@@ -266,7 +275,7 @@ pub fn mark_escalated(conn: &mut DbConn, id: FlagId, now: NaiveDateTime) -> Resu
         .set(flags::escalated_at.eq(now))
         .execute(conn)?;
     if n == 1 {
-        add_event(conn, id, "escalated", None, None, "", now)?;
+        add_event(conn, id, FlagEventKind::Escalated, None, None, "", now)?;
     }
     Ok(n == 1)
 }
@@ -286,7 +295,8 @@ pub fn review_awaiting_digest(conn: &mut DbConn, clinic: ClinicId) -> Result<Vec
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = flag_events)]
 pub struct FlagEvent {
-    pub kind: String,
+    #[diesel(deserialize_as = String)]
+    pub kind: FlagEventKind,
     pub severity: Option<String>,
     pub staff_id: Option<i64>,
     pub detail: String,
@@ -296,7 +306,7 @@ pub struct FlagEvent {
 pub fn add_event(
     conn: &mut DbConn,
     flag: FlagId,
-    kind: &str,
+    kind: FlagEventKind,
     severity: Option<Severity>,
     staff: Option<StaffId>,
     detail: &str,
@@ -305,7 +315,7 @@ pub fn add_event(
     diesel::insert_into(flag_events::table)
         .values((
             flag_events::flag_id.eq(flag.0),
-            flag_events::kind.eq(kind),
+            flag_events::kind.eq(kind.as_str()),
             flag_events::severity.eq(severity.map(|s| s.as_str())),
             flag_events::staff_id.eq(staff.map(|s| s.0)),
             flag_events::detail.eq(detail),

@@ -5,7 +5,7 @@
 
 use super::schema::outbox;
 use super::{DbConn, DbError};
-use crate::domain::{ClinicId, FlagId, OutboxId};
+use crate::domain::{ClinicId, FlagId, OutboxId, OutboxKind};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -19,7 +19,8 @@ pub struct OutboxRow {
     #[diesel(deserialize_as = i64)]
     pub id: OutboxId,
     pub message_id: String,
-    pub kind: String,
+    #[diesel(deserialize_as = String)]
+    pub kind: OutboxKind,
     pub clinic_id: Option<i64>,
     pub flag_id: Option<i64>,
     pub recipient: String,
@@ -38,7 +39,7 @@ pub struct OutboxRow {
 
 /// An email to queue.
 pub struct NewEmail<'a> {
-    pub kind: &'a str,
+    pub kind: OutboxKind,
     pub clinic: Option<ClinicId>,
     pub flag: Option<FlagId>,
     pub recipient: &'a str,
@@ -54,7 +55,7 @@ pub fn enqueue(conn: &mut DbConn, e: &NewEmail, mail_domain: &str, now: NaiveDat
     let id: i64 = diesel::insert_into(outbox::table)
         .values((
             outbox::message_id.eq(&message_id),
-            outbox::kind.eq(e.kind),
+            outbox::kind.eq(e.kind.as_str()),
             outbox::clinic_id.eq(e.clinic.map(|c| c.0)),
             outbox::flag_id.eq(e.flag.map(|f| f.0)),
             outbox::recipient.eq(e.recipient),

@@ -4,7 +4,7 @@
 use super::patients::Treatment;
 use super::schema::{accounts, patients, scheduled_findings, treatments};
 use super::{DbConn, DbError};
-use crate::domain::{ClinicId, TreatmentId};
+use crate::domain::{ClinicId, ScheduledKind, TreatmentId};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -41,13 +41,13 @@ pub fn in_follow_up(conn: &mut DbConn, clinic: ClinicId, since: NaiveDate) -> Re
         .collect())
 }
 
-/// Records that `rule` was acted on for `key`; false when it already was (by
+/// Records that `kind` was acted on for `key`; false when it already was (by
 /// this or another process). Uses a savepoint so a duplicate does not abort
 /// the caller's transaction.
 pub fn claim(
     conn: &mut DbConn,
     treatment: TreatmentId,
-    rule: &str,
+    kind: ScheduledKind,
     key: &str,
     now: NaiveDateTime,
 ) -> Result<bool, DbError> {
@@ -55,7 +55,7 @@ pub fn claim(
         diesel::insert_into(scheduled_findings::table)
             .values((
                 scheduled_findings::treatment_id.eq(treatment.0),
-                scheduled_findings::rule_id.eq(rule),
+                scheduled_findings::rule_id.eq(kind.as_str()),
                 scheduled_findings::dedup_key.eq(key),
                 scheduled_findings::created_at.eq(now),
             ))
@@ -68,12 +68,12 @@ pub fn claim(
     }
 }
 
-/// Whether the scheduler already acted on `rule`/`key` for this treatment.
-pub fn is_claimed(conn: &mut DbConn, treatment: TreatmentId, rule: &str, key: &str) -> Result<bool, DbError> {
+/// Whether the scheduler already acted on `kind`/`key` for this treatment.
+pub fn is_claimed(conn: &mut DbConn, treatment: TreatmentId, kind: ScheduledKind, key: &str) -> Result<bool, DbError> {
     Ok(diesel::select(diesel::dsl::exists(
         scheduled_findings::table
             .filter(scheduled_findings::treatment_id.eq(treatment.0))
-            .filter(scheduled_findings::rule_id.eq(rule))
+            .filter(scheduled_findings::rule_id.eq(kind.as_str()))
             .filter(scheduled_findings::dedup_key.eq(key)),
     ))
     .get_result(conn)?)

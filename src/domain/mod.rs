@@ -7,14 +7,18 @@ mod checkin;
 mod email;
 mod flag;
 mod ids;
+mod kinds;
 mod procedure;
+mod rule_id;
 
 pub use account::*;
 pub use checkin::*;
 pub use email::*;
 pub use flag::*;
 pub use ids::*;
+pub use kinds::*;
 pub use procedure::*;
+pub use rule_id::*;
 
 /// A value that was not one of the allowed options. Carries what was given
 /// (already truncated) so an error message can show it safely.

@@ -1,8 +1,7 @@
 //! What the patient is told right after a check-in.
 
-use super::rules::RuleId;
 use super::Finding;
-use crate::domain::{ProcedureClass, Severity};
+use crate::domain::{ProcedureClass, RuleId, Severity};
 
 /// The patient's next step, from the check-in's findings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

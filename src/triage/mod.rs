@@ -16,8 +16,10 @@
 //!   course per procedure class, and their settings-page form round trip.
 //! - [`what_is_normal`]: the reassuring text for a check-in with no flag.
 //!
-//! The rule table itself is [`RULES`] in `rules.rs`; it lists the rules in the
-//! order and words of the reference.
+//! The rule table itself is [`RULES`] in `rules.rs`, in the order of the
+//! reference; each rule's id, default severity and words are
+//! [`RuleId`]'s (`domain/rule_id.rs`, a leaf that settings, storage and pages
+//! share).
 //!
 //! # Readings of the reference
 //!
@@ -55,10 +57,11 @@ mod tests_rules;
 #[cfg(test)]
 mod tests_schedule;
 
+pub use crate::domain::RuleId;
 pub use advice::{what_is_normal, Advice};
 pub use course::{level_word, ExpectedCourse, LevelStep};
 pub use hygiene::{on_finding, HygieneDecision, OpenFlag, DEDUP_WINDOW};
-pub use rules::{Rule, RuleId, RULES};
+pub use rules::{Rule, RULES};
 pub use schedule::{
     clinic_today, date_of_day, day_number, due_days, is_due_day, local_instant, missed_checkins, next_due,
     MissedFinding, MissedInput, LOOKBACK_DAYS, MAX_FOLLOW_UP_DAYS, WEEKLY_FROM_DAY,

@@ -1,77 +1,33 @@
 //! The default flag rules (clinical reference, section 5) as one table,
-//! [`RULES`], in the reference's order and words. Each check-in rule is a small
-//! function below the table; numbers a clinic can change come from
-//! [`RuleSettings`], fixed day windows are the constants beside the table.
+//! [`RULES`], in the reference's order; each rule's id, default severity and
+//! words are [`RuleId`]'s (a leaf in `domain/`, so settings and storage name
+//! rules without importing this file). Each check-in rule is a small function
+//! below the table; numbers a clinic can change come from [`RuleSettings`],
+//! fixed day windows are the constants beside the table.
 
 use super::course::{level_word, limit_words, ExpectedCourse};
 use super::settings::RuleSettings;
 use super::{Finding, PriorCheckIn, TreatmentFacts};
-use crate::domain::{CheckInAnswers, Crusts, Oozing, Overall, PainRelief, Prophylaxis, RaisedAreaSite, Severity, Zone};
+use crate::domain::{
+    CheckInAnswers, Crusts, Oozing, Overall, PainRelief, Prophylaxis, RaisedAreaSite, RuleId, Severity, Zone,
+};
 use serde_json::{json, Value};
-
-/// Declares [`RuleId`] with the stable settings field name of each switch.
-macro_rules! rule_ids {
-    ($($variant:ident = $text:literal),+ $(,)?) => {
-        crate::text_enum! {
-            /// A rule of the reference's section 5 (stored as its text, e.g. "U1").
-            pub enum RuleId ("rule") { $($variant = $text),+ }
-        }
-        impl RuleId {
-            /// The settings form field that switches this rule on or off.
-            pub fn enabled_field(self) -> &'static str {
-                match self { $(RuleId::$variant => concat!("rule.", $text, ".enabled")),+ }
-            }
-        }
-    };
-}
-
-rule_ids! {
-    U1 = "U1", U2 = "U2", U3 = "U3", U4 = "U4", U5 = "U5", U6 = "U6", U7 = "U7", U8 = "U8", U9 = "U9", U10 = "U10",
-    R1 = "R1", R2 = "R2", R3 = "R3", R4 = "R4", R5 = "R5", R6 = "R6", R7 = "R7", R8 = "R8", R9 = "R9", R10 = "R10",
-    R11 = "R11", R12 = "R12", R13 = "R13",
-    M1 = "M1", M2 = "M2", M3 = "M3",
-}
-
-impl RuleId {
-    /// One line: when the rule fires (with the default numbers).
-    pub fn summary(self) -> &'static str {
-        self.rule().when
-    }
-    /// The severity in the reference's table. `None` for M1, which only
-    /// reminds the patient and never raises a clinic flag. R7 can also raise
-    /// info; R2 and R9 can raise urgent.
-    pub fn default_severity(self) -> Option<Severity> {
-        self.rule().severity
-    }
-    /// Rules that can raise an urgent flag: switching one off needs a
-    /// confirmation that the caller audits (R2 and R9 count: they escalate).
-    pub fn can_raise_urgent(self) -> bool {
-        self.default_severity() == Some(Severity::Urgent) || matches!(self, RuleId::R2 | RuleId::R9)
-    }
-    /// M1–M3: judged by the scheduler, never by a check-in.
-    pub fn is_missed_checkin(self) -> bool {
-        matches!(self, RuleId::M1 | RuleId::M2 | RuleId::M3)
-    }
-    /// This rule's row of [`RULES`].
-    pub fn rule(self) -> &'static Rule {
-        // RULES lists every RuleId in declaration order (a test checks it).
-        RULES.iter().find(|r| r.id == self).unwrap_or(&RULES[0])
-    }
-}
 
 /// One row of the rule table.
 pub struct Rule {
     pub id: RuleId,
-    /// Default severity; `None` = patient reminder only (M1).
-    pub severity: Option<Severity>,
-    /// The "when" column of the reference, with the default numbers.
-    pub when: &'static str,
     check: Check,
 }
 
 impl std::fmt::Debug for Rule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({:?}): {}", self.id, self.severity, self.when)
+        write!(
+            f,
+            "{} ({:?}): {}",
+            self.id,
+            self.id.default_severity(),
+            self.id.summary()
+        )
     }
 }
 
@@ -82,60 +38,51 @@ enum Check {
     Scheduler,
 }
 
-const URGENT: Option<Severity> = Some(Severity::Urgent);
-const REVIEW: Option<Severity> = Some(Severity::Review);
-const INFO: Option<Severity> = Some(Severity::Info);
-const REMINDER: Option<Severity> = None;
-
-const fn rule(id: RuleId, severity: Option<Severity>, when: &'static str, f: fn(&Ctx) -> Option<Hit>) -> Rule {
+const fn rule(id: RuleId, f: fn(&Ctx) -> Option<Hit>) -> Rule {
     Rule {
         id,
-        severity,
-        when,
         check: Check::CheckIn(f),
     }
 }
-const fn missed(id: RuleId, severity: Option<Severity>, when: &'static str) -> Rule {
+const fn missed(id: RuleId) -> Rule {
     Rule {
         id,
-        severity,
-        when,
         check: Check::Scheduler,
     }
 }
 
 use RuleId::*;
 
-/// The rule table of the clinical reference, section 5. `d` = days since
-/// treatment; `prev` = the previous check-in; `expected(x)` = section 2.
-#[rustfmt::skip]
+/// The rule table of the clinical reference, section 5: who judges each rule
+/// (a check-in function, or the scheduler). What each rule says is
+/// [`RuleId::summary`].
 pub static RULES: [Rule; 26] = [
-    rule(U1,  URGENT, "fever, or temperature ≥ 38.0 °C (100.4 °F), d ≤ 21", u1),
-    rule(U2,  URGENT, "thick/cloudy/foul oozing, or thick yellow/honey crusts, d ≥ 2", u2),
-    rule(U3,  URGENT, "blisters/clustered sores or tingling/cold-sore feeling, d ≤ 14 (more so if perioral)", u3),
-    rule(U4,  URGENT, "vision change, or eye pain/light sensitivity", u4),
-    rule(U5,  URGENT, "pain ≥ prev + 2 with d ≥ 3 (ablative) or d ≥ 2 (other classes)", u5),
-    rule(U6,  URGENT, "pain ≥ 7 with d ≥ 3 (ablative), or ≥ 5 with d ≥ 2 (other), or pain medicine not helping", u6),
-    rule(U7,  URGENT, "redness spreading or red streaks; or swelling up ≥ 1 on prev after d 3 with rising pain", u7),
-    rule(U8,  URGENT, "eyes swollen shut, or swelling 3, on d ≥ 4", u8),
-    rule(U9,  URGENT, "bleeding that will not stop, or \"I would like a call\"", u9),
-    rule(U10, URGENT, "rash outside the treated area with lip/tongue swelling or trouble breathing (emergency)", u10),
-    rule(R1,  REVIEW, "any oozing after expected(oozing); any oozing at all for non-ablative and IPL", r1),
-    rule(R2,  REVIEW, "raw area not healing after expected(open areas) (urgent with rising pain)", r2),
-    rule(R3,  REVIEW, "swelling above expected(swelling), or up ≥ 1 level on prev after d 3", r3),
-    rule(R4,  REVIEW, "redness above expected(redness), or up ≥ 1 level on prev after d 7", r4),
-    rule(R5,  REVIEW, "itch ≥ 7, or itch ≥ prev + 2 after d 4, or white patches", r5),
-    rule(R6,  REVIEW, "rash outside the treated area, or a new rash after d 7", r6),
-    rule(R7,  REVIEW, "whiteheads/pimples with d ≥ 5: review if itch or pain ≥ 4 or overall worse, else info", r7),
-    rule(R8,  REVIEW, "weekly: raised, firm or tight area, d 10–90 (higher priority on neck, jawline, eyelid)", r8),
-    rule(R9,  REVIEW, "lid pulling down, watering, cannot close the eye (urgent with pain or vision change)", r9),
-    rule(R10, REVIEW, "weekly: dark patches, d 14–90", r10),
-    rule(R11, INFO,   "light patches, d ≥ 60", r11),
-    rule(R12, REVIEW, "prophylaxis missed, d ≤ 10, ablative or cold-sore history", r12),
-    rule(R13, REVIEW, "overall \"worse\" on two check-ins in a row after d 3", r13),
-    missed(M1, REMINDER, "no check-in by the clinic's reminder time on a scheduled day: patient reminder only"),
-    missed(M2, REVIEW,   "2 daily check-ins missed in a row in days 1–7 (ablative), 3 in days 8–14, or none by day 2"),
-    missed(M3, URGENT,   "the last check-in raised urgent or review, and the next one is missed"),
+    rule(U1, u1),
+    rule(U2, u2),
+    rule(U3, u3),
+    rule(U4, u4),
+    rule(U5, u5),
+    rule(U6, u6),
+    rule(U7, u7),
+    rule(U8, u8),
+    rule(U9, u9),
+    rule(U10, u10),
+    rule(R1, r1),
+    rule(R2, r2),
+    rule(R3, r3),
+    rule(R4, r4),
+    rule(R5, r5),
+    rule(R6, r6),
+    rule(R7, r7),
+    rule(R8, r8),
+    rule(R9, r9),
+    rule(R10, r10),
+    rule(R11, r11),
+    rule(R12, r12),
+    rule(R13, r13),
+    missed(M1),
+    missed(M2),
+    missed(M3),
 ];
 
 // Fixed day windows of the table (not clinic settings).
@@ -230,7 +177,7 @@ pub(super) fn run(
         })
         .map(|(r, h)| Finding {
             rule: r.id,
-            severity: h.severity.or(r.severity).unwrap_or(Severity::Info),
+            severity: h.severity.or(r.id.default_severity()).unwrap_or(Severity::Info),
             reason: h.reason,
             inputs: h.inputs,
         })
@@ -785,13 +732,8 @@ mod tests {
     fn table_lists_every_rule_once_in_order() {
         let ids: Vec<RuleId> = RULES.iter().map(|r| r.id).collect();
         assert_eq!(ids, RuleId::ALL.to_vec());
-        for id in RuleId::ALL {
-            assert_eq!(RuleId::parse(id.as_str()).unwrap(), *id);
-            assert!(!id.summary().is_empty());
-            assert_eq!(id.enabled_field(), format!("rule.{}.enabled", id.as_str()));
+        for r in &RULES {
+            assert_eq!(matches!(r.check, Check::Scheduler), r.id.is_missed_checkin(), "{r:?}");
         }
-        assert_eq!(RuleId::M1.default_severity(), None);
-        assert_eq!(RuleId::M3.default_severity(), Some(Severity::Urgent));
-        assert_eq!(RuleId::R11.default_severity(), Some(Severity::Info));
     }
 }

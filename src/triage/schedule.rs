@@ -5,9 +5,8 @@
 //! day (21, 28, …) up to the treatment's follow-up window (clinical
 //! reference, section 4).
 
-use super::rules::RuleId;
 use super::settings::RuleSettings;
-use crate::domain::{ProcedureClass, Severity};
+use crate::domain::{ProcedureClass, RuleId, Severity};
 use chrono::{DateTime, NaiveDate, NaiveTime, Offset, TimeDelta, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use std::collections::{BTreeMap, BTreeSet};
@@ -163,7 +162,6 @@ pub fn missed_checkins(input: &MissedInput) -> Vec<MissedFinding> {
         if input.now >= reminder_at {
             out.push(finding(
                 RuleId::M1,
-                None,
                 today_day,
                 today,
                 format!(
@@ -183,22 +181,23 @@ pub fn missed_checkins(input: &MissedInput) -> Vec<MissedFinding> {
         };
         if s.is_enabled(RuleId::M2) {
             if let Some(reason) = m2_reason(input, d, &missed) {
-                out.push(finding(RuleId::M2, Some(Severity::Review), d, date, reason));
+                out.push(finding(RuleId::M2, d, date, reason));
             }
         }
         if s.is_enabled(RuleId::M3) {
             if let Some(reason) = m3_reason(input, d) {
-                out.push(finding(RuleId::M3, Some(Severity::Urgent), d, date, reason));
+                out.push(finding(RuleId::M3, d, date, reason));
             }
         }
     }
     out
 }
 
-fn finding(rule: RuleId, severity: Option<Severity>, day: i64, date: NaiveDate, reason: String) -> MissedFinding {
+/// A missed check-in finding at its rule's severity (none for M1: a reminder).
+fn finding(rule: RuleId, day: i64, date: NaiveDate, reason: String) -> MissedFinding {
     MissedFinding {
         rule,
-        severity,
+        severity: rule.default_severity(),
         day,
         date,
         dedup_key: date.format("%Y-%m-%d").to_string(),

@@ -3,8 +3,7 @@
 //! per rules version; round-trips through the settings page form.
 
 use super::course::{ExpectedCourse, LevelStep};
-use super::rules::RuleId;
-use crate::domain::{FieldErrors, ProcedureClass};
+use crate::domain::{FieldErrors, ProcedureClass, RuleId};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -51,8 +50,6 @@ pub struct RuleSettings {
     pub missed_in_row_days_8_14: u32,
     /// M2: no check-in at all by the end of this day.
     pub missed_none_by_day: i64,
-    /// Unacknowledged urgent flags are re-sent after this many minutes.
-    pub escalation_window_minutes: u32,
     /// Rules switched off. Empty by default: every rule is on.
     pub disabled: BTreeSet<RuleId>,
 }
@@ -78,7 +75,6 @@ impl Default for RuleSettings {
             missed_in_row_days_1_7_ablative: 2,
             missed_in_row_days_8_14: 3,
             missed_none_by_day: 2,
-            escalation_window_minutes: 120,
             disabled: BTreeSet::new(),
         }
     }
@@ -156,9 +152,6 @@ const SCALARS: &[Scalar] = &[
         min: 1, max: 7, get: |s| s.missed_in_row_days_8_14.into(), set: |s, v| s.missed_in_row_days_8_14 = v as u32 },
     Scalar { name: "missed_none_by_day", label: "M2: no check-in at all by the end of day", group: "Missed check-ins",
         min: 0, max: 14, get: |s| s.missed_none_by_day, set: |s, v| s.missed_none_by_day = v },
-    Scalar { name: "escalation_window_minutes", label: "Re-send unacknowledged urgent flags after (minutes)",
-        group: "Escalation", min: 5, max: 1440,
-        get: |s| s.escalation_window_minutes.into(), set: |s, v| s.escalation_window_minutes = v as u32 },
 ];
 
 const FEVER_FIELD: &str = "fever_threshold_c";
@@ -579,10 +572,11 @@ mod tests {
             "rule.U10.enabled",
             "fever_threshold_c",
             "missed_in_row_days_8_14",
-            "escalation_window_minutes",
         ] {
             assert!(names.contains(n), "{n}");
         }
+        // Escalation is the clinic's setting (settings page), not a rule setting.
+        assert!(!names.iter().any(|n| n.contains("escalation")), "{names:?}");
         for (names, class) in COURSE_NAMES.iter().zip(ProcedureClass::ALL) {
             assert_eq!(names.class, *class);
             assert!(names.pain_ok_by_day.contains(class.as_str()));
@@ -693,5 +687,22 @@ mod tests {
         )
         .unwrap();
         assert!(!old_course.course_for(ProcedureClass::Ipl).blister_unexpected);
+    }
+
+    /// Issue 10, bug 1: the rules kept an escalation window of their own that
+    /// nothing read. JSON saved with it still loads; new JSON has no such key.
+    #[test]
+    fn escalation_is_not_a_rule_setting_and_older_json_with_it_loads() {
+        let old: RuleSettings = serde_json::from_str(r#"{"itch_high": 6, "escalation_window_minutes": 30}"#).unwrap();
+        assert_eq!(old.itch_high, 6);
+        assert_eq!(
+            old,
+            RuleSettings {
+                itch_high: 6,
+                ..Default::default()
+            }
+        );
+        let text = serde_json::to_string(&RuleSettings::default()).unwrap();
+        assert!(!text.contains("escalation"), "{text}");
     }
 }

@@ -487,7 +487,7 @@ async fn forgot_password_answers_the_same_for_unknown_addresses_and_the_reset_li
     );
     let outbox = app.outbox();
     assert_eq!(outbox.len(), 1);
-    assert_eq!(outbox[0].kind, "password_reset");
+    assert_eq!(outbox[0].kind.as_str(), "password_reset");
     assert_eq!(outbox[0].recipient, PATIENT_A);
 
     let path = link_in_outbox(&app, PATIENT_A);
@@ -600,7 +600,7 @@ async fn admins_read_their_clinics_audit_log_page_by_page() {
                     c,
                     clinic,
                     &aftercare::db::audit::Actor::system("test"),
-                    "test.entry",
+                    aftercare::domain::AuditAction::Export,
                     Some(&format!("n:{i}")),
                     "",
                     now,

@@ -257,7 +257,7 @@ async fn two_workers_on_one_database_never_send_an_email_twice() {
                 outbox::enqueue(
                     c,
                     &outbox::NewEmail {
-                        kind: "alert_urgent",
+                        kind: aftercare::domain::OutboxKind::AlertUrgent,
                         clinic: Some(clinic),
                         flag: None,
                         recipient: &to,

@@ -264,9 +264,16 @@ async fn sending_again_for_the_same_day_amends_it() {
     assert_eq!(revs.len(), 1);
     assert_eq!(revs[0].version, 1);
     assert_eq!(revs[0].parsed().unwrap().pain, 2);
-    let u1: Vec<_> = flags_of(&app, t).into_iter().filter(|f| f.rule_id == "U1").collect();
+    let u1: Vec<_> = flags_of(&app, t)
+        .into_iter()
+        .filter(|f| f.rule_id.as_str() == "U1")
+        .collect();
     assert_eq!(u1.len(), 1, "the fever flag is not raised twice");
-    let alerts = app.outbox().into_iter().filter(|o| o.kind.starts_with("alert")).count();
+    let alerts = app
+        .outbox()
+        .into_iter()
+        .filter(|o| o.kind.as_str().starts_with("alert"))
+        .count();
     assert_eq!(alerts, 1, "no second alert for the same severity");
     let (sev, html) = main_severity(&app, &result).await;
     assert_eq!(sev, "urgent");
@@ -456,7 +463,7 @@ async fn the_result_page_says_what_to_do_for_each_severity() {
     let new: Vec<_> = app.outbox().into_iter().skip(before).collect();
     assert_eq!(new.len(), 1, "{new:?}");
     assert_eq!(new[0].recipient, "alerts@clinic.example");
-    assert_eq!(new[0].kind, "alert_urgent");
+    assert_eq!(new[0].kind.as_str(), "alert_urgent");
     assert!(
         !new[0].body_text.contains("fever") && !new[0].body_text.contains("Pat"),
         "no health data in email"

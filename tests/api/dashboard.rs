@@ -337,7 +337,11 @@ async fn enrolling_a_patient_queues_an_invite_and_treatments_are_added_in_the_cl
         .unwrap()
         .parse()
         .unwrap();
-    let invite: Vec<_> = app.outbox().into_iter().filter(|r| r.kind == "invite").collect();
+    let invite: Vec<_> = app
+        .outbox()
+        .into_iter()
+        .filter(|r| r.kind.as_str() == "invite")
+        .collect();
     assert_eq!(invite.len(), 1);
     assert_eq!(invite[0].recipient, "rae@example.org");
     assert_eq!(invite[0].clinic_id, Some(f.clinic.0));
@@ -581,6 +585,31 @@ async fn rule_changes_make_a_new_version_and_switching_off_urgent_rules_needs_co
     let resp = post_form(app, "/clinic/settings/rules", &fields).await;
     assert_eq!(resp.status(), 422);
     assert!(resp.text().await.unwrap().contains("value=\"hot\""));
+}
+
+/// Issue 10, bug 1: one escalation setting. The rules page offered its own
+/// window that nothing read; only the settings page's remains.
+#[tokio::test]
+async fn escalation_is_set_on_the_settings_page_only() {
+    let f = fixture().await;
+    let app = &f.app;
+    app.sign_in("admin@bright.example", PASSWORD).await;
+    let (_, html) = app.get_html("/clinic/settings/rules").await;
+    assert!(!html.contains("escalation"), "the rules page has no escalation field");
+    let (_, html) = app.get_html("/clinic/settings").await;
+    assert!(html.contains("name=\"escalation_minutes\""));
+
+    // An old rules form that still sends the field: saved without it.
+    let (_, html) = app.get_html("/clinic/settings/rules").await;
+    let mut fields = form_values(&html, "/clinic/settings/rules");
+    fields.push(("escalation_window_minutes".into(), "30".into()));
+    let resp = post_form(app, "/clinic/settings/rules", &fields).await;
+    assert_eq!(resp.status(), 303);
+    let v = app.db.read(|c| clinics::current_rules(c, f.clinic)).unwrap();
+    assert_eq!(v.version, 2);
+    assert!(!v.settings.contains("escalation"), "{}", v.settings);
+    let c = app.db.read(|c| clinics::get(c, f.clinic)).unwrap().unwrap();
+    assert_eq!(c.escalation_minutes, 120);
 }
 
 #[tokio::test]

@@ -161,7 +161,7 @@ fn the_audit_log_refuses_edits() {
             c,
             None,
             &aftercare::db::audit::Actor::system("test"),
-            "x",
+            aftercare::domain::AuditAction::Export,
             None,
             "",
             now,
@@ -173,4 +173,88 @@ fn the_audit_log_refuses_edits() {
         .execute(&mut *conn)
         .is_err());
     assert!(diesel::sql_query("DELETE FROM audit_log").execute(&mut *conn).is_err());
+}
+
+/// Runs only the first migration, lets `fill` write rows in that schema,
+/// then runs the rest: what an upgrade of an existing database does.
+fn upgrade_with(conn: &mut DbConn, fill: impl FnOnce(&mut DbConn)) {
+    match conn {
+        DbConn::Sqlite(c) => c.run_next_migration(SQLITE_MIGRATIONS).map(drop).unwrap(),
+        DbConn::Pg(c) => c.run_next_migration(POSTGRES_MIGRATIONS).map(drop).unwrap(),
+    }
+    fill(conn);
+    match conn {
+        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(drop).unwrap(),
+        DbConn::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(drop).unwrap(),
+    }
+}
+
+/// Issue 10, bug 1: the rules page had its own escalation window, stored in
+/// the rules JSON and read by nothing. The upgrade keeps one setting (the
+/// clinic's `escalation_minutes`) and carries over a window that only the
+/// rules page had changed.
+fn escalation_window_moves_to_the_clinic(conn: &mut DbConn) {
+    let rules = |minutes: &str| format!("{{\"fever_threshold_c\":38.0,\"escalation_window_minutes\":{minutes}}}");
+    upgrade_with(conn, |c| {
+        // (clinic, its escalation_minutes, its rules versions in order)
+        let clinics: [(&str, i32, Vec<String>); 5] = [
+            ("only rules changed", 120, vec![rules("120"), rules("30")]),
+            ("both changed", 45, vec![rules("30")]),
+            ("changed back", 120, vec![rules("30"), rules("120")]),
+            ("never changed", 120, vec!["{}".into()]),
+            ("unreadable", 120, vec!["not json".into()]),
+        ];
+        for (name, minutes, versions) in clinics {
+            diesel::sql_query(format!(
+                "INSERT INTO clinics (name, timezone, alert_email, escalation_minutes, created_at) \
+                 VALUES ('{name}', 'UTC', 'a@example.org', {minutes}, '2026-01-01 00:00:00')"
+            ))
+            .execute(c)
+            .unwrap();
+            for (i, settings) in versions.iter().enumerate() {
+                diesel::sql_query(format!(
+                    "INSERT INTO rules_versions (clinic_id, version, settings, created_at) \
+                     SELECT id, {}, '{settings}', '2026-01-01 00:00:00' FROM clinics WHERE name = '{name}'",
+                    i + 1
+                ))
+                .execute(c)
+                .unwrap();
+            }
+        }
+    });
+    let got: BTreeMap<String, i32> = aftercare::db::clinics::all(conn)
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.name, c.escalation_minutes))
+        .collect();
+    let want: BTreeMap<String, i32> = [
+        ("only rules changed", 30),
+        ("both changed", 45),
+        ("changed back", 120),
+        ("never changed", 120),
+        ("unreadable", 120),
+    ]
+    .into_iter()
+    .map(|(n, m)| (n.to_string(), m))
+    .collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn sqlite_upgrade_keeps_one_escalation_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.db").to_string_lossy().to_string();
+    let mut conn = DbConn::Sqlite(SqliteConnection::establish(&path).unwrap());
+    escalation_window_moves_to_the_clinic(&mut conn);
+}
+
+#[test]
+fn postgres_upgrade_keeps_one_escalation_setting() {
+    let Some(admin) = postgres_url() else {
+        println!("PostgreSQL: skipped (set TEST_DATABASE_URL)");
+        return;
+    };
+    let (_guard, url) = PgTestDb::create(&admin);
+    let mut conn = DbConn::Pg(PgConnection::establish(&url).unwrap());
+    escalation_window_moves_to_the_clinic(&mut conn);
 }

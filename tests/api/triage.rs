@@ -19,7 +19,10 @@ async fn a_threshold_change_affects_new_check_ins_and_not_flags_already_raised()
     };
 
     let first = app.record_checkin(t, date("2026-03-02"), &itch7);
-    assert!(first.rules.contains(&"R5".to_string()), "itch 7 raises R5 by default");
+    assert!(
+        first.rules.contains(&aftercare::domain::RuleId::R5),
+        "itch 7 raises R5 by default"
+    );
     let v1 = app.db.read(|c| clinics::current_rules(c, clinic)).unwrap();
 
     // The clinic raises the itch threshold to 9: a new rules version.
@@ -44,13 +47,13 @@ async fn a_threshold_change_affects_new_check_ins_and_not_flags_already_raised()
     app.clock.advance(chrono::Duration::days(2));
     let later = app.record_checkin(t, date("2026-03-04"), &itch7);
     assert!(
-        !later.rules.contains(&"R5".to_string()),
+        !later.rules.contains(&aftercare::domain::RuleId::R5),
         "new check-ins use the new threshold: {:?}",
         later.rules
     );
 
     let raised = app.db.read(|c| flags::of_treatment(c, t)).unwrap();
-    let r5: Vec<_> = raised.iter().filter(|f| f.rule_id == "R5").collect();
+    let r5: Vec<_> = raised.iter().filter(|f| f.rule_id.as_str() == "R5").collect();
     assert_eq!(r5.len(), 1);
     assert_eq!(
         r5[0].rules_version_id, v1.id,
@@ -127,7 +130,7 @@ async fn missed_check_ins_raise_once_in_the_clinics_time_zone_even_with_two_proc
         .read(|c| flags::of_treatment(c, t))
         .unwrap()
         .into_iter()
-        .filter(|f| f.rule_id == "M2")
+        .filter(|f| f.rule_id.as_str() == "M2")
         .collect();
     assert_eq!(m2.len(), 1, "one M2 flag: {m2:?}");
     assert_eq!(m2[0].severity, Severity::Review);
@@ -163,12 +166,12 @@ async fn a_missed_check_in_after_a_flagged_one_is_urgent() {
         .read(|c| flags::of_treatment(c, t))
         .unwrap()
         .into_iter()
-        .filter(|f| f.rule_id == "M3")
+        .filter(|f| f.rule_id.as_str() == "M3")
         .collect();
     assert_eq!(m3.len(), 1);
     assert_eq!(m3[0].severity, Severity::Urgent);
     assert!(
-        app.outbox().iter().any(|r| r.kind == "alert_urgent"),
+        app.outbox().iter().any(|r| r.kind.as_str() == "alert_urgent"),
         "an urgent missed check-in emails the clinic"
     );
 }

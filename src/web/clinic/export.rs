@@ -175,7 +175,7 @@ fn flag_line(f: &flags::Flag) -> String {
         f.patient_id.0.to_string(),
         f.treatment_id.0.to_string(),
         id(f.checkin_id),
-        f.rule_id.clone(),
+        f.rule_id.to_string(),
         f.severity.as_str().into(),
         f.state.as_str().into(),
         f.reason.clone(),

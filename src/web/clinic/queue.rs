@@ -87,7 +87,7 @@ pub struct FlagView {
     pub open: bool,
     pub resolved: bool,
     pub reason: String,
-    pub rule_id: String,
+    pub rule_id: RuleId,
     pub raised_local: String,
     pub raised_ago: String,
     pub escalated: Option<String>,
@@ -118,7 +118,7 @@ impl FlagView {
             open: f.state == FlagState::Open,
             resolved: f.state == FlagState::Resolved,
             reason: f.reason.clone(),
-            rule_id: f.rule_id.clone(),
+            rule_id: f.rule_id,
             raised_local: local_time(f.raised_at, tz),
             raised_ago: ago(f.raised_at, now),
             escalated: f.escalated_at.map(|t| local_time(t, tz)),
@@ -147,14 +147,15 @@ pub fn event_views(events: &[flags::FlagEvent], tz: ClinicTz, names: &HashMap<i6
     events
         .iter()
         .map(|e| {
-            let what = match (e.kind.as_str(), e.severity.as_deref()) {
-                ("raised", Some(s)) => format!("Raised ({s})"),
-                ("severity_raised", Some(s)) => format!("Severity raised to {s}"),
-                ("repeated", _) => "Seen again".to_string(),
-                ("acknowledged", _) => "Acknowledged".to_string(),
-                ("resolved", _) => "Resolved".to_string(),
-                ("escalated", _) => "Escalated (re-sent to the escalation address)".to_string(),
-                (other, _) => other.replace('_', " "),
+            let what = match (e.kind, e.severity.as_deref()) {
+                (FlagEventKind::Raised, Some(s)) => format!("Raised ({s})"),
+                (FlagEventKind::Raised, None) => "Raised".to_string(),
+                (FlagEventKind::SeverityRaised, Some(s)) => format!("Severity raised to {s}"),
+                (FlagEventKind::SeverityRaised, None) => "Severity raised".to_string(),
+                (FlagEventKind::Repeated, _) => "Seen again".to_string(),
+                (FlagEventKind::Acknowledged, _) => "Acknowledged".to_string(),
+                (FlagEventKind::Resolved, _) => "Resolved".to_string(),
+                (FlagEventKind::Escalated, _) => "Escalated (re-sent to the escalation address)".to_string(),
             };
             EventView {
                 what,

@@ -562,7 +562,7 @@ pub async fn result_page(state: web::Data<AppState>, user: PatientUser, req: Htt
             // still meet it too.
             let u10 = flags::of_checkin(c, ci.id)?
                 .iter()
-                .any(|f| f.rule_id == triage::RuleId::U10.as_str() && f.severity == Severity::Urgent);
+                .any(|f| f.rule_id == triage::RuleId::U10 && f.severity == Severity::Urgent);
             let emergency = u10
                 && ci.highest_severity == Some(Severity::Urgent)
                 && ci.answers.rash_outside

@@ -379,8 +379,9 @@ impl TestApp {
         self.db.read(aftercare::db::outbox::all).expect("outbox")
     }
 
-    /// Audit rows with `action`.
+    /// Audit rows with `action` (its stored text, which must be a known action).
     pub fn audit(&self, action: &str) -> Vec<aftercare::db::audit::AuditEntry> {
+        let action = aftercare::domain::AuditAction::parse(action).expect("a known audit action");
         self.db
             .read(|c| aftercare::db::audit::with_action(c, action))
             .expect("audit")
