@@ -192,6 +192,106 @@ async fn a_weekly_check_in_has_the_weekly_questions() {
     assert!(html.contains("The clinic will look at this by the next working day"));
 }
 
+/// The form's field names (and each radio group's values), in the order the
+/// form shows them.
+fn form_fields(html: &str) -> Vec<String> {
+    let doc = Html::parse_document(html);
+    let mut out: Vec<String> = Vec::new();
+    for e in select(&doc, "form#checkin-form input, form#checkin-form textarea") {
+        let v = e.value();
+        let name = v.attr("name").unwrap_or("");
+        let field = match v.attr("type") {
+            Some("radio") => format!("{name}={}", v.attr("value").unwrap_or("")),
+            _ => name.to_string(),
+        };
+        if !out.contains(&field) {
+            out.push(field);
+        }
+    }
+    out
+}
+
+/// The field names are a public contract (a single POST with them keeps
+/// working): pinned here for the daily and the weekly form.
+#[tokio::test]
+async fn the_form_field_names_and_values_stay_the_same() {
+    let (app, patient, t) = patient_app().await;
+    let (_, html) = app.get_html(&form_page(t)).await;
+    let scale = |name: &str, max: u8| (0..=max).map(|n| format!("{name}={n}")).collect::<Vec<_>>();
+    let mut daily: Vec<String> = [
+        "csrf",
+        "treatment",
+        "date",
+        "overall=better",
+        "overall=same",
+        "overall=worse",
+    ]
+    .map(String::from)
+    .to_vec();
+    daily.extend(scale("pain", 10));
+    daily.extend(["pain_relief=yes", "pain_relief=no", "pain_relief=not_taking"].map(String::from));
+    daily.extend(scale("itch", 10));
+    daily.extend(scale("swelling", 3));
+    daily.push("eyes_swollen_shut".into());
+    daily.extend(scale("redness", 3));
+    daily.push("redness_spreading".into());
+    let rest = [
+        "oozing=none",
+        "oozing=clear",
+        "oozing=pus",
+        "crusts=none",
+        "crusts=thin",
+        "crusts=yellow",
+        "blisters",
+        "tingling",
+        "pimples",
+        "white_patches",
+        "rash_outside",
+        "raw_area",
+        "lip_swelling_or_breathing",
+        "fever",
+        "temperature",
+        "vision_change",
+        "eye_pain",
+        "cannot_close_eye",
+        "lid_pulling",
+    ];
+    daily.extend(rest.map(String::from));
+    let tail = [
+        "prophylaxis=taken",
+        "prophylaxis=missed",
+        "prophylaxis=not_prescribed",
+        "bleeding",
+        "want_call",
+        "note",
+    ]
+    .map(String::from);
+    let mut weekly = daily.clone();
+    daily.extend(tail.clone());
+    assert_eq!(form_fields(&html), daily);
+
+    weekly.extend(
+        [
+            "dark_patches",
+            "light_patches",
+            "raised_area",
+            "raised_area_site=neck",
+            "raised_area_site=jawline",
+            "raised_area_site=eyelid",
+            "raised_area_site=other",
+        ]
+        .map(String::from),
+    );
+    weekly.extend(tail);
+    let clinic = clinic_of(&app, patient);
+    let p = app.create_patient(clinic, "wk@example.org", "Wes Kay");
+    let w = app.create_treatment(p, ProcedureClass::AblativeFullCo2, date("2026-02-01"), "neck");
+    app.sign_out().await;
+    app.sign_in("wk@example.org", PASSWORD).await;
+    let (_, html) = app.get_html(&form_page(w)).await;
+    assert_eq!(form_fields(&html), weekly);
+}
+
 #[tokio::test]
 async fn a_missed_day_can_be_filled_in_up_to_three_days_back() {
     let (app, patient, t) = patient_app().await;
