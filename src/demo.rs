@@ -387,6 +387,7 @@ fn history(
             .collect();
         let findings = triage::evaluate(day, &answers, &earlier, facts, settings);
         let highest = triage::highest(&findings);
+        let advice = triage::Advice::from_findings(&findings);
         for f in findings {
             let rule = f.rule.as_str();
             match open.get(rule).copied() {
@@ -446,6 +447,7 @@ fn history(
             raised_area_site: None,
             note: None,
             highest_severity: highest.map(|s| s.as_str()),
+            advice: advice.as_str(),
             version: 1,
             entered_at: entered,
             first_entered_at: entered,

@@ -20,6 +20,8 @@ pub struct CheckIn {
     pub kind: CheckInKind,
     pub answers: CheckInAnswers,
     pub highest_severity: Option<Severity>,
+    /// What the rules told the patient about this version.
+    pub advice: Advice,
     pub version: i32,
     pub entered_at: NaiveDateTime,
     pub first_entered_at: NaiveDateTime,
@@ -67,6 +69,7 @@ struct Row {
     raised_area_site: Option<String>,
     note: Option<String>,
     highest_severity: Option<String>,
+    advice: String,
     version: i32,
     entered_at: NaiveDateTime,
     first_entered_at: NaiveDateTime,
@@ -140,6 +143,7 @@ impl TryFrom<Row> for CheckIn {
                 .map(Severity::parse)
                 .transpose()
                 .map_err(bad)?,
+            advice: Advice::parse(&r.advice).map_err(bad)?,
             version: r.version,
             entered_at: r.entered_at,
             first_entered_at: r.first_entered_at,
@@ -241,9 +245,13 @@ pub fn upsert(
     Ok((stored, amended))
 }
 
-pub fn set_highest_severity(conn: &mut DbConn, id: CheckInId, s: Option<Severity>) -> Result<(), DbError> {
+/// Stores what the rules decided for the check-in's current version.
+pub fn set_outcome(conn: &mut DbConn, id: CheckInId, s: Option<Severity>, advice: Advice) -> Result<(), DbError> {
     diesel::update(checkins::table.find(id.0))
-        .set(checkins::highest_severity.eq(s.map(|s| s.as_str())))
+        .set((
+            checkins::highest_severity.eq(s.map(|s| s.as_str())),
+            checkins::advice.eq(advice.as_str()),
+        ))
         .execute(conn)?;
     Ok(())
 }
@@ -373,6 +381,7 @@ pub struct NewCheckInRow {
     pub raised_area_site: Option<&'static str>,
     pub note: Option<String>,
     pub highest_severity: Option<&'static str>,
+    pub advice: &'static str,
     pub version: i32,
     pub entered_at: NaiveDateTime,
     pub first_entered_at: NaiveDateTime,
@@ -381,7 +390,7 @@ pub struct NewCheckInRow {
 /// Inserts many check-ins at once: multi-row statements on the concrete
 /// backend (far fewer round trips than one insert per row).
 pub fn insert_many(conn: &mut DbConn, rows: &[NewCheckInRow]) -> Result<(), DbError> {
-    // SQLite allows 32,766 bound values per statement; 41 columns × 400 rows fits.
+    // SQLite allows 32,766 bound values per statement; 42 columns × 400 rows fits.
     for batch in rows.chunks(400) {
         match conn {
             DbConn::Sqlite(c) => diesel::insert_into(checkins::table).values(batch).execute(c)?,

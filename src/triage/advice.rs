@@ -2,20 +2,8 @@
 
 use super::rules::RuleId;
 use super::Finding;
+pub use crate::domain::Advice;
 use crate::domain::{ProcedureClass, Severity};
-
-/// The patient's next step, from the check-in's findings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Advice {
-    /// Nothing above info: show [`what_is_normal`].
-    Normal,
-    /// A review flag: the clinic looks next business day.
-    ClinicWillReview,
-    /// An urgent flag: call the clinic now.
-    CallClinicNow,
-    /// U10: call emergency services.
-    Emergency,
-}
 
 impl Advice {
     /// U10 → `Emergency`; any urgent → `CallClinicNow`; any review →

@@ -1,8 +1,9 @@
 //! Issue 5: the patient's check-in, its result page, history and home page.
 
 use crate::support::app::*;
-use aftercare::db::{checkins, flags, patients};
+use aftercare::db::{checkins, clinics, flags, patients};
 use aftercare::domain::*;
+use aftercare::triage;
 use chrono::{TimeZone, Utc};
 use scraper::{Html, Selector};
 
@@ -573,6 +574,49 @@ async fn the_result_page_says_what_to_do_for_each_severity() {
     let (sev, html) = main_severity(&app, &r).await;
     assert_eq!(sev, "urgent");
     assert!(html.contains("Call emergency services now"));
+}
+
+/// Issue 10, bug 2: the result page shows what the rules decided for the
+/// check-in as it now stands, not a second reading of the answers. Here the
+/// clinic switches U10 off between a check-in and its amendment: the amended
+/// check-in is urgent (fever) but no longer an emergency, though its answers
+/// still show a rash with lip swelling and the earlier U10 flag is still open.
+#[tokio::test]
+async fn the_result_page_follows_the_rules_decision_after_u10_is_switched_off() {
+    let (app, patient, t) = patient_app().await;
+    let answers = with(
+        calm(),
+        &[
+            ("rash_outside", "yes"),
+            ("lip_swelling_or_breathing", "yes"),
+            ("fever", "yes"),
+        ],
+    );
+    let r = send_ok(&app, t, &answers).await;
+    let (sev, html) = main_severity(&app, &r).await;
+    assert_eq!(sev, "urgent");
+    assert!(html.contains("Call emergency services now"), "{html}");
+
+    let clinic = clinic_of(&app, patient);
+    let current = app.db.read(|c| clinics::current_rules(c, clinic)).unwrap();
+    let mut settings: triage::RuleSettings = serde_json::from_str(&current.settings).unwrap();
+    settings.disabled.insert(triage::RuleId::U10);
+    let now = app.clock_now().naive_utc();
+    let json = serde_json::to_string(&settings).unwrap();
+    app.db
+        .write(|c| clinics::new_rules_version(c, clinic, &json, None, "U10 off", now))
+        .unwrap();
+
+    app.clock.advance(chrono::Duration::minutes(30));
+    let r = send_ok(&app, t, &answers).await;
+    let (sev, html) = main_severity(&app, &r).await;
+    assert_eq!(sev, "urgent", "U1 (fever) still decides urgent");
+    assert!(!html.contains("Call emergency services now"), "{html}");
+    assert!(html.contains("Call the clinic now on"), "{html}");
+    assert!(
+        flags_of(&app, t).iter().any(|f| f.rule_id == "U10"),
+        "the earlier U10 flag stays"
+    );
 }
 
 #[tokio::test]

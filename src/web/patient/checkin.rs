@@ -5,7 +5,7 @@
 
 use crate::app::checkin::{self, Submission, BACKFILL_DAYS};
 use crate::app::notify::MailContext;
-use crate::db::{checkins, flags, patients};
+use crate::db::{checkins, patients};
 use crate::domain::questions::{self, Group, Question};
 use crate::domain::*;
 use crate::error::{Error, Result};
@@ -356,13 +356,13 @@ struct ResultPage<'a> {
     clinic_phone: &'a str,
     /// `urgent`, `review`, `info` or `none`: a public contract (`data-severity`).
     severity: &'static str,
-    emergency: bool,
+    /// What the rules decided when the check-in was recorded.
+    advice: Advice,
     amended: bool,
     day: i64,
     date: String,
     date_iso: String,
     normal: &'static str,
-    emergency_message: &'static str,
     treatment_id: i64,
 }
 
@@ -372,23 +372,13 @@ pub async fn result_page(state: web::Data<AppState>, user: PatientUser, req: Htt
         .and_then(|s| s.trim().parse().ok())
         .ok_or(Error::NotFound)?;
     let pid = user.patient.id;
-    let (ci, treatment, emergency) = state
+    let (ci, treatment) = state
         .db
         .run(move |db| {
             db.read(|c| {
                 let ci = checkins::of_patient(c, pid, CheckInId(id))?.ok_or(Error::NotFound)?;
                 let t = patients::treatment_of(c, pid, ci.treatment_id)?.ok_or(Error::NotFound)?;
-                // U10 tells the patient to call emergency services. The flag
-                // may be older than an amendment, so the current answers must
-                // still meet it too.
-                let u10 = flags::of_checkin(c, ci.id)?
-                    .iter()
-                    .any(|f| f.rule_id == triage::RuleId::U10.as_str() && f.severity == Severity::Urgent);
-                let emergency = u10
-                    && ci.highest_severity == Some(Severity::Urgent)
-                    && ci.answers.rash_outside
-                    && ci.answers.lip_swelling_or_breathing;
-                Ok::<_, Error>((ci, t, emergency))
+                Ok::<_, Error>((ci, t))
             })
         })
         .await?;
@@ -397,13 +387,12 @@ pub async fn result_page(state: web::Data<AppState>, user: PatientUser, req: Htt
         clinic_name: &user.clinic.name,
         clinic_phone: &user.clinic.phone,
         severity: ci.highest_severity.map(|s| s.as_str()).unwrap_or("none"),
-        emergency,
+        advice: ci.advice,
         amended: ci.version > 1,
         day: ci.day_number,
         date: long_date(ci.day),
         date_iso: ci.day.format("%Y-%m-%d").to_string(),
         normal: triage::what_is_normal(treatment.procedure, ci.day_number),
-        emergency_message: Advice::Emergency.message(),
         treatment_id: treatment.id.0,
     })
 }
