@@ -6,7 +6,7 @@
 use crate::app::onboarding::{self, ClinicInput, Credential, PatientInput, StaffInput, TreatmentInput};
 use crate::auth::password::NewPassword;
 use crate::db::audit::Actor;
-use crate::db::checkins::NewCheckInRow;
+use crate::db::checkins::{CheckInKey, NewCheckInRow};
 use crate::db::{clinics, flags, Db, DbConn};
 use crate::domain::*;
 use crate::error::{Error, Result};
@@ -385,6 +385,7 @@ fn history(
             .collect();
         let findings = triage::evaluate(day, &answers, &earlier, facts, settings);
         let highest = triage::highest(&findings);
+        let advice = triage::Advice::from_findings(&findings);
         for f in findings {
             let rule = f.rule.as_str();
             match open.get(rule).copied() {
@@ -405,49 +406,15 @@ fn history(
         let entered = (date.and_hms_opt(19, 0, 0).unwrap_or_default() + Duration::minutes(rng.gen_range(0..120)))
             .min(now.naive_utc());
         last_entered = Some(entered);
-        rows.push(NewCheckInRow {
-            treatment_id: treatment.0,
-            patient_id: patient.0,
-            clinic_id: clinic.id.0,
+        let key = CheckInKey {
+            treatment,
+            patient,
+            clinic: clinic.id,
             day: date,
-            day_number: day as i32,
-            kind: CheckInKind::for_day(day).as_str(),
-            overall: answers.overall.as_str(),
-            pain: answers.pain as i32,
-            pain_relief: answers.pain_relief.as_str(),
-            itch: answers.itch as i32,
-            swelling: answers.swelling as i32,
-            eyes_swollen_shut: answers.eyes_swollen_shut,
-            redness: answers.redness as i32,
-            redness_spreading: answers.redness_spreading,
-            oozing: answers.oozing.as_str(),
-            crusts: answers.crusts.as_str(),
-            blisters: answers.blisters,
-            tingling: answers.tingling,
-            pimples: answers.pimples,
-            white_patches: answers.white_patches,
-            rash_outside: answers.rash_outside,
-            raw_area: answers.raw_area,
-            lip_swelling_or_breathing: answers.lip_swelling_or_breathing,
-            fever: answers.fever,
-            temperature_c: answers.temperature.map(|t| t.celsius()),
-            vision_change: answers.vision_change,
-            eye_pain: answers.eye_pain,
-            cannot_close_eye: answers.cannot_close_eye,
-            lid_pulling: answers.lid_pulling,
-            bleeding: answers.bleeding,
-            want_call: answers.want_call,
-            prophylaxis: answers.prophylaxis.as_str(),
-            dark_patches: false,
-            light_patches: false,
-            raised_area: false,
-            raised_area_site: None,
-            note: None,
-            highest_severity: highest.map(|s| s.as_str()),
-            version: 1,
-            entered_at: entered,
-            first_entered_at: entered,
-        });
+            day_number: day,
+            kind: CheckInKind::for_day(day),
+        };
+        rows.push(NewCheckInRow::new(&key, &answers, highest, advice, entered));
         done.push((day, answers));
     }
     let n = rows.len();

@@ -151,12 +151,13 @@ pub fn record(conn: &mut DbConn, mail: &MailContext, sub: &Submission, now: Date
     notify::flags_raised(conn, mail, clinic, &to_notify, now)?;
 
     let highest = triage::highest(&findings);
-    checkins::set_highest_severity(conn, stored.id, highest)?;
+    let advice = Advice::from_findings(&findings);
+    checkins::set_outcome(conn, stored.id, highest, advice)?;
     Ok(Outcome {
         checkin: stored.id,
         day_number,
         highest,
-        advice: Advice::from_findings(&findings),
+        advice,
         amended,
         rules,
     })

@@ -20,6 +20,8 @@ pub struct CheckIn {
     pub kind: CheckInKind,
     pub answers: CheckInAnswers,
     pub highest_severity: Option<Severity>,
+    /// What the rules told the patient about this version.
+    pub advice: Advice,
     pub version: i32,
     pub entered_at: NaiveDateTime,
     pub first_entered_at: NaiveDateTime,
@@ -67,6 +69,7 @@ struct Row {
     raised_area_site: Option<String>,
     note: Option<String>,
     highest_severity: Option<String>,
+    advice: String,
     version: i32,
     entered_at: NaiveDateTime,
     first_entered_at: NaiveDateTime,
@@ -140,6 +143,7 @@ impl TryFrom<Row> for CheckIn {
                 .map(Severity::parse)
                 .transpose()
                 .map_err(bad)?,
+            advice: Advice::parse(&r.advice).map_err(bad)?,
             version: r.version,
             entered_at: r.entered_at,
             first_entered_at: r.first_entered_at,
@@ -241,9 +245,13 @@ pub fn upsert(
     Ok((stored, amended))
 }
 
-pub fn set_highest_severity(conn: &mut DbConn, id: CheckInId, s: Option<Severity>) -> Result<(), DbError> {
+/// Stores what the rules decided for the check-in's current version.
+pub fn set_outcome(conn: &mut DbConn, id: CheckInId, s: Option<Severity>, advice: Advice) -> Result<(), DbError> {
     diesel::update(checkins::table.find(id.0))
-        .set(checkins::highest_severity.eq(s.map(|s| s.as_str())))
+        .set((
+            checkins::highest_severity.eq(s.map(|s| s.as_str())),
+            checkins::advice.eq(advice.as_str()),
+        ))
         .execute(conn)?;
     Ok(())
 }
@@ -373,15 +381,72 @@ pub struct NewCheckInRow {
     pub raised_area_site: Option<&'static str>,
     pub note: Option<String>,
     pub highest_severity: Option<&'static str>,
+    pub advice: &'static str,
     pub version: i32,
     pub entered_at: NaiveDateTime,
     pub first_entered_at: NaiveDateTime,
 }
 
+impl NewCheckInRow {
+    /// A first version entered at `entered`, with the rules' outcome.
+    pub fn new(
+        key: &CheckInKey,
+        a: &CheckInAnswers,
+        highest: Option<Severity>,
+        advice: Advice,
+        entered: NaiveDateTime,
+    ) -> Self {
+        Self {
+            treatment_id: key.treatment.0,
+            patient_id: key.patient.0,
+            clinic_id: key.clinic.0,
+            day: key.day,
+            day_number: key.day_number as i32,
+            kind: key.kind.as_str(),
+            overall: a.overall.as_str(),
+            pain: a.pain as i32,
+            pain_relief: a.pain_relief.as_str(),
+            itch: a.itch as i32,
+            swelling: a.swelling as i32,
+            eyes_swollen_shut: a.eyes_swollen_shut,
+            redness: a.redness as i32,
+            redness_spreading: a.redness_spreading,
+            oozing: a.oozing.as_str(),
+            crusts: a.crusts.as_str(),
+            blisters: a.blisters,
+            tingling: a.tingling,
+            pimples: a.pimples,
+            white_patches: a.white_patches,
+            rash_outside: a.rash_outside,
+            raw_area: a.raw_area,
+            lip_swelling_or_breathing: a.lip_swelling_or_breathing,
+            fever: a.fever,
+            temperature_c: a.temperature.map(|t| t.celsius()),
+            vision_change: a.vision_change,
+            eye_pain: a.eye_pain,
+            cannot_close_eye: a.cannot_close_eye,
+            lid_pulling: a.lid_pulling,
+            bleeding: a.bleeding,
+            want_call: a.want_call,
+            prophylaxis: a.prophylaxis.as_str(),
+            dark_patches: a.dark_patches,
+            light_patches: a.light_patches,
+            raised_area: a.raised_area,
+            raised_area_site: a.raised_area_site.map(|s| s.as_str()),
+            note: a.note.clone(),
+            highest_severity: highest.map(|s| s.as_str()),
+            advice: advice.as_str(),
+            version: 1,
+            entered_at: entered,
+            first_entered_at: entered,
+        }
+    }
+}
+
 /// Inserts many check-ins at once: multi-row statements on the concrete
 /// backend (far fewer round trips than one insert per row).
 pub fn insert_many(conn: &mut DbConn, rows: &[NewCheckInRow]) -> Result<(), DbError> {
-    // SQLite allows 32,766 bound values per statement; 41 columns × 400 rows fits.
+    // SQLite allows 32,766 bound values per statement; 42 columns × 400 rows fits.
     for batch in rows.chunks(400) {
         match conn {
             DbConn::Sqlite(c) => diesel::insert_into(checkins::table).values(batch).execute(c)?,

@@ -128,6 +128,7 @@ diesel::table! {
         version -> Integer,
         entered_at -> Timestamp,
         first_entered_at -> Timestamp,
+        advice -> Text,
     }
 }
 

@@ -1,7 +1,8 @@
 //! A patient's answers for one day of recovery (clinical reference section 4),
-//! and their parsing from the check-in form. Form field names are a public
-//! contract (issue 5); they are the `&'static str` keys used below.
+//! and their parsing from the check-in form. The questions themselves (field
+//! names, words, options, cadence) are in [`super::questions`].
 
+use super::questions::{Presence, QUESTIONS};
 use crate::text_enum;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -163,156 +164,39 @@ impl CheckInAnswers {
         }
     }
 
-    /// Parses the submitted form. `kind` decides whether the weekly-only
-    /// fields are read (on a daily check-in they are ignored). Returns every
-    /// problem at once, keyed by field name, so the form can show each next
-    /// to its field.
+    /// Parses the submitted form, question by question of the catalogue.
+    /// `kind` decides whether the weekly-only questions are read (on a daily
+    /// check-in they are ignored). Returns every problem at once, keyed by
+    /// field name, so the form can show each next to its field.
     pub fn from_form(form: &HashMap<String, String>, kind: CheckInKind) -> Result<Self, FieldErrors> {
-        let mut errors = FieldErrors::default();
         let get = |k: &str| form.get(k).map(|s| s.as_str()).unwrap_or("").trim();
-        let check = |k: &str| is_checked(get(k));
-
-        let overall = choice(
-            &mut errors,
-            "overall",
-            get("overall"),
-            Overall::parse,
-            "Choose better, the same or worse",
-        );
-        let pain = scale(
-            &mut errors,
-            "pain",
-            get("pain"),
-            10,
-            "Choose how bad the worst burning or pain was, from 0 to 10",
-        );
-        let pain_relief = choice(
-            &mut errors,
-            "pain_relief",
-            get("pain_relief"),
-            PainRelief::parse,
-            "Say whether pain medicine helps",
-        );
-        let itch = scale(
-            &mut errors,
-            "itch",
-            get("itch"),
-            10,
-            "Choose how bad the worst itch was, from 0 to 10",
-        );
-        let swelling = scale(
-            &mut errors,
-            "swelling",
-            get("swelling"),
-            3,
-            "Choose how swollen, from 0 (none) to 3 (severe)",
-        );
-        let redness = scale(
-            &mut errors,
-            "redness",
-            get("redness"),
-            3,
-            "Choose how red, from 0 (none) to 3 (severe)",
-        );
-        let oozing = choice(
-            &mut errors,
-            "oozing",
-            get("oozing"),
-            Oozing::parse,
-            "Choose what oozing you have, or none",
-        );
-        let crusts = choice(
-            &mut errors,
-            "crusts",
-            get("crusts"),
-            Crusts::parse,
-            "Choose what crusts you have, or none",
-        );
-        let prophylaxis = choice(
-            &mut errors,
-            "prophylaxis",
-            get("prophylaxis"),
-            Prophylaxis::parse,
-            "Say whether you took your prescribed tablets",
-        );
-
-        let temperature = match get("temperature") {
-            "" => None,
-            t => match Temperature::parse(t) {
-                Ok(t) => Some(t),
-                Err(msg) => {
-                    errors.add("temperature", msg);
-                    None
+        let mut answers = Self::calm();
+        let mut errors = FieldErrors::default();
+        for q in QUESTIONS.iter().filter(|q| q.cadence.asked_on(kind)) {
+            let v = get(q.id);
+            let asked = match q.presence {
+                Presence::Required => true,
+                Presence::Optional => !v.is_empty(),
+                Presence::With { tick, missing } => match (is_checked(get(tick)), v.is_empty()) {
+                    (false, _) => false,
+                    (true, true) => {
+                        errors.add(q.id, missing);
+                        false
+                    }
+                    (true, false) => true,
+                },
+            };
+            if asked {
+                if let Err(msg) = (q.set)(&mut answers, v) {
+                    errors.add(q.id, msg);
                 }
-            },
-        };
-
-        let weekly = kind == CheckInKind::Weekly;
-        let raised_area = weekly && check("raised_area");
-        let raised_area_site = match (raised_area, get("raised_area_site")) {
-            (false, _) => None,
-            (true, "") => {
-                errors.add("raised_area_site", "Say where the raised, firm or tight area is");
-                None
             }
-            (true, s) => match RaisedAreaSite::parse(s) {
-                Ok(site) => Some(site),
-                Err(_) => {
-                    errors.add("raised_area_site", "Choose neck, jawline, eyelid or other");
-                    None
-                }
-            },
-        };
-
-        let note_raw = form.get("note").map(|s| s.trim()).unwrap_or("");
-        let note = if note_raw.is_empty() {
-            None
-        } else if note_raw.chars().count() > NOTE_MAX_CHARS {
-            errors.add("note", "Your note is too long: keep it under 2000 characters");
-            None
-        } else {
-            Some(note_raw.to_string())
-        };
-
-        if !errors.is_empty() {
-            return Err(errors);
         }
-        // Every `None` below was recorded in `errors`, so these cannot fail;
-        // `ok_or` keeps that reasoning out of a panic path anyway.
-        let missing = || FieldErrors::single("form", "Something went wrong reading the form: please try again");
-        Ok(Self {
-            overall: overall.ok_or_else(missing)?,
-            pain: pain.ok_or_else(missing)?,
-            pain_relief: pain_relief.ok_or_else(missing)?,
-            itch: itch.ok_or_else(missing)?,
-            swelling: swelling.ok_or_else(missing)?,
-            eyes_swollen_shut: check("eyes_swollen_shut"),
-            redness: redness.ok_or_else(missing)?,
-            redness_spreading: check("redness_spreading"),
-            oozing: oozing.ok_or_else(missing)?,
-            crusts: crusts.ok_or_else(missing)?,
-            blisters: check("blisters"),
-            tingling: check("tingling"),
-            pimples: check("pimples"),
-            white_patches: check("white_patches"),
-            rash_outside: check("rash_outside"),
-            raw_area: check("raw_area"),
-            lip_swelling_or_breathing: check("lip_swelling_or_breathing"),
-            fever: check("fever"),
-            temperature,
-            vision_change: check("vision_change"),
-            eye_pain: check("eye_pain"),
-            cannot_close_eye: check("cannot_close_eye"),
-            lid_pulling: check("lid_pulling"),
-            bleeding: check("bleeding"),
-            want_call: check("want_call"),
-            prophylaxis: prophylaxis.ok_or_else(missing)?,
-            dark_patches: weekly && check("dark_patches"),
-            light_patches: weekly && check("light_patches"),
-            raised_area,
-            raised_area_site,
-            note,
-        })
+        if errors.is_empty() {
+            Ok(answers)
+        } else {
+            Err(errors)
+        }
     }
 
     /// True when the temperature or the fever box says fever at `threshold_c`.
@@ -322,34 +206,9 @@ impl CheckInAnswers {
 }
 
 /// A checkbox counts as ticked when present with any value but an explicit "no".
-fn is_checked(v: &str) -> bool {
+pub fn is_checked(v: &str) -> bool {
+    let v = v.trim();
     !v.is_empty() && !matches!(v.to_ascii_lowercase().as_str(), "off" | "false" | "0" | "no")
-}
-
-fn choice<T>(
-    errors: &mut FieldErrors,
-    field: &'static str,
-    v: &str,
-    parse: impl Fn(&str) -> Result<T, super::UnknownOption>,
-    msg: &'static str,
-) -> Option<T> {
-    match parse(v) {
-        Ok(t) => Some(t),
-        Err(_) => {
-            errors.add(field, msg);
-            None
-        }
-    }
-}
-
-fn scale(errors: &mut FieldErrors, field: &'static str, v: &str, max: u8, msg: &'static str) -> Option<u8> {
-    match v.parse::<u8>() {
-        Ok(n) if n <= max => Some(n),
-        _ => {
-            errors.add(field, msg);
-            None
-        }
-    }
 }
 
 /// Problems with a submitted form, one message per field name.

@@ -23,6 +23,22 @@ impl Severity {
 }
 
 text_enum! {
+    /// The patient's next step after a check-in, as the rules decided it
+    /// (`triage::Advice::from_findings`). Stored with the check-in so the
+    /// result page shows that decision. Ordered by urgency.
+    pub enum Advice ("advice") {
+        /// Nothing above info: show what is normal for the day.
+        Normal = "normal",
+        /// A review flag: the clinic looks next business day.
+        ClinicWillReview = "review",
+        /// An urgent flag: call the clinic now.
+        CallClinicNow = "call_clinic",
+        /// U10: call emergency services.
+        Emergency = "emergency",
+    }
+}
+
+text_enum! {
     /// A flag's life: open → acknowledged → resolved.
     pub enum FlagState ("flag state") {
         Open = "open",

@@ -1,5 +1,5 @@
 //! Domain types shared by every layer: typed ids, procedure classes, check-in
-//! answers, severities. Parsing lives here ("parse, don't validate"): once a
+//! answers and the question catalogue, severities. Parsing lives here ("parse, don't validate"): once a
 //! value has one of these types it is known to be valid.
 
 mod account;
@@ -9,6 +9,7 @@ mod flag;
 mod ids;
 mod kinds;
 mod procedure;
+pub mod questions;
 mod rule_id;
 
 pub use account::*;

@@ -1,20 +1,8 @@
 //! What the patient is told right after a check-in.
 
 use super::Finding;
+pub use crate::domain::Advice;
 use crate::domain::{ProcedureClass, RuleId, Severity};
-
-/// The patient's next step, from the check-in's findings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Advice {
-    /// Nothing above info: show [`what_is_normal`].
-    Normal,
-    /// A review flag: the clinic looks next business day.
-    ClinicWillReview,
-    /// An urgent flag: call the clinic now.
-    CallClinicNow,
-    /// U10: call emergency services.
-    Emergency,
-}
 
 impl Advice {
     /// U10 → `Emergency`; any urgent → `CallClinicNow`; any review →

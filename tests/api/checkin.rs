@@ -1,8 +1,9 @@
 //! Issue 5: the patient's check-in, its result page, history and home page.
 
 use crate::support::app::*;
-use aftercare::db::{checkins, flags, patients};
+use aftercare::db::{checkins, clinics, flags, patients};
 use aftercare::domain::*;
+use aftercare::triage;
 use chrono::{TimeZone, Utc};
 use scraper::{Html, Selector};
 
@@ -190,6 +191,106 @@ async fn a_weekly_check_in_has_the_weekly_questions() {
     let (sev, html) = main_severity(&app, &result).await;
     assert_eq!(sev, "review");
     assert!(html.contains("The clinic will look at this by the next working day"));
+}
+
+/// The form's field names (and each radio group's values), in the order the
+/// form shows them.
+fn form_fields(html: &str) -> Vec<String> {
+    let doc = Html::parse_document(html);
+    let mut out: Vec<String> = Vec::new();
+    for e in select(&doc, "form#checkin-form input, form#checkin-form textarea") {
+        let v = e.value();
+        let name = v.attr("name").unwrap_or("");
+        let field = match v.attr("type") {
+            Some("radio") => format!("{name}={}", v.attr("value").unwrap_or("")),
+            _ => name.to_string(),
+        };
+        if !out.contains(&field) {
+            out.push(field);
+        }
+    }
+    out
+}
+
+/// The field names are a public contract (a single POST with them keeps
+/// working): pinned here for the daily and the weekly form.
+#[tokio::test]
+async fn the_form_field_names_and_values_stay_the_same() {
+    let (app, patient, t) = patient_app().await;
+    let (_, html) = app.get_html(&form_page(t)).await;
+    let scale = |name: &str, max: u8| (0..=max).map(|n| format!("{name}={n}")).collect::<Vec<_>>();
+    let mut daily: Vec<String> = [
+        "csrf",
+        "treatment",
+        "date",
+        "overall=better",
+        "overall=same",
+        "overall=worse",
+    ]
+    .map(String::from)
+    .to_vec();
+    daily.extend(scale("pain", 10));
+    daily.extend(["pain_relief=yes", "pain_relief=no", "pain_relief=not_taking"].map(String::from));
+    daily.extend(scale("itch", 10));
+    daily.extend(scale("swelling", 3));
+    daily.push("eyes_swollen_shut".into());
+    daily.extend(scale("redness", 3));
+    daily.push("redness_spreading".into());
+    let rest = [
+        "oozing=none",
+        "oozing=clear",
+        "oozing=pus",
+        "crusts=none",
+        "crusts=thin",
+        "crusts=yellow",
+        "blisters",
+        "tingling",
+        "pimples",
+        "white_patches",
+        "rash_outside",
+        "raw_area",
+        "lip_swelling_or_breathing",
+        "fever",
+        "temperature",
+        "vision_change",
+        "eye_pain",
+        "cannot_close_eye",
+        "lid_pulling",
+    ];
+    daily.extend(rest.map(String::from));
+    let tail = [
+        "prophylaxis=taken",
+        "prophylaxis=missed",
+        "prophylaxis=not_prescribed",
+        "bleeding",
+        "want_call",
+        "note",
+    ]
+    .map(String::from);
+    let mut weekly = daily.clone();
+    daily.extend(tail.clone());
+    assert_eq!(form_fields(&html), daily);
+
+    weekly.extend(
+        [
+            "dark_patches",
+            "light_patches",
+            "raised_area",
+            "raised_area_site=neck",
+            "raised_area_site=jawline",
+            "raised_area_site=eyelid",
+            "raised_area_site=other",
+        ]
+        .map(String::from),
+    );
+    weekly.extend(tail);
+    let clinic = clinic_of(&app, patient);
+    let p = app.create_patient(clinic, "wk@example.org", "Wes Kay");
+    let w = app.create_treatment(p, ProcedureClass::AblativeFullCo2, date("2026-02-01"), "neck");
+    app.sign_out().await;
+    app.sign_in("wk@example.org", PASSWORD).await;
+    let (_, html) = app.get_html(&form_page(w)).await;
+    assert_eq!(form_fields(&html), weekly);
 }
 
 #[tokio::test]
@@ -480,6 +581,51 @@ async fn the_result_page_says_what_to_do_for_each_severity() {
     let (sev, html) = main_severity(&app, &r).await;
     assert_eq!(sev, "urgent");
     assert!(html.contains("Call emergency services now"));
+}
+
+/// Issue 10, bug 2: the result page shows what the rules decided for the
+/// check-in as it now stands, not a second reading of the answers. Here the
+/// clinic switches U10 off between a check-in and its amendment: the amended
+/// check-in is urgent (fever) but no longer an emergency, though its answers
+/// still show a rash with lip swelling and the earlier U10 flag is still open.
+#[tokio::test]
+async fn the_result_page_follows_the_rules_decision_after_u10_is_switched_off() {
+    let (app, patient, t) = patient_app().await;
+    let answers = with(
+        calm(),
+        &[
+            ("rash_outside", "yes"),
+            ("lip_swelling_or_breathing", "yes"),
+            ("fever", "yes"),
+        ],
+    );
+    let r = send_ok(&app, t, &answers).await;
+    let (sev, html) = main_severity(&app, &r).await;
+    assert_eq!(sev, "urgent");
+    assert!(html.contains("Call emergency services now"), "{html}");
+
+    let clinic = clinic_of(&app, patient);
+    let current = app.db.read(|c| clinics::current_rules(c, clinic)).unwrap();
+    let mut settings: triage::RuleSettings = serde_json::from_str(&current.settings).unwrap();
+    settings.disabled.insert(triage::RuleId::U10);
+    let now = app.clock_now().naive_utc();
+    let json = serde_json::to_string(&settings).unwrap();
+    app.db
+        .write(|c| clinics::new_rules_version(c, clinic, &json, None, "U10 off", now))
+        .unwrap();
+
+    app.clock.advance(chrono::Duration::minutes(30));
+    let r = send_ok(&app, t, &answers).await;
+    let (sev, html) = main_severity(&app, &r).await;
+    assert_eq!(sev, "urgent", "U1 (fever) still decides urgent");
+    assert!(!html.contains("Call emergency services now"), "{html}");
+    assert!(html.contains("Call the clinic now on"), "{html}");
+    assert!(
+        flags_of(&app, t)
+            .iter()
+            .any(|f| f.rule_id == aftercare::domain::RuleId::U10),
+        "the earlier U10 flag stays"
+    );
 }
 
 #[tokio::test]

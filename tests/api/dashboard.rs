@@ -645,9 +645,16 @@ async fn export_streams_csv_with_stable_columns_neutralised_formulas_and_an_audi
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
     let body = r.text().await.unwrap();
     let mut lines = body.split("\r\n");
+    let header = lines.next().unwrap();
+    assert_eq!(header, aftercare::web::clinic::export::checkin_columns().join(","));
+    // The column order is a public contract: pinned here, byte for byte.
     assert_eq!(
-        lines.next().unwrap(),
-        aftercare::web::clinic::export::CHECKIN_COLUMNS.join(",")
+        header,
+        "checkin_id,patient_id,treatment_id,day,day_number,kind,version,first_entered_at_utc,entered_at_utc,\
+         highest_severity,overall,pain,pain_relief,itch,swelling,eyes_swollen_shut,redness,redness_spreading,\
+         oozing,crusts,blisters,tingling,pimples,white_patches,rash_outside,raw_area,lip_swelling_or_breathing,\
+         fever,temperature_c,vision_change,eye_pain,cannot_close_eye,lid_pulling,bleeding,want_call,prophylaxis,\
+         dark_patches,light_patches,raised_area,raised_area_site,note"
     );
     assert_eq!(body.matches("\r\n").count(), 2, "header and one check-in: {body}");
     assert!(

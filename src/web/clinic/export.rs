@@ -7,6 +7,7 @@ use super::queue::Nav;
 use crate::app;
 use crate::db::checkins::{self, CheckIn};
 use crate::db::{dashboard, flags};
+use crate::domain::questions;
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::triage;
@@ -26,7 +27,9 @@ const PAGE: i64 = 500;
 /// The longest range one export may cover.
 const MAX_RANGE_DAYS: i64 = 3 * 366;
 
-pub const CHECKIN_COLUMNS: &[&str] = &[
+/// A check-in's own columns; its answers follow, one column per question of
+/// the catalogue (see [`checkin_columns`]).
+const CHECKIN_META_COLUMNS: &[&str] = &[
     "checkin_id",
     "patient_id",
     "treatment_id",
@@ -37,38 +40,17 @@ pub const CHECKIN_COLUMNS: &[&str] = &[
     "first_entered_at_utc",
     "entered_at_utc",
     "highest_severity",
-    "overall",
-    "pain",
-    "pain_relief",
-    "itch",
-    "swelling",
-    "eyes_swollen_shut",
-    "redness",
-    "redness_spreading",
-    "oozing",
-    "crusts",
-    "blisters",
-    "tingling",
-    "pimples",
-    "white_patches",
-    "rash_outside",
-    "raw_area",
-    "lip_swelling_or_breathing",
-    "fever",
-    "temperature_c",
-    "vision_change",
-    "eye_pain",
-    "cannot_close_eye",
-    "lid_pulling",
-    "bleeding",
-    "want_call",
-    "prophylaxis",
-    "dark_patches",
-    "light_patches",
-    "raised_area",
-    "raised_area_site",
-    "note",
 ];
+
+/// The check-in export's header, in order: a public contract (new columns
+/// go at the end).
+pub fn checkin_columns() -> Vec<&'static str> {
+    CHECKIN_META_COLUMNS
+        .iter()
+        .copied()
+        .chain(questions::QUESTIONS.iter().map(|q| q.column))
+        .collect()
+}
 
 pub const FLAG_COLUMNS: &[&str] = &[
     "reference",
@@ -117,13 +99,8 @@ fn ts(t: Option<NaiveDateTime>) -> String {
         .unwrap_or_default()
 }
 
-fn b(v: bool) -> String {
-    if v { "true" } else { "false" }.into()
-}
-
 fn checkin_line(c: &CheckIn) -> String {
-    let a = &c.answers;
-    line(&[
+    let meta = [
         c.id.0.to_string(),
         c.patient_id.0.to_string(),
         c.treatment_id.0.to_string(),
@@ -134,38 +111,9 @@ fn checkin_line(c: &CheckIn) -> String {
         ts(Some(c.first_entered_at)),
         ts(Some(c.entered_at)),
         c.highest_severity.map(|s| s.as_str().to_string()).unwrap_or_default(),
-        a.overall.as_str().into(),
-        a.pain.to_string(),
-        a.pain_relief.as_str().into(),
-        a.itch.to_string(),
-        a.swelling.to_string(),
-        b(a.eyes_swollen_shut),
-        a.redness.to_string(),
-        b(a.redness_spreading),
-        a.oozing.as_str().into(),
-        a.crusts.as_str().into(),
-        b(a.blisters),
-        b(a.tingling),
-        b(a.pimples),
-        b(a.white_patches),
-        b(a.rash_outside),
-        b(a.raw_area),
-        b(a.lip_swelling_or_breathing),
-        b(a.fever),
-        a.temperature.map(|t| format!("{:.1}", t.celsius())).unwrap_or_default(),
-        b(a.vision_change),
-        b(a.eye_pain),
-        b(a.cannot_close_eye),
-        b(a.lid_pulling),
-        b(a.bleeding),
-        b(a.want_call),
-        a.prophylaxis.as_str().into(),
-        b(a.dark_patches),
-        b(a.light_patches),
-        b(a.raised_area),
-        a.raised_area_site.map(|s| s.as_str().to_string()).unwrap_or_default(),
-        a.note.clone().unwrap_or_default(),
-    ])
+    ];
+    let answers = questions::QUESTIONS.iter().map(|q| (q.get)(&c.answers).csv());
+    line(&meta.into_iter().chain(answers).collect::<Vec<_>>())
 }
 
 fn flag_line(f: &flags::Flag) -> String {
@@ -296,16 +244,12 @@ pub async fn export(
     )
     .await?;
 
-    let header_line = line(
-        &(if kind == Kind::Flags {
-            FLAG_COLUMNS
-        } else {
-            CHECKIN_COLUMNS
-        })
-        .iter()
-        .map(|s| s.to_string())
-        .collect::<Vec<_>>(),
-    );
+    let columns = if kind == Kind::Flags {
+        FLAG_COLUMNS.to_vec()
+    } else {
+        checkin_columns()
+    };
+    let header_line = line(&columns.iter().map(|s| s.to_string()).collect::<Vec<_>>());
     let db = state.db.clone();
     // State: (after_id, header sent, finished).
     let body = futures_util::stream::unfold((0i64, false, false), move |(after, header_sent, done)| {

@@ -8,6 +8,7 @@ use crate::app::onboarding::{PatientInput, TreatmentInput};
 use crate::app::patients::{self as app_patients, PatientRecord};
 use crate::db::checkins::{self, CheckIn};
 use crate::db::{dashboard, flags, patients};
+use crate::domain::questions::{self, Answer, Kind};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::triage;
@@ -485,32 +486,9 @@ struct PatientPage {
     disclaimer: &'static str,
 }
 
+/// Ticked boxes and a measured temperature, in the catalogue's short words.
 fn yes_list(a: &CheckInAnswers) -> String {
-    let items = [
-        (a.eyes_swollen_shut, "eyes swollen shut"),
-        (a.redness_spreading, "redness spreading"),
-        (a.blisters, "blisters"),
-        (a.tingling, "tingling"),
-        (a.pimples, "pimples"),
-        (a.white_patches, "white patches"),
-        (a.rash_outside, "rash outside area"),
-        (a.raw_area, "raw area"),
-        (a.lip_swelling_or_breathing, "lip swelling or breathing trouble"),
-        (a.fever, "feels feverish"),
-        (a.vision_change, "vision change"),
-        (a.eye_pain, "eye pain"),
-        (a.cannot_close_eye, "cannot close eye"),
-        (a.lid_pulling, "lid pulling"),
-        (a.bleeding, "bleeding"),
-        (a.want_call, "wants a call"),
-        (a.dark_patches, "dark patches"),
-        (a.light_patches, "light patches"),
-        (a.raised_area, "raised area"),
-    ];
-    let mut out: Vec<String> = items.iter().filter(|(b, _)| *b).map(|(_, s)| s.to_string()).collect();
-    if let Some(t) = a.temperature {
-        out.push(format!("{:.1} °C", t.celsius()));
-    }
+    let out = questions::noted(a);
     if out.is_empty() {
         "—".into()
     } else {
@@ -518,18 +496,21 @@ fn yes_list(a: &CheckInAnswers) -> String {
     }
 }
 
+/// An earlier version in one line: every answered radio question ("pain 3",
+/// "swelling mild"), then [`yes_list`].
 fn summary(a: &CheckInAnswers) -> String {
-    format!(
-        "overall {}, pain {}, itch {}, swelling {}, redness {}, oozing {}, crusts {}; {}",
-        a.overall.as_str(),
-        a.pain,
-        a.itch,
-        triage::level_word(a.swelling),
-        triage::level_word(a.redness),
-        a.oozing.as_str(),
-        a.crusts.as_str(),
-        yes_list(a)
-    )
+    let answers: Vec<String> = questions::QUESTIONS
+        .iter()
+        .filter_map(|q| match (q.get)(a) {
+            Answer::Number(n) if matches!(q.kind, Kind::Level) => {
+                Some(format!("{} {}", q.short, triage::level_word(n)))
+            }
+            Answer::Number(n) => Some(format!("{} {n}", q.short)),
+            Answer::Choice(Some(v)) => Some(format!("{} {v}", q.short)),
+            _ => None,
+        })
+        .collect();
+    format!("{}; {}", answers.join(", "), yes_list(a))
 }
 
 fn checkin_row(c: &CheckIn, revisions: Vec<RevisionRow>, tz: ClinicTz) -> CheckInRow {

@@ -5,7 +5,8 @@
 
 use crate::app::checkin::{self, BACKFILL_DAYS};
 use crate::app::notify::MailContext;
-use crate::db::{checkins, flags, patients};
+use crate::db::{checkins, patients};
+use crate::domain::questions::{self, Group, Question};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::triage::{self, level_word, Advice, ExpectedCourse};
@@ -53,207 +54,6 @@ fn short_date(d: NaiveDate) -> String {
 }
 
 // ---------------------------------------------------------------------------
-// The questions (clinical reference, section 4), in the order they are asked.
-
-/// One option of a radio group.
-pub struct Opt {
-    pub value: &'static str,
-    pub label: &'static str,
-}
-
-const fn opt(value: &'static str, label: &'static str) -> Opt {
-    Opt { value, label }
-}
-
-/// A radio group. `ends` marks a 0–10 scale laid out as a grid of tap targets.
-pub struct Radios {
-    pub name: &'static str,
-    pub legend: &'static str,
-    pub hint: &'static str,
-    pub options: &'static [Opt],
-    pub ends: Option<(&'static str, &'static str)>,
-}
-
-/// A checkbox.
-pub struct Check {
-    pub name: &'static str,
-    pub label: &'static str,
-}
-
-const fn check(name: &'static str, label: &'static str) -> Check {
-    Check { name, label }
-}
-
-const ZERO_TO_TEN: &[Opt] = &[
-    opt("0", "0"),
-    opt("1", "1"),
-    opt("2", "2"),
-    opt("3", "3"),
-    opt("4", "4"),
-    opt("5", "5"),
-    opt("6", "6"),
-    opt("7", "7"),
-    opt("8", "8"),
-    opt("9", "9"),
-    opt("10", "10"),
-];
-const LEVELS: &[Opt] = &[
-    opt("0", "0 – None"),
-    opt("1", "1 – Mild"),
-    opt("2", "2 – Moderate"),
-    opt("3", "3 – Severe"),
-];
-
-pub const OVERALL: Radios = Radios {
-    name: "overall",
-    legend: "Overall, since your last check-in, is your skin",
-    hint: "",
-    options: &[
-        opt("better", "Getting better"),
-        opt("same", "About the same"),
-        opt("worse", "Getting worse"),
-    ],
-    ends: None,
-};
-pub const PAIN: Radios = Radios {
-    name: "pain",
-    legend: "The worst burning or pain since your last check-in",
-    hint: "",
-    options: ZERO_TO_TEN,
-    ends: Some(("0 = no pain", "10 = worst imaginable")),
-};
-pub const PAIN_RELIEF: Radios = Radios {
-    name: "pain_relief",
-    legend: "Does pain medicine help?",
-    hint: "",
-    options: &[
-        opt("yes", "Yes, it helps"),
-        opt("no", "No, it does not help"),
-        opt("not_taking", "I am not taking any"),
-    ],
-    ends: None,
-};
-pub const ITCH: Radios = Radios {
-    name: "itch",
-    legend: "The worst itch since your last check-in",
-    hint: "",
-    options: ZERO_TO_TEN,
-    ends: Some(("0 = no itch", "10 = worst imaginable")),
-};
-pub const SWELLING: Radios = Radios {
-    name: "swelling",
-    legend: "How swollen is the treated skin?",
-    hint: "",
-    options: LEVELS,
-    ends: None,
-};
-pub const REDNESS: Radios = Radios {
-    name: "redness",
-    legend: "How red is the treated skin?",
-    hint: "",
-    options: LEVELS,
-    ends: None,
-};
-pub const OOZING: Radios = Radios {
-    name: "oozing",
-    legend: "Is anything oozing or weeping from the skin?",
-    hint: "",
-    options: &[
-        opt("none", "No"),
-        opt("clear", "Thin, clear or yellow liquid"),
-        opt("pus", "Thick, cloudy or green, or it smells bad"),
-    ],
-    ends: None,
-};
-pub const CRUSTS: Radios = Radios {
-    name: "crusts",
-    legend: "Are there crusts or scabs?",
-    hint: "",
-    options: &[
-        opt("none", "No"),
-        opt("thin", "Thin, brown crusts"),
-        opt("yellow", "Thick, yellow or honey-coloured crusts"),
-    ],
-    ends: None,
-};
-pub const PROPHYLAXIS: Radios = Radios {
-    name: "prophylaxis",
-    legend: "Tablets the clinic gave you to prevent infection or cold sores",
-    hint: "For example an antiviral or an antibiotic.",
-    options: &[
-        opt("taken", "I took them as prescribed"),
-        opt("missed", "I missed a dose"),
-        opt("not_prescribed", "I was not given any"),
-    ],
-    ends: None,
-};
-pub const RAISED_AREA_SITE: Radios = Radios {
-    name: "raised_area_site",
-    legend: "If so, where is it?",
-    hint: "",
-    options: &[
-        opt("neck", "Neck"),
-        opt("jawline", "Jawline"),
-        opt("eyelid", "Eyelid"),
-        opt("other", "Somewhere else"),
-    ],
-    ends: None,
-};
-
-pub const EYES_SWOLLEN_SHUT: Check = check("eyes_swollen_shut", "My eyes are swollen shut or hard to open");
-pub const REDNESS_SPREADING: Check = check(
-    "redness_spreading",
-    "The redness is spreading beyond the treated area, or there are red streaks",
-);
-pub const NEW_SPOTS: &[Check] = &[
-    check("blisters", "Blisters, or clusters of small sores"),
-    check("tingling", "Tingling, or a cold-sore feeling"),
-    check("pimples", "Whiteheads or pimples"),
-    check("white_patches", "White patches"),
-    check("rash_outside", "A rash outside the treated area"),
-    check("raw_area", "A raw area that is not healing"),
-    check(
-        "lip_swelling_or_breathing",
-        "Swelling of the lips or tongue, or trouble breathing",
-    ),
-];
-pub const FEVER: Check = check("fever", "I have a fever, or I feel hot and shivery");
-pub const EYES: &[Check] = &[
-    check("vision_change", "A change in my vision"),
-    check("eye_pain", "Eye pain, or light hurts my eyes"),
-    check("cannot_close_eye", "I cannot close my eye fully"),
-    check(
-        "lid_pulling",
-        "My lower eyelid is pulling down, or my eye waters all the time",
-    ),
-];
-pub const BLEEDING: Check = check("bleeding", "Bleeding that will not stop");
-pub const WANT_CALL: Check = check("want_call", "I would like a call from the clinic");
-pub const WEEKLY: &[Check] = &[
-    check("dark_patches", "Darker patches of skin"),
-    check("light_patches", "Lighter or white patches of skin"),
-];
-pub const RAISED_AREA: Check = check("raised_area", "A raised, firm or tight area");
-
-/// The order fields appear on the form, for the error summary.
-const FIELD_ORDER: &[&str] = &[
-    "form",
-    "date",
-    "overall",
-    "pain",
-    "pain_relief",
-    "itch",
-    "swelling",
-    "redness",
-    "oozing",
-    "crusts",
-    "temperature",
-    "prophylaxis",
-    "raised_area_site",
-    "note",
-];
-
-// ---------------------------------------------------------------------------
 // The form.
 
 /// A day the patient may fill in instead, as a link.
@@ -292,38 +92,42 @@ impl CheckinPage<'_> {
     fn checked(&self, name: &str, value: &str) -> bool {
         self.value(name).trim() == value
     }
-    /// Same reading as the domain's: present and not an explicit "no".
     fn ticked(&self, name: &str) -> bool {
-        let v = self.value(name).trim();
-        !v.is_empty() && !matches!(v.to_ascii_lowercase().as_str(), "off" | "false" | "0" | "no")
+        is_checked(self.value(name))
     }
-    /// Where the error summary's link for `field` points.
+    /// The catalogue's groups asked on this form, each with its questions.
+    fn groups(&self) -> Vec<(&'static Group, Vec<&'static Question>)> {
+        let kind = if self.weekly {
+            CheckInKind::Weekly
+        } else {
+            CheckInKind::Daily
+        };
+        questions::FORM
+            .iter()
+            .map(|g| (g, g.asked_on(kind)))
+            .filter(|(_, qs)| !qs.is_empty())
+            .collect()
+    }
+    /// Where the error summary's link for `field` points: a radio group's
+    /// first option, else the field itself.
     fn anchor(&self, field: &str) -> String {
-        let first = [
-            &OVERALL,
-            &PAIN,
-            &PAIN_RELIEF,
-            &ITCH,
-            &SWELLING,
-            &REDNESS,
-            &OOZING,
-            &CRUSTS,
-            &PROPHYLAXIS,
-            &RAISED_AREA_SITE,
-        ]
-        .into_iter()
-        .find(|r| r.name == field)
-        .and_then(|r| r.options.first());
-        match (field, first) {
+        match (field, questions::question(field).and_then(|q| q.options().first())) {
             ("form", _) => "checkin-form".into(),
             (_, Some(o)) => format!("{field}-{}", o.value),
             _ => field.to_string(),
         }
     }
-    /// The errors in form order.
+    /// The errors in form order (the date first: it is at the top).
     fn summary(&self) -> Vec<(String, &str)> {
+        let order = |f: &str| match f {
+            "form" => 0,
+            "date" => 1,
+            _ => questions::in_form_order()
+                .position(|q| q.id == f)
+                .map_or(usize::MAX, |i| i + 2),
+        };
         let mut v: Vec<(&str, &str)> = self.errors.iter().collect();
-        v.sort_by_key(|(f, _)| FIELD_ORDER.iter().position(|o| o == f).unwrap_or(usize::MAX));
+        v.sort_by_key(|(f, _)| order(f));
         v.into_iter().map(|(f, m)| (self.anchor(f), m)).collect()
     }
 }
@@ -536,13 +340,13 @@ struct ResultPage<'a> {
     clinic_phone: &'a str,
     /// `urgent`, `review`, `info` or `none`: a public contract (`data-severity`).
     severity: &'static str,
-    emergency: bool,
+    /// What the rules decided when the check-in was recorded.
+    advice: Advice,
     amended: bool,
     day: i64,
     date: String,
     date_iso: String,
     normal: &'static str,
-    emergency_message: &'static str,
     treatment_id: i64,
 }
 
@@ -552,22 +356,12 @@ pub async fn result_page(state: web::Data<AppState>, user: PatientUser, req: Htt
         .and_then(|s| s.trim().parse().ok())
         .ok_or(Error::NotFound)?;
     let pid = user.patient.id;
-    let (ci, treatment, emergency) = state
+    let (ci, treatment) = state
         .db
         .read_async(move |c| {
             let ci = checkins::of_patient(c, pid, CheckInId(id))?.ok_or(Error::NotFound)?;
             let t = patients::treatment_of(c, pid, ci.treatment_id)?.ok_or(Error::NotFound)?;
-            // U10 tells the patient to call emergency services. The flag
-            // may be older than an amendment, so the current answers must
-            // still meet it too.
-            let u10 = flags::of_checkin(c, ci.id)?
-                .iter()
-                .any(|f| f.rule_id == triage::RuleId::U10 && f.severity == Severity::Urgent);
-            let emergency = u10
-                && ci.highest_severity == Some(Severity::Urgent)
-                && ci.answers.rash_outside
-                && ci.answers.lip_swelling_or_breathing;
-            Ok((ci, t, emergency))
+            Ok((ci, t))
         })
         .await?;
     page(&ResultPage {
@@ -575,13 +369,12 @@ pub async fn result_page(state: web::Data<AppState>, user: PatientUser, req: Htt
         clinic_name: &user.clinic.name,
         clinic_phone: &user.clinic.phone,
         severity: ci.highest_severity.map(|s| s.as_str()).unwrap_or("none"),
-        emergency,
+        advice: ci.advice,
         amended: ci.version > 1,
         day: ci.day_number,
         date: long_date(ci.day),
         date_iso: ci.day.format("%Y-%m-%d").to_string(),
         normal: triage::what_is_normal(treatment.procedure, ci.day_number),
-        emergency_message: Advice::Emergency.message(),
         treatment_id: treatment.id.0,
     })
 }
@@ -654,66 +447,6 @@ fn severity_label(s: Option<Severity>) -> &'static str {
     }
 }
 
-/// Everything else the patient reported, in plain words.
-fn also_reported(a: &CheckInAnswers) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut tick = |on: bool, c: &Check| {
-        if on {
-            out.push(c.label.to_string());
-        }
-    };
-    tick(a.eyes_swollen_shut, &EYES_SWOLLEN_SHUT);
-    tick(a.redness_spreading, &REDNESS_SPREADING);
-    let spots = [
-        a.blisters,
-        a.tingling,
-        a.pimples,
-        a.white_patches,
-        a.rash_outside,
-        a.raw_area,
-        a.lip_swelling_or_breathing,
-    ];
-    for (on, c) in spots.into_iter().zip(NEW_SPOTS) {
-        tick(on, c);
-    }
-    tick(a.fever, &FEVER);
-    let eyes = [a.vision_change, a.eye_pain, a.cannot_close_eye, a.lid_pulling];
-    for (on, c) in eyes.into_iter().zip(EYES) {
-        tick(on, c);
-    }
-    tick(a.bleeding, &BLEEDING);
-    tick(a.want_call, &WANT_CALL);
-    tick(a.dark_patches, &WEEKLY[0]);
-    tick(a.light_patches, &WEEKLY[1]);
-    tick(a.raised_area, &RAISED_AREA);
-    if let Some(t) = a.temperature {
-        out.push(format!("Temperature {} °C ({} °F)", t.celsius(), t.fahrenheit()));
-    }
-    if a.oozing != Oozing::None {
-        out.push(format!("Oozing: {}", OOZING.label_of(a.oozing.as_str()).to_lowercase()));
-    }
-    if a.crusts != Crusts::None {
-        out.push(format!("Crusts: {}", CRUSTS.label_of(a.crusts.as_str()).to_lowercase()));
-    }
-    if a.pain_relief == PainRelief::No {
-        out.push("Pain medicine does not help".into());
-    }
-    if a.prophylaxis == Prophylaxis::Missed {
-        out.push("Missed a dose of the preventive tablets".into());
-    }
-    out
-}
-
-impl Radios {
-    fn label_of(&self, value: &str) -> &'static str {
-        self.options
-            .iter()
-            .find(|o| o.value == value)
-            .map(|o| o.label)
-            .unwrap_or("")
-    }
-}
-
 fn entry(c: &checkins::CheckIn) -> Entry {
     let a = &c.answers;
     Entry {
@@ -726,7 +459,7 @@ fn entry(c: &checkins::CheckIn) -> Entry {
         redness: level_word(a.redness),
         swelling_n: a.swelling,
         redness_n: a.redness,
-        also: also_reported(a),
+        also: questions::reported(a),
         note: a.note.clone(),
         severity: c.highest_severity.map(|s| s.as_str()).unwrap_or("none"),
         severity_label: severity_label(c.highest_severity),

@@ -1,0 +1,767 @@
+//! The check-in questions (clinical reference section 4), each written once:
+//! its form field name, the words the patient reads, the kind of answer, when
+//! it is asked, which rules read it and its CSV column. The form, the
+//! patient's "also reported" list, the clinician's summary, the parsing of a
+//! submitted form and the CSV export are all generated from [`QUESTIONS`] and
+//! [`FORM`].
+//!
+//! Adding a question: a field in [`CheckInAnswers`] (and its calm value), an
+//! entry here (at the end of [`QUESTIONS`]: the CSV column order is a public
+//! contract), a place in [`FORM`], a migration with the row mapping in
+//! `db/checkins.rs`, and the rules that read it.
+
+use super::checkin::*;
+
+/// One option of a choice, as stored (`value`) and as the patient reads it.
+pub struct Opt {
+    pub value: &'static str,
+    pub label: &'static str,
+    /// What the patient's "also reported" list says when this option was
+    /// chosen; `None`: not worth repeating (the calm answer).
+    pub reported: Option<&'static str>,
+}
+
+const fn opt(value: &'static str, label: &'static str) -> Opt {
+    Opt {
+        value,
+        label,
+        reported: None,
+    }
+}
+
+const fn said(value: &'static str, label: &'static str, reported: &'static str) -> Opt {
+    Opt {
+        value,
+        label,
+        reported: Some(reported),
+    }
+}
+
+/// How a question is answered, and so how the form asks it.
+pub enum Kind {
+    /// 0 to 10, laid out as a grid of tap targets with words for both ends.
+    Scale { low: &'static str, high: &'static str },
+    /// 0 none, 1 mild, 2 moderate, 3 severe.
+    Level,
+    /// One of a few options (radio buttons).
+    Choice(&'static [Opt]),
+    /// A yes/no tick box.
+    Tick,
+    /// A body temperature typed in °C or °F.
+    Temperature,
+    /// Free text.
+    Note,
+}
+
+/// When a question is asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cadence {
+    /// On every check-in, daily and weekly.
+    Daily,
+    /// Only on the weekly check-ins (after day 14); unasked it reads as "no".
+    Weekly,
+}
+
+impl Cadence {
+    pub fn asked_on(self, kind: CheckInKind) -> bool {
+        self == Cadence::Daily || kind == CheckInKind::Weekly
+    }
+}
+
+/// Whether a question must be answered.
+pub enum Presence {
+    /// An empty answer is wrong (the question's own message says so).
+    Required,
+    /// An empty answer leaves the calm value (unticked, not measured, no note).
+    Optional,
+    /// Asked only when the tick box `tick` is ticked, and then required.
+    With { tick: &'static str, missing: &'static str },
+}
+
+/// A stored answer, as the summaries and the export read it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Answer<'a> {
+    Number(u8),
+    Choice(Option<&'static str>),
+    Tick(bool),
+    Temperature(Option<Temperature>),
+    Text(Option<&'a str>),
+}
+
+impl Answer<'_> {
+    /// The CSV cell (before quoting).
+    pub fn csv(&self) -> String {
+        match self {
+            Answer::Number(n) => n.to_string(),
+            Answer::Choice(v) => v.unwrap_or_default().to_string(),
+            Answer::Tick(b) => b.to_string(),
+            Answer::Temperature(t) => t.map(|t| format!("{:.1}", t.celsius())).unwrap_or_default(),
+            Answer::Text(s) => s.unwrap_or_default().to_string(),
+        }
+    }
+}
+
+/// One question of the check-in.
+pub struct Question {
+    /// The form field name: a public contract.
+    pub id: &'static str,
+    /// What the patient reads: a radio group's legend, a tick box's label.
+    pub label: &'static str,
+    pub hint: &'static str,
+    /// The clinician's word for it, in summaries.
+    pub short: &'static str,
+    pub kind: Kind,
+    pub cadence: Cadence,
+    pub presence: Presence,
+    /// The rules (section 5 ids) that read the answer.
+    pub rules: &'static [&'static str],
+    /// The CSV column: a public contract.
+    pub column: &'static str,
+    pub get: fn(&CheckInAnswers) -> Answer<'_>,
+    /// Reads the submitted (trimmed) value into the answers, or says what is
+    /// wrong with it.
+    pub set: fn(&mut CheckInAnswers, &str) -> Result<(), &'static str>,
+}
+
+const ZERO_TO_TEN: &[Opt] = &[
+    opt("0", "0"),
+    opt("1", "1"),
+    opt("2", "2"),
+    opt("3", "3"),
+    opt("4", "4"),
+    opt("5", "5"),
+    opt("6", "6"),
+    opt("7", "7"),
+    opt("8", "8"),
+    opt("9", "9"),
+    opt("10", "10"),
+];
+const LEVELS: &[Opt] = &[
+    opt("0", "0 – None"),
+    opt("1", "1 – Mild"),
+    opt("2", "2 – Moderate"),
+    opt("3", "3 – Severe"),
+];
+
+impl Question {
+    /// The options a radio group offers (none for ticks, text and numbers).
+    pub fn options(&self) -> &'static [Opt] {
+        match self.kind {
+            Kind::Scale { .. } => ZERO_TO_TEN,
+            Kind::Level => LEVELS,
+            Kind::Choice(o) => o,
+            Kind::Tick | Kind::Temperature | Kind::Note => &[],
+        }
+    }
+    /// The words for both ends of a 0–10 scale.
+    pub fn ends(&self) -> Option<(&'static str, &'static str)> {
+        match self.kind {
+            Kind::Scale { low, high } => Some((low, high)),
+            _ => None,
+        }
+    }
+    /// Asked as radio buttons (scales, levels, choices).
+    pub fn is_radio(&self) -> bool {
+        matches!(self.kind, Kind::Scale { .. } | Kind::Level | Kind::Choice(_))
+    }
+    pub fn is_tick(&self) -> bool {
+        matches!(self.kind, Kind::Tick)
+    }
+    pub fn is_temperature(&self) -> bool {
+        matches!(self.kind, Kind::Temperature)
+    }
+    pub fn is_note(&self) -> bool {
+        matches!(self.kind, Kind::Note)
+    }
+    /// The label of option `value` ("" when it is not one).
+    pub fn label_of(&self, value: &str) -> &'static str {
+        self.options()
+            .iter()
+            .find(|o| o.value == value)
+            .map(|o| o.label)
+            .unwrap_or("")
+    }
+    /// What the patient's "also reported" list says about this answer, if
+    /// anything: a ticked box, a measured temperature, a notable choice.
+    /// Scales and levels are charted instead; the note is shown as itself.
+    pub fn reported(&self, a: &CheckInAnswers) -> Option<String> {
+        match (self.get)(a) {
+            Answer::Tick(true) => Some(self.label.to_string()),
+            Answer::Temperature(Some(t)) => Some(format!("Temperature {} °C ({} °F)", t.celsius(), t.fahrenheit())),
+            Answer::Choice(Some(v)) => self
+                .options()
+                .iter()
+                .find(|o| o.value == v)
+                .and_then(|o| o.reported)
+                .map(str::to_string),
+            _ => None,
+        }
+    }
+    /// The clinician's "other" column: ticked boxes and a measured
+    /// temperature, in short words.
+    pub fn noted(&self, a: &CheckInAnswers) -> Option<String> {
+        match (self.get)(a) {
+            Answer::Tick(true) => Some(self.short.to_string()),
+            Answer::Temperature(Some(t)) => Some(format!("{:.1} °C", t.celsius())),
+            _ => None,
+        }
+    }
+}
+
+fn scale(v: &str, max: u8, msg: &'static str) -> Result<u8, &'static str> {
+    v.parse::<u8>().ok().filter(|n| *n <= max).ok_or(msg)
+}
+
+/// A tick box question: optional, reads as ticked or not.
+macro_rules! tick {
+    ($field:ident, $label:literal, $short:literal, $cadence:ident, [$($rule:literal),*]) => {
+        Question {
+            id: stringify!($field),
+            label: $label,
+            hint: "",
+            short: $short,
+            kind: Kind::Tick,
+            cadence: Cadence::$cadence,
+            presence: Presence::Optional,
+            rules: &[$($rule),*],
+            column: stringify!($field),
+            get: |a| Answer::Tick(a.$field),
+            set: |a, v| {
+                a.$field = is_checked(v);
+                Ok(())
+            },
+        }
+    };
+}
+
+/// A required radio group of a `text_enum!` type.
+macro_rules! choice {
+    ($field:ident: $ty:ident, $label:literal, $hint:literal, $short:literal, $options:expr, $msg:literal, [$($rule:literal),*]) => {
+        Question {
+            id: stringify!($field),
+            label: $label,
+            hint: $hint,
+            short: $short,
+            kind: Kind::Choice($options),
+            cadence: Cadence::Daily,
+            presence: Presence::Required,
+            rules: &[$($rule),*],
+            column: stringify!($field),
+            get: |a| Answer::Choice(Some(a.$field.as_str())),
+            set: |a, v| {
+                a.$field = $ty::parse(v).map_err(|_| $msg)?;
+                Ok(())
+            },
+        }
+    };
+}
+
+/// A required 0–`max` number (a scale or a level).
+macro_rules! number {
+    ($field:ident, $kind:expr, $max:literal, $label:literal, $short:literal, $msg:literal, [$($rule:literal),*]) => {
+        Question {
+            id: stringify!($field),
+            label: $label,
+            hint: "",
+            short: $short,
+            kind: $kind,
+            cadence: Cadence::Daily,
+            presence: Presence::Required,
+            rules: &[$($rule),*],
+            column: stringify!($field),
+            get: |a| Answer::Number(a.$field),
+            set: |a, v| {
+                a.$field = scale(v, $max, $msg)?;
+                Ok(())
+            },
+        }
+    };
+}
+
+pub static OVERALL: Question = choice!(
+    overall: Overall,
+    "Overall, since your last check-in, is your skin",
+    "",
+    "overall",
+    &[
+        opt("better", "Getting better"),
+        opt("same", "About the same"),
+        opt("worse", "Getting worse"),
+    ],
+    "Choose better, the same or worse",
+    ["R7", "R13"]
+);
+pub static PAIN: Question = number!(
+    pain,
+    Kind::Scale {
+        low: "0 = no pain",
+        high: "10 = worst imaginable"
+    },
+    10,
+    "The worst burning or pain since your last check-in",
+    "pain",
+    "Choose how bad the worst burning or pain was, from 0 to 10",
+    ["U5", "U6", "U7", "R2", "R7", "R9"]
+);
+pub static PAIN_RELIEF: Question = choice!(
+    pain_relief: PainRelief,
+    "Does pain medicine help?",
+    "",
+    "pain relief",
+    &[
+        opt("yes", "Yes, it helps"),
+        said("no", "No, it does not help", "Pain medicine does not help"),
+        opt("not_taking", "I am not taking any"),
+    ],
+    "Say whether pain medicine helps",
+    ["U6"]
+);
+pub static ITCH: Question = number!(
+    itch,
+    Kind::Scale {
+        low: "0 = no itch",
+        high: "10 = worst imaginable"
+    },
+    10,
+    "The worst itch since your last check-in",
+    "itch",
+    "Choose how bad the worst itch was, from 0 to 10",
+    ["R5", "R7"]
+);
+pub static SWELLING: Question = number!(
+    swelling,
+    Kind::Level,
+    3,
+    "How swollen is the treated skin?",
+    "swelling",
+    "Choose how swollen, from 0 (none) to 3 (severe)",
+    ["U7", "U8", "R3"]
+);
+pub static EYES_SWOLLEN_SHUT: Question = tick!(
+    eyes_swollen_shut,
+    "My eyes are swollen shut or hard to open",
+    "eyes swollen shut",
+    Daily,
+    ["U8"]
+);
+pub static REDNESS: Question = number!(
+    redness,
+    Kind::Level,
+    3,
+    "How red is the treated skin?",
+    "redness",
+    "Choose how red, from 0 (none) to 3 (severe)",
+    ["R4"]
+);
+pub static REDNESS_SPREADING: Question = tick!(
+    redness_spreading,
+    "The redness is spreading beyond the treated area, or there are red streaks",
+    "redness spreading",
+    Daily,
+    ["U7"]
+);
+pub static OOZING: Question = choice!(
+    oozing: Oozing,
+    "Is anything oozing or weeping from the skin?",
+    "",
+    "oozing",
+    &[
+        opt("none", "No"),
+        said("clear", "Thin, clear or yellow liquid", "Oozing: thin, clear or yellow liquid"),
+        said(
+            "pus",
+            "Thick, cloudy or green, or it smells bad",
+            "Oozing: thick, cloudy or green, or it smells bad"
+        ),
+    ],
+    "Choose what oozing you have, or none",
+    ["U2", "R1"]
+);
+pub static CRUSTS: Question = choice!(
+    crusts: Crusts,
+    "Are there crusts or scabs?",
+    "",
+    "crusts",
+    &[
+        opt("none", "No"),
+        said("thin", "Thin, brown crusts", "Crusts: thin, brown crusts"),
+        said(
+            "yellow",
+            "Thick, yellow or honey-coloured crusts",
+            "Crusts: thick, yellow or honey-coloured crusts"
+        ),
+    ],
+    "Choose what crusts you have, or none",
+    ["U2"]
+);
+pub static BLISTERS: Question = tick!(
+    blisters,
+    "Blisters, or clusters of small sores",
+    "blisters",
+    Daily,
+    ["U3", "R1"]
+);
+pub static TINGLING: Question = tick!(tingling, "Tingling, or a cold-sore feeling", "tingling", Daily, ["U3"]);
+pub static PIMPLES: Question = tick!(pimples, "Whiteheads or pimples", "pimples", Daily, ["R7"]);
+pub static WHITE_PATCHES: Question = tick!(white_patches, "White patches", "white patches", Daily, ["R5"]);
+pub static RASH_OUTSIDE: Question = tick!(
+    rash_outside,
+    "A rash outside the treated area",
+    "rash outside area",
+    Daily,
+    ["U10", "R6"]
+);
+pub static RAW_AREA: Question = tick!(raw_area, "A raw area that is not healing", "raw area", Daily, ["R2"]);
+pub static LIP_SWELLING_OR_BREATHING: Question = tick!(
+    lip_swelling_or_breathing,
+    "Swelling of the lips or tongue, or trouble breathing",
+    "lip swelling or breathing trouble",
+    Daily,
+    ["U10"]
+);
+pub static FEVER: Question = tick!(
+    fever,
+    "I have a fever, or I feel hot and shivery",
+    "feels feverish",
+    Daily,
+    ["U1"]
+);
+pub static TEMPERATURE: Question = Question {
+    id: "temperature",
+    label: "Your temperature, if you measured it (optional)",
+    hint: "In °C, like 37.5, or in °F, like 99.5.",
+    short: "temperature",
+    kind: Kind::Temperature,
+    cadence: Cadence::Daily,
+    presence: Presence::Optional,
+    rules: &["U1"],
+    column: "temperature_c",
+    get: |a| Answer::Temperature(a.temperature),
+    set: |a, v| {
+        a.temperature = Some(Temperature::parse(v)?);
+        Ok(())
+    },
+};
+pub static VISION_CHANGE: Question = tick!(
+    vision_change,
+    "A change in my vision",
+    "vision change",
+    Daily,
+    ["U4", "R9"]
+);
+pub static EYE_PAIN: Question = tick!(
+    eye_pain,
+    "Eye pain, or light hurts my eyes",
+    "eye pain",
+    Daily,
+    ["U4", "R9"]
+);
+pub static CANNOT_CLOSE_EYE: Question = tick!(
+    cannot_close_eye,
+    "I cannot close my eye fully",
+    "cannot close eye",
+    Daily,
+    ["R9"]
+);
+pub static LID_PULLING: Question = tick!(
+    lid_pulling,
+    "My lower eyelid is pulling down, or my eye waters all the time",
+    "lid pulling",
+    Daily,
+    ["R9"]
+);
+pub static BLEEDING: Question = tick!(bleeding, "Bleeding that will not stop", "bleeding", Daily, ["U9"]);
+pub static WANT_CALL: Question = tick!(
+    want_call,
+    "I would like a call from the clinic",
+    "wants a call",
+    Daily,
+    ["U9"]
+);
+pub static PROPHYLAXIS: Question = choice!(
+    prophylaxis: Prophylaxis,
+    "Tablets the clinic gave you to prevent infection or cold sores",
+    "For example an antiviral or an antibiotic.",
+    "prophylaxis",
+    &[
+        opt("taken", "I took them as prescribed"),
+        said("missed", "I missed a dose", "Missed a dose of the preventive tablets"),
+        opt("not_prescribed", "I was not given any"),
+    ],
+    "Say whether you took your prescribed tablets",
+    ["R12"]
+);
+pub static DARK_PATCHES: Question = tick!(dark_patches, "Darker patches of skin", "dark patches", Weekly, ["R10"]);
+pub static LIGHT_PATCHES: Question = tick!(
+    light_patches,
+    "Lighter or white patches of skin",
+    "light patches",
+    Weekly,
+    ["R11"]
+);
+pub static RAISED_AREA: Question = tick!(
+    raised_area,
+    "A raised, firm or tight area",
+    "raised area",
+    Weekly,
+    ["R8"]
+);
+pub static RAISED_AREA_SITE: Question = Question {
+    id: "raised_area_site",
+    label: "If so, where is it?",
+    hint: "",
+    short: "raised area site",
+    kind: Kind::Choice(&[
+        opt("neck", "Neck"),
+        opt("jawline", "Jawline"),
+        opt("eyelid", "Eyelid"),
+        opt("other", "Somewhere else"),
+    ]),
+    cadence: Cadence::Weekly,
+    presence: Presence::With {
+        tick: "raised_area",
+        missing: "Say where the raised, firm or tight area is",
+    },
+    rules: &["R8"],
+    column: "raised_area_site",
+    get: |a| Answer::Choice(a.raised_area_site.map(|s| s.as_str())),
+    set: |a, v| {
+        a.raised_area_site = Some(RaisedAreaSite::parse(v).map_err(|_| "Choose neck, jawline, eyelid or other")?);
+        Ok(())
+    },
+};
+pub static NOTE: Question = Question {
+    id: "note",
+    label: "Anything you want to tell the clinic (optional)",
+    hint: "Up to 2000 characters. If it is urgent, call the clinic instead.",
+    short: "note",
+    kind: Kind::Note,
+    cadence: Cadence::Daily,
+    presence: Presence::Optional,
+    rules: &[],
+    column: "note",
+    get: |a| Answer::Text(a.note.as_deref()),
+    set: |a, v| {
+        if v.chars().count() > NOTE_MAX_CHARS {
+            return Err("Your note is too long: keep it under 2000 characters");
+        }
+        a.note = Some(v.to_string());
+        Ok(())
+    },
+};
+
+/// Every question, in the CSV export's column order (a public contract: a
+/// new question goes at the end).
+pub static QUESTIONS: &[&Question] = &[
+    &OVERALL,
+    &PAIN,
+    &PAIN_RELIEF,
+    &ITCH,
+    &SWELLING,
+    &EYES_SWOLLEN_SHUT,
+    &REDNESS,
+    &REDNESS_SPREADING,
+    &OOZING,
+    &CRUSTS,
+    &BLISTERS,
+    &TINGLING,
+    &PIMPLES,
+    &WHITE_PATCHES,
+    &RASH_OUTSIDE,
+    &RAW_AREA,
+    &LIP_SWELLING_OR_BREATHING,
+    &FEVER,
+    &TEMPERATURE,
+    &VISION_CHANGE,
+    &EYE_PAIN,
+    &CANNOT_CLOSE_EYE,
+    &LID_PULLING,
+    &BLEEDING,
+    &WANT_CALL,
+    &PROPHYLAXIS,
+    &DARK_PATCHES,
+    &LIGHT_PATCHES,
+    &RAISED_AREA,
+    &RAISED_AREA_SITE,
+    &NOTE,
+];
+
+/// How a group of questions is set out on the form.
+pub enum Frame {
+    /// The questions alone.
+    Bare,
+    /// Under a heading.
+    Heading(&'static str),
+    /// In a fieldset with this legend.
+    Fieldset(&'static str),
+}
+
+/// Questions asked together on the form.
+pub struct Group {
+    pub frame: Frame,
+    pub questions: &'static [&'static Question],
+}
+
+impl Group {
+    pub fn heading(&self) -> Option<&'static str> {
+        match self.frame {
+            Frame::Heading(h) => Some(h),
+            _ => None,
+        }
+    }
+    pub fn legend(&self) -> Option<&'static str> {
+        match self.frame {
+            Frame::Fieldset(l) => Some(l),
+            _ => None,
+        }
+    }
+    /// The group's questions asked on a `kind` check-in.
+    pub fn asked_on(&self, kind: CheckInKind) -> Vec<&'static Question> {
+        self.questions
+            .iter()
+            .copied()
+            .filter(|q| q.cadence.asked_on(kind))
+            .collect()
+    }
+}
+
+/// The form, top to bottom.
+pub static FORM: &[Group] = &[
+    Group {
+        frame: Frame::Bare,
+        questions: &[&OVERALL],
+    },
+    Group {
+        frame: Frame::Heading("Pain and itch"),
+        questions: &[&PAIN, &PAIN_RELIEF, &ITCH],
+    },
+    Group {
+        frame: Frame::Heading("Swelling and redness"),
+        questions: &[&SWELLING, &EYES_SWOLLEN_SHUT, &REDNESS, &REDNESS_SPREADING],
+    },
+    Group {
+        frame: Frame::Heading("Oozing and crusts"),
+        questions: &[&OOZING, &CRUSTS],
+    },
+    Group {
+        frame: Frame::Fieldset("Anything new? Tick all that you have"),
+        questions: &[
+            &BLISTERS,
+            &TINGLING,
+            &PIMPLES,
+            &WHITE_PATCHES,
+            &RASH_OUTSIDE,
+            &RAW_AREA,
+            &LIP_SWELLING_OR_BREATHING,
+        ],
+    },
+    Group {
+        frame: Frame::Fieldset("Fever"),
+        questions: &[&FEVER, &TEMPERATURE],
+    },
+    Group {
+        frame: Frame::Fieldset("Eyes: tick any you have"),
+        questions: &[&VISION_CHANGE, &EYE_PAIN, &CANNOT_CLOSE_EYE, &LID_PULLING],
+    },
+    Group {
+        frame: Frame::Fieldset("Changes in your skin: tick any you have"),
+        questions: &[&DARK_PATCHES, &LIGHT_PATCHES, &RAISED_AREA, &RAISED_AREA_SITE],
+    },
+    Group {
+        frame: Frame::Bare,
+        questions: &[&PROPHYLAXIS],
+    },
+    Group {
+        frame: Frame::Fieldset("Anything else"),
+        questions: &[&BLEEDING, &WANT_CALL],
+    },
+    Group {
+        frame: Frame::Bare,
+        questions: &[&NOTE],
+    },
+];
+
+/// The question with form field name `id`.
+pub fn question(id: &str) -> Option<&'static Question> {
+    QUESTIONS.iter().copied().find(|q| q.id == id)
+}
+
+/// The questions in the order the form asks them.
+pub fn in_form_order() -> impl Iterator<Item = &'static Question> {
+    FORM.iter().flat_map(|g| g.questions.iter().copied())
+}
+
+/// The patient's "also reported" list: everything beyond the charted scales.
+pub fn reported(a: &CheckInAnswers) -> Vec<String> {
+    QUESTIONS.iter().filter_map(|q| q.reported(a)).collect()
+}
+
+/// The clinician's "other" list: ticked boxes and a measured temperature.
+pub fn noted(a: &CheckInAnswers) -> Vec<String> {
+    QUESTIONS.iter().filter_map(|q| q.noted(a)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_question_is_on_the_form_once() {
+        let on_form: Vec<&str> = in_form_order().map(|q| q.id).collect();
+        let mut listed: Vec<&str> = QUESTIONS.iter().map(|q| q.id).collect();
+        assert_eq!(on_form.len(), QUESTIONS.len());
+        let mut sorted = on_form.clone();
+        sorted.sort();
+        listed.sort();
+        assert_eq!(sorted, listed);
+        assert_eq!(
+            listed.iter().collect::<HashSet<_>>().len(),
+            listed.len(),
+            "ids are unique"
+        );
+    }
+
+    #[test]
+    fn choice_options_are_the_stored_values() {
+        fn texts<T: std::fmt::Display>(all: &[T]) -> Vec<String> {
+            all.iter().map(|v| v.to_string()).collect()
+        }
+        let values = |q: &Question| q.options().iter().map(|o| o.value.to_string()).collect::<Vec<_>>();
+        assert_eq!(values(&OVERALL), texts(Overall::ALL));
+        assert_eq!(values(&PAIN_RELIEF), texts(PainRelief::ALL));
+        assert_eq!(values(&OOZING), texts(Oozing::ALL));
+        assert_eq!(values(&CRUSTS), texts(Crusts::ALL));
+        assert_eq!(values(&PROPHYLAXIS), texts(Prophylaxis::ALL));
+        assert_eq!(values(&RAISED_AREA_SITE), texts(RaisedAreaSite::ALL));
+    }
+
+    #[test]
+    fn a_conditional_question_follows_an_earlier_tick() {
+        for q in QUESTIONS {
+            if let Presence::With { tick, .. } = q.presence {
+                let t = question(tick).expect("the tick exists");
+                assert!(t.is_tick(), "{}", q.id);
+                assert!(t.cadence == q.cadence || t.cadence == Cadence::Daily, "{}", q.id);
+            }
+        }
+    }
+
+    #[test]
+    fn the_calm_day_reports_nothing() {
+        let a = CheckInAnswers::calm();
+        assert!(reported(&a).is_empty());
+        assert!(noted(&a).is_empty());
+        let mut b = a.clone();
+        b.lid_pulling = true;
+        b.oozing = Oozing::Clear;
+        assert_eq!(
+            reported(&b),
+            [
+                "Oozing: thin, clear or yellow liquid",
+                "My lower eyelid is pulling down, or my eye waters all the time"
+            ]
+        );
+        assert_eq!(noted(&b), ["lid pulling"]);
+    }
+}
