@@ -56,7 +56,7 @@ mod tests_rules;
 mod tests_schedule;
 
 pub use advice::{what_is_normal, Advice};
-pub use course::{level_word, ExpectedCourse, LevelStep};
+pub use course::{level_word, ExpectedCourse, ExpectedRanges, LevelStep, Measure};
 pub use hygiene::{on_finding, HygieneDecision, OpenFlag, DEDUP_WINDOW};
 pub use rules::{Rule, RuleId, RULES};
 pub use schedule::{

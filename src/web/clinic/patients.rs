@@ -10,10 +10,10 @@ use crate::db::checkins::{self, CheckIn};
 use crate::db::{audit, dashboard, flags, patients};
 use crate::domain::*;
 use crate::error::{Error, Result};
-use crate::triage;
+use crate::triage::{self, Measure};
 use crate::web::error::{page, render, see_other};
 use crate::web::session::{SecureForm, StaffUser};
-use crate::web::view::clinic_charts::{self, Mark, Series};
+use crate::web::view::charts::{Chart, FlagLine, Frame, Point, Svg};
 use crate::web::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -496,6 +496,13 @@ pub struct PatientFlag {
     pub events: Vec<EventView>,
 }
 
+/// One chart of a treatment with its title and the expected range in words.
+pub struct ChartView {
+    pub title: &'static str,
+    pub expected: String,
+    pub svg: Svg,
+}
+
 pub struct TreatmentView {
     pub id: i64,
     pub procedure: &'static str,
@@ -504,8 +511,7 @@ pub struct TreatmentView {
     pub zones: String,
     pub prophylaxis: String,
     pub checkins: Vec<CheckInRow>,
-    /// (caption, SVG) per chart.
-    pub charts: Vec<(&'static str, String)>,
+    pub charts: Vec<ChartView>,
     pub flags: Vec<PatientFlag>,
 }
 
@@ -700,13 +706,12 @@ fn treatment_view(
     now: DateTime<Utc>,
     today: NaiveDate,
 ) -> TreatmentView {
-    let course = rules.course_for(t.procedure);
     let day_of_checkin: HashMap<i64, i64> = list.iter().map(|(c, _)| (c.id.0, c.day_number)).collect();
     let mine: Vec<&(flags::Flag, Vec<flags::FlagEvent>)> =
         all_flags.iter().filter(|(f, _)| f.treatment_id == t.id).collect();
-    let marks: Vec<Mark> = mine
+    let flag_lines: Vec<FlagLine> = mine
         .iter()
-        .map(|(f, _)| Mark {
+        .map(|(f, _)| FlagLine {
             // A flag from a check-in sits on that check-in's day; a scheduled one on the day raised.
             day: f
                 .checkin_id
@@ -716,57 +721,46 @@ fn treatment_view(
         })
         .collect();
     let day_now = triage::day_number(t.treated_on, today);
-    let last_day = day_now.clamp(0, 120);
-    let points = |get: fn(&CheckInAnswers) -> u8| -> Vec<(i64, u8)> {
-        list.iter()
-            .filter(|(c, _)| c.day_number >= 0)
-            .map(|(c, _)| (c.day_number, get(&c.answers)))
-            .collect()
-    };
-    let pain_ok = rules.pain_ok_level;
-    let itch_high = rules.itch_high;
+    let last_checkin_day = list.iter().map(|(c, _)| c.day_number).max().unwrap_or(0);
+    let days = (0, day_now.clamp(0, 120).max(last_checkin_day).max(7));
+    let ranges = rules.expected_ranges(t.procedure);
     let id = t.id.0;
-    let ids = [
-        format!("t{id}-pain"),
-        format!("t{id}-itch"),
-        format!("t{id}-swelling"),
-        format!("t{id}-redness"),
-    ];
-    let course_p = course.clone();
-    let series = [
-        Series {
-            id: &ids[0],
-            title: "Pain (0–10) by day since treatment",
-            max: 10,
-            points: points(|a| a.pain),
-            expected: Box::new(move |d| clinic_charts::pain_expected(&course_p, pain_ok, d)),
-        },
-        Series {
-            id: &ids[1],
-            title: "Itch (0–10) by day since treatment",
-            max: 10,
-            points: points(|a| a.itch),
-            expected: Box::new(move |_| itch_high.saturating_sub(1)),
-        },
-        Series {
-            id: &ids[2],
-            title: "Swelling (0 none – 3 severe) by day since treatment",
-            max: 3,
-            points: points(|a| a.swelling),
-            expected: Box::new(|d| clinic_charts::level_expected(&course.swelling, d)),
-        },
-        Series {
-            id: &ids[3],
-            title: "Redness (0 none – 3 severe) by day since treatment",
-            max: 3,
-            points: points(|a| a.redness),
-            expected: Box::new(|d| clinic_charts::level_expected(&course.redness, d)),
-        },
-    ];
-    let charts = series
-        .iter()
-        .map(|s| (s.title, clinic_charts::render(s, last_day, &marks)))
-        .collect();
+    let charts = [
+        (Measure::Pain, "pain", "Pain (0–10) by day since treatment"),
+        (Measure::Itch, "itch", "Itch (0–10) by day since treatment"),
+        (
+            Measure::Swelling,
+            "swelling",
+            "Swelling (0 none – 3 severe) by day since treatment",
+        ),
+        (
+            Measure::Redness,
+            "redness",
+            "Redness (0 none – 3 severe) by day since treatment",
+        ),
+    ]
+    .into_iter()
+    .map(|(m, name, title)| {
+        let chart_id = format!("chart-t{id}-{name}");
+        let points = list
+            .iter()
+            .map(|(c, _)| Point {
+                day: c.day_number,
+                value: f64::from(m.of(&c.answers)),
+                mark: None,
+            })
+            .collect();
+        let expected = format!("Expected: {}.", ranges.describe(m));
+        let mut chart = Chart::of_measure(&chart_id, title, m, &ranges, days, points, Frame::WIDE);
+        chart.flags = flag_lines.clone();
+        chart.description = format!("{} {expected} Flags marked by day.", chart.description);
+        ChartView {
+            title,
+            expected,
+            svg: chart.render(),
+        }
+    })
+    .collect();
     let checkins = list
         .iter()
         .rev()

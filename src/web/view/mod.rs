@@ -2,4 +2,3 @@
 //! formatting, form state, notices and the pager.
 
 pub mod charts;
-pub mod clinic_charts;
