@@ -69,7 +69,7 @@ impl Frame {
         left: 40.0,
         right: 12.0,
         top: 14.0,
-        bottom: 34.0,
+        bottom: 37.0,
     };
 }
 
