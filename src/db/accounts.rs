@@ -258,3 +258,11 @@ pub fn retire_tokens(
     };
     Ok(())
 }
+
+/// Staff names of a clinic by staff id, for "acknowledged by …".
+pub fn staff_names(conn: &mut DbConn, clinic: ClinicId) -> Result<std::collections::HashMap<i64, String>, DbError> {
+    Ok(clinic_staff(conn, clinic)?
+        .into_iter()
+        .map(|s| (s.id.0, s.name))
+        .collect())
+}

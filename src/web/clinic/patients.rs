@@ -2,18 +2,23 @@
 //! patient's record (treatments, check-ins, charts, flags with history),
 //! adding a treatment and closing follow-up.
 
-use super::queue::{event_views, local_time, safe_back, staff_names, with_notice, EventView, FlagView, Nav};
 use crate::app::checkin::rules_of;
 use crate::app::notify::{self, MailContext};
 use crate::app::onboarding::{self, Credential, PatientInput, TreatmentInput};
 use crate::db::checkins::{self, CheckIn};
-use crate::db::{audit, dashboard, flags, patients};
+use crate::db::{accounts, audit, dashboard, flags, patients};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::triage::{self, Measure};
 use crate::web::error::{page, render, see_other};
 use crate::web::session::{SecureForm, StaffUser};
 use crate::web::view::charts::{Chart, FlagLine, Frame, Point, Svg};
+use crate::web::view::flag::{event_views, EventView, FlagView};
+use crate::web::view::form::FormState;
+use crate::web::view::format::{ago, local_time};
+use crate::web::view::nav::Nav;
+use crate::web::view::notice::{safe_back, with_notice, NoticeQuery};
+use crate::web::view::pager::Pager;
 use crate::web::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -52,16 +57,8 @@ struct PatientsPage {
     nav: Nav,
     q: String,
     items: Vec<PatientItem>,
-    page: i64,
-    pages: i64,
+    pager: Pager,
     total: i64,
-}
-
-impl PatientsPage {
-    fn page_link(&self, p: i64) -> String {
-        let q: String = url::form_urlencoded::byte_serialize(self.q.as_bytes()).collect();
-        format!("/clinic/patients?q={q}&page={p}")
-    }
 }
 
 /// Whether a check-in is overdue: follow-up is running, and nothing was
@@ -127,7 +124,7 @@ pub async fn list(state: web::Data<AppState>, user: StaffUser, q: web::Query<Lis
                 treatment: t.map(|(p, d)| format!("{}, day {}", p.label(), triage::day_number(*d, today))),
                 last_checkin: r
                     .last_checkin_at
-                    .map(|t| format!("{} ({})", local_time(t, tz), super::queue::ago(t, now)))
+                    .map(|t| format!("{} ({})", local_time(t, tz), ago(t, now)))
                     .unwrap_or_else(|| "Never".into()),
                 urgent: n(Severity::Urgent),
                 review: n(Severity::Review),
@@ -147,36 +144,19 @@ pub async fn list(state: web::Data<AppState>, user: StaffUser, q: web::Query<Lis
             }
         })
         .collect();
+    let q: String = url::form_urlencoded::byte_serialize(query.as_bytes()).collect();
     page(&PatientsPage {
         nav: Nav::new(&user, "patients"),
+        pager: Pager::new(page_no, total, PATIENT_PAGE, |p| {
+            format!("/clinic/patients?q={q}&page={p}")
+        }),
         q: query,
         items,
-        page: page_no,
-        pages: ((total + PATIENT_PAGE - 1) / PATIENT_PAGE).max(1),
         total,
     })
 }
 
 // ---------- forms ----------
-
-/// What a re-rendered form needs: the input as typed and errors by field.
-#[derive(Default)]
-pub struct FormState {
-    pub values: HashMap<String, String>,
-    pub errors: FieldErrors,
-}
-
-impl FormState {
-    pub fn value(&self, k: &str) -> &str {
-        self.values.get(k).map(|s| s.as_str()).unwrap_or("")
-    }
-    pub fn error(&self, k: &str) -> Option<&str> {
-        self.errors.get(k)
-    }
-    pub fn checked(&self, k: &str) -> bool {
-        !self.value(k).is_empty()
-    }
-}
 
 #[derive(Template)]
 #[template(path = "clinic/patient_new.html")]
@@ -351,12 +331,6 @@ pub struct IdPath {
     id: i64,
 }
 
-#[derive(Deserialize, Default)]
-pub struct NoticeQuery {
-    #[serde(default)]
-    notice: String,
-}
-
 async fn patient_of(state: &AppState, user: &StaffUser, id: i64) -> Result<patients::Patient> {
     let clinic = user.clinic.id;
     state
@@ -375,7 +349,7 @@ pub async fn treatment_page(
     let mut form = FormState::default();
     let today = triage::clinic_today(state.clock.now(), user.clinic.timezone.0);
     form.values.insert("treated_on".into(), today.to_string());
-    if q.notice == "enrolled" {
+    if q.notice.as_deref() == Some("enrolled") {
         form.values.insert("enrolled".into(), "1".into());
     }
     page(&NewPatientPage {
@@ -601,17 +575,6 @@ fn checkin_row(c: &CheckIn, revisions: Vec<RevisionRow>, tz: ClinicTz) -> CheckI
     }
 }
 
-fn notice_text(code: &str) -> Option<&'static str> {
-    match code {
-        "treatment" => Some("Treatment added."),
-        "closed" => Some("Follow-up closed: no more reminders or missed check-in flags for this patient."),
-        "acknowledged" => Some("Flag acknowledged."),
-        "resolved" => Some("Flag resolved."),
-        "already" => Some("That flag had already changed state; the page shows it as it is now."),
-        _ => None,
-    }
-}
-
 type Loaded = (
     patients::Patient,
     Vec<(patients::Treatment, Vec<(CheckIn, Vec<checkins::Revision>)>)>,
@@ -661,7 +624,7 @@ pub async fn show(
                     let ev = flags::events(c, f.id)?;
                     fl.push((f, ev));
                 }
-                let names = staff_names(c, clinic)?;
+                let names = accounts::staff_names(c, clinic)?;
                 let (_, rules) = rules_of(c, clinic)?;
                 Ok::<_, Error>((p, ts, fl, names, rules))
             })
@@ -689,7 +652,7 @@ pub async fn show(
             .unwrap_or_else(|| "never".into()),
         name: patient.name,
         treatments: views,
-        notice: notice_text(&q.notice),
+        notice: q.text(),
         back: format!("/clinic/patients/{}", path.id),
         disclaimer: triage::DISCLAIMER,
     })

@@ -12,6 +12,7 @@ use crate::triage::{self, level_word, Advice, Measure};
 use crate::web::error::{page, render, see_other};
 use crate::web::session::{PatientUser, SecureForm};
 use crate::web::view::charts::{Chart, Frame, Point, Svg};
+use crate::web::view::format::{long_date, short_date};
 use crate::web::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -42,14 +43,6 @@ fn pick_treatment(
                 .map(Some)
         }
     }
-}
-
-fn long_date(d: NaiveDate) -> String {
-    d.format("%A %-d %B %Y").to_string()
-}
-
-fn short_date(d: NaiveDate) -> String {
-    d.format("%a %-d %b").to_string()
 }
 
 // ---------------------------------------------------------------------------
