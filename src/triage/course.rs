@@ -1,7 +1,7 @@
 //! The expected course per procedure class (clinical reference, section 2),
 //! written as "at or below X by day N".
 
-use crate::domain::ProcedureClass;
+use crate::domain::{CheckInAnswers, ProcedureClass};
 use serde::{Deserialize, Serialize};
 
 /// "At or below `max` by day `by_day`": from day `by_day` on, a level above
@@ -136,6 +136,125 @@ pub(crate) fn limit_words(max: u8) -> String {
     }
 }
 
+/// A symptom the charts draw against the expected course.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    Pain,
+    Itch,
+    Swelling,
+    Redness,
+}
+
+impl Measure {
+    pub const ALL: [Measure; 4] = [Measure::Pain, Measure::Itch, Measure::Swelling, Measure::Redness];
+
+    /// The top of its scale: 0–10 for pain and itch, 0–3 for the levels.
+    pub fn scale_max(self) -> u8 {
+        match self {
+            Measure::Pain | Measure::Itch => 10,
+            Measure::Swelling | Measure::Redness => 3,
+        }
+    }
+
+    /// The answer to this measure in a check-in.
+    pub fn of(self, a: &CheckInAnswers) -> u8 {
+        match self {
+            Measure::Pain => a.pain,
+            Measure::Itch => a.itch,
+            Measure::Swelling => a.swelling,
+            Measure::Redness => a.redness,
+        }
+    }
+
+    /// How a ceiling reads: "3 or less" on a 0–10 scale, "mild or less" on a level.
+    fn ceiling_words(self, max: u8) -> String {
+        match self {
+            Measure::Pain | Measure::Itch => format!("{max} or less"),
+            Measure::Swelling | Measure::Redness => limit_words(max),
+        }
+    }
+}
+
+/// What is expected of each charted measure on each day of one treatment:
+/// the procedure's course plus the clinic's pain and itch levels. The
+/// patient's history, the clinician's charts and their words all come from
+/// here, so the two audiences see the same ranges.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpectedRanges {
+    pub course: ExpectedCourse,
+    /// "Pain ≤ 3 by day N" (section 2).
+    pub pain_ok_level: u8,
+    /// R5 reviews itch at or above this on any day.
+    pub itch_high: u8,
+}
+
+impl ExpectedRanges {
+    /// The highest value of `m` expected on `day`; `None`: any value.
+    pub fn ceiling(&self, m: Measure, day: i64) -> Option<u8> {
+        match m {
+            Measure::Pain => (day >= self.course.pain_ok_by_day).then_some(self.pain_ok_level),
+            // Itching is normal while the skin heals (section 2 lists no limit
+            // for it), but R5 reviews itch at or above `itch_high` on every
+            // day: the expected range is everything below that.
+            Measure::Itch => Some(self.itch_high.saturating_sub(1)),
+            Measure::Swelling => self.course.swelling_limit(day).map(|s| s.max),
+            Measure::Redness => self.course.redness_limit(day).map(|s| s.max),
+        }
+    }
+
+    /// The top of the expected band on `day`, in the measure's units (the
+    /// scale's top where any value is expected).
+    pub fn band_top(&self, m: Measure, day: i64) -> u8 {
+        self.ceiling(m, day).unwrap_or(m.scale_max()).min(m.scale_max())
+    }
+
+    /// The days on which the ceiling may change: day 0 and each step's day.
+    fn change_days(&self, m: Measure) -> Vec<i64> {
+        let mut days = vec![0];
+        match m {
+            Measure::Pain => days.push(self.course.pain_ok_by_day),
+            Measure::Itch => {}
+            Measure::Swelling => days.extend(self.course.swelling.iter().map(|s| s.by_day)),
+            Measure::Redness => days.extend(self.course.redness.iter().map(|s| s.by_day)),
+        }
+        days.retain(|d| *d >= 0);
+        days.sort_unstable();
+        days.dedup();
+        days
+    }
+
+    /// The expected course of `m` in words, over the whole course:
+    /// "3 or less from day 5; any level before that",
+    /// "moderate or less from day 7; mild or less from day 14; any level before that",
+    /// "6 or less".
+    pub fn describe(&self, m: Measure) -> String {
+        let mut runs: Vec<(i64, Option<u8>)> = Vec::new();
+        for d in self.change_days(m) {
+            let c = self.ceiling(m, d);
+            if runs.last().map(|r| r.1) != Some(c) {
+                runs.push((d, c));
+            }
+        }
+        let open_start = matches!(runs.first(), Some((0, None)));
+        let parts: Vec<String> = runs
+            .iter()
+            .filter_map(|(d, c)| {
+                let words = m.ceiling_words((*c)?);
+                Some(if *d == 0 {
+                    words
+                } else {
+                    format!("{words} from day {d}")
+                })
+            })
+            .collect();
+        match (parts.is_empty(), open_start) {
+            (true, _) => "any level".into(),
+            (false, true) => format!("{}; any level before that", parts.join("; ")),
+            (false, false) => parts.join("; "),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,5 +274,54 @@ mod tests {
             ExpectedCourse::describe_steps(&co2.swelling),
             "≤ 2 by day 7, ≤ 1 by day 14"
         );
+    }
+
+    fn ranges(p: ProcedureClass) -> ExpectedRanges {
+        ExpectedRanges {
+            course: ExpectedCourse::default_for(p),
+            pain_ok_level: 3,
+            itch_high: 7,
+        }
+    }
+
+    #[test]
+    fn ranges_follow_the_course_and_the_clinic_levels() {
+        let co2 = ranges(ProcedureClass::AblativeFullCo2);
+        assert_eq!(co2.ceiling(Measure::Pain, 4), None);
+        assert_eq!(co2.ceiling(Measure::Pain, 5), Some(3));
+        assert_eq!(co2.band_top(Measure::Pain, 4), 10);
+        assert_eq!(co2.band_top(Measure::Swelling, 3), 3);
+        assert_eq!(co2.band_top(Measure::Swelling, 7), 2);
+        assert_eq!(co2.band_top(Measure::Swelling, 20), 1);
+        assert_eq!(co2.band_top(Measure::Redness, 28), 2);
+        assert_eq!(
+            co2.describe(Measure::Pain),
+            "3 or less from day 5; any level before that"
+        );
+        assert_eq!(
+            co2.describe(Measure::Swelling),
+            "moderate or less from day 7; mild or less from day 14; any level before that"
+        );
+        let nonablative = ranges(ProcedureClass::NonablativeFractional);
+        assert_eq!(
+            nonablative.describe(Measure::Redness),
+            "mild or less from day 3; none from day 7; any level before that"
+        );
+    }
+
+    #[test]
+    fn itch_below_the_review_level_is_expected_on_every_day() {
+        // R5 reviews itch at or above `itch_high` on any day, so both
+        // audiences are shown the range below it, never "no expected range".
+        for p in ProcedureClass::ALL.iter().copied() {
+            let mut r = ranges(p);
+            for day in [0, 3, 14, 90] {
+                assert_eq!(r.ceiling(Measure::Itch, day), Some(6), "{p:?} day {day}");
+            }
+            assert_eq!(r.describe(Measure::Itch), "6 or less");
+            r.itch_high = 5;
+            assert_eq!(r.band_top(Measure::Itch, 40), 4);
+            assert_eq!(r.describe(Measure::Itch), "4 or less");
+        }
     }
 }

@@ -59,7 +59,7 @@ mod tests_schedule;
 
 pub use crate::domain::RuleId;
 pub use advice::{what_is_normal, Advice};
-pub use course::{level_word, ExpectedCourse, LevelStep};
+pub use course::{level_word, ExpectedCourse, ExpectedRanges, LevelStep, Measure};
 pub use hygiene::{on_finding, HygieneDecision, OpenFlag, DEDUP_WINDOW};
 pub use rules::{Rule, RULES};
 pub use schedule::{

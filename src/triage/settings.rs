@@ -2,7 +2,7 @@
 //! expected course per procedure class, and a switch per rule. Stored as JSON
 //! per rules version; round-trips through the settings page form.
 
-use super::course::{ExpectedCourse, LevelStep};
+use super::course::{ExpectedCourse, ExpectedRanges, LevelStep};
 use crate::domain::{FieldErrors, ProcedureClass, RuleId};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -221,6 +221,15 @@ impl RuleSettings {
             .get(&procedure)
             .cloned()
             .unwrap_or_else(|| ExpectedCourse::default_for(procedure))
+    }
+
+    /// What the charts show as expected for `procedure`, with this clinic's levels.
+    pub fn expected_ranges(&self, procedure: ProcedureClass) -> ExpectedRanges {
+        ExpectedRanges {
+            course: self.course_for(procedure),
+            pain_ok_level: self.pain_ok_level,
+            itch_high: self.itch_high,
+        }
     }
 
     /// Whether `rule` is switched on.

@@ -10,6 +10,8 @@ use crate::auth::password::NewPassword;
 use crate::auth::throttle::Action;
 use crate::domain::{AccountId, AccountKind, EmailAddress, FieldErrors, TokenPurpose};
 use crate::error::{Error, Result};
+use crate::web::view::form::FormState;
+use crate::web::view::notice::NoticeQuery;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -25,12 +27,6 @@ pub struct TokenQuery {
     token: String,
 }
 
-#[derive(Deserialize)]
-pub struct NoticeQuery {
-    #[serde(default)]
-    notice: Option<String>,
-}
-
 /// The page to choose a password, for an invite or a reset link.
 #[derive(Template)]
 #[template(path = "account/choose_password.html")]
@@ -41,13 +37,7 @@ struct ChoosePassword<'a> {
     action: &'a str,
     button: &'a str,
     token: &'a str,
-    errors: &'a FieldErrors,
-}
-
-impl ChoosePassword<'_> {
-    fn error(&self, k: &str) -> Option<&str> {
-        self.errors.get(k)
-    }
+    form: FormState,
 }
 
 #[derive(Template)]
@@ -109,7 +99,7 @@ async fn choose_page(state: &AppState, visitor: &Visitor, purpose: TokenPurpose,
         action: t.action,
         button: t.button,
         token,
-        errors: &FieldErrors::default(),
+        form: FormState::default(),
     })
 }
 
@@ -172,7 +162,7 @@ async fn use_link(state: web::Data<AppState>, form: SecureForm, purpose: TokenPu
                     action: t.action,
                     button: t.button,
                     token: &token,
-                    errors: &errors,
+                    form: FormState::errors(errors),
                 },
             );
         }
@@ -284,27 +274,16 @@ struct PasswordPage<'a> {
     csrf: &'a str,
     home: &'a str,
     notice: Option<&'a str>,
-    errors: &'a FieldErrors,
-}
-
-impl PasswordPage<'_> {
-    fn error(&self, k: &str) -> Option<&str> {
-        self.errors.get(k)
-    }
+    form: FormState,
 }
 
 pub async fn password_page(user: SignedIn, q: web::Query<NoticeQuery>) -> Result<HttpResponse> {
-    let notice = match q.notice.as_deref() {
-        Some("changed") => {
-            Some("Your password is changed. Every other device you were signed in on is now signed out.")
-        }
-        _ => None,
-    };
+    let notice = q.text();
     page(&PasswordPage {
         csrf: &user.session.csrf,
         home: user.home(),
         notice,
-        errors: &FieldErrors::default(),
+        form: FormState::default(),
     })
 }
 
@@ -322,7 +301,7 @@ pub async fn change_password(state: web::Data<AppState>, user: SignedIn, form: S
                 csrf: &user.session.csrf,
                 home: user.home(),
                 notice: None,
-                errors,
+                form: FormState::errors(errors.clone()),
             },
         )
     };

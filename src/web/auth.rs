@@ -10,6 +10,8 @@ use crate::auth::signin;
 use crate::db::accounts;
 use crate::domain::{parse_name, AccountKind, EmailAddress, FieldErrors, TokenPurpose};
 use crate::error::{Error, Result};
+use crate::web::view::form::FormState;
+use crate::web::view::notice::notice_text;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -31,16 +33,6 @@ pub struct LoginQuery {
     notice: Option<String>,
 }
 
-fn notice_text(code: Option<&str>) -> Option<&'static str> {
-    match code {
-        Some("setup") => Some("Your clinic is ready. Sign in with the admin account you just created."),
-        Some("signed-out") => Some("You have signed out."),
-        Some("password") => Some("Your password is set. Sign in with it now."),
-        Some("signed-out-everywhere") => Some("You have signed out on every device."),
-        _ => None,
-    }
-}
-
 pub async fn login_page(
     state: web::Data<AppState>,
     visitor: Visitor,
@@ -54,7 +46,7 @@ pub async fn login_page(
         csrf: visitor.csrf(),
         email: "",
         error: None,
-        notice: notice_text(q.notice.as_deref()),
+        notice: q.notice.as_deref().and_then(notice_text),
         needs_setup,
     })
 }
@@ -136,17 +128,7 @@ pub async fn logout(state: web::Data<AppState>, form: SecureForm) -> Result<Http
 struct SetupPage<'a> {
     csrf: &'a str,
     token: &'a str,
-    values: &'a std::collections::HashMap<String, String>,
-    errors: &'a FieldErrors,
-}
-
-impl SetupPage<'_> {
-    fn value(&self, k: &str) -> &str {
-        self.values.get(k).map(|s| s.as_str()).unwrap_or("")
-    }
-    fn error(&self, k: &str) -> Option<&str> {
-        self.errors.get(k)
-    }
+    form: FormState,
 }
 
 #[derive(Deserialize)]
@@ -176,12 +158,10 @@ pub async fn setup_page(
     if !setup_token_valid(&state, &q.token).await? {
         return Err(Error::NotFound);
     }
-    let values = Default::default();
     page(&SetupPage {
         csrf: visitor.csrf(),
         token: &q.token,
-        values: &values,
-        errors: &FieldErrors::default(),
+        form: FormState::default(),
     })
 }
 
@@ -223,8 +203,7 @@ pub async fn setup(state: web::Data<AppState>, form: SecureForm) -> Result<HttpR
             &SetupPage {
                 csrf: form.visitor.csrf(),
                 token: &token,
-                values: &values,
-                errors: &errors,
+                form: FormState::new(values, errors),
             },
         );
     };

@@ -663,6 +663,69 @@ async fn history_shows_a_timeline_charts_and_a_table() {
     assert!(html.contains("The clinic will review"));
 }
 
+/// Issue 10, bug 3: the patient's history and the clinician's patient page
+/// show the same expected range for every chart, shaded and in words (the
+/// patient was told itch had none while the clinician saw one shaded). R5
+/// reviews itch at 7 or more on any day, so 0–6 is the expected itch range.
+#[tokio::test]
+async fn patient_and_clinician_charts_show_the_same_expected_ranges() {
+    let (app, patient, t) = patient_app().await;
+    send_ok(&app, t, &with(calm(), &[("itch", "3")])).await;
+    let (status, patient_html) = app.get_html("/history").await;
+    assert_eq!(status, 200);
+    let clinic = clinic_of(&app, patient);
+    app.create_staff(clinic, "ada@bright.example", Role::Clinician);
+    app.sign_out().await;
+    assert_eq!(app.sign_in("ada@bright.example", PASSWORD).await.status(), 303);
+    let (status, clinic_html) = app.get_html(&format!("/clinic/patients/{}", patient.0)).await;
+    assert_eq!(status, 200);
+
+    // Fully ablative CO2 with the default rules, in the words both pages use.
+    let expected = [
+        ("itch", "6 or less"),
+        ("pain", "3 or less from day 5; any level before that"),
+        (
+            "swelling",
+            "moderate or less from day 7; mild or less from day 14; any level before that",
+        ),
+        ("redness", "moderate or less from day 28; any level before that"),
+    ];
+    let clinic_prefix = format!("chart-t{}-", t.0);
+    for (page, html, prefix) in [
+        ("patient", &patient_html, "chart-"),
+        ("clinician", &clinic_html, clinic_prefix.as_str()),
+    ] {
+        let doc = Html::parse_document(html);
+        for (name, words) in expected {
+            let id = format!("{prefix}{name}");
+            let svg = select(&doc, &format!("svg[aria-labelledby=\"{id}-title {id}-desc\"]"));
+            assert_eq!(svg.len(), 1, "{page}: one {name} chart");
+            let desc: String = select(&doc, &format!("desc#{id}-desc"))
+                .iter()
+                .flat_map(|d| d.text())
+                .collect();
+            assert!(desc.contains(words), "{page} {name}: {desc}");
+            // Shown under the chart as well, not only to screen readers.
+            let shown: String = svg[0]
+                .ancestors()
+                .filter_map(scraper::ElementRef::wrap)
+                .find(|e| e.value().name() == "figure")
+                .map(|f| {
+                    f.select(&Selector::parse("figcaption, p").expect("selector"))
+                        .flat_map(|e| e.text())
+                        .collect()
+                })
+                .unwrap_or_default();
+            assert!(shown.contains(words), "{page} {name}: {shown}");
+            let shaded = svg[0]
+                .select(&Selector::parse("rect.expected").expect("selector"))
+                .count();
+            assert!(shaded > 0, "{page} {name}: the expected range is shaded");
+        }
+    }
+    assert!(!patient_html.contains("no expected range"));
+}
+
 #[tokio::test]
 async fn the_home_page_shows_the_day_whether_today_is_done_and_the_next_one() {
     let (app, patient, t) = patient_app().await;

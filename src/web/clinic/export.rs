@@ -2,8 +2,6 @@
 //! Streamed page by page with keyset pagination: memory stays flat however
 //! large the range. Column names are stable and documented in README.
 
-use super::patients::FormState;
-use super::queue::Nav;
 use crate::app;
 use crate::db::checkins::{self, CheckIn};
 use crate::db::{dashboard, flags};
@@ -13,6 +11,8 @@ use crate::error::{Error, Result};
 use crate::triage;
 use crate::web::error::{page, render};
 use crate::web::session::AdminUser;
+use crate::web::view::form::FormState;
+use crate::web::view::nav::Nav;
 use crate::web::AppState;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};

@@ -2,7 +2,6 @@
 //! patient's record (treatments, check-ins, charts, flags with history),
 //! adding a treatment and closing follow-up.
 
-use super::queue::{event_views, local_time, safe_back, with_notice, EventView, FlagView, Nav};
 use crate::app::notify::MailContext;
 use crate::app::onboarding::{PatientInput, TreatmentInput};
 use crate::app::patients::{self as app_patients, PatientRecord};
@@ -11,10 +10,16 @@ use crate::db::{dashboard, flags, patients};
 use crate::domain::questions::{self, Answer, Kind};
 use crate::domain::*;
 use crate::error::{Error, Result};
-use crate::triage;
+use crate::triage::{self, Measure};
 use crate::web::error::{page, render, see_other};
 use crate::web::session::{SecureForm, StaffUser};
-use crate::web::view::clinic_charts::{self, Mark, Series};
+use crate::web::view::charts::{Chart, FlagLine, Frame, Point, Svg};
+use crate::web::view::flag::{event_views, EventView, FlagView};
+use crate::web::view::form::FormState;
+use crate::web::view::format::{ago, local_time};
+use crate::web::view::nav::Nav;
+use crate::web::view::notice::{safe_back, with_notice, NoticeQuery};
+use crate::web::view::pager::Pager;
 use crate::web::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -53,16 +58,8 @@ struct PatientsPage {
     nav: Nav,
     q: String,
     items: Vec<PatientItem>,
-    page: i64,
-    pages: i64,
+    pager: Pager,
     total: i64,
-}
-
-impl PatientsPage {
-    fn page_link(&self, p: i64) -> String {
-        let q: String = url::form_urlencoded::byte_serialize(self.q.as_bytes()).collect();
-        format!("/clinic/patients?q={q}&page={p}")
-    }
 }
 
 /// Whether a check-in is overdue: follow-up is running, and nothing was
@@ -126,7 +123,7 @@ pub async fn list(state: web::Data<AppState>, user: StaffUser, q: web::Query<Lis
                 treatment: t.map(|(p, d)| format!("{}, day {}", p.label(), triage::day_number(*d, today))),
                 last_checkin: r
                     .last_checkin_at
-                    .map(|t| format!("{} ({})", local_time(t, tz), super::queue::ago(t, now)))
+                    .map(|t| format!("{} ({})", local_time(t, tz), ago(t, now)))
                     .unwrap_or_else(|| "Never".into()),
                 urgent: n(Severity::Urgent),
                 review: n(Severity::Review),
@@ -146,36 +143,19 @@ pub async fn list(state: web::Data<AppState>, user: StaffUser, q: web::Query<Lis
             }
         })
         .collect();
+    let q: String = url::form_urlencoded::byte_serialize(query.as_bytes()).collect();
     page(&PatientsPage {
         nav: Nav::new(&user, "patients"),
+        pager: Pager::new(page_no, total, PATIENT_PAGE, |p| {
+            format!("/clinic/patients?q={q}&page={p}")
+        }),
         q: query,
         items,
-        page: page_no,
-        pages: ((total + PATIENT_PAGE - 1) / PATIENT_PAGE).max(1),
         total,
     })
 }
 
 // ---------- forms ----------
-
-/// What a re-rendered form needs: the input as typed and errors by field.
-#[derive(Default)]
-pub struct FormState {
-    pub values: HashMap<String, String>,
-    pub errors: FieldErrors,
-}
-
-impl FormState {
-    pub fn value(&self, k: &str) -> &str {
-        self.values.get(k).map(|s| s.as_str()).unwrap_or("")
-    }
-    pub fn error(&self, k: &str) -> Option<&str> {
-        self.errors.get(k)
-    }
-    pub fn checked(&self, k: &str) -> bool {
-        !self.value(k).is_empty()
-    }
-}
 
 #[derive(Template)]
 #[template(path = "clinic/patient_new.html")]
@@ -336,12 +316,6 @@ pub struct IdPath {
     id: i64,
 }
 
-#[derive(Deserialize, Default)]
-pub struct NoticeQuery {
-    #[serde(default)]
-    notice: String,
-}
-
 async fn patient_of(state: &AppState, user: &StaffUser, id: i64) -> Result<patients::Patient> {
     let clinic = user.clinic.id;
     state
@@ -360,7 +334,7 @@ pub async fn treatment_page(
     let mut form = FormState::default();
     let today = triage::clinic_today(state.clock.now(), user.clinic.timezone.0);
     form.values.insert("treated_on".into(), today.to_string());
-    if q.notice == "enrolled" {
+    if q.notice.as_deref() == Some("enrolled") {
         form.values.insert("enrolled".into(), "1".into());
     }
     page(&NewPatientPage {
@@ -456,6 +430,13 @@ pub struct PatientFlag {
     pub events: Vec<EventView>,
 }
 
+/// One chart of a treatment with its title and the expected range in words.
+pub struct ChartView {
+    pub title: &'static str,
+    pub expected: String,
+    pub svg: Svg,
+}
+
 pub struct TreatmentView {
     pub id: i64,
     pub procedure: &'static str,
@@ -464,8 +445,7 @@ pub struct TreatmentView {
     pub zones: String,
     pub prophylaxis: String,
     pub checkins: Vec<CheckInRow>,
-    /// (caption, SVG) per chart.
-    pub charts: Vec<(&'static str, String)>,
+    pub charts: Vec<ChartView>,
     pub flags: Vec<PatientFlag>,
 }
 
@@ -535,17 +515,6 @@ fn checkin_row(c: &CheckIn, revisions: Vec<RevisionRow>, tz: ClinicTz) -> CheckI
     }
 }
 
-fn notice_text(code: &str) -> Option<&'static str> {
-    match code {
-        "treatment" => Some("Treatment added."),
-        "closed" => Some("Follow-up closed: no more reminders or missed check-in flags for this patient."),
-        "acknowledged" => Some("Flag acknowledged."),
-        "resolved" => Some("Flag resolved."),
-        "already" => Some("That flag had already changed state; the page shows it as it is now."),
-        _ => None,
-    }
-}
-
 pub async fn show(
     state: web::Data<AppState>,
     user: StaffUser,
@@ -582,7 +551,7 @@ pub async fn show(
             .unwrap_or_else(|| "never".into()),
         name: patient.name,
         treatments: views,
-        notice: notice_text(&q.notice),
+        notice: q.text(),
         back: format!("/clinic/patients/{}", path.id),
         disclaimer: triage::DISCLAIMER,
     })
@@ -599,13 +568,12 @@ fn treatment_view(
     now: DateTime<Utc>,
     today: NaiveDate,
 ) -> TreatmentView {
-    let course = rules.course_for(t.procedure);
     let day_of_checkin: HashMap<i64, i64> = list.iter().map(|(c, _)| (c.id.0, c.day_number)).collect();
     let mine: Vec<&(flags::Flag, Vec<flags::FlagEvent>)> =
         all_flags.iter().filter(|(f, _)| f.treatment_id == t.id).collect();
-    let marks: Vec<Mark> = mine
+    let flag_lines: Vec<FlagLine> = mine
         .iter()
-        .map(|(f, _)| Mark {
+        .map(|(f, _)| FlagLine {
             // A flag from a check-in sits on that check-in's day; a scheduled one on the day raised.
             day: f
                 .checkin_id
@@ -615,57 +583,46 @@ fn treatment_view(
         })
         .collect();
     let day_now = triage::day_number(t.treated_on, today);
-    let last_day = day_now.clamp(0, 120);
-    let points = |get: fn(&CheckInAnswers) -> u8| -> Vec<(i64, u8)> {
-        list.iter()
-            .filter(|(c, _)| c.day_number >= 0)
-            .map(|(c, _)| (c.day_number, get(&c.answers)))
-            .collect()
-    };
-    let pain_ok = rules.pain_ok_level;
-    let itch_high = rules.itch_high;
+    let last_checkin_day = list.iter().map(|(c, _)| c.day_number).max().unwrap_or(0);
+    let days = (0, day_now.clamp(0, 120).max(last_checkin_day).max(7));
+    let ranges = rules.expected_ranges(t.procedure);
     let id = t.id.0;
-    let ids = [
-        format!("t{id}-pain"),
-        format!("t{id}-itch"),
-        format!("t{id}-swelling"),
-        format!("t{id}-redness"),
-    ];
-    let course_p = course.clone();
-    let series = [
-        Series {
-            id: &ids[0],
-            title: "Pain (0–10) by day since treatment",
-            max: 10,
-            points: points(|a| a.pain),
-            expected: Box::new(move |d| clinic_charts::pain_expected(&course_p, pain_ok, d)),
-        },
-        Series {
-            id: &ids[1],
-            title: "Itch (0–10) by day since treatment",
-            max: 10,
-            points: points(|a| a.itch),
-            expected: Box::new(move |_| itch_high.saturating_sub(1)),
-        },
-        Series {
-            id: &ids[2],
-            title: "Swelling (0 none – 3 severe) by day since treatment",
-            max: 3,
-            points: points(|a| a.swelling),
-            expected: Box::new(|d| clinic_charts::level_expected(&course.swelling, d)),
-        },
-        Series {
-            id: &ids[3],
-            title: "Redness (0 none – 3 severe) by day since treatment",
-            max: 3,
-            points: points(|a| a.redness),
-            expected: Box::new(|d| clinic_charts::level_expected(&course.redness, d)),
-        },
-    ];
-    let charts = series
-        .iter()
-        .map(|s| (s.title, clinic_charts::render(s, last_day, &marks)))
-        .collect();
+    let charts = [
+        (Measure::Pain, "pain", "Pain (0–10) by day since treatment"),
+        (Measure::Itch, "itch", "Itch (0–10) by day since treatment"),
+        (
+            Measure::Swelling,
+            "swelling",
+            "Swelling (0 none – 3 severe) by day since treatment",
+        ),
+        (
+            Measure::Redness,
+            "redness",
+            "Redness (0 none – 3 severe) by day since treatment",
+        ),
+    ]
+    .into_iter()
+    .map(|(m, name, title)| {
+        let chart_id = format!("chart-t{id}-{name}");
+        let points = list
+            .iter()
+            .map(|(c, _)| Point {
+                day: c.day_number,
+                value: f64::from(m.of(&c.answers)),
+                mark: None,
+            })
+            .collect();
+        let expected = format!("Expected: {}.", ranges.describe(m));
+        let mut chart = Chart::of_measure(&chart_id, title, m, &ranges, days, points, Frame::WIDE);
+        chart.flags = flag_lines.clone();
+        chart.description = format!("{} {expected} Flags marked by day.", chart.description);
+        ChartView {
+            title,
+            expected,
+            svg: chart.render(),
+        }
+    })
+    .collect();
     let checkins = list
         .iter()
         .rev()

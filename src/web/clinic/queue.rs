@@ -1,173 +1,23 @@
 //! The clinician dashboard's home: the triage queue, one flag with its
-//! history, acknowledging and resolving. Shared helpers for the other
-//! `clinic_*` pages live here too.
+//! history, acknowledging and resolving.
 
 use crate::app::flags::{self as app_flags, Transition};
 use crate::db::dashboard::{self, QueueRow, StateFilter};
-use crate::db::{flags, outbox, patients};
+use crate::db::{accounts, flags, outbox, patients};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::triage;
 use crate::web::error::{page, render, see_other};
 use crate::web::session::{SecureForm, StaffUser};
+use crate::web::view::flag::{event_views, EventView, FlagView};
+use crate::web::view::nav::Nav;
+use crate::web::view::notice::{notice_text, safe_back, with_notice};
+use crate::web::view::pager::Pager;
 use crate::web::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Deserialize;
-use std::collections::HashMap;
-
-/// What every dashboard page's header needs.
-pub struct Nav {
-    pub csrf: String,
-    pub clinic_name: String,
-    pub staff_name: String,
-    pub is_admin: bool,
-    /// Which section is current (`queue`, `patients`, `settings`, `outbox`, `export`).
-    pub section: &'static str,
-}
-
-impl Nav {
-    pub fn new(user: &StaffUser, section: &'static str) -> Self {
-        Self {
-            csrf: user.session.csrf.clone(),
-            clinic_name: user.clinic.name.clone(),
-            staff_name: user.staff.name.clone(),
-            is_admin: user.is_admin(),
-            section,
-        }
-    }
-    pub fn current(&self, s: &str) -> bool {
-        self.section == s
-    }
-}
-
-/// A stored UTC time in the clinic's zone: "Mon 2 Mar 2026, 10:00".
-pub fn local_time(t: NaiveDateTime, tz: ClinicTz) -> String {
-    t.and_utc()
-        .with_timezone(&tz.0)
-        .format("%a %-d %b %Y, %H:%M")
-        .to_string()
-}
-
-/// "just now", "25 min ago", "2 h ago", "3 days ago".
-pub fn ago(t: NaiveDateTime, now: DateTime<Utc>) -> String {
-    let mins = (now.naive_utc() - t).num_minutes();
-    match mins {
-        i64::MIN..=0 => "just now".into(),
-        1..=59 => format!("{mins} min ago"),
-        60..=2879 => format!("{} h ago", mins / 60),
-        _ => format!("{} days ago", mins / 1440),
-    }
-}
-
-pub use crate::db::accounts::staff_names;
-
-/// A local path to go back to after a POST; anything else goes to the queue
-/// (no open redirects).
-pub fn safe_back(raw: &str) -> &str {
-    let ok = raw.starts_with("/clinic")
-        && !raw.contains("//")
-        && !raw.contains('\\')
-        && raw.chars().all(|c| c.is_ascii_graphic());
-    if ok {
-        raw
-    } else {
-        "/clinic"
-    }
-}
-
-/// How a flag looks on a page.
-pub struct FlagView {
-    pub reference: String,
-    pub severity: &'static str,
-    pub severity_label: &'static str,
-    pub state: &'static str,
-    pub open: bool,
-    pub resolved: bool,
-    pub reason: String,
-    pub rule_id: RuleId,
-    pub raised_local: String,
-    pub raised_ago: String,
-    pub escalated: Option<String>,
-    pub acknowledged: Option<String>,
-    pub resolved_text: Option<String>,
-    pub resolution_note: Option<String>,
-    pub occurrences: i32,
-    pub day: Option<i64>,
-}
-
-impl FlagView {
-    pub fn new(
-        f: &flags::Flag,
-        treated_on: Option<chrono::NaiveDate>,
-        tz: ClinicTz,
-        now: DateTime<Utc>,
-        names: &HashMap<i64, String>,
-    ) -> Self {
-        let who = |id: Option<i64>| {
-            id.and_then(|i| names.get(&i).cloned())
-                .unwrap_or_else(|| "a former staff member".into())
-        };
-        Self {
-            reference: f.reference.clone(),
-            severity: f.severity.as_str(),
-            severity_label: f.severity.label(),
-            state: f.state.as_str(),
-            open: f.state == FlagState::Open,
-            resolved: f.state == FlagState::Resolved,
-            reason: f.reason.clone(),
-            rule_id: f.rule_id,
-            raised_local: local_time(f.raised_at, tz),
-            raised_ago: ago(f.raised_at, now),
-            escalated: f.escalated_at.map(|t| local_time(t, tz)),
-            acknowledged: f
-                .acknowledged_at
-                .map(|t| format!("{} by {}", local_time(t, tz), who(f.acknowledged_by))),
-            resolved_text: f
-                .resolved_at
-                .map(|t| format!("{} by {}", local_time(t, tz), who(f.resolved_by))),
-            resolution_note: f.resolution_note.clone(),
-            occurrences: f.occurrences,
-            day: treated_on.map(|d| triage::day_number(d, triage::clinic_today(f.raised_at.and_utc(), tz.0))),
-        }
-    }
-}
-
-/// One entry of a flag's history.
-pub struct EventView {
-    pub what: String,
-    pub when: String,
-    pub who: Option<String>,
-    pub detail: String,
-}
-
-pub fn event_views(events: &[flags::FlagEvent], tz: ClinicTz, names: &HashMap<i64, String>) -> Vec<EventView> {
-    events
-        .iter()
-        .map(|e| {
-            let what = match (e.kind, e.severity.as_deref()) {
-                (FlagEventKind::Raised, Some(s)) => format!("Raised ({s})"),
-                (FlagEventKind::Raised, None) => "Raised".to_string(),
-                (FlagEventKind::SeverityRaised, Some(s)) => format!("Severity raised to {s}"),
-                (FlagEventKind::SeverityRaised, None) => "Severity raised".to_string(),
-                (FlagEventKind::Repeated, _) => "Seen again".to_string(),
-                (FlagEventKind::Acknowledged, _) => "Acknowledged".to_string(),
-                (FlagEventKind::Resolved, _) => "Resolved".to_string(),
-                (FlagEventKind::Escalated, _) => "Escalated (re-sent to the escalation address)".to_string(),
-            };
-            EventView {
-                what,
-                when: local_time(e.at, tz),
-                who: e
-                    .staff_id
-                    .map(|i| names.get(&i).cloned().unwrap_or_else(|| format!("staff {i}"))),
-                detail: e.detail.clone(),
-            }
-        })
-        .collect()
-}
 
 // ---------- the queue ----------
 
@@ -207,27 +57,11 @@ struct QueuePage {
     counts: Vec<SeverityCount>,
     severity: String,
     state: &'static str,
-    page: i64,
-    pages: i64,
+    pager: Pager,
     total: i64,
     mail_problems: usize,
     notice: Option<&'static str>,
     back: String,
-}
-
-impl QueuePage {
-    fn page_link(&self, p: i64) -> String {
-        format!("/clinic?severity={}&state={}&page={p}", self.severity, self.state)
-    }
-}
-
-fn notice_text(code: &str) -> Option<&'static str> {
-    match code {
-        "acknowledged" => Some("Flag acknowledged."),
-        "resolved" => Some("Flag resolved."),
-        "already" => Some("That flag had already changed state; the page shows it as it is now."),
-        _ => None,
-    }
 }
 
 pub async fn queue(state: web::Data<AppState>, user: StaffUser, q: web::Query<QueueQuery>) -> Result<HttpResponse> {
@@ -243,7 +77,7 @@ pub async fn queue(state: web::Data<AppState>, user: StaffUser, q: web::Query<Qu
             let rows = dashboard::queue(c, clinic, filter, severity, (page_no - 1) * QUEUE_PAGE, QUEUE_PAGE)?;
             let total = dashboard::queue_count(c, clinic, filter, severity)?;
             let counts = dashboard::unresolved_counts(c, clinic)?;
-            let names = staff_names(c, clinic)?;
+            let names = accounts::staff_names(c, clinic)?;
             let problems = outbox::problems(c, clinic, stuck_before)?.len();
             Ok((rows, total, counts, names, problems))
         })
@@ -278,10 +112,11 @@ pub async fn queue(state: web::Data<AppState>, user: StaffUser, q: web::Query<Qu
         nav: Nav::new(&user, "queue"),
         items,
         counts,
-        severity: severity_str,
+        severity: severity_str.clone(),
         state: filter.as_str(),
-        page: page_no,
-        pages: ((total + QUEUE_PAGE - 1) / QUEUE_PAGE).max(1),
+        pager: Pager::new(page_no, total, QUEUE_PAGE, |p| {
+            format!("/clinic?severity={severity_str}&state={}&page={p}", filter.as_str())
+        }),
         total,
         mail_problems: problems,
         notice: notice_text(&q.notice),
@@ -326,7 +161,7 @@ async fn flag_page(
             let events = flags::events(c, flag.id)?;
             let patient = patients::in_clinic(c, clinic, flag.patient_id)?.ok_or(Error::NotFound)?;
             let treatment = patients::treatment_of(c, patient.id, flag.treatment_id)?.ok_or(Error::NotFound)?;
-            let names = staff_names(c, clinic)?;
+            let names = accounts::staff_names(c, clinic)?;
             Ok((flag, events, patient, treatment, names))
         })
         .await?;
@@ -398,35 +233,4 @@ pub async fn resolve(
         safe_back(form.get("back")),
         if changed { "resolved" } else { "already" },
     )))
-}
-
-/// Adds `notice=code` to a local path.
-pub fn with_notice(path: &str, code: &str) -> String {
-    let sep = if path.contains('?') { '&' } else { '?' };
-    format!("{path}{sep}notice={code}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    #[test]
-    fn back_links_stay_on_the_dashboard() {
-        assert_eq!(safe_back("/clinic/patients/3"), "/clinic/patients/3");
-        assert_eq!(safe_back("https://evil.example/clinic"), "/clinic");
-        assert_eq!(safe_back("//evil.example"), "/clinic");
-        assert_eq!(safe_back("/clinic//evil"), "/clinic");
-        assert_eq!(safe_back("/login"), "/clinic");
-    }
-
-    #[test]
-    fn ages_read_plainly() {
-        let now = Utc.with_ymd_and_hms(2026, 3, 2, 12, 0, 0).unwrap();
-        let t = |h: i64| (now - chrono::Duration::minutes(h)).naive_utc();
-        assert_eq!(ago(t(0), now), "just now");
-        assert_eq!(ago(t(25), now), "25 min ago");
-        assert_eq!(ago(t(130), now), "2 h ago");
-        assert_eq!(ago(t(3 * 1440), now), "3 days ago");
-    }
 }

@@ -1,8 +1,6 @@
 //! Admin pages: the clinic's settings, its rule thresholds (a new rules
 //! version per change), and the email outbox with retry.
 
-use super::patients::FormState;
-use super::queue::{local_time, Nav};
 use crate::app::checkin::rules_of;
 use crate::app::{self, clinic::rule_list};
 use crate::db::{clinics, dashboard, outbox};
@@ -11,6 +9,10 @@ use crate::error::Result;
 use crate::triage::{FieldKind, RuleSettings, CONFIRM_DISABLE_URGENT};
 use crate::web::error::{page, render, see_other};
 use crate::web::session::{AdminUser, SecureForm};
+use crate::web::view::form::FormState;
+use crate::web::view::format::local_time;
+use crate::web::view::nav::Nav;
+use crate::web::view::notice::NoticeQuery;
 use crate::web::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -18,24 +20,6 @@ use askama::Template;
 use chrono::NaiveTime;
 use serde::Deserialize;
 use std::collections::HashMap;
-
-#[derive(Deserialize, Default)]
-pub struct NoticeQuery {
-    #[serde(default)]
-    notice: String,
-}
-
-fn notice_text(code: &str) -> Option<&'static str> {
-    match code {
-        "saved" => Some("Settings saved."),
-        "rules" => {
-            Some("New rule settings saved as a new version. Flags already raised keep the version that raised them.")
-        }
-        "retried" => Some("The email will be tried again now."),
-        "not-retried" => Some("That email was already sent."),
-        _ => None,
-    }
-}
 
 // ---------- clinic settings ----------
 
@@ -92,7 +76,7 @@ pub async fn settings_page(
             values: current_values(&user.clinic),
             errors: FieldErrors::default(),
         },
-        notice: notice_text(&q.notice),
+        notice: q.text(),
         rules_version: version,
     })
 }
@@ -365,7 +349,7 @@ pub async fn rules_page(
         disabled_urgent: rule_list(&settings.disabled_urgent_rules()),
         note: String::new(),
         version,
-        notice: notice_text(&q.notice),
+        notice: q.text(),
     })
 }
 
@@ -474,7 +458,7 @@ pub async fn outbox_page(
     page(&OutboxPage {
         nav: Nav::new(&user, "outbox"),
         items,
-        notice: notice_text(&q.notice),
+        notice: q.text(),
     })
 }
 

@@ -2,7 +2,6 @@
 //! accounts, and the clinic's audit log. Everything is scoped by the admin's
 //! own clinic; another clinic's staff id answers 404.
 
-use super::queue::Nav;
 use crate::app::notify::MailContext;
 use crate::app::onboarding::StaffInput;
 use crate::app::staff;
@@ -11,6 +10,10 @@ use crate::domain::{parse_name, EmailAddress, FieldErrors, Role, StaffId};
 use crate::error::{Error, Result};
 use crate::web::error::{page, render, see_other};
 use crate::web::session::{AdminUser, SecureForm};
+use crate::web::view::form::FormState;
+use crate::web::view::nav::Nav;
+use crate::web::view::notice::NoticeQuery;
+use crate::web::view::pager::Pager;
 use crate::web::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -27,35 +30,13 @@ struct StaffPage<'a> {
     me: StaffId,
     staff: &'a [StaffEntry],
     notice: Option<&'a str>,
-    values: &'a HashMap<String, String>,
-    errors: &'a FieldErrors,
+    form: FormState,
 }
 
 impl StaffPage<'_> {
-    fn value(&self, k: &str) -> &str {
-        self.values.get(k).map(|s| s.as_str()).unwrap_or("")
-    }
-    fn error(&self, k: &str) -> Option<&str> {
-        self.errors.get(k)
-    }
     fn role_is(&self, r: &str) -> bool {
-        let v = self.value("role");
+        let v = self.form.value("role");
         v == r || (v.is_empty() && r == "clinician")
-    }
-}
-
-#[derive(Deserialize)]
-pub struct NoticeQuery {
-    #[serde(default)]
-    notice: Option<String>,
-}
-
-fn notice_text(code: Option<&str>) -> Option<&'static str> {
-    match code {
-        Some("invited") => Some("Invitation sent. The link in it works once, for 7 days."),
-        Some("disabled") => Some("Account disabled. Its sessions have ended."),
-        Some("enabled") => Some("Account enabled again."),
-        _ => None,
     }
 }
 
@@ -92,9 +73,8 @@ pub async fn staff_page(
         clinic_name: &user.0.clinic.name,
         me: user.0.staff.id,
         staff: &staff,
-        notice: notice_text(q.notice.as_deref()),
-        values: &HashMap::new(),
-        errors: &FieldErrors::default(),
+        notice: q.text(),
+        form: FormState::default(),
     })
 }
 
@@ -159,8 +139,7 @@ async fn invite_failed(
             me: user.0.staff.id,
             staff: &staff,
             notice: None,
-            values: &values,
-            errors,
+            form: FormState::new(values, errors.clone()),
         },
     )
 }
@@ -224,8 +203,7 @@ struct AuditPage<'a> {
     nav: Nav,
     clinic_name: &'a str,
     rows: Vec<AuditRow>,
-    page: i64,
-    pages: i64,
+    pager: Pager,
     total: i64,
 }
 
@@ -240,13 +218,12 @@ pub async fn audit_page(state: web::Data<AppState>, user: AdminUser, q: web::Que
                 .map(|s| (format!("staff:{}", s.id), s.name))
                 .collect();
             let total = audit::count(c, clinic)?;
-            let pages = (total + AUDIT_PAGE_SIZE - 1) / AUDIT_PAGE_SIZE;
-            let p = requested.min(pages.max(1));
+            let p = requested.min(Pager::pages(total, AUDIT_PAGE_SIZE));
             let rows = audit::page(c, clinic, (p - 1) * AUDIT_PAGE_SIZE, AUDIT_PAGE_SIZE)?;
             Ok((rows, total, names))
         })
         .await?;
-    let pages = ((total + AUDIT_PAGE_SIZE - 1) / AUDIT_PAGE_SIZE).max(1);
+    let pages = Pager::pages(total, AUDIT_PAGE_SIZE);
     let rows = entries
         .into_iter()
         .map(|e| AuditRow {
@@ -265,8 +242,10 @@ pub async fn audit_page(state: web::Data<AppState>, user: AdminUser, q: web::Que
         nav: Nav::new(&user.0, "audit"),
         clinic_name: &user.0.clinic.name,
         rows,
-        page: requested.min(pages),
-        pages,
+        pager: Pager::new(requested.min(pages), total, AUDIT_PAGE_SIZE, |p| {
+            format!("/clinic/audit?page={p}")
+        })
+        .labelled("Audit log pages", "Newer entries", "Older entries"),
         total,
     })
 }

@@ -9,10 +9,11 @@ use crate::db::{checkins, patients};
 use crate::domain::questions::{self, Group, Question};
 use crate::domain::*;
 use crate::error::{Error, Result};
-use crate::triage::{self, level_word, Advice, ExpectedCourse};
+use crate::triage::{self, level_word, Advice, Measure};
 use crate::web::error::{page, render, see_other};
 use crate::web::session::{PatientUser, SecureForm};
-use crate::web::view::charts::{Band, Chart, Point, Svg};
+use crate::web::view::charts::{Chart, Frame, Point, Svg};
+use crate::web::view::format::{long_date, short_date};
 use crate::web::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -43,14 +44,6 @@ fn pick_treatment(
                 .map(Some)
         }
     }
-}
-
-fn long_date(d: NaiveDate) -> String {
-    d.format("%A %-d %B %Y").to_string()
-}
-
-fn short_date(d: NaiveDate) -> String {
-    d.format("%a %-d %b").to_string()
 }
 
 // ---------------------------------------------------------------------------
@@ -467,83 +460,6 @@ fn entry(c: &checkins::CheckIn) -> Entry {
     }
 }
 
-/// "any level to day 6; moderate or less from day 7; mild or less from day 14".
-fn describe_limits(limit: impl Fn(i64) -> Option<u8>, last_day: i64, word: fn(u8) -> String) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut current: Option<Option<u8>> = None;
-    for d in 0..=last_day {
-        let l = limit(d);
-        if current != Some(l) {
-            let what = match l {
-                None => "any level".to_string(),
-                Some(m) => word(m),
-            };
-            parts.push(if d == 0 {
-                format!("{what} at first")
-            } else {
-                format!("{what} from day {d}")
-            });
-            current = Some(l);
-        }
-    }
-    parts.join("; ")
-}
-
-/// The last day worth describing: the chart's end, or a later step of the course.
-fn last_step(steps: &[triage::LevelStep], chart_end: i64) -> i64 {
-    steps.iter().map(|s| s.by_day).max().unwrap_or(0).max(chart_end)
-}
-
-fn level_limit_word(m: u8) -> String {
-    if m == 0 {
-        "none".into()
-    } else {
-        format!("{} or less", level_word(m))
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn figure(
-    id: &str,
-    title: &str,
-    y_label: &str,
-    y_max: f64,
-    y_ticks: Vec<f64>,
-    days: (i64, i64),
-    points: Vec<Point>,
-    limit: Option<&dyn Fn(i64) -> Option<u8>>,
-    expected_text: String,
-) -> Figure {
-    let band = match limit {
-        Some(l) => (days.0..=days.1)
-            .map(|d| Band {
-                day: d,
-                low: 0.0,
-                high: l(d).map(f64::from).unwrap_or(y_max),
-            })
-            .collect(),
-        None => Vec::new(),
-    };
-    let description = format!("{} {}", Chart::summary(&points, ""), expected_text);
-    let chart = Chart {
-        id,
-        title,
-        description,
-        x_label: "Days since treatment",
-        y_label,
-        y_max,
-        y_ticks,
-        days,
-        points,
-        band,
-    };
-    Figure {
-        id: id.to_string(),
-        svg: chart.render(),
-        caption: expected_text,
-    }
-}
-
 pub async fn history_page(state: web::Data<AppState>, user: PatientUser, req: HttpRequest) -> Result<HttpResponse> {
     let q = query(&req);
     let pid = user.patient.id;
@@ -574,73 +490,61 @@ pub async fn history_page(state: web::Data<AppState>, user: PatientUser, req: Ht
     let first = list.iter().map(|c| c.day_number).min().unwrap_or(0).min(0);
     let days = (first, last.max(today_day).max(7));
 
-    let course: ExpectedCourse = rules.course_for(t.procedure);
-    let pain_ok = rules.pain_ok_level;
-    let pain_by = course.pain_ok_by_day;
-    let points = |f: &dyn Fn(&CheckInAnswers) -> u8| -> Vec<Point> {
-        list.iter()
-            .map(|c| Point {
-                day: c.day_number,
-                value: f64::from(f(&c.answers)),
-                mark: c.highest_severity.filter(|s| *s >= Severity::Review),
-            })
-            .collect()
-    };
-    let pain_limit = move |d: i64| (d >= pain_by).then_some(pain_ok);
-    let swelling_limit = |d: i64| course.swelling_limit(d).map(|s| s.max);
-    let redness_limit = |d: i64| course.redness_limit(d).map(|s| s.max);
-    let figures = vec![
-        figure(
+    let ranges = rules.expected_ranges(t.procedure);
+    let figures = [
+        (
+            Measure::Pain,
             "chart-pain",
             "Worst burning or pain by day",
             "Pain (0–10)",
-            10.0,
-            vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0],
-            days,
-            points(&|a| a.pain),
-            Some(&pain_limit),
-            format!("Expected: {pain_ok} or less from day {pain_by}; any level before that."),
+            "Expected",
         ),
-        figure(
+        (
+            Measure::Itch,
             "chart-itch",
             "Worst itch by day",
             "Itch (0–10)",
-            10.0,
-            vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0],
-            days,
-            points(&|a| a.itch),
-            None,
-            "Itching is common while the skin heals; there is no expected range.".into(),
+            "Expected",
         ),
-        figure(
+        (
+            Measure::Swelling,
             "chart-swelling",
             "Swelling by day",
             "Swelling (0–3)",
-            3.0,
-            vec![0.0, 1.0, 2.0, 3.0],
-            days,
-            points(&|a| a.swelling),
-            Some(&swelling_limit),
-            format!(
-                "Expected swelling: {}.",
-                describe_limits(swelling_limit, last_step(&course.swelling, days.1), level_limit_word)
-            ),
+            "Expected swelling",
         ),
-        figure(
+        (
+            Measure::Redness,
             "chart-redness",
             "Redness by day",
             "Redness (0–3)",
-            3.0,
-            vec![0.0, 1.0, 2.0, 3.0],
-            days,
-            points(&|a| a.redness),
-            Some(&redness_limit),
-            format!(
-                "Expected redness: {}.",
-                describe_limits(redness_limit, last_step(&course.redness, days.1), level_limit_word)
-            ),
+            "Expected redness",
         ),
-    ];
+    ]
+    .into_iter()
+    .map(|(m, id, title, y_label, lead)| {
+        let mut caption = format!("{lead}: {}.", ranges.describe(m));
+        if m == Measure::Itch {
+            caption.push_str(" Itching is common while the skin heals.");
+        }
+        let points = list
+            .iter()
+            .map(|c| Point {
+                day: c.day_number,
+                value: f64::from(m.of(&c.answers)),
+                mark: c.highest_severity.filter(|s| *s >= Severity::Review),
+            })
+            .collect();
+        let mut chart = Chart::of_measure(id, title, m, &ranges, days, points, Frame::PHONE);
+        chart.y_label = Some(y_label);
+        chart.description = format!("{} {caption}", chart.description);
+        Figure {
+            id: id.to_string(),
+            svg: chart.render(),
+            caption,
+        }
+    })
+    .collect();
     let rows: Vec<Entry> = list.iter().map(entry).collect();
     let entries: Vec<Entry> = list.iter().rev().map(entry).collect();
     let treatments = if all.len() > 1 {

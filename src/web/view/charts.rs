@@ -1,13 +1,16 @@
-//! Server-rendered SVG line charts of a value by day: a series of (day,
-//! value) points, an optional shaded "expected range" band, markers on
-//! points that raised a flag, axis labels, and a `<title>`/`<desc>` named by
-//! `aria-labelledby`. No script, no inline style (presentation attributes
-//! only), so it passes the CSP and reads the same to every browser.
+//! The one SVG chart engine, for patients and clinicians alike: a series of
+//! (day, value) points, an optional shaded "expected range" band, markers on
+//! points that raised a flag, dashed lines for flags by day, axis labels, and
+//! a `<title>`/`<desc>` named by `aria-labelledby`. No script, no inline style
+//! (presentation attributes only), so it passes the CSP and reads the same to
+//! every browser. Each page picks its [`Frame`] (size) and labels; colours and
+//! shapes live here only.
 //!
 //! The chart is a picture; every page that shows one must also give the same
 //! numbers as text (a table), since a screen reader gets only the summary.
 
 use crate::domain::Severity;
+use crate::triage::{ExpectedRanges, Measure};
 use askama::filters::HtmlSafe;
 use std::fmt::{self, Write};
 
@@ -28,6 +31,48 @@ pub struct Band {
     pub high: f64,
 }
 
+/// A flag raised on a day, drawn as a dashed line across the chart with its
+/// severity's letter on top (flags of missed check-ins have no point).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FlagLine {
+    pub day: i64,
+    pub severity: Severity,
+}
+
+/// The chart's size and margins, in SVG units.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Frame {
+    pub width: f64,
+    pub height: f64,
+    pub left: f64,
+    pub right: f64,
+    pub top: f64,
+    pub bottom: f64,
+}
+
+impl Frame {
+    /// Sized for a phone: drawn at about 1:1 on a 390 px screen, so 12-unit
+    /// text reads as 12 px there and grows with the page on wider screens
+    /// and at zoom.
+    pub const PHONE: Frame = Frame {
+        width: 360.0,
+        height: 220.0,
+        left: 40.0,
+        right: 12.0,
+        top: 12.0,
+        bottom: 44.0,
+    };
+    /// Wide and low, two to a row on a clinician's desk screen.
+    pub const WIDE: Frame = Frame {
+        width: 640.0,
+        height: 200.0,
+        left: 40.0,
+        right: 12.0,
+        top: 14.0,
+        bottom: 37.0,
+    };
+}
+
 /// A chart to draw. `id` must be unique within the page (it prefixes the
 /// ids of `<title>` and `<desc>`).
 #[derive(Debug, Clone)]
@@ -37,7 +82,8 @@ pub struct Chart<'a> {
     /// A sentence or two for screen readers; see [`Chart::summary`].
     pub description: String,
     pub x_label: &'a str,
-    pub y_label: &'a str,
+    /// `None` when the title already names the scale.
+    pub y_label: Option<&'a str>,
     /// The scale runs from 0 to `y_max`; a tick and a grid line at each of `y_ticks`.
     pub y_max: f64,
     pub y_ticks: Vec<f64>,
@@ -45,6 +91,8 @@ pub struct Chart<'a> {
     pub days: (i64, i64),
     pub points: Vec<Point>,
     pub band: Vec<Band>,
+    pub flags: Vec<FlagLine>,
+    pub frame: Frame,
 }
 
 /// SVG markup whose every piece of text was escaped when it was built.
@@ -77,16 +125,43 @@ const URGENT: &str = "#a4161a";
 const REVIEW: &str = "#8a5300";
 const INFO: &str = "#1d4f91";
 
-// Sized for a phone: drawn at about 1:1 on a 390 px screen, so 12-unit text
-// reads as 12 px there and grows with the page on wider screens and at zoom.
-const WIDTH: f64 = 360.0;
-const HEIGHT: f64 = 220.0;
-const LEFT: f64 = 40.0;
-const RIGHT: f64 = 12.0;
-const TOP: f64 = 12.0;
-const BOTTOM: f64 = 44.0;
+impl<'a> Chart<'a> {
+    /// A chart of `m` by day since treatment with its expected range (from
+    /// `triage`) shaded, described by [`Chart::summary`]; the caller adds
+    /// its words for the range to `description`, and any flag lines.
+    pub fn of_measure(
+        id: &'a str,
+        title: &'a str,
+        m: Measure,
+        ranges: &ExpectedRanges,
+        days: (i64, i64),
+        points: Vec<Point>,
+        frame: Frame,
+    ) -> Self {
+        let max = m.scale_max();
+        let step = if max > 5 { 2 } else { 1 };
+        Chart {
+            id,
+            title,
+            description: Chart::summary(&points, ""),
+            x_label: "Days since treatment",
+            y_label: None,
+            y_max: f64::from(max),
+            y_ticks: (0..=max).step_by(step).map(f64::from).collect(),
+            days,
+            points,
+            band: (days.0..=days.1)
+                .map(|day| Band {
+                    day,
+                    low: 0.0,
+                    high: f64::from(ranges.band_top(m, day)),
+                })
+                .collect(),
+            flags: Vec::new(),
+            frame,
+        }
+    }
 
-impl Chart<'_> {
     /// "Day 0 to day 12: lowest 2, highest 6, latest 3 (day 12)." — or that
     /// there is nothing yet.
     pub fn summary(points: &[Point], unit: &str) -> String {
@@ -110,13 +185,15 @@ impl Chart<'_> {
     fn x(&self, day: f64) -> f64 {
         let (d0, d1) = self.days;
         let span = (d1 - d0).max(1) as f64;
-        LEFT + (WIDTH - LEFT - RIGHT) * (day - d0 as f64) / span
+        let fr = &self.frame;
+        fr.left + (fr.width - fr.left - fr.right) * (day - d0 as f64) / span
     }
 
     fn y(&self, v: f64) -> f64 {
         let max = if self.y_max > 0.0 { self.y_max } else { 1.0 };
         let v = v.clamp(0.0, max);
-        TOP + (HEIGHT - TOP - BOTTOM) * (1.0 - v / max)
+        let fr = &self.frame;
+        fr.top + (fr.height - fr.top - fr.bottom) * (1.0 - v / max)
     }
 
     fn x_step(&self) -> i64 {
@@ -134,12 +211,15 @@ impl Chart<'_> {
         let mut s = String::with_capacity(4096);
         let id = esc(self.id);
         let (d0, d1) = (self.days.0, self.days.1.max(self.days.0));
-        let (plot_l, plot_r) = (LEFT, WIDTH - RIGHT);
-        let (plot_t, plot_b) = (TOP, HEIGHT - BOTTOM);
+        let fr = self.frame;
+        let (plot_l, plot_r) = (fr.left, fr.width - fr.right);
+        let (plot_t, plot_b) = (fr.top, fr.height - fr.bottom);
         // `write!` into a String cannot fail.
         let _ = write!(
             s,
-            r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{id}-title {id}-desc" focusable="false"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
+            r#"<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" role="img" aria-labelledby="{id}-title {id}-desc" focusable="false"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
+            f(fr.width),
+            f(fr.height),
             esc(self.title),
             esc(&self.description)
         );
@@ -162,7 +242,7 @@ impl Chart<'_> {
             let h = (y_bottom - y_top).max(5.0);
             let _ = write!(
                 s,
-                r#"<rect x="{}" y="{}" width="{}" height="{}" fill="{BAND}" stroke="{BAND_EDGE}" stroke-width="1" stroke-dasharray="3 2"/>"#,
+                r#"<rect class="expected" x="{}" y="{}" width="{}" height="{}" fill="{BAND}" stroke="{BAND_EDGE}" stroke-width="1" stroke-dasharray="3 2"/>"#,
                 f(x0),
                 f(y_bottom - h),
                 f(x1 - x0),
@@ -217,13 +297,36 @@ impl Chart<'_> {
         // Axis labels.
         let _ = write!(
             s,
-            r#"<text x="{}" y="{}" font-size="12" text-anchor="middle" fill="{INK}">{}</text><text transform="translate(12 {}) rotate(-90)" font-size="12" text-anchor="middle" fill="{INK}">{}</text>"#,
+            r#"<text x="{}" y="{}" font-size="12" text-anchor="middle" fill="{INK}">{}</text>"#,
             f((plot_l + plot_r) / 2.0),
-            f(HEIGHT - 6.0),
+            f(fr.height - 6.0),
             esc(self.x_label),
-            f((plot_t + plot_b) / 2.0),
-            esc(self.y_label)
         );
+        if let Some(label) = self.y_label {
+            let _ = write!(
+                s,
+                r#"<text transform="translate(12 {}) rotate(-90)" font-size="12" text-anchor="middle" fill="{INK}">{}</text>"#,
+                f((plot_t + plot_b) / 2.0),
+                esc(label)
+            );
+        }
+
+        // Flags by day: a dashed line and a letter, so severity is not told by colour alone.
+        for fl in self.flags.iter().filter(|fl| fl.day >= d0 && fl.day <= d1) {
+            let (colour, letter) = match fl.severity {
+                Severity::Urgent => (URGENT, "U"),
+                Severity::Review => (REVIEW, "R"),
+                Severity::Info => (INFO, "I"),
+            };
+            let x = f(self.x(fl.day as f64));
+            let _ = write!(
+                s,
+                r#"<line x1="{x}" y1="{}" x2="{x}" y2="{}" stroke="{colour}" stroke-width="2" stroke-dasharray="4 3"/><text x="{x}" y="{}" font-size="11" font-weight="700" text-anchor="middle" fill="{colour}">{letter}</text>"#,
+                f(plot_t),
+                f(plot_b),
+                f(plot_t - 3.0)
+            );
+        }
 
         // The series.
         let mut pts: Vec<&Point> = self
@@ -320,12 +423,17 @@ mod tests {
             title: "Pain <by> day",
             description: Chart::summary(&points, ""),
             x_label: "Days since treatment",
-            y_label: "Pain 0–10",
+            y_label: Some("Pain 0–10"),
             y_max: 10.0,
             y_ticks: vec![0.0, 5.0, 10.0],
             days: (0, 7),
             points,
             band,
+            flags: vec![FlagLine {
+                day: 1,
+                severity: Severity::Info,
+            }],
+            frame: Frame::PHONE,
         }
     }
 
@@ -366,6 +474,7 @@ mod tests {
             "two band runs and one review marker: {s}"
         );
         assert!(s.contains("<polyline"));
+        assert!(s.contains(">I</text>"), "the flag line's letter");
         assert!(s.contains("<path"), "urgent marker");
         assert!(s.contains("Day 0 to day 3: lowest 5, highest 8, latest 6 on day 3."));
     }
@@ -383,6 +492,7 @@ mod tests {
         }];
         let _ = c.render();
         c.days = (0, 400);
+        c.frame = Frame::WIDE;
         let _ = c.render();
     }
 }

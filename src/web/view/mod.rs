@@ -1,5 +1,12 @@
-//! View helpers shared by every page: charts, and (in time) navigation,
-//! formatting, form state, notices and the pager.
+//! View helpers shared by every page, for both audiences: the chart engine,
+//! the dashboard's header, date formatting, form state, notices and back
+//! links, the pager, and how flags look. Handler files import from here,
+//! never from each other.
 
 pub mod charts;
-pub mod clinic_charts;
+pub mod flag;
+pub mod form;
+pub mod format;
+pub mod nav;
+pub mod notice;
+pub mod pager;
