@@ -6,6 +6,24 @@
 //! serialises writers anyway and a deferred transaction that upgrades from
 //! read to write fails at once instead of waiting.
 
+/// PostgreSQL: locks one row by id until the transaction ends, so writers
+/// that must not interleave (read a number, then insert the next) queue
+/// behind each other. `FOR NO KEY UPDATE` still lets other transactions
+/// insert rows referencing it. SQLite needs nothing: `BEGIN IMMEDIATE`
+/// already admits one writer at a time.
+macro_rules! lock_row {
+    ($conn:expr, $table:ident, $id:expr) => {
+        if let $crate::db::DbConn::Pg(c) = $conn {
+            $table::table
+                .find($id)
+                .select($table::id)
+                .for_no_key_update()
+                .first::<i64>(c)
+                .optional()?;
+        }
+    };
+}
+
 pub mod schema;
 
 pub mod accounts;
