@@ -241,14 +241,14 @@ pub fn resolve(conn: &mut DbConn, id: FlagId, staff: StaffId, note: &str, now: N
             .filter(flags::state.ne(FlagState::Resolved.as_str())),
     )
     .set((
-            flags::state.eq(FlagState::Resolved.as_str()),
-            flags::acknowledged_by.eq(flag.acknowledged_by.unwrap_or(staff.0)),
-            flags::acknowledged_at.eq(flag.acknowledged_at.unwrap_or(now)),
-            flags::resolved_by.eq(staff.0),
-            flags::resolved_at.eq(now),
-            flags::resolution_note.eq(note),
-        ))
-        .execute(conn)?;
+        flags::state.eq(FlagState::Resolved.as_str()),
+        flags::acknowledged_by.eq(flag.acknowledged_by.unwrap_or(staff.0)),
+        flags::acknowledged_at.eq(flag.acknowledged_at.unwrap_or(now)),
+        flags::resolved_by.eq(staff.0),
+        flags::resolved_at.eq(now),
+        flags::resolution_note.eq(note),
+    ))
+    .execute(conn)?;
     if n == 1 {
         add_event(conn, id, "resolved", None, Some(staff), note, now)?;
     }

@@ -626,7 +626,8 @@ async fn a_double_tap_on_send_never_fails_and_amends_in_order() {
         for tap in 0..2 {
             let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(2));
             let sends = (0..2).map(|_| {
-                let (client, url, form, barrier) = (app.client.clone(), app.url("/checkin"), form.clone(), barrier.clone());
+                let (client, url, form, barrier) =
+                    (app.client.clone(), app.url("/checkin"), form.clone(), barrier.clone());
                 tokio::spawn(async move {
                     let request = client.post(url).form(&form);
                     barrier.wait().await;
@@ -671,4 +672,3 @@ async fn a_double_tap_on_send_never_fails_and_amends_in_order() {
         assert_eq!(alerts, 1, "round {round}: one alert for the treatment");
     }
 }
-
