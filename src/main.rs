@@ -303,9 +303,11 @@ fn run(cli: Cli) -> Result<(), Fail> {
     }
 }
 
-/// Opens the database; a failure names the setting to fix.
+/// Opens the database for a one-shot command: one connection, no pool
+/// threads (one left opening a connection while the process exits crashes
+/// it). A failure names the setting to fix.
 fn open_db(settings: &Settings) -> Result<Db, Fail> {
-    Db::connect(&settings.database).map_err(|e| Fail(format!("DATABASE_URL: {e}")))
+    Db::connect_single(&settings.database).map_err(|e| Fail(format!("DATABASE_URL: {e}")))
 }
 
 fn cli_actor() -> Actor {

@@ -137,18 +137,38 @@ impl Application {
     }
 
     /// Serves, delivers email and runs the scheduler until the process is
-    /// asked to stop. Background work never stops the web server.
+    /// asked to stop (SIGTERM, SIGINT). Background work never stops the web
+    /// server.
     pub async fn run_until_stopped(self) -> Result<(), StartError> {
         tracing::info!(port = self.port, "serving");
-        if self.run_workers {
-            tokio::spawn(self.worker.clone().run_forever(self.interval));
-            tokio::spawn(scheduler::run_forever(
-                self.db.clone(),
-                self.mail.clone(),
-                self.clock.clone(),
-                self.interval,
-            ));
+        let background = if self.run_workers {
+            vec![
+                tokio::spawn(self.worker.clone().run_forever(self.interval)),
+                tokio::spawn(scheduler::run_forever(
+                    self.db.clone(),
+                    self.mail.clone(),
+                    self.clock.clone(),
+                    self.interval,
+                )),
+            ]
+        } else {
+            Vec::new()
+        };
+        // Returns once a signal stopped the server and its requests drained.
+        let served = self.server.await;
+        // Stop the loops and let go of every handle on the pool, so its
+        // connections close here and not in a thread racing the exit. A
+        // database call already running finishes first: the runtime waits
+        // for blocking tasks when it shuts down.
+        for task in &background {
+            task.abort();
         }
-        self.server.await.map_err(|e| StartError::Other(e.to_string()))
+        for task in background {
+            let _ = task.await;
+        }
+        drop(self.worker);
+        drop(self.db);
+        tracing::info!("stopped");
+        served.map_err(|e| StartError::Other(e.to_string()))
     }
 }

@@ -103,7 +103,7 @@ pub fn issue_link(
 }
 
 fn unique_email(conn: &mut DbConn, email: &EmailAddress) -> Result<()> {
-    if accounts::email_taken(conn, email)? {
+    if accounts::claim_email(conn, email)? {
         return Err(Error::Conflict(format!(
             "an account with the email {email} already exists"
         )));

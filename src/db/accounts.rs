@@ -38,6 +38,20 @@ pub fn create_account(
     Ok(AccountId(id))
 }
 
+/// For a writer about to create an account: whether `email` is taken, and
+/// (PostgreSQL) the address held until the transaction ends, so of two
+/// creations with one email the second sees the first's account instead of
+/// failing on the unique index.
+pub fn claim_email(conn: &mut DbConn, email: &EmailAddress) -> Result<bool, DbError> {
+    if let DbConn::Pg(c) = conn {
+        // Two-key form: its own key space, apart from the migration lock.
+        diesel::sql_query("SELECT pg_advisory_xact_lock(7284002, hashtext($1))")
+            .bind::<diesel::sql_types::Text, _>(email.as_str())
+            .execute(c)?;
+    }
+    email_taken(conn, email)
+}
+
 pub fn email_taken(conn: &mut DbConn, email: &EmailAddress) -> Result<bool, DbError> {
     Ok(diesel::select(diesel::dsl::exists(
         accounts::table.filter(accounts::email.eq(email.as_str())),

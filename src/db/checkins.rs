@@ -169,6 +169,9 @@ pub fn upsert(
     a: &CheckInAnswers,
     now: NaiveDateTime,
 ) -> Result<(CheckIn, bool), DbError> {
+    // Two submissions at once (a double tap) would both find no check-in,
+    // or both the same version: the second waits here and then amends.
+    super::patients::lock_treatment(conn, key.treatment)?;
     let existing = for_day(conn, key.treatment, key.day)?;
     let values = (
         checkins::kind.eq(key.kind.as_str()),

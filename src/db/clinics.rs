@@ -140,6 +140,8 @@ pub fn new_rules_version(
     note: &str,
     now: NaiveDateTime,
 ) -> Result<RulesVersion, DbError> {
+    // Two admins saving at once would both read the same version.
+    lock_row!(conn, clinics, clinic.0);
     let next = current_rules(conn, clinic)?.version + 1;
     let id = insert_rules_version(conn, clinic, next, rules_json, by, note, now)?;
     Ok(RulesVersion {

@@ -137,16 +137,28 @@ pub fn get(conn: &mut DbConn, id: FlagId) -> Result<Flag, DbError> {
     Ok(flags::table.find(id.0).select(Flag::as_select()).first(conn)?)
 }
 
-/// The open (or acknowledged) flag of `rule` on `treatment`, if any.
+/// The open (or acknowledged) flag of `rule` on `treatment`, if any, for a
+/// writer about to raise or repeat it. Holds the treatment (two writers never
+/// both see "no open flag" and raise it twice) and the flag (a clinician
+/// resolving it meanwhile waits, so a repeat never lands on a resolved flag).
 pub fn unresolved_for_rule(conn: &mut DbConn, treatment: TreatmentId, rule: RuleId) -> Result<Option<Flag>, DbError> {
-    Ok(flags::table
+    super::patients::lock_treatment(conn, treatment)?;
+    let found = flags::table
         .filter(flags::treatment_id.eq(treatment.0))
         .filter(flags::rule_id.eq(rule.as_str()))
         .filter(flags::state.ne(FlagState::Resolved.as_str()))
         .order(flags::last_seen_at.desc())
         .select(Flag::as_select())
         .first(conn)
-        .optional()?)
+        .optional()?;
+    let (Some(found), DbConn::Pg(_)) = (&found, &conn) else {
+        return Ok(found);
+    };
+    let id = found.id;
+    lock_row!(conn, flags, id.0);
+    // Read again under the lock: a clinician may have resolved it meanwhile.
+    let flag = get(conn, id)?;
+    Ok((flag.state != FlagState::Resolved).then_some(flag))
 }
 
 /// The rule fired again: count it, keep the latest values, raise severity if higher.
@@ -162,7 +174,7 @@ pub fn record_repeat(
 ) -> Result<Flag, DbError> {
     diesel::update(flags::table.find(flag.id.0))
         .set((
-            flags::occurrences.eq(flag.occurrences + 1),
+            flags::occurrences.eq(flags::occurrences + 1),
             flags::last_seen_at.eq(now),
             flags::severity.eq(severity.as_str()),
             flags::severity_rank.eq(severity_rank(severity)),
@@ -239,18 +251,25 @@ pub fn resolve(conn: &mut DbConn, id: FlagId, staff: StaffId, note: &str, now: N
     if flag.state == FlagState::Resolved {
         return Ok(false);
     }
-    diesel::update(flags::table.find(id.0))
-        .set((
-            flags::state.eq(FlagState::Resolved.as_str()),
-            flags::acknowledged_by.eq(flag.acknowledged_by.unwrap_or(staff.0)),
-            flags::acknowledged_at.eq(flag.acknowledged_at.unwrap_or(now)),
-            flags::resolved_by.eq(staff.0),
-            flags::resolved_at.eq(now),
-            flags::resolution_note.eq(note),
-        ))
-        .execute(conn)?;
-    add_event(conn, id, FlagEventKind::Resolved, None, Some(staff), note, now)?;
-    Ok(true)
+    // Only if still unresolved: of two clinicians resolving at once, one does.
+    let n = diesel::update(
+        flags::table
+            .find(id.0)
+            .filter(flags::state.ne(FlagState::Resolved.as_str())),
+    )
+    .set((
+        flags::state.eq(FlagState::Resolved.as_str()),
+        flags::acknowledged_by.eq(flag.acknowledged_by.unwrap_or(staff.0)),
+        flags::acknowledged_at.eq(flag.acknowledged_at.unwrap_or(now)),
+        flags::resolved_by.eq(staff.0),
+        flags::resolved_at.eq(now),
+        flags::resolution_note.eq(note),
+    ))
+    .execute(conn)?;
+    if n == 1 {
+        add_event(conn, id, FlagEventKind::Resolved, None, Some(staff), note, now)?;
+    }
+    Ok(n == 1)
 }
 
 /// Urgent flags still open (not acknowledged) since before `raised_before`, not yet escalated.

@@ -6,6 +6,24 @@
 //! serialises writers anyway and a deferred transaction that upgrades from
 //! read to write fails at once instead of waiting.
 
+/// PostgreSQL: locks one row by id until the transaction ends, so writers
+/// that must not interleave (read a number, then insert the next) queue
+/// behind each other. `FOR NO KEY UPDATE` still lets other transactions
+/// insert rows referencing it. SQLite needs nothing: `BEGIN IMMEDIATE`
+/// already admits one writer at a time.
+macro_rules! lock_row {
+    ($conn:expr, $table:ident, $id:expr) => {
+        if let $crate::db::DbConn::Pg(c) = $conn {
+            $table::table
+                .find($id)
+                .select($table::id)
+                .for_no_key_update()
+                .first::<i64>(c)
+                .optional()?;
+        }
+    };
+}
+
 pub mod schema;
 
 pub mod accounts;
@@ -169,60 +187,101 @@ impl ManageConnection for Manager {
 /// The database handle shared by the web app, the workers and the CLI.
 #[derive(Clone)]
 pub struct Db {
-    pool: r2d2::Pool<Manager>,
+    source: Source,
     postgres: bool,
     /// SQLite: one writer at a time inside this process.
     write_gate: Arc<Mutex<()>>,
 }
 
+/// Where connections come from.
+#[derive(Clone)]
+enum Source {
+    /// `serve`: a pool that opens connections only when asked (see [`Db::connect`]).
+    Pool(r2d2::Pool<Manager>),
+    /// One-shot commands: one connection, no background threads at all.
+    Single(Arc<Mutex<DbConn>>),
+}
+
+/// A connection lent by [`Db::conn`]; derefs to [`DbConn`].
+pub enum Conn<'a> {
+    Pooled(r2d2::PooledConnection<Manager>),
+    Single(std::sync::MutexGuard<'a, DbConn>),
+}
+
+impl std::ops::Deref for Conn<'_> {
+    type Target = DbConn;
+    fn deref(&self) -> &DbConn {
+        match self {
+            Conn::Pooled(c) => c,
+            Conn::Single(c) => c,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Conn<'_> {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        match self {
+            Conn::Pooled(c) => c,
+            Conn::Single(c) => c,
+        }
+    }
+}
+
 impl Db {
-    /// Connects, runs pending migrations, then opens the pool.
+    /// Connects, runs pending migrations, then opens the pool (for `serve`).
+    ///
+    /// The pool never works in the background on its own: no minimum of idle
+    /// connections to keep topped up and no reaper, so a connection is only
+    /// opened while a caller waits for it. r2d2 does not join its worker
+    /// threads when the pool drops, and one still inside libpq while the
+    /// process exits crashes it (SIGSEGV at exit).
     pub fn connect(url: &DatabaseUrl) -> Result<Self, DbError> {
         Self::migrate(url)?;
         let size = if url.is_postgres() { 8 } else { 4 };
         let pool = r2d2::Pool::builder()
             .max_size(size)
-            .min_idle(Some(1))
+            .min_idle(Some(0))
+            .idle_timeout(None)
+            .max_lifetime(None)
             .connection_timeout(Duration::from_secs(10))
             .build(Manager { url: url.clone() })
             .map_err(|e| DbError::Connect(e.to_string()))?;
-        Ok(Self {
-            pool,
+        Ok(Self::with(Source::Pool(pool), url))
+    }
+
+    /// Connects and runs pending migrations over one connection, kept for
+    /// every later call: a one-shot command starts no thread that could
+    /// outlive it.
+    pub fn connect_single(url: &DatabaseUrl) -> Result<Self, DbError> {
+        let mut conn = establish(url)?;
+        migrate_on(&mut conn)?;
+        Ok(Self::with(Source::Single(Arc::new(Mutex::new(conn))), url))
+    }
+
+    fn with(source: Source, url: &DatabaseUrl) -> Self {
+        Self {
+            source,
             postgres: url.is_postgres(),
             write_gate: Arc::new(Mutex::new(())),
-        })
+        }
     }
 
     /// Runs pending migrations (also `aftercare migrate`). Returns how many ran.
     pub fn migrate(url: &DatabaseUrl) -> Result<usize, DbError> {
-        let mut conn = establish(url)?;
-        match &mut conn {
-            DbConn::Sqlite(c) => {
-                // WAL once per database file: readers then never block the writer.
-                c.batch_execute("PRAGMA journal_mode = WAL;")
-                    .map_err(|e| DbError::Migration(e.to_string()))?;
-                let ran = c
-                    .run_pending_migrations(SQLITE_MIGRATIONS)
-                    .map_err(|e| DbError::Migration(e.to_string()))?;
-                Ok(ran.len())
-            }
-            DbConn::Pg(c) => {
-                // Several `serve` processes may start together: one migrates at a time.
-                c.batch_execute("SELECT pg_advisory_lock(7284001)")
-                    .map_err(|e| DbError::Migration(e.to_string()))?;
-                let ran = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len());
-                let _ = c.batch_execute("SELECT pg_advisory_unlock(7284001)");
-                ran.map_err(|e| DbError::Migration(e.to_string()))
-            }
-        }
+        migrate_on(&mut establish(url)?)
     }
 
     pub fn is_postgres(&self) -> bool {
         self.postgres
     }
 
-    pub fn conn(&self) -> Result<r2d2::PooledConnection<Manager>, DbError> {
-        Ok(self.pool.get()?)
+    pub fn conn(&self) -> Result<Conn<'_>, DbError> {
+        match &self.source {
+            Source::Pool(p) => Ok(Conn::Pooled(p.get()?)),
+            // Poisoned only if a caller panicked mid-call: its transaction was
+            // rolled back, or the connection is broken and says so.
+            Source::Single(c) => Ok(Conn::Single(c.lock().unwrap_or_else(|p| p.into_inner()))),
+        }
     }
 
     /// Runs `f` in one read-only snapshot.
@@ -291,6 +350,28 @@ impl Db {
             return Err(DbError::Migration("migrations are pending".into()));
         }
         Ok(())
+    }
+}
+
+fn migrate_on(conn: &mut DbConn) -> Result<usize, DbError> {
+    match conn {
+        DbConn::Sqlite(c) => {
+            // WAL once per database file: readers then never block the writer.
+            c.batch_execute("PRAGMA journal_mode = WAL;")
+                .map_err(|e| DbError::Migration(e.to_string()))?;
+            let ran = c
+                .run_pending_migrations(SQLITE_MIGRATIONS)
+                .map_err(|e| DbError::Migration(e.to_string()))?;
+            Ok(ran.len())
+        }
+        DbConn::Pg(c) => {
+            // Several `serve` processes may start together: one migrates at a time.
+            c.batch_execute("SELECT pg_advisory_lock(7284001)")
+                .map_err(|e| DbError::Migration(e.to_string()))?;
+            let ran = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len());
+            let _ = c.batch_execute("SELECT pg_advisory_unlock(7284001)");
+            ran.map_err(|e| DbError::Migration(e.to_string()))
+        }
     }
 }
 

@@ -232,6 +232,14 @@ pub fn create_treatment(conn: &mut DbConn, new: &NewTreatment, now: NaiveDateTim
     Ok(TreatmentId(id))
 }
 
+/// Holds the treatment until the transaction ends: everything recorded
+/// against one treatment (the day's check-in and its version, the flags
+/// raised on it) is decided by one writer at a time.
+pub fn lock_treatment(conn: &mut DbConn, id: TreatmentId) -> Result<(), DbError> {
+    lock_row!(conn, treatments, id.0);
+    Ok(())
+}
+
 /// A patient's treatments, most recent first.
 pub fn treatments_of(conn: &mut DbConn, patient: PatientId) -> Result<Vec<Treatment>, DbError> {
     Ok(treatments::table

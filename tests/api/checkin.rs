@@ -821,3 +821,73 @@ async fn after_the_follow_up_is_closed_check_ins_are_refused_until_a_new_session
     send_ok(&app, t2, &calm()).await;
     assert_eq!(stored(&app, t2).len(), 1);
 }
+
+/// Issue 18: a double tap on "Send" (two identical POSTs at once, same
+/// session, same day) never fails: the later one becomes the next
+/// amendment. Each round starts a fresh treatment, so both the first insert
+/// of the day's check-in and the amendment race.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_double_tap_on_send_never_fails_and_amends_in_order() {
+    let (app, patient, _) = patient_app().await;
+    let fields = with(calm(), &[("fever", "yes")]);
+    const ROUNDS: usize = 30;
+    for round in 0..ROUNDS {
+        let t = app.create_treatment(patient, ProcedureClass::AblativeFullCo2, date("2026-02-25"), "perioral");
+        let (_, html) = app.get_html(&form_page(t)).await;
+        let mut form: Vec<(String, String)> = hidden_fields(&html);
+        for (k, v) in &fields {
+            form.retain(|(name, _)| name != k);
+            form.push((k.to_string(), v.to_string()));
+        }
+        for tap in 0..2 {
+            let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+            let sends = (0..2).map(|_| {
+                let (client, url, form, barrier) =
+                    (app.client.clone(), app.url("/checkin"), form.clone(), barrier.clone());
+                tokio::spawn(async move {
+                    let request = client.post(url).form(&form);
+                    barrier.wait().await;
+                    let r = request.send().await.expect("POST");
+                    (r.status().as_u16(), location(&r), r.text().await.unwrap_or_default())
+                })
+            });
+            let answers = futures_util::future::join_all(sends).await;
+            let mut results = Vec::new();
+            for answer in answers {
+                let (status, loc, body) = answer.expect("task");
+                assert_eq!(status, 303, "round {round}, tap {tap}: {body}");
+                assert!(loc.starts_with("/checkin/result?checkin="), "{loc}");
+                results.push(loc);
+            }
+            assert_eq!(results[0], results[1], "one check-in for the day");
+            let (status, _) = app.get_html(&results[0]).await;
+            assert_eq!(status, 200, "the result page answers");
+        }
+
+        // Four stored versions, gapless: 1..=3 kept whole, 4 current.
+        let list = stored(&app, t);
+        assert_eq!(list.len(), 1, "round {round}: one check-in row");
+        assert_eq!(list[0].version, 4, "round {round}");
+        let revs = app.db.read(|c| checkins::revisions(c, list[0].id)).unwrap();
+        assert_eq!(revs.iter().map(|r| r.version).collect::<Vec<_>>(), vec![1, 2, 3]);
+
+        // The fever flag: raised once, counted once per stored version, and
+        // the clinic emailed about it once.
+        let u1: Vec<_> = flags_of(&app, t)
+            .into_iter()
+            .filter(|f| f.rule_id == aftercare::domain::RuleId::U1)
+            .collect();
+        assert_eq!(u1.len(), 1, "round {round}: U1 raised once");
+        assert_eq!(u1[0].occurrences, 4, "round {round}: evaluated once per version");
+        let events = app.db.read(|c| flags::events(c, u1[0].id)).unwrap();
+        assert_eq!(events.len(), 4, "round {round}: raised + 3 repeats");
+        let mut ids: Vec<i64> = flags_of(&app, t).iter().map(|f| f.id.0).collect();
+        ids.sort();
+        let alerts = app
+            .outbox()
+            .into_iter()
+            .filter(|o| o.flag_id.is_some_and(|f| ids.binary_search(&f).is_ok()))
+            .count();
+        assert_eq!(alerts, 1, "round {round}: one alert for the treatment");
+    }
+}
