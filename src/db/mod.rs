@@ -13,6 +13,7 @@ pub mod audit;
 pub mod checkins;
 pub mod clinics;
 pub mod dashboard;
+pub mod devices;
 pub mod flags;
 pub mod outbox;
 pub mod patients;

@@ -7,7 +7,7 @@ use super::AppState;
 use crate::app::notify::{self, MailContext};
 use crate::app::onboarding;
 use crate::auth::password::{self, NewPassword};
-use crate::auth::throttle::Action;
+use crate::auth::throttle::{Action, ForgotVerdict};
 use crate::auth::{signin, tokens};
 use crate::db::{accounts, sessions, staff_clinic};
 use crate::domain::{AccountId, AccountKind, EmailAddress, FieldErrors, TokenPurpose};
@@ -299,9 +299,7 @@ pub async fn forgot(state: web::Data<AppState>, form: SecureForm) -> Result<Http
             },
         );
     };
-    state
-        .throttle
-        .attempt(Action::Forgot, form.visitor.ip.as_deref(), Some(email.as_str()))?;
+    let verdict = state.throttle.forgot(form.visitor.ip.as_deref(), email.as_str())?;
     let now = state.clock.now();
     let ip = form.visitor.ip.clone();
     let mail = MailContext::from_settings(&state.settings);
@@ -313,6 +311,17 @@ pub async fn forgot(state: web::Data<AppState>, form: SecureForm) -> Result<Http
             db.write(|c| {
                 let Some(account) = accounts::by_email(c, &to)?.filter(|a| !a.disabled) else {
                     return Ok::<_, Error>(());
+                };
+                let last = match verdict {
+                    ForgotVerdict::Capped => {
+                        // Same answer, no email: a victim is not flooded.
+                        tracing::warn!(
+                            domain = to.domain(),
+                            "reset email not sent: the account's hourly cap is reached"
+                        );
+                        return Ok(());
+                    }
+                    ForgotVerdict::Send { last } => last,
                 };
                 // Only the newest link works.
                 accounts::retire_tokens(c, TokenPurpose::Reset, Some(account.id), now.naive_utc())?;
@@ -326,7 +335,10 @@ pub async fn forgot(state: web::Data<AppState>, form: SecureForm) -> Result<Http
                 )?;
                 let clinic = staff_clinic(c, account.id)?;
                 notify::password_reset(c, &mail, clinic, to.as_str(), &link, now)?;
-                signin::audit_self(c, account.id, account.kind, ip, "password.reset_requested", now)?;
+                signin::audit_self(c, account.id, account.kind, ip.clone(), "password.reset_requested", now)?;
+                if last {
+                    signin::audit_self(c, account.id, account.kind, ip, "password.reset_capped", now)?;
+                }
                 Ok(())
             })
         })

@@ -42,6 +42,34 @@ pub fn csrf_cookie_name(https: bool) -> &'static str {
     }
 }
 
+/// The device cookie: which browser this is, for the sign-in throttle.
+pub fn device_cookie_name(https: bool) -> &'static str {
+    if https {
+        "__Host-aftercare-device"
+    } else {
+        "aftercare_device"
+    }
+}
+
+/// Long-lived (browsers cap cookies at about 400 days), HttpOnly.
+pub fn device_cookie(value: String, https: bool) -> Cookie<'static> {
+    Cookie::build(device_cookie_name(https), value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(https)
+        .max_age(actix_web::cookie::time::Duration::days(400))
+        .finish()
+}
+
+/// The hash of the browser's device cookie, if it sent a plausible one.
+pub fn device_of(req: &HttpRequest, https: bool) -> Option<String> {
+    req.cookie(device_cookie_name(https))
+        .map(|c| c.value().to_string())
+        .filter(|v| !v.is_empty() && v.len() <= 64)
+        .map(|v| tokens::hash(&v))
+}
+
 pub fn session_cookie(value: String, https: bool) -> Cookie<'static> {
     Cookie::build(session_cookie_name(https), value)
         .path("/")

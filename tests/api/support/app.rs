@@ -186,6 +186,32 @@ pub fn csrf_of(html: &str) -> String {
         .expect("page has a csrf field")
 }
 
+/// The CSRF token of page `path` as `client` sees it.
+pub async fn csrf_on(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
+    let html = client
+        .get(app.url(path))
+        .send()
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("body");
+    csrf_of(&html)
+}
+
+/// Signs in from `client` (its own cookies); returns the status.
+pub async fn sign_in_on(app: &TestApp, client: &reqwest::Client, email: &str, password: &str) -> u16 {
+    let csrf = csrf_on(app, client, "/login").await;
+    client
+        .post(app.url("/login"))
+        .form(&[("csrf", csrf.as_str()), ("email", email), ("password", password)])
+        .send()
+        .await
+        .expect("POST")
+        .status()
+        .as_u16()
+}
+
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
