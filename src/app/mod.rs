@@ -4,6 +4,7 @@
 //! request, call one of these and render; `jobs/` calls them on a schedule.
 
 pub mod checkin;
+pub mod flag_view;
 pub mod notify;
 pub mod onboarding;
 pub mod review;

@@ -270,6 +270,9 @@ impl CheckInAnswers {
         } else if note_raw.chars().count() > NOTE_MAX_CHARS {
             errors.add("note", "Your note is too long: keep it under 2000 characters");
             None
+        } else if let Err(m) = super::text::check_note(note_raw) {
+            errors.add("note", format!("Your note has characters that cannot be saved: {m}"));
+            None
         } else {
             Some(note_raw.to_string())
         };

@@ -8,6 +8,7 @@ mod email;
 mod flag;
 mod ids;
 mod procedure;
+pub mod text;
 
 pub use account::*;
 pub use checkin::*;

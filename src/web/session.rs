@@ -363,6 +363,25 @@ impl FromRequest for SecureForm {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        // A form route takes forms only: JSON and the rest get 415 before
+        // the body is read (an empty body without a type reads as an empty form).
+        let form_type = match req.headers().get(actix_web::http::header::CONTENT_TYPE) {
+            None => true,
+            Some(v) => {
+                let essence = v
+                    .to_str()
+                    .unwrap_or("")
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
+                essence == "application/x-www-form-urlencoded" || essence == "multipart/form-data"
+            }
+        };
+        if !form_type {
+            return Box::pin(async { Err(Error::UnsupportedMediaType) });
+        }
         let visitor = Visitor::from_request(req, payload);
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {

@@ -2,9 +2,14 @@
 //! emails, and the smaller holes (control characters, Content-Type, the
 //! flag page's audit row, the retry race).
 
-use crate::access::{fixtures, X_ADMIN, X_CLINICIAN};
+use crate::access::{fixtures, Fixtures, PATIENT_A, X_ADMIN, X_CLINICIAN, Y_CLINICIAN};
+use crate::checkin::calm;
 use crate::support::app::*;
+use aftercare::db::{checkins, flags, outbox};
+use aftercare::domain::*;
+use aftercare::mail::worker::LEASE;
 use chrono::Duration;
+use std::time::Duration as StdDuration;
 
 /// Signs out `client` (keeping its device cookie).
 async fn sign_out_on(app: &TestApp, client: &reqwest::Client) {
@@ -97,4 +102,268 @@ async fn reset_emails_to_one_account_are_capped_and_the_answer_does_not_change()
     app.submit("/forgot", "/forgot", &[("email", X_CLINICIAN)]).await;
     app.submit("/forgot", "/forgot", &[("email", X_CLINICIAN)]).await;
     assert_eq!(sent(&app), 4);
+}
+
+fn urgent() -> CheckInAnswers {
+    CheckInAnswers {
+        fever: true,
+        pain: 4,
+        ..CheckInAnswers::calm()
+    }
+}
+
+/// Patient A's urgent check-in today, and the flag it raised.
+fn urgent_flag(app: &TestApp, fx: &Fixtures) -> flags::Flag {
+    app.record_checkin(fx.treatment_a, date("2026-03-02"), &urgent());
+    app.db
+        .read(|c| flags::of_treatment(c, fx.treatment_a))
+        .unwrap()
+        .remove(0)
+}
+
+/// Opens `page`, takes every field of its form posting to `action` (as a
+/// browser would send it), sets `field` to `value` and submits.
+async fn submit_form(app: &TestApp, page: &str, action: &str, field: &str, value: &str) -> (u16, String) {
+    let (_, html) = app.get_html(page).await;
+    let mut fields = form_values(&html, action);
+    fields.retain(|(k, _)| k != field);
+    fields.push((field.to_string(), value.to_string()));
+    let r = app.client.post(app.url(action)).form(&fields).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn nul_and_control_characters_are_refused_inline_in_every_text_field_and_in_search() {
+    let app = spawn_app().await;
+    let fx = fixtures(&app);
+
+    // The patient's note.
+    assert_eq!(app.sign_in(PATIENT_A, PASSWORD).await.status(), 303);
+    let page = format!("/checkin?treatment={}", fx.treatment_a);
+    for bad in ["sore\0", "bell\u{7}", "esc\u{1b}[2J"] {
+        let mut fields = calm();
+        fields.push(("note", bad));
+        let r = app.submit(&page, "/checkin", &fields).await;
+        assert_eq!(r.status(), 422, "{bad:?}");
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("id=\"note-error\"") && html.contains("control characters"),
+            "{html}"
+        );
+    }
+    let stored = || app.db.read(|c| checkins::of_treatment(c, fx.treatment_a)).unwrap();
+    assert!(stored().is_empty(), "nothing stored");
+    // Line breaks (CRLF from a browser) and tabs are fine in a note.
+    let mut fields = calm();
+    fields.push(("note", "first line\r\nsecond\tline"));
+    assert_eq!(app.submit(&page, "/checkin", &fields).await.status(), 303);
+    assert_eq!(stored()[0].answers.note.as_deref(), Some("first line\r\nsecond\tline"));
+    app.sign_out().await;
+
+    // Staff forms: every text input.
+    assert_eq!(app.sign_in(X_ADMIN, PASSWORD).await.status(), 303);
+    let cases = [
+        ("/clinic/patients/new", "/clinic/patients/new", "name", "Ann\0 Lee"),
+        (
+            "/clinic/patients/new",
+            "/clinic/patients/new",
+            "email",
+            "ann\0@x.example",
+        ),
+        ("/clinic/staff", "/clinic/staff/invite", "name", "Nina\u{1}"),
+        ("/clinic/staff", "/clinic/staff/invite", "email", "nina\0@x.example"),
+        ("/clinic/settings", "/clinic/settings", "name", "Clinic\0X"),
+        ("/clinic/settings", "/clinic/settings", "phone", "020\0 7946"),
+        ("/clinic/settings", "/clinic/settings", "timezone", "Europe/London\0"),
+        (
+            "/clinic/settings",
+            "/clinic/settings",
+            "alert_email",
+            "a\0@clinic.example",
+        ),
+        (
+            "/clinic/settings",
+            "/clinic/settings",
+            "escalation_email",
+            "e\0@clinic.example",
+        ),
+        ("/clinic/settings/rules", "/clinic/settings/rules", "note", "why\0"),
+        (
+            "/account/password",
+            "/account/password",
+            "password",
+            "long enough\0pass",
+        ),
+    ];
+    for (page, action, field, value) in cases {
+        let (status, html) = if field == "password" {
+            let r = app
+                .submit(
+                    page,
+                    action,
+                    &[("current", PASSWORD), ("password", value), ("confirm", value)],
+                )
+                .await;
+            (r.status().as_u16(), r.text().await.unwrap())
+        } else {
+            submit_form(&app, page, action, field, value).await
+        };
+        assert_eq!(status, 422, "{action} {field}");
+        assert!(
+            html.contains(&format!("id=\"{field}-error\"")),
+            "{action} {field}: the error is shown at the field"
+        );
+    }
+    assert!(app.audit("password.change").is_empty());
+    assert!(app.audit("clinic.settings").is_empty());
+
+    // A flag's resolution note.
+    let flag = urgent_flag(&app, &fx);
+    let r = app
+        .submit(
+            &format!("/clinic/flags/{}", flag.reference),
+            &format!("/clinic/flags/{}/resolve", flag.reference),
+            &[("note", "called\0 her")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("id=\"note-error\""));
+    let flag = app
+        .db
+        .read(|c| flags::of_treatment(c, fx.treatment_a))
+        .unwrap()
+        .remove(0);
+    assert!(flag.resolved_at.is_none());
+
+    // Search: "%00" used to list every patient (SQLite's LIKE stops at NUL).
+    let (status, html) = app.get_html("/clinic/patients?q=%00").await;
+    assert_eq!(status, 200);
+    assert!(!html.contains("Alice Able"), "{html}");
+    assert!(html.contains("id=\"q-error\"") && html.contains("control characters"));
+    let (_, html) = app.get_html("/clinic/patients?q=%00%25").await;
+    assert!(!html.contains("Alice Able"));
+    let (_, html) = app.get_html("/clinic/patients?q=alice").await;
+    assert!(html.contains("Alice Able"), "a plain search still works");
+}
+
+#[tokio::test]
+async fn the_flag_page_writes_an_audit_row_like_the_patient_page() {
+    let app = spawn_app().await;
+    let fx = fixtures(&app);
+    let flag = urgent_flag(&app, &fx);
+    assert_eq!(app.sign_in(X_CLINICIAN, PASSWORD).await.status(), 303);
+    let (status, html) = app.get_html(&format!("/clinic/flags/{}", flag.reference)).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Alice Able"), "the page shows the patient");
+    let views = app.audit("flag.view");
+    assert_eq!(views.len(), 1);
+    assert_eq!(views[0].actor, format!("staff:{}", fx.x_clinician));
+    assert_eq!(
+        views[0].target.as_deref(),
+        Some(format!("patient:{}", fx.patient_a).as_str())
+    );
+    assert!(views[0].ip.is_some(), "from where");
+    // Another clinic's staff: 404, and no view recorded.
+    app.sign_out().await;
+    let (client, _) = crate::access::browser_as(&app, Y_CLINICIAN).await;
+    let r = client
+        .get(app.url(&format!("/clinic/flags/{}", flag.reference)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(app.audit("flag.view").len(), 1);
+}
+
+#[tokio::test]
+async fn form_routes_refuse_json_and_other_content_types_with_415() {
+    let app = spawn_app().await;
+    let fx = fixtures(&app);
+    let csrf = app.csrf().await;
+    for ty in ["application/json", "text/plain", "application/xml"] {
+        let r = app
+            .client
+            .post(app.url("/login"))
+            .header("content-type", ty)
+            .body(format!(
+                r#"{{"csrf":"{csrf}","email":"{X_ADMIN}","password":"{PASSWORD}"}}"#
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 415, "{ty}");
+    }
+    assert!(app.audit("signin.success").is_empty());
+    // Signed in, a state-changing route too.
+    let flag = urgent_flag(&app, &fx);
+    assert_eq!(app.sign_in(X_CLINICIAN, PASSWORD).await.status(), 303);
+    let csrf = csrf_on(&app, &app.client, "/account/password").await;
+    let r = app
+        .client
+        .post(app.url(&format!("/clinic/flags/{}/acknowledge", flag.reference)))
+        .header("content-type", "application/json")
+        .body(format!(r#"{{"csrf":"{csrf}"}}"#))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 415);
+    let r = app
+        .client
+        .post(app.url(&format!("/clinic/flags/{}/acknowledge", flag.reference)))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "a form is still a form");
+    // With a charset parameter, still a form.
+    let r = app
+        .client
+        .post(app.url("/logout"))
+        .header("content-type", "application/x-www-form-urlencoded; charset=UTF-8")
+        .body(format!("csrf={csrf}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+}
+
+#[tokio::test]
+async fn an_admins_retry_while_a_worker_holds_the_email_never_sends_it_twice() {
+    let (app, smtp) = spawn_app_with_smtp().await;
+    let fx = fixtures(&app);
+    app.record_checkin(fx.treatment_a, date("2026-03-02"), &urgent());
+    // Worker A claims the alert and is mid-send.
+    let now = app.clock_now();
+    let claimed = app
+        .db
+        .write(|c| outbox::claim_due(c, &app.worker.id, now.naive_utc(), (now + LEASE).naive_utc(), 10))
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    let id = claimed[0].id;
+
+    // An admin presses "retry" on it meanwhile.
+    assert_eq!(app.sign_in(X_ADMIN, PASSWORD).await.status(), 303);
+    let r = app
+        .submit("/clinic/outbox", &format!("/clinic/outbox/{id}/retry"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/clinic/outbox?notice=sending");
+    assert!(app.audit("outbox.retry").is_empty());
+
+    // Worker B (another process on the same database) finds nothing to send.
+    let second = spawn_app_sharing_smtp(&app, &smtp).await;
+    let (b, a) = tokio::join!(second.drain_outbox(), app.worker.deliver(&claimed[0]));
+    assert_eq!(b, 0);
+    assert!(a.unwrap(), "worker A's send goes through");
+    assert_eq!(second.drain_outbox().await, 0);
+    assert_eq!(app.drain_outbox().await, 0);
+    let got = smtp.wait_for(1, StdDuration::from_secs(5)).await;
+    tokio::time::sleep(StdDuration::from_millis(300)).await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(smtp.messages().len(), 1, "one email at the SMTP server");
+    // Once sent, a retry is refused plainly.
+    let r = app
+        .submit("/clinic/outbox", &format!("/clinic/outbox/{id}/retry"), &[])
+        .await;
+    assert_eq!(r.headers()["location"], "/clinic/outbox?notice=not-retried");
 }

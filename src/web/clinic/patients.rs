@@ -51,6 +51,7 @@ pub struct PatientItem {
 struct PatientsPage {
     nav: Nav,
     q: String,
+    search_error: Option<&'static str>,
     items: Vec<PatientItem>,
     page: i64,
     pages: i64,
@@ -97,11 +98,20 @@ pub async fn list(state: web::Data<AppState>, user: StaffUser, q: web::Query<Lis
     let query: String = q.q.trim().chars().take(100).collect();
     let page_no = q.page.unwrap_or(1).clamp(1, 100_000);
     let clinic = user.clinic.id;
+    // No name or address holds a control character, so such a search finds
+    // nothing; it is refused before it reaches LIKE (where a NUL ends the
+    // pattern and "%\0" matched every patient).
+    let search_error = (!crate::domain::text::is_plain_line(&query))
+        .then_some("Search text cannot hold invisible control characters: type it again");
     let query_c = query.clone();
+    let searchable = search_error.is_none();
     let (rows, total, treatments, flag_counts) = state
         .db
         .run(move |db| {
             db.read(|c| {
+                if !searchable {
+                    return Ok((Vec::new(), 0, Default::default(), Default::default()));
+                }
                 let q = Some(query_c.as_str());
                 let rows = dashboard::patients_page(c, clinic, q, (page_no - 1) * PATIENT_PAGE, PATIENT_PAGE)?;
                 let total = dashboard::patients_count(c, clinic, q)?;
@@ -149,6 +159,7 @@ pub async fn list(state: web::Data<AppState>, user: StaffUser, q: web::Query<Lis
         .collect();
     page(&PatientsPage {
         nav: Nav::new(&user, "patients"),
+        search_error,
         q: query,
         items,
         page: page_no,

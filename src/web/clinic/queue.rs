@@ -2,9 +2,10 @@
 //! history, acknowledging and resolving. Shared helpers for the other
 //! `clinic_*` pages live here too.
 
+use crate::app::flag_view;
 use crate::app::review::{self, Transition};
 use crate::db::dashboard::{self, QueueRow, StateFilter};
-use crate::db::{accounts, flags, outbox, patients, DbConn};
+use crate::db::{flags, outbox};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::triage;
@@ -63,12 +64,7 @@ pub fn ago(t: NaiveDateTime, now: DateTime<Utc>) -> String {
 }
 
 /// Staff names of a clinic by staff id, for "acknowledged by …".
-pub fn staff_names(conn: &mut DbConn, clinic: ClinicId) -> Result<HashMap<i64, String>> {
-    Ok(accounts::clinic_staff(conn, clinic)?
-        .into_iter()
-        .map(|s| (s.id.0, s.name))
-        .collect())
-}
+pub use crate::app::flag_view::staff_names;
 
 /// A local path to go back to after a POST; anything else goes to the queue
 /// (no open redirects).
@@ -325,22 +321,19 @@ async fn flag_page(
     note: String,
     note_error: Option<String>,
 ) -> Result<FlagPage> {
-    let clinic = user.clinic.id;
-    let (flag, events, patient, treatment, names) = state
+    let (clinic, actor) = (user.clinic.id, user.actor());
+    let now = state.clock.now();
+    let flag_view::FlagRecord {
+        flag,
+        events,
+        patient,
+        treatment,
+        staff_names: names,
+    } = state
         .db
-        .run(move |db| {
-            db.read(|c| {
-                let flag = flags::by_reference(c, clinic, &reference)?.ok_or(Error::NotFound)?;
-                let events = flags::events(c, flag.id)?;
-                let patient = patients::in_clinic(c, clinic, flag.patient_id)?.ok_or(Error::NotFound)?;
-                let treatment = patients::treatment_of(c, patient.id, flag.treatment_id)?.ok_or(Error::NotFound)?;
-                let names = staff_names(c, clinic)?;
-                Ok::<_, Error>((flag, events, patient, treatment, names))
-            })
-        })
+        .run(move |db| db.write(|c| flag_view::view(c, clinic, &reference, &actor, now)))
         .await?;
     let tz = user.clinic.timezone;
-    let now = state.clock.now();
     Ok(FlagPage {
         nav: Nav::new(user, "queue"),
         back: format!("/clinic/flags/{}", flag.reference),
@@ -399,6 +392,8 @@ pub async fn resolve(
         Some("Write a short note: what was done, or why no action is needed".to_string())
     } else if note.chars().count() > NOTE_MAX {
         Some(format!("Keep the note under {NOTE_MAX} characters"))
+    } else if let Err(m) = crate::domain::text::check_note(&note) {
+        Some(format!("The note has characters that cannot be saved: {m}"))
     } else {
         None
     };

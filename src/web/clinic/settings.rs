@@ -32,6 +32,7 @@ fn notice_text(code: &str) -> Option<&'static str> {
         }
         "retried" => Some("The email will be tried again now."),
         "not-retried" => Some("That email was already sent."),
+        "sending" => Some("That email is being sent right now; if this attempt fails it is tried again automatically."),
         _ => None,
     }
 }
@@ -391,7 +392,12 @@ pub async fn save_rules(
     form: SecureForm,
 ) -> Result<HttpResponse> {
     let note: String = form.get("note").trim().chars().take(500).collect();
-    let parsed = RuleSettings::from_form(&form.fields).and_then(|s| s.validate().map(|_| s));
+    let parsed = RuleSettings::from_form(&form.fields)
+        .and_then(|s| s.validate().map(|_| s))
+        .and_then(|s| match crate::domain::text::check_note(&note) {
+            Ok(()) => Ok(s),
+            Err(m) => Err(FieldErrors::single("note", format!("The note: {m}"))),
+        });
     let clinic = user.clinic.id;
     let settings = match parsed {
         Ok(s) => s,
@@ -534,7 +540,7 @@ pub async fn retry(
 ) -> Result<HttpResponse> {
     let (clinic, actor, id) = (user.clinic.id, user.actor(), OutboxId(path.id));
     let now = state.clock.now();
-    let retried = state
+    let target = state
         .db
         .run(move |db| {
             db.write(|c| {
@@ -543,24 +549,25 @@ pub async fn retry(
                     return Err(Error::NotFound);
                 }
                 let done = outbox::retry(c, clinic, id, now.naive_utc())?;
-                if done {
-                    audit::record(
-                        c,
-                        Some(clinic),
-                        &actor,
-                        "outbox.retry",
-                        Some(&format!("outbox:{id}")),
-                        "",
-                        now.naive_utc(),
-                    )?;
+                if !done {
+                    return Ok::<_, Error>(if outbox::lease_held(c, id, now.naive_utc())? {
+                        "/clinic/outbox?notice=sending"
+                    } else {
+                        "/clinic/outbox?notice=not-retried"
+                    });
                 }
-                Ok::<_, Error>(done)
+                audit::record(
+                    c,
+                    Some(clinic),
+                    &actor,
+                    "outbox.retry",
+                    Some(&format!("outbox:{id}")),
+                    "",
+                    now.naive_utc(),
+                )?;
+                Ok("/clinic/outbox?notice=retried")
             })
         })
         .await?;
-    Ok(see_other(if retried {
-        "/clinic/outbox?notice=retried"
-    } else {
-        "/clinic/outbox?notice=not-retried"
-    }))
+    Ok(see_other(target))
 }
