@@ -10,6 +10,7 @@ pub mod schema;
 
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 pub mod checkins;
 pub mod clinics;
 pub mod dashboard;
@@ -174,11 +175,18 @@ pub struct Db {
     postgres: bool,
     /// SQLite: one writer at a time inside this process.
     write_gate: Arc<Mutex<()>>,
+    /// SQLite: the shared lock that makes a restore refuse while this
+    /// process has the database open ([`backup::hold`]).
+    _holder: Option<Arc<std::fs::File>>,
 }
 
 impl Db {
     /// Connects, runs pending migrations, then opens the pool.
     pub fn connect(url: &DatabaseUrl) -> Result<Self, DbError> {
+        let holder = match url {
+            DatabaseUrl::Sqlite(path) => Some(Arc::new(backup::hold(std::path::Path::new(path))?)),
+            DatabaseUrl::Postgres(_) => None,
+        };
         Self::migrate(url)?;
         let size = if url.is_postgres() { 8 } else { 4 };
         let pool = r2d2::Pool::builder()
@@ -191,6 +199,7 @@ impl Db {
             pool,
             postgres: url.is_postgres(),
             write_gate: Arc::new(Mutex::new(())),
+            _holder: holder,
         })
     }
 

@@ -6,6 +6,7 @@ mod support;
 mod access;
 mod accounts;
 mod alerts;
+mod backup;
 mod checkin;
 mod cli;
 mod dashboard;
