@@ -8,3 +8,4 @@ pub mod flag_view;
 pub mod notify;
 pub mod onboarding;
 pub mod review;
+pub mod sessions;

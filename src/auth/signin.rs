@@ -14,12 +14,20 @@ pub struct NewSession {
     pub kind: AccountKind,
 }
 
+/// The browser signing in.
+pub struct Device<'a> {
+    /// The hash of its device cookie.
+    pub cookie_hash: &'a str,
+    /// Its family ("Firefox on Linux"), for the session list.
+    pub browser: &'a str,
+}
+
 /// Checks the credentials and opens a new session (a new id every time, so a
 /// session id planted before sign-in is worthless). Failures are audited
 /// without the typed email's full address or the password.
 ///
-/// `device` is the hash of the browser's device cookie: on success the
-/// device becomes trusted for this account (see [`super::throttle`]).
+/// On success the device becomes trusted for this account (see
+/// [`super::throttle`]).
 pub fn sign_in(
     db: &Db,
     email: &str,
@@ -27,7 +35,7 @@ pub fn sign_in(
     ip: Option<String>,
     now: DateTime<Utc>,
     lifetimes: &SessionLifetimes,
-    device: &str,
+    from: &Device,
 ) -> Result<Option<NewSession>> {
     let parsed = EmailAddress::parse(email).ok();
     let account = match &parsed {
@@ -76,7 +84,8 @@ pub fn sign_in(
     };
     let token = db.write(|c| {
         let token = open_session(c, account.id, account.kind, ip.clone(), now, lifetimes)?;
-        devices::trust(c, device, account.id, now.naive_utc())?;
+        devices::trust(c, from.cookie_hash, account.id, now.naive_utc())?;
+        sessions::set_browser(c, &tokens::hash(&token), from.browser)?;
         let clinic = staff_clinic(c, account.id)?;
         let actor = audit::Actor {
             account: Some(account.id),

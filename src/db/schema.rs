@@ -223,6 +223,7 @@ diesel::table! {
         last_seen_at -> Timestamp,
         expires_at -> Timestamp,
         ip -> Nullable<Text>,
+        browser -> Nullable<Text>,
     }
 }
 

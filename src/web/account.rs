@@ -359,6 +359,7 @@ struct PasswordPage<'a> {
     home: &'a str,
     notice: Option<&'a str>,
     errors: &'a FieldErrors,
+    sessions: Vec<super::account_sessions::SessionItem>,
 }
 
 impl PasswordPage<'_> {
@@ -367,11 +368,17 @@ impl PasswordPage<'_> {
     }
 }
 
-pub async fn password_page(user: SignedIn, q: web::Query<NoticeQuery>) -> Result<HttpResponse> {
+pub async fn password_page(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    q: web::Query<NoticeQuery>,
+) -> Result<HttpResponse> {
     let notice = match q.notice.as_deref() {
         Some("changed") => {
             Some("Your password is changed. Every other device you were signed in on is now signed out.")
         }
+        Some("session-ended") => Some("That session is signed out."),
+        Some("session-gone") => Some("That session had already ended."),
         _ => None,
     };
     page(&PasswordPage {
@@ -379,6 +386,7 @@ pub async fn password_page(user: SignedIn, q: web::Query<NoticeQuery>) -> Result
         home: user.home(),
         notice,
         errors: &FieldErrors::default(),
+        sessions: super::account_sessions::items(&state, &user).await?,
     })
 }
 
@@ -389,6 +397,7 @@ pub async fn change_password(state: web::Data<AppState>, user: SignedIn, form: S
         user.ip.as_deref(),
         Some(&format!("account:{account}")),
     )?;
+    let sessions = super::account_sessions::items(&state, &user).await?;
     let fail = |errors: &FieldErrors| {
         render(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -397,6 +406,7 @@ pub async fn change_password(state: web::Data<AppState>, user: SignedIn, form: S
                 home: user.home(),
                 notice: None,
                 errors,
+                sessions,
             },
         )
     };

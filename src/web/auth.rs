@@ -102,13 +102,25 @@ pub async fn login(state: web::Data<AppState>, req: actix_web::HttpRequest, form
             (Some(token), hash)
         }
     };
+    let browser = crate::auth::browser::family(
+        req.headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(""),
+    );
     let now = state.clock.now();
     let st = state.clone();
     let email_c = email.clone();
     let ip_c = ip.clone();
     let signed_in = state
         .db
-        .run(move |db| signin::sign_in(db, &email_c, &password, ip_c, now, &st.settings.sessions, &device_hash))
+        .run(move |db| {
+            let from = signin::Device {
+                cookie_hash: &device_hash,
+                browser: &browser,
+            };
+            signin::sign_in(db, &email_c, &password, ip_c, now, &st.settings.sessions, &from)
+        })
         .await?;
     match signed_in {
         Some(new) => {

@@ -367,3 +367,86 @@ async fn an_admins_retry_while_a_worker_holds_the_email_never_sends_it_twice() {
         .await;
     assert_eq!(r.headers()["location"], "/clinic/outbox?notice=not-retried");
 }
+
+fn browser_with_agent(user_agent: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(user_agent)
+        .build()
+        .unwrap()
+}
+
+/// Presses "sign out this session" for session `handle` on `client`.
+async fn end_session(app: &TestApp, client: &reqwest::Client, csrf: &str, handle: &str) -> reqwest::Response {
+    client
+        .post(app.url("/account/sessions/sign-out"))
+        .form(&[("csrf", csrf), ("session", handle)])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn your_account_lists_active_sessions_and_signs_one_out() {
+    let app = spawn_app().await;
+    let _fx = fixtures(&app);
+    let phone = browser_with_agent(
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+    );
+    let desk = browser_with_agent("Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0");
+    assert_eq!(sign_in_on(&app, &phone, X_CLINICIAN, PASSWORD).await, 303);
+    app.clock.advance(Duration::minutes(5));
+    assert_eq!(sign_in_on(&app, &desk, X_CLINICIAN, PASSWORD).await, 303);
+    // Someone else's session is never listed.
+    assert_eq!(sign_in_on(&app, &new_client(), X_ADMIN, PASSWORD).await, 303);
+
+    let html = desk
+        .get(app.url("/account/password"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let doc = scraper::Html::parse_document(&html);
+    let item = scraper::Selector::parse("ul.sessions > li").unwrap();
+    let items: Vec<String> = doc.select(&item).map(|e| e.text().collect::<String>()).collect();
+    assert_eq!(items.len(), 2, "{items:?}");
+    assert!(items[0].contains("Firefox on Linux") && items[0].contains("This device"));
+    assert!(items[0].contains("127.0.0.1") && items[0].contains("2 Mar 2026, 10:05 UTC"));
+    assert!(items[1].contains("Safari on iPhone") && !items[1].contains("This device"));
+    assert!(items[1].contains("2 Mar 2026, 10:00 UTC"), "started: {}", items[1]);
+
+    // Sign out the phone from the desk.
+    let handle_sel = scraper::Selector::parse("ul.sessions > li input[name=session]").unwrap();
+    let handles: Vec<String> = doc
+        .select(&handle_sel)
+        .map(|e| e.value().attr("value").unwrap().to_string())
+        .collect();
+    let csrf = csrf_of(&html);
+    let r = end_session(&app, &desk, &csrf, &handles[1]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        r.headers()["location"],
+        "/account/password?notice=session-ended#sessions"
+    );
+    let r = phone.get(app.url("/clinic")).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/login", "the phone is signed out at once");
+    assert_eq!(desk.get(app.url("/clinic")).send().await.unwrap().status(), 200);
+    assert_eq!(app.audit("signout.session").len(), 1);
+    // A handle of another account's session, or a made-up one, ends nothing.
+    for bad in ["0000000000000000", "short", ""] {
+        let r = end_session(&app, &desk, &csrf, bad).await;
+        assert_eq!(
+            r.headers()["location"],
+            "/account/password?notice=session-gone#sessions"
+        );
+    }
+    // Signing out this session is signing out.
+    let r = end_session(&app, &desk, &csrf, &handles[0]).await;
+    assert_eq!(r.headers()["location"], "/login?notice=signed-out");
+    let r = desk.get(app.url("/clinic")).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/login");
+    assert_eq!(app.audit("signout.session").len(), 2);
+}

@@ -159,8 +159,13 @@ pub async fn list(state: web::Data<AppState>, user: StaffUser, q: web::Query<Lis
         .collect();
     page(&PatientsPage {
         nav: Nav::new(&user, "patients"),
+        // Shown back without the characters refused (never a NUL in a page).
+        q: if search_error.is_some() {
+            query.chars().filter(|c| !c.is_control()).collect()
+        } else {
+            query
+        },
         search_error,
-        q: query,
         items,
         page: page_no,
         pages: ((total + PATIENT_PAGE - 1) / PATIENT_PAGE).max(1),
