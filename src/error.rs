@@ -17,6 +17,9 @@ pub enum Error {
     Csrf,
     #[error("too many attempts: try again in {retry_after_secs} seconds")]
     TooManyRequests { retry_after_secs: u64 },
+    /// A form route sent something other than a form (e.g. JSON).
+    #[error("this address accepts only forms sent by a browser")]
+    UnsupportedMediaType,
     #[error("{}", describe(.0))]
     Invalid(FieldErrors),
     #[error("{0}")]

@@ -47,6 +47,20 @@ enum Command {
         #[command(subcommand)]
         action: TreatmentCmd,
     },
+    /// Copy the SQLite database, while `serve` runs, into a new file; verify
+    /// it and print what it holds. (PostgreSQL: use pg_dump, see the README.)
+    Backup {
+        /// The backup file to write (must not exist yet).
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
+    /// Replace the SQLite database with a backup, after verifying it. Refuses
+    /// while any aftercare process has the database open.
+    Restore {
+        /// The backup file to restore.
+        #[arg(long)]
+        from: std::path::PathBuf,
+    },
     /// Create a demo clinic with staff, patients and check-in histories.
     Demo {
         /// How many patients.
@@ -294,12 +308,31 @@ fn run(cli: Cli) -> Result<(), Fail> {
             say!("{id}");
             Ok(())
         }
+        Command::Backup { to } => {
+            let report = aftercare::db::backup::backup(&sqlite_path(&settings)?, &to)?;
+            say!("{report}");
+            Ok(())
+        }
+        Command::Restore { from } => {
+            let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+            let report = aftercare::db::backup::restore(&from, &sqlite_path(&settings)?, &stamp)?;
+            say!("{report}");
+            Ok(())
+        }
         Command::Demo { patients, days } => {
             let db = open_db(&settings)?;
             let report = aftercare::demo::generate(&db, patients, days, chrono::Utc::now(), &settings.public_url)?;
             say!("{report}");
             Ok(())
         }
+    }
+}
+
+/// The SQLite file of `DATABASE_URL` (backups of PostgreSQL are pg_dump's).
+fn sqlite_path(settings: &Settings) -> Result<std::path::PathBuf, Fail> {
+    match &settings.database {
+        aftercare::db::DatabaseUrl::Sqlite(p) => Ok(p.into()),
+        aftercare::db::DatabaseUrl::Postgres(_) => Err(Fail::from(aftercare::db::backup::BackupError::Postgres)),
     }
 }
 

@@ -5,6 +5,7 @@
 use crate::app::notify::{self, MailContext};
 use crate::app::onboarding;
 use crate::auth::password::{self, NewPassword};
+use crate::auth::throttle::ForgotVerdict;
 use crate::auth::{signin, tokens};
 use crate::config::SessionLifetimes;
 use crate::db::{accounts, sessions, staff_clinic, Db};
@@ -93,12 +94,17 @@ pub async fn request_reset(
     db: &Db,
     mail: MailContext,
     email: EmailAddress,
+    verdict: ForgotVerdict,
     ip: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<()> {
     db.write_async(move |c| {
         let Some(account) = accounts::by_email(c, &email)?.filter(|a| !a.disabled) else {
             return Ok(());
+        };
+        let last = match verdict {
+            ForgotVerdict::Capped => return Ok(()),
+            ForgotVerdict::Send { last } => last,
         };
         // Only the newest link works.
         accounts::retire_tokens(c, TokenPurpose::Reset, Some(account.id), now.naive_utc())?;
@@ -116,10 +122,14 @@ pub async fn request_reset(
             c,
             account.id,
             account.kind,
-            ip,
+            ip.clone(),
             AuditAction::PasswordResetRequested,
             now,
-        )
+        )?;
+        if last {
+            signin::audit_self(c, account.id, account.kind, ip, AuditAction::PasswordResetCapped, now)?;
+        }
+        Ok(())
     })
     .await
 }

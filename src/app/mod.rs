@@ -6,10 +6,12 @@
 pub mod accounts;
 pub mod checkin;
 pub mod clinic;
+pub mod flag_view;
 pub mod flags;
 pub mod followup;
 pub mod notify;
 pub mod onboarding;
 pub mod outbox;
 pub mod patients;
+pub mod sessions;
 pub mod staff;

@@ -1,6 +1,7 @@
 //! Credentials: password rules and hashing, one-time link tokens, sessions.
 //! Web-free so the CLI and the web layer share it.
 
+pub mod browser;
 pub mod password;
 pub mod signin;
 pub mod throttle;

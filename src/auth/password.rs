@@ -29,6 +29,8 @@ pub enum PasswordError {
     TooLong,
     #[error("this password is too common: choose another (a few unrelated words work well)")]
     Common,
+    #[error("a password cannot hold invisible control characters: type it again")]
+    ControlCharacters,
 }
 
 impl NewPassword {
@@ -39,6 +41,9 @@ impl NewPassword {
         }
         if n > MAX_CHARS {
             return Err(PasswordError::TooLong);
+        }
+        if !crate::domain::text::is_plain_line(s) {
+            return Err(PasswordError::ControlCharacters);
         }
         let lower = s.to_lowercase();
         if COMMON.lines().any(|c| c == lower) {

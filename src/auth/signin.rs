@@ -2,7 +2,7 @@
 
 use super::{password, tokens};
 use crate::config::SessionLifetimes;
-use crate::db::{accounts, audit, sessions, staff_clinic, Db};
+use crate::db::{accounts, audit, devices, sessions, staff_clinic, Db};
 use crate::domain::{AccountId, AccountKind, AuditAction, EmailAddress};
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
@@ -14,9 +14,20 @@ pub struct NewSession {
     pub kind: AccountKind,
 }
 
+/// The browser signing in.
+pub struct Device<'a> {
+    /// The hash of its device cookie.
+    pub cookie_hash: &'a str,
+    /// Its family ("Firefox on Linux"), for the session list.
+    pub browser: &'a str,
+}
+
 /// Checks the credentials and opens a new session (a new id every time, so a
 /// session id planted before sign-in is worthless). Failures are audited
 /// without the typed email's full address or the password.
+///
+/// On success the device becomes trusted for this account (see
+/// [`super::throttle`]).
 pub fn sign_in(
     db: &Db,
     email: &str,
@@ -24,6 +35,7 @@ pub fn sign_in(
     ip: Option<String>,
     now: DateTime<Utc>,
     lifetimes: &SessionLifetimes,
+    from: &Device,
 ) -> Result<Option<NewSession>> {
     let parsed = EmailAddress::parse(email).ok();
     let account = match &parsed {
@@ -72,6 +84,8 @@ pub fn sign_in(
     };
     let token = db.write(|c| {
         let token = open_session(c, account.id, account.kind, ip.clone(), now, lifetimes)?;
+        devices::trust(c, from.cookie_hash, account.id, now.naive_utc())?;
+        sessions::set_browser(c, &tokens::hash(&token), from.browser)?;
         let clinic = staff_clinic(c, account.id)?;
         let actor = audit::Actor {
             account: Some(account.id),
@@ -86,6 +100,53 @@ pub fn sign_in(
         account: account.id,
         kind: account.kind,
     }))
+}
+
+/// Whether the browser with device-cookie hash `device` has signed in to
+/// the account typed as `email` before.
+pub fn device_trusted(db: &Db, device: Option<&str>, email: &str) -> Result<bool> {
+    let (Some(device), Ok(email)) = (device, EmailAddress::parse(email)) else {
+        return Ok(false);
+    };
+    Ok(db.read(|c| devices::is_trusted_for(c, device, &email))?)
+}
+
+/// An account's sign-in failure budget just ran out: untrusted devices are
+/// refused from now until it refills. Audited once per lock-out (the
+/// address's domain only), and logged.
+pub fn record_lockout(db: &Db, email: &str, ip: Option<String>, now: DateTime<Utc>) -> Result<()> {
+    let parsed = EmailAddress::parse(email).ok();
+    let domain = parsed.as_ref().map(|e| e.domain().to_string());
+    tracing::warn!(
+        domain = domain.as_deref().unwrap_or("-"),
+        "sign-in failures spent an account's budget: unknown devices are slowed"
+    );
+    db.write(|c| {
+        let account = match &parsed {
+            Some(e) => accounts::by_email(c, e)?,
+            None => None,
+        };
+        let clinic = match &account {
+            Some(a) => staff_clinic(c, a.id)?,
+            None => None,
+        };
+        let actor = audit::Actor {
+            account: account.as_ref().map(|a| a.id),
+            label: "anonymous".into(),
+            ip,
+        };
+        let target = domain.map(|d| format!("domain:{d}"));
+        audit::record(
+            c,
+            clinic,
+            &actor,
+            AuditAction::SigninLocked,
+            target.as_deref(),
+            "failure budget spent: unknown devices slowed",
+            now.naive_utc(),
+        )?;
+        Ok(())
+    })
 }
 
 /// Opens a new session for `account` (a new random id, a new CSRF token);

@@ -28,9 +28,11 @@ pub mod schema;
 
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 pub mod checkins;
 pub mod clinics;
 pub mod dashboard;
+pub mod devices;
 pub mod flags;
 pub mod outbox;
 pub mod patients;
@@ -191,6 +193,17 @@ pub struct Db {
     postgres: bool,
     /// SQLite: one writer at a time inside this process.
     write_gate: Arc<Mutex<()>>,
+    /// SQLite: the shared lock that makes a restore refuse while this
+    /// process has the database open ([`backup::hold`]).
+    _holder: Option<Arc<std::fs::File>>,
+}
+
+/// SQLite: the shared lock a restore waits on while this process has the file open.
+fn hold(url: &DatabaseUrl) -> Result<Option<Arc<std::fs::File>>, DbError> {
+    Ok(match url {
+        DatabaseUrl::Sqlite(path) => Some(Arc::new(backup::hold(std::path::Path::new(path))?)),
+        DatabaseUrl::Postgres(_) => None,
+    })
 }
 
 /// Where connections come from.
@@ -236,6 +249,7 @@ impl Db {
     /// threads when the pool drops, and one still inside libpq while the
     /// process exits crashes it (SIGSEGV at exit).
     pub fn connect(url: &DatabaseUrl) -> Result<Self, DbError> {
+        let holder = hold(url)?;
         Self::migrate(url)?;
         let size = if url.is_postgres() { 8 } else { 4 };
         let pool = r2d2::Pool::builder()
@@ -246,23 +260,25 @@ impl Db {
             .connection_timeout(Duration::from_secs(10))
             .build(Manager { url: url.clone() })
             .map_err(|e| DbError::Connect(e.to_string()))?;
-        Ok(Self::with(Source::Pool(pool), url))
+        Ok(Self::with(Source::Pool(pool), url, holder))
     }
 
     /// Connects and runs pending migrations over one connection, kept for
     /// every later call: a one-shot command starts no thread that could
     /// outlive it.
     pub fn connect_single(url: &DatabaseUrl) -> Result<Self, DbError> {
+        let holder = hold(url)?;
         let mut conn = establish(url)?;
         migrate_on(&mut conn)?;
-        Ok(Self::with(Source::Single(Arc::new(Mutex::new(conn))), url))
+        Ok(Self::with(Source::Single(Arc::new(Mutex::new(conn))), url, holder))
     }
 
-    fn with(source: Source, url: &DatabaseUrl) -> Self {
+    fn with(source: Source, url: &DatabaseUrl, holder: Option<Arc<std::fs::File>>) -> Self {
         Self {
             source,
             postgres: url.is_postgres(),
             write_gate: Arc::new(Mutex::new(())),
+            _holder: holder,
         }
     }
 

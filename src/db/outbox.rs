@@ -141,13 +141,18 @@ pub fn mark_failed(
     Ok(())
 }
 
-/// An admin asks for a dead (or stuck) email to be tried again now.
+/// An admin asks for a dead (or stuck) email to be tried again now. Never
+/// while a worker holds its lease (it may be mid-send: taking the row from
+/// it would send the email twice); the condition is in the update itself,
+/// so a claim made a moment earlier by another process is respected too.
+/// False when the row was sent or is held ([`lease_held`] tells which).
 pub fn retry(conn: &mut DbConn, clinic: ClinicId, id: OutboxId, now: NaiveDateTime) -> Result<bool, DbError> {
     let n = diesel::update(
         outbox::table
             .find(id.0)
             .filter(outbox::clinic_id.eq(clinic.0))
-            .filter(outbox::status.ne(SENT)),
+            .filter(outbox::status.ne(SENT))
+            .filter(outbox::claimed_until.is_null().or(outbox::claimed_until.lt(now))),
     )
     .set((
         outbox::status.eq(PENDING),
@@ -158,6 +163,17 @@ pub fn retry(conn: &mut DbConn, clinic: ClinicId, id: OutboxId, now: NaiveDateTi
     ))
     .execute(conn)?;
     Ok(n == 1)
+}
+
+/// Whether a worker holds the row's lease at `now` (it may be sending it).
+pub fn lease_held(conn: &mut DbConn, id: OutboxId, now: NaiveDateTime) -> Result<bool, DbError> {
+    let n: i64 = outbox::table
+        .find(id.0)
+        .filter(outbox::status.eq(PENDING))
+        .filter(outbox::claimed_until.ge(now))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
 }
 
 /// Dead rows and rows pending since before `stuck_before`, for a clinic.

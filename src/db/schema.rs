@@ -224,6 +224,7 @@ diesel::table! {
         last_seen_at -> Timestamp,
         expires_at -> Timestamp,
         ip -> Nullable<Text>,
+        browser -> Nullable<Text>,
     }
 }
 
@@ -252,6 +253,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    trusted_devices (token_hash, account_id) {
+        token_hash -> Text,
+        account_id -> BigInt,
+        created_at -> Timestamp,
+        last_used_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(staff -> accounts (account_id));
 diesel::joinable!(staff -> clinics (clinic_id));
 diesel::joinable!(patients -> accounts (account_id));
@@ -277,6 +287,7 @@ diesel::joinable!(outbox -> clinics (clinic_id));
 diesel::joinable!(outbox -> flags (flag_id));
 diesel::joinable!(sessions -> accounts (account_id));
 diesel::joinable!(tokens -> accounts (account_id));
+diesel::joinable!(trusted_devices -> accounts (account_id));
 diesel::joinable!(audit_log -> clinics (clinic_id));
 diesel::joinable!(audit_log -> accounts (actor_account_id));
 
@@ -296,4 +307,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     tokens,
     audit_log,
+    trusted_devices,
 );

@@ -84,3 +84,49 @@ pub fn delete_all(conn: &mut DbConn, account: AccountId, except: Option<&str>) -
 pub fn purge_expired(conn: &mut DbConn, now: NaiveDateTime) -> Result<usize, DbError> {
     Ok(diesel::delete(sessions::table.filter(sessions::expires_at.le(now))).execute(conn)?)
 }
+
+/// Records which browser family a session was opened from.
+pub fn set_browser(conn: &mut DbConn, id_hash: &str, browser: &str) -> Result<(), DbError> {
+    diesel::update(sessions::table.find(id_hash))
+        .set(sessions::browser.eq(browser))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// One of an account's sessions, for "Your account".
+#[derive(Debug, Clone, Queryable)]
+pub struct SessionInfo {
+    pub id_hash: String,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub ip: Option<String>,
+    pub browser: Option<String>,
+}
+
+/// An account's sessions, most recently seen first.
+pub fn of_account(conn: &mut DbConn, account: AccountId) -> Result<Vec<SessionInfo>, DbError> {
+    Ok(sessions::table
+        .filter(sessions::account_id.eq(account.0))
+        .order(sessions::last_seen_at.desc())
+        .select((
+            sessions::id_hash,
+            sessions::created_at,
+            sessions::last_seen_at,
+            sessions::expires_at,
+            sessions::ip,
+            sessions::browser,
+        ))
+        .load(conn)?)
+}
+
+/// Ends one session of `account` (never another account's).
+pub fn delete_of_account(conn: &mut DbConn, account: AccountId, id_hash: &str) -> Result<bool, DbError> {
+    let n = diesel::delete(
+        sessions::table
+            .filter(sessions::id_hash.eq(id_hash))
+            .filter(sessions::account_id.eq(account.0)),
+    )
+    .execute(conn)?;
+    Ok(n == 1)
+}

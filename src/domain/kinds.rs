@@ -38,11 +38,17 @@ text_enum! {
     pub enum AuditAction ("audit action") {
         SigninSuccess = "signin.success",
         SigninFailure = "signin.failure",
+        /// An account's failure budget ran out (an untrusted device is slowed).
+        SigninLocked = "signin.locked",
         Signout = "signout",
         SignoutEverywhere = "signout.everywhere",
+        /// One session signed out from the session list.
+        SignoutSession = "signout.session",
         PasswordChange = "password.change",
         PasswordReset = "password.reset",
         PasswordResetRequested = "password.reset_requested",
+        /// The last reset email the hourly cap allows was sent.
+        PasswordResetCapped = "password.reset_capped",
         InviteAccept = "invite.accept",
         ClinicCreate = "clinic.create",
         ClinicSettings = "clinic.settings",
@@ -59,6 +65,8 @@ text_enum! {
         PatientCloseFollowUp = "patient.close_follow_up",
         PatientReminders = "patient.reminders",
         TreatmentCreate = "treatment.create",
+        /// A clinician opened a flag's page (it shows the patient's name and symptoms).
+        FlagView = "flag.view",
         FlagAcknowledge = "flag.acknowledge",
         FlagResolve = "flag.resolve",
         OutboxRetry = "outbox.retry",
@@ -131,10 +139,11 @@ mod tests {
         );
         assert_eq!(
             texts(AuditAction::ALL.iter().map(|k| k.as_str()).collect()),
-            "signin.success signin.failure signout signout.everywhere password.change password.reset \
-             password.reset_requested invite.accept clinic.create clinic.settings rules.change rules.disable_urgent \
-             staff.create staff.invite staff.disable staff.enable patient.create patient.view patient.close_follow_up \
-             patient.reminders treatment.create flag.acknowledge flag.resolve outbox.retry export"
+            "signin.success signin.failure signin.locked signout signout.everywhere signout.session password.change \
+             password.reset password.reset_requested password.reset_capped invite.accept clinic.create \
+             clinic.settings rules.change rules.disable_urgent staff.create staff.invite staff.disable staff.enable \
+             patient.create patient.view patient.close_follow_up patient.reminders treatment.create flag.view \
+             flag.acknowledge flag.resolve outbox.retry export"
         );
         let kinds = [ScheduledKind::Digest, ScheduledKind::Missed(RuleId::M2)];
         for k in kinds {

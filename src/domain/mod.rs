@@ -11,6 +11,7 @@ mod kinds;
 mod procedure;
 pub mod questions;
 mod rule_id;
+pub mod text;
 
 pub use account::*;
 pub use checkin::*;

@@ -545,6 +545,9 @@ pub static NOTE: Question = Question {
         if v.chars().count() > NOTE_MAX_CHARS {
             return Err("Your note is too long: keep it under 2000 characters");
         }
+        if super::text::check_note(v).is_err() {
+            return Err("Your note has characters that cannot be saved: remove the invisible control characters (often pasted from another program) and try again");
+        }
         a.note = Some(v.to_string());
         Ok(())
     },

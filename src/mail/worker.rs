@@ -68,8 +68,9 @@ impl DeliveryWorker {
         }
     }
 
-    /// Sends one row and records the outcome; Ok(true) when accepted.
-    async fn deliver(&self, row: &OutboxRow) -> Result<bool> {
+    /// Sends one row this worker has claimed and records the outcome;
+    /// Ok(true) when accepted.
+    pub async fn deliver(&self, row: &OutboxRow) -> Result<bool> {
         let email = OutgoingEmail {
             message_id: row.message_id.clone(),
             to: row.recipient.clone(),

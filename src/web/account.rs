@@ -7,7 +7,7 @@ use super::AppState;
 use crate::app::accounts::{self, LinkUsed};
 use crate::app::notify::MailContext;
 use crate::auth::password::NewPassword;
-use crate::auth::throttle::Action;
+use crate::auth::throttle::{Action, ForgotVerdict};
 use crate::domain::{AccountId, AccountKind, EmailAddress, FieldErrors, TokenPurpose};
 use crate::error::{Error, Result};
 use crate::web::view::form::FormState;
@@ -247,14 +247,20 @@ pub async fn forgot(state: web::Data<AppState>, form: SecureForm) -> Result<Http
             },
         );
     };
-    state
-        .throttle
-        .attempt(Action::Forgot, form.visitor.ip.as_deref(), Some(email.as_str()))?;
+    let verdict = state.throttle.forgot(form.visitor.ip.as_deref(), email.as_str())?;
+    if verdict == ForgotVerdict::Capped {
+        // Same answer, no email: a victim is not flooded.
+        tracing::warn!(
+            domain = email.domain(),
+            "reset email not sent: the account's hourly cap is reached"
+        );
+    }
     let mail = MailContext::from_settings(&state.settings);
     accounts::request_reset(
         &state.db,
         mail,
         email.clone(),
+        verdict,
         form.visitor.ip.clone(),
         state.clock.now(),
     )
@@ -275,15 +281,21 @@ struct PasswordPage<'a> {
     home: &'a str,
     notice: Option<&'a str>,
     form: FormState,
+    sessions: Vec<super::account_sessions::SessionItem>,
 }
 
-pub async fn password_page(user: SignedIn, q: web::Query<NoticeQuery>) -> Result<HttpResponse> {
+pub async fn password_page(
+    state: web::Data<AppState>,
+    user: SignedIn,
+    q: web::Query<NoticeQuery>,
+) -> Result<HttpResponse> {
     let notice = q.text();
     page(&PasswordPage {
         csrf: &user.session.csrf,
         home: user.home(),
         notice,
         form: FormState::default(),
+        sessions: super::account_sessions::items(&state, &user).await?,
     })
 }
 
@@ -294,6 +306,7 @@ pub async fn change_password(state: web::Data<AppState>, user: SignedIn, form: S
         user.ip.as_deref(),
         Some(&format!("account:{account}")),
     )?;
+    let sessions = super::account_sessions::items(&state, &user).await?;
     let fail = |errors: &FieldErrors| {
         render(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -302,6 +315,7 @@ pub async fn change_password(state: web::Data<AppState>, user: SignedIn, form: S
                 home: user.home(),
                 notice: None,
                 form: FormState::errors(errors.clone()),
+                sessions,
             },
         )
     };

@@ -2,11 +2,12 @@
 //! person to their own home.
 
 use super::error::{page, render, see_other};
-use super::session::{expired_session_cookie, session_cookie, SecureForm, Visitor};
+use super::session::{device_cookie, device_of, expired_session_cookie, session_cookie, SecureForm, Visitor};
 use super::AppState;
 use crate::app::onboarding::{self, ClinicInput, SetupInput};
 use crate::auth::password::NewPassword;
 use crate::auth::signin;
+use crate::auth::throttle::Spent;
 use crate::db::accounts;
 use crate::domain::{parse_name, AccountKind, EmailAddress, FieldErrors, TokenPurpose};
 use crate::error::{Error, Result};
@@ -62,23 +63,56 @@ async fn needs_setup(state: &AppState) -> Result<bool> {
     state.db.read_async(onboarding::needs_setup).await
 }
 
-pub async fn login(state: web::Data<AppState>, form: SecureForm) -> Result<HttpResponse> {
+pub async fn login(state: web::Data<AppState>, req: actix_web::HttpRequest, form: SecureForm) -> Result<HttpResponse> {
     let email = form.get("email").trim().to_string();
     let password = form.get("password").to_string();
     let ip = form.visitor.ip.clone();
+    let https = state.settings.is_https();
     // Keyed by the normalised address, so "A@x" and "a@x " share one budget.
     let account_key = EmailAddress::parse(&email)
         .map(|e| e.as_str().to_string())
         .unwrap_or_else(|_| email.to_lowercase());
-    state
+    let device = device_of(&req, https);
+    let (device_c, email_c) = (device.clone(), email.clone());
+    let trusted = state
+        .db
+        .run(move |db| signin::device_trusted(db, device_c.as_deref(), &email_c))
+        .await?;
+    let trusted_device = device.as_deref().filter(|_| trusted);
+    if let Err(e) = state
         .throttle
-        .attempt(crate::auth::throttle::Action::SignIn, ip.as_deref(), Some(&account_key))?;
+        .sign_in_allowed(ip.as_deref(), &account_key, trusted_device)
+    {
+        tracing::warn!(trusted, "sign-in refused by the throttle");
+        return Err(e);
+    }
+    // A browser without a device cookie gets one with its first sign-in.
+    let (new_device, device_hash) = match &device {
+        Some(h) => (None, h.clone()),
+        None => {
+            let (token, hash) = crate::auth::tokens::generate();
+            (Some(token), hash)
+        }
+    };
+    let browser = crate::auth::browser::family(
+        req.headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(""),
+    );
     let now = state.clock.now();
     let st = state.clone();
     let email_c = email.clone();
+    let ip_c = ip.clone();
     let signed_in = state
         .db
-        .run(move |db| signin::sign_in(db, &email_c, &password, ip, now, &st.settings.sessions))
+        .run(move |db| {
+            let from = signin::Device {
+                cookie_hash: &device_hash,
+                browser: &browser,
+            };
+            signin::sign_in(db, &email_c, &password, ip_c, now, &st.settings.sessions, &from)
+        })
         .await?;
     match signed_in {
         Some(new) => {
@@ -91,20 +125,32 @@ pub async fn login(state: web::Data<AppState>, form: SecureForm) -> Result<HttpR
                     .await;
             }
             let mut resp = see_other(home_of(new.kind));
-            resp.add_cookie(&session_cookie(new.token, state.settings.is_https()))
+            resp.add_cookie(&session_cookie(new.token, https))
                 .map_err(|e| Error::Internal(e.to_string()))?;
+            if let Some(token) = new_device {
+                resp.add_cookie(&device_cookie(token, https))
+                    .map_err(|e| Error::Internal(e.to_string()))?;
+            }
             Ok(resp)
         }
-        None => render(
-            StatusCode::UNAUTHORIZED,
-            &LoginPage {
-                csrf: form.visitor.csrf(),
-                email: &email,
-                error: Some("That email and password do not match an account. Check them and try again."),
-                notice: None,
-                needs_setup: false,
-            },
-        ),
+        None => {
+            if state.throttle.sign_in_failed(&account_key, trusted_device) == Spent::JustRanOut && !trusted {
+                state
+                    .db
+                    .run(move |db| signin::record_lockout(db, &email, ip, now))
+                    .await?;
+            }
+            render(
+                StatusCode::UNAUTHORIZED,
+                &LoginPage {
+                    csrf: form.visitor.csrf(),
+                    email: form.get("email").trim(),
+                    error: Some("That email and password do not match an account. Check them and try again."),
+                    notice: None,
+                    needs_setup: false,
+                },
+            )
+        }
     }
 }
 

@@ -23,6 +23,7 @@ impl ResponseError for Error {
             Error::Unauthenticated => StatusCode::SEE_OTHER,
             Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::Db(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -48,6 +49,10 @@ impl ResponseError for Error {
             ),
             Error::Invalid(e) => ("Please check your answers", e.iter().map(|(_, m)| m.to_string()).collect::<Vec<_>>().join(". ")),
             Error::Conflict(m) => ("That could not be done", m.clone()),
+            Error::UnsupportedMediaType => (
+                "Not a form",
+                "This address accepts only forms sent from Aftercare's own pages.".into(),
+            ),
             Error::Db(_) | Error::Internal(_) | Error::Unauthenticated => {
                 tracing::error!(error = %self, "request failed");
                 ("Something went wrong", "We could not complete this request. Nothing you entered before was lost. Please try again in a moment.".into())

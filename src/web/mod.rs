@@ -1,6 +1,7 @@
 //! HTTP: routes by audience, extractors, one error mapping, middleware.
 
 pub mod account;
+pub mod account_sessions;
 pub mod auth;
 pub mod clinic;
 pub mod error;
@@ -93,6 +94,7 @@ route_table! {
     get  "/account/password"            => account::password_page, SignedIn;
     post "/account/password"            => account::change_password, SignedIn;
     post "/account/sign-out-everywhere" => account::sign_out_everywhere, SignedIn;
+    post "/account/sessions/sign-out"   => account_sessions::sign_out_session, SignedIn;
     get  "/clinic"                      => clinic::queue::queue, Staff;
     get  "/clinic/flags/{reference}"    => clinic::queue::flag, Staff;
     post "/clinic/flags/{reference}/acknowledge" => clinic::queue::acknowledge, Staff;

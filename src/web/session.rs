@@ -42,6 +42,34 @@ pub fn csrf_cookie_name(https: bool) -> &'static str {
     }
 }
 
+/// The device cookie: which browser this is, for the sign-in throttle.
+pub fn device_cookie_name(https: bool) -> &'static str {
+    if https {
+        "__Host-aftercare-device"
+    } else {
+        "aftercare_device"
+    }
+}
+
+/// Long-lived (browsers cap cookies at about 400 days), HttpOnly.
+pub fn device_cookie(value: String, https: bool) -> Cookie<'static> {
+    Cookie::build(device_cookie_name(https), value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(https)
+        .max_age(actix_web::cookie::time::Duration::days(400))
+        .finish()
+}
+
+/// The hash of the browser's device cookie, if it sent a plausible one.
+pub fn device_of(req: &HttpRequest, https: bool) -> Option<String> {
+    req.cookie(device_cookie_name(https))
+        .map(|c| c.value().to_string())
+        .filter(|v| !v.is_empty() && v.len() <= 64)
+        .map(|v| tokens::hash(&v))
+}
+
 pub fn session_cookie(value: String, https: bool) -> Cookie<'static> {
     Cookie::build(session_cookie_name(https), value)
         .path("/")
@@ -329,6 +357,25 @@ impl FromRequest for SecureForm {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        // A form route takes forms only: JSON and the rest get 415 before
+        // the body is read (an empty body without a type reads as an empty form).
+        let form_type = match req.headers().get(actix_web::http::header::CONTENT_TYPE) {
+            None => true,
+            Some(v) => {
+                let essence = v
+                    .to_str()
+                    .unwrap_or("")
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
+                essence == "application/x-www-form-urlencoded" || essence == "multipart/form-data"
+            }
+        };
+        if !form_type {
+            return Box::pin(async { Err(Error::UnsupportedMediaType) });
+        }
         let visitor = Visitor::from_request(req, payload);
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {

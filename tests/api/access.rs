@@ -99,31 +99,13 @@ fn fill(pattern: &str, id: &str) -> String {
 /// A fresh browser signed in as `email`; returns its client and CSRF token.
 pub async fn browser_as(app: &TestApp, email: &str) -> (reqwest::Client, String) {
     let client = new_client();
-    let html = client
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = csrf_of(&html);
-    let r = client
-        .post(app.url("/login"))
-        .form(&[("csrf", csrf.as_str()), ("email", email), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303, "sign-in of {email}");
-    let html = client
-        .get(app.url("/account/password"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    (client, csrf_of(&html))
+    assert_eq!(
+        sign_in_on(app, &client, email, PASSWORD).await,
+        303,
+        "sign-in of {email}"
+    );
+    let csrf = csrf_on(app, &client, "/account/password").await;
+    (client, csrf)
 }
 
 async fn request(client: &reqwest::Client, app: &TestApp, method: &str, path: &str, csrf: &str) -> reqwest::Response {

@@ -657,28 +657,7 @@ async fn over_https_cookies_are_host_prefixed_and_secure_and_hsts_is_sent() {
 impl TestApp {
     /// Signs `email` in from a new browser; returns the status.
     async fn browser_sign_in(&self, email: &str, password: &str) -> u16 {
-        let b = self.browser();
-        let html = b
-            .client
-            .get(self.url("/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        b.client
-            .post(self.url("/login"))
-            .form(&[
-                ("csrf", csrf_of(&html).as_str()),
-                ("email", email),
-                ("password", password),
-            ])
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16()
+        sign_in_on(self, &self.browser().client, email, password).await
     }
 }
 

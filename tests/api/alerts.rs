@@ -223,16 +223,7 @@ async fn an_email_committed_before_a_crash_is_sent_after_restart() {
     drop(app.worker.clone());
 
     // A new process on the same database.
-    let port = smtp.port().to_string();
-    let restarted = spawn_app_sharing(
-        &app,
-        &[
-            ("SMTP_HOST", "127.0.0.1"),
-            ("SMTP_PORT", &port),
-            ("SMTP_SECURITY", "off"),
-        ],
-    )
-    .await;
+    let restarted = spawn_app_sharing_smtp(&app, &smtp).await;
     assert_eq!(restarted.drain_outbox().await, 0, "the dead worker's lease still holds");
     restarted.clock.advance(Duration::minutes(3));
     assert_eq!(restarted.drain_outbox().await, 1, "sent once the lease lapsed");
@@ -272,16 +263,7 @@ async fn two_workers_on_one_database_never_send_an_email_twice() {
             Ok::<_, aftercare::db::DbError>(())
         })
         .unwrap();
-    let port = smtp.port().to_string();
-    let second = spawn_app_sharing(
-        &app,
-        &[
-            ("SMTP_HOST", "127.0.0.1"),
-            ("SMTP_PORT", &port),
-            ("SMTP_SECURITY", "off"),
-        ],
-    )
-    .await;
+    let second = spawn_app_sharing_smtp(&app, &smtp).await;
     let (a, b) = tokio::join!(app.drain_outbox(), second.drain_outbox());
     assert_eq!(a + b, 40, "every email sent by one of them");
     let got = smtp.wait_for(40, StdDuration::from_secs(10)).await;

@@ -3,7 +3,8 @@
 //! does (page views other than a patient's record write none).
 
 use crate::accounts::link_in_outbox;
-use crate::dashboard::{form_values, post_form, set};
+use crate::dashboard::{post_form, set};
+use crate::support::app::form_values;
 use crate::support::app::*;
 use aftercare::db::{accounts, audit, flags, outbox};
 use aftercare::domain::*;

@@ -82,38 +82,6 @@ fn queue_refs(html: &str) -> Vec<String> {
     doc.select(&sel).map(|e| e.text().collect::<String>()).collect()
 }
 
-/// Every field a browser would send from the first form posting to `action`.
-pub(crate) fn form_values(html: &str, action: &str) -> Vec<(String, String)> {
-    let doc = scraper::Html::parse_document(html);
-    let form_sel = scraper::Selector::parse(&format!("form[action=\"{action}\"]")).expect("selector");
-    let form = doc.select(&form_sel).next().expect("form on page");
-    let input = scraper::Selector::parse("input, textarea, select").expect("selector");
-    let mut out = Vec::new();
-    for e in form.select(&input) {
-        let v = e.value();
-        let Some(name) = v.attr("name") else { continue };
-        match (v.name(), v.attr("type")) {
-            ("input", Some("checkbox")) | ("input", Some("radio")) => {
-                if v.attr("checked").is_some() {
-                    out.push((name.to_string(), v.attr("value").unwrap_or("on").to_string()));
-                }
-            }
-            ("textarea", _) => out.push((name.to_string(), e.text().collect())),
-            ("select", _) => {
-                let opt = scraper::Selector::parse("option[selected]").expect("selector");
-                let val = e
-                    .select(&opt)
-                    .next()
-                    .and_then(|o| o.value().attr("value"))
-                    .unwrap_or("");
-                out.push((name.to_string(), val.to_string()));
-            }
-            _ => out.push((name.to_string(), v.attr("value").unwrap_or("").to_string())),
-        }
-    }
-    out
-}
-
 pub(crate) async fn post_form(app: &TestApp, action: &str, fields: &[(String, String)]) -> reqwest::Response {
     app.client
         .post(app.url(action))

@@ -57,6 +57,7 @@ pub struct PatientItem {
 struct PatientsPage {
     nav: Nav,
     q: String,
+    search_error: Option<&'static str>,
     items: Vec<PatientItem>,
     pager: Pager,
     total: i64,
@@ -95,10 +96,19 @@ pub async fn list(state: web::Data<AppState>, user: StaffUser, q: web::Query<Lis
     let query: String = q.q.trim().chars().take(100).collect();
     let page_no = q.page.unwrap_or(1).clamp(1, 100_000);
     let clinic = user.clinic.id;
+    // No name or address holds a control character, so such a search finds
+    // nothing; it is refused before it reaches LIKE (where a NUL ends the
+    // pattern and "%\0" matched every patient).
+    let search_error = (!crate::domain::text::is_plain_line(&query))
+        .then_some("Search text cannot hold invisible control characters: type it again");
     let query_c = query.clone();
+    let searchable = search_error.is_none();
     let (rows, total, treatments, flag_counts) = state
         .db
         .read_async(move |c| {
+            if !searchable {
+                return Ok((Vec::new(), 0, Default::default(), Default::default()));
+            }
             let q = Some(query_c.as_str());
             let rows = dashboard::patients_page(c, clinic, q, (page_no - 1) * PATIENT_PAGE, PATIENT_PAGE)?;
             let total = dashboard::patients_count(c, clinic, q)?;
@@ -149,7 +159,13 @@ pub async fn list(state: web::Data<AppState>, user: StaffUser, q: web::Query<Lis
         pager: Pager::new(page_no, total, PATIENT_PAGE, |p| {
             format!("/clinic/patients?q={q}&page={p}")
         }),
-        q: query,
+        // Shown back without the characters refused (never a NUL in a page).
+        q: if search_error.is_some() {
+            query.chars().filter(|c| !c.is_control()).collect()
+        } else {
+            query
+        },
+        search_error,
         items,
         total,
     })

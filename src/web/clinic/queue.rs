@@ -1,11 +1,12 @@
 //! The clinician dashboard's home: the triage queue, one flag with its
 //! history, acknowledging and resolving.
 
+use crate::app::flag_view;
 use crate::app::flags::{self as app_flags, Transition};
 use crate::db::dashboard::{self, QueueRow, StateFilter};
-use crate::db::{accounts, flags, outbox, patients};
+use crate::db::{accounts, outbox};
 use crate::domain::*;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::triage;
 use crate::web::error::{page, render, see_other};
 use crate::web::session::{SecureForm, StaffUser};
@@ -153,20 +154,16 @@ async fn flag_page(
     note: String,
     note_error: Option<String>,
 ) -> Result<FlagPage> {
-    let clinic = user.clinic.id;
-    let (flag, events, patient, treatment, names) = state
-        .db
-        .read_async(move |c| {
-            let flag = flags::by_reference(c, clinic, &reference)?.ok_or(Error::NotFound)?;
-            let events = flags::events(c, flag.id)?;
-            let patient = patients::in_clinic(c, clinic, flag.patient_id)?.ok_or(Error::NotFound)?;
-            let treatment = patients::treatment_of(c, patient.id, flag.treatment_id)?.ok_or(Error::NotFound)?;
-            let names = accounts::staff_names(c, clinic)?;
-            Ok((flag, events, patient, treatment, names))
-        })
-        .await?;
-    let tz = user.clinic.timezone;
+    let (clinic, actor) = (user.clinic.id, user.actor());
     let now = state.clock.now();
+    let flag_view::FlagRecord {
+        flag,
+        events,
+        patient,
+        treatment,
+        staff_names: names,
+    } = flag_view::view(&state.db, clinic, reference, now, actor).await?;
+    let tz = user.clinic.timezone;
     Ok(FlagPage {
         nav: Nav::new(user, "queue"),
         back: format!("/clinic/flags/{}", flag.reference),
@@ -221,6 +218,8 @@ pub async fn resolve(
         Some("Write a short note: what was done, or why no action is needed".to_string())
     } else if note.chars().count() > NOTE_MAX {
         Some(format!("Keep the note under {NOTE_MAX} characters"))
+    } else if let Err(m) = crate::domain::text::check_note(&note) {
+        Some(format!("The note has characters that cannot be saved: {m}"))
     } else {
         None
     };

@@ -359,7 +359,12 @@ pub async fn save_rules(
     form: SecureForm,
 ) -> Result<HttpResponse> {
     let note: String = form.get("note").trim().chars().take(500).collect();
-    let parsed = RuleSettings::from_form(&form.fields).and_then(|s| s.validate().map(|_| s));
+    let parsed = RuleSettings::from_form(&form.fields)
+        .and_then(|s| s.validate().map(|_| s))
+        .and_then(|s| match crate::domain::text::check_note(&note) {
+            Ok(()) => Ok(s),
+            Err(m) => Err(FieldErrors::single("note", format!("The note: {m}"))),
+        });
     let clinic = user.clinic.id;
     let settings = match parsed {
         Ok(s) => s,
@@ -475,9 +480,9 @@ pub async fn retry(
 ) -> Result<HttpResponse> {
     let id = OutboxId(path.id);
     let retried = app::outbox::retry(&state.db, user.clinic.id, id, state.clock.now(), user.actor()).await?;
-    Ok(see_other(if retried {
-        "/clinic/outbox?notice=retried"
-    } else {
-        "/clinic/outbox?notice=not-retried"
+    Ok(see_other(match retried {
+        app::outbox::Retry::Queued => "/clinic/outbox?notice=retried",
+        app::outbox::Retry::BeingSent => "/clinic/outbox?notice=sending",
+        app::outbox::Retry::AlreadySent => "/clinic/outbox?notice=not-retried",
     }))
 }

@@ -31,6 +31,8 @@ const NOTICES: &[(&str, &str)] = &[
         "changed",
         "Your password is changed. Every other device you were signed in on is now signed out.",
     ),
+    ("session-ended", "That session is signed out."),
+    ("session-gone", "That session had already ended."),
     // Flags.
     ("acknowledged", "Flag acknowledged."),
     ("resolved", "Flag resolved."),
@@ -52,6 +54,10 @@ const NOTICES: &[(&str, &str)] = &[
     ),
     ("retried", "The email will be tried again now."),
     ("not-retried", "That email was already sent."),
+    (
+        "sending",
+        "That email is being sent right now; if this attempt fails it is tried again automatically.",
+    ),
     // Staff.
     ("invited", "Invitation sent. The link in it works once, for 7 days."),
     ("disabled", "Account disabled. Its sessions have ended."),

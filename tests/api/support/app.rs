@@ -104,6 +104,20 @@ pub async fn spawn_app_sharing(other: &TestApp, extra: &[(&str, &str)]) -> TestA
     app
 }
 
+/// Another process on `other`'s database whose mail goes to `smtp`.
+pub async fn spawn_app_sharing_smtp(other: &TestApp, smtp: &crate::support::smtp::SmtpServer) -> TestApp {
+    let port = smtp.port().to_string();
+    spawn_app_sharing(
+        other,
+        &[
+            ("SMTP_HOST", "127.0.0.1"),
+            ("SMTP_PORT", &port),
+            ("SMTP_SECURITY", "off"),
+        ],
+    )
+    .await
+}
+
 /// An app whose mail goes to a real SMTP server over TCP (security off).
 pub async fn spawn_app_with_smtp() -> (TestApp, crate::support::smtp::SmtpServer) {
     let smtp = crate::support::smtp::SmtpServer::start_new().await;
@@ -178,12 +192,70 @@ pub fn hidden_fields(html: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Every field a browser would send from the first form posting to `action`.
+pub fn form_values(html: &str, action: &str) -> Vec<(String, String)> {
+    let doc = scraper::Html::parse_document(html);
+    let form_sel = scraper::Selector::parse(&format!("form[action=\"{action}\"]")).expect("selector");
+    let form = doc.select(&form_sel).next().expect("form on page");
+    let input = scraper::Selector::parse("input, textarea, select").expect("selector");
+    let mut out = Vec::new();
+    for e in form.select(&input) {
+        let v = e.value();
+        let Some(name) = v.attr("name") else { continue };
+        match (v.name(), v.attr("type")) {
+            ("input", Some("checkbox")) | ("input", Some("radio")) => {
+                if v.attr("checked").is_some() {
+                    out.push((name.to_string(), v.attr("value").unwrap_or("on").to_string()));
+                }
+            }
+            ("textarea", _) => out.push((name.to_string(), e.text().collect())),
+            ("select", _) => {
+                let opt = scraper::Selector::parse("option[selected]").expect("selector");
+                let val = e
+                    .select(&opt)
+                    .next()
+                    .and_then(|o| o.value().attr("value"))
+                    .unwrap_or("");
+                out.push((name.to_string(), val.to_string()));
+            }
+            _ => out.push((name.to_string(), v.attr("value").unwrap_or("").to_string())),
+        }
+    }
+    out
+}
+
 pub fn csrf_of(html: &str) -> String {
     hidden_fields(html)
         .into_iter()
         .find(|(k, _)| k == "csrf")
         .map(|(_, v)| v)
         .expect("page has a csrf field")
+}
+
+/// The CSRF token of page `path` as `client` sees it.
+pub async fn csrf_on(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
+    let html = client
+        .get(app.url(path))
+        .send()
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("body");
+    csrf_of(&html)
+}
+
+/// Signs in from `client` (its own cookies); returns the status.
+pub async fn sign_in_on(app: &TestApp, client: &reqwest::Client, email: &str, password: &str) -> u16 {
+    let csrf = csrf_on(app, client, "/login").await;
+    client
+        .post(app.url("/login"))
+        .form(&[("csrf", csrf.as_str()), ("email", email), ("password", password)])
+        .send()
+        .await
+        .expect("POST")
+        .status()
+        .as_u16()
 }
 
 impl TestApp {

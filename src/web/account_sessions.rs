@@ -1,0 +1,71 @@
+//! "Your account": the list of the person's active sessions, each with
+//! "sign out this session".
+
+use super::error::see_other;
+use super::session::{expired_session_cookie, SecureForm, SignedIn};
+use super::AppState;
+use crate::app::sessions::{self, Ended};
+use crate::domain::AccountKind;
+use crate::error::{Error, Result};
+use actix_web::{web, HttpResponse};
+use chrono::NaiveDateTime;
+
+/// One session as the page shows it.
+pub struct SessionItem {
+    pub handle: String,
+    pub browser: String,
+    pub address: String,
+    pub started: String,
+    pub last_seen: String,
+    pub current: bool,
+}
+
+fn when(t: NaiveDateTime) -> String {
+    t.format("%-d %b %Y, %H:%M UTC").to_string()
+}
+
+/// The signed-in person's active sessions, this one marked.
+pub async fn items(state: &AppState, user: &SignedIn) -> Result<Vec<SessionItem>> {
+    let (account, current) = (user.session.account, user.session.id_hash.clone());
+    let idle = match user.session.kind {
+        AccountKind::Staff => state.settings.sessions.staff_idle,
+        AccountKind::Patient => state.settings.sessions.patient_idle,
+    };
+    let now = state.clock.now();
+    let list = state
+        .db
+        .run(move |db| db.read(|c| sessions::list(c, account, &current, idle, now)))
+        .await?;
+    Ok(list
+        .into_iter()
+        .map(|s| SessionItem {
+            handle: s.handle,
+            browser: s.browser.unwrap_or_else(|| "Unknown browser".into()),
+            address: s.ip.unwrap_or_else(|| "unknown address".into()),
+            started: when(s.started),
+            last_seen: when(s.last_seen),
+            current: s.current,
+        })
+        .collect())
+}
+
+/// "Sign out this session": another device's, or this one (then as sign out).
+pub async fn sign_out_session(state: web::Data<AppState>, user: SignedIn, form: SecureForm) -> Result<HttpResponse> {
+    let handle = form.get("session").to_string();
+    let (account, kind, current) = (user.session.account, user.session.kind, user.session.id_hash.clone());
+    let (ip, now) = (user.ip.clone(), state.clock.now());
+    let ended = state
+        .db
+        .run(move |db| db.write(|c| sessions::end_one(c, account, kind, &handle, &current, ip, now)))
+        .await?;
+    match ended {
+        Ended::This => {
+            let mut resp = see_other("/login?notice=signed-out");
+            resp.add_cookie(&expired_session_cookie(state.settings.is_https()))
+                .map_err(|e| Error::Internal(e.to_string()))?;
+            Ok(resp)
+        }
+        Ended::Other => Ok(see_other("/account/password?notice=session-ended#sessions")),
+        Ended::None => Ok(see_other("/account/password?notice=session-gone#sessions")),
+    }
+}
