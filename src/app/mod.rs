@@ -6,4 +6,5 @@
 pub mod checkin;
 pub mod notify;
 pub mod onboarding;
+pub mod photos;
 pub mod review;

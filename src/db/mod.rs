@@ -16,6 +16,7 @@ pub mod dashboard;
 pub mod flags;
 pub mod outbox;
 pub mod patients;
+pub mod photos;
 pub mod scheduled;
 pub mod sessions;
 

@@ -11,5 +11,6 @@ mod cli;
 mod dashboard;
 mod foundation;
 mod migrations;
+mod photos;
 mod smtp_transport;
 mod triage;

@@ -11,6 +11,7 @@ use crate::db::{audit, dashboard, flags, patients};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::triage;
+use crate::web::clinic::photos::{PhotoBox, Scope};
 use crate::web::error::{page, render, see_other};
 use crate::web::session::{SecureForm, StaffUser};
 use crate::web::view::clinic_charts::{self, Mark, Series};
@@ -524,6 +525,7 @@ struct PatientPage {
     notice: Option<&'static str>,
     back: String,
     disclaimer: &'static str,
+    photos: PhotoBox,
 }
 
 fn yes_list(a: &CheckInAnswers) -> String {
@@ -602,7 +604,7 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "acknowledged" => Some("Flag acknowledged."),
         "resolved" => Some("Flag resolved."),
         "already" => Some("That flag had already changed state; the page shows it as it is now."),
-        _ => None,
+        other => super::photos::notice_text(other),
     }
 }
 
@@ -612,6 +614,7 @@ type Loaded = (
     Vec<(flags::Flag, Vec<flags::FlagEvent>)>,
     HashMap<i64, String>,
     triage::RuleSettings,
+    PhotoBox,
 );
 
 pub async fn show(
@@ -622,7 +625,8 @@ pub async fn show(
 ) -> Result<HttpResponse> {
     let (clinic, actor, id) = (user.clinic.id, user.actor(), PatientId(path.id));
     let now = state.clock.now();
-    let (patient, treatments, flag_list, names, rules): Loaded = state
+    let tz = user.clinic.timezone;
+    let (patient, treatments, flag_list, names, rules, photos): Loaded = state
         .db
         .run(move |db| {
             // Viewing a record is audited; the reads share its transaction.
@@ -657,11 +661,12 @@ pub async fn show(
                 }
                 let names = staff_names(c, clinic)?;
                 let (_, rules) = rules_of(c, clinic)?;
-                Ok::<_, Error>((p, ts, fl, names, rules))
+                let back = format!("/clinic/patients/{}", p.id);
+                let photos = PhotoBox::load(c, p.id, Scope::Patient, None, tz, back)?;
+                Ok::<_, Error>((p, ts, fl, names, rules, photos))
             })
         })
         .await?;
-    let tz = user.clinic.timezone;
     let today = triage::clinic_today(now, tz.0);
     let views = treatments
         .into_iter()
@@ -686,6 +691,7 @@ pub async fn show(
         notice: notice_text(&q.notice),
         back: format!("/clinic/patients/{}", path.id),
         disclaimer: triage::DISCLAIMER,
+        photos,
     })
 }
 

@@ -8,6 +8,7 @@ use crate::db::{accounts, flags, outbox, patients, DbConn};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::triage;
+use crate::web::clinic::photos::{counts as photo_counts, PhotoBox, Scope};
 use crate::web::error::{page, render, see_other};
 use crate::web::session::{SecureForm, StaffUser};
 use crate::web::AppState;
@@ -196,6 +197,8 @@ pub struct QueueItem {
     pub patient_name: String,
     pub procedure: &'static str,
     pub day_now: i64,
+    /// Photos with the flag's check-in.
+    pub photos: i64,
 }
 
 pub struct SeverityCount {
@@ -242,7 +245,7 @@ pub async fn queue(state: web::Data<AppState>, user: StaffUser, q: web::Query<Qu
     let clinic = user.clinic.id;
     let now = state.clock.now();
     let stuck_before = (now - chrono::Duration::minutes(15)).naive_utc();
-    let (rows, total, counts, names, problems) = state
+    let (rows, total, counts, names, problems, photo_counts) = state
         .db
         .run(move |db| {
             db.read(|c| {
@@ -251,7 +254,9 @@ pub async fn queue(state: web::Data<AppState>, user: StaffUser, q: web::Query<Qu
                 let counts = dashboard::unresolved_counts(c, clinic)?;
                 let names = staff_names(c, clinic)?;
                 let problems = outbox::problems(c, clinic, stuck_before)?.len();
-                Ok::<_, Error>((rows, total, counts, names, problems))
+                let ids: Vec<i64> = rows.iter().filter_map(|r| r.flag.checkin_id).collect();
+                let photo_counts = photo_counts(c, &ids)?;
+                Ok::<_, Error>((rows, total, counts, names, problems, photo_counts))
             })
         })
         .await?;
@@ -265,6 +270,11 @@ pub async fn queue(state: web::Data<AppState>, user: StaffUser, q: web::Query<Qu
             patient_name: r.patient_name.clone(),
             procedure: r.procedure.label(),
             day_now: triage::day_number(r.treated_on, today),
+            photos: r
+                .flag
+                .checkin_id
+                .and_then(|c| photo_counts.get(&c).copied())
+                .unwrap_or(0),
         })
         .collect();
     let counts = [Severity::Urgent, Severity::Review, Severity::Info]
@@ -311,6 +321,7 @@ struct FlagPage {
     note: String,
     note_error: Option<String>,
     back: String,
+    photos: PhotoBox,
 }
 
 #[derive(Deserialize)]
@@ -326,7 +337,8 @@ async fn flag_page(
     note_error: Option<String>,
 ) -> Result<FlagPage> {
     let clinic = user.clinic.id;
-    let (flag, events, patient, treatment, names) = state
+    let tz = user.clinic.timezone;
+    let (flag, events, patient, treatment, names, photos) = state
         .db
         .run(move |db| {
             db.read(|c| {
@@ -335,13 +347,15 @@ async fn flag_page(
                 let patient = patients::in_clinic(c, clinic, flag.patient_id)?.ok_or(Error::NotFound)?;
                 let treatment = patients::treatment_of(c, patient.id, flag.treatment_id)?.ok_or(Error::NotFound)?;
                 let names = staff_names(c, clinic)?;
-                Ok::<_, Error>((flag, events, patient, treatment, names))
+                let back = format!("/clinic/flags/{}", flag.reference);
+                let photos = PhotoBox::load(c, patient.id, Scope::CheckIn(flag.checkin_id), Some(flag.id), tz, back)?;
+                Ok::<_, Error>((flag, events, patient, treatment, names, photos))
             })
         })
         .await?;
-    let tz = user.clinic.timezone;
     let now = state.clock.now();
     Ok(FlagPage {
+        photos,
         nav: Nav::new(user, "queue"),
         back: format!("/clinic/flags/{}", flag.reference),
         flag: FlagView::new(&flag, Some(treatment.treated_on), tz, now, &names),

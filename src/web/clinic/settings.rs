@@ -8,6 +8,7 @@ use crate::db::{audit, clinics, dashboard, outbox};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::triage::{FieldKind, RuleSettings, CONFIRM_DISABLE_URGENT};
+use crate::web::clinic::photos::photo_storage;
 use crate::web::error::{page, render, see_other};
 use crate::web::session::{AdminUser, SecureForm};
 use crate::web::AppState;
@@ -45,6 +46,8 @@ struct SettingsPage {
     form: FormState,
     notice: Option<&'static str>,
     rules_version: i32,
+    /// "12 photos, 3.4 MB".
+    photo_storage: String,
 }
 
 fn hhmm(t: NaiveTime) -> String {
@@ -93,6 +96,7 @@ pub async fn settings_page(
         },
         notice: notice_text(&q.notice),
         rules_version: version,
+        photo_storage: photo_storage(&state, user.clinic.id).await?,
     })
 }
 
@@ -238,6 +242,7 @@ pub async fn save_settings(
                     form: FormState { values, errors },
                     notice: None,
                     rules_version: version,
+                    photo_storage: photo_storage(&state, user.clinic.id).await?,
                 },
             );
         }

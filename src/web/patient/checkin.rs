@@ -10,6 +10,7 @@ use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::triage::{self, level_word, Advice, ExpectedCourse};
 use crate::web::error::{page, render, see_other};
+use crate::web::patient::photos::PhotoPanel;
 use crate::web::session::{PatientUser, SecureForm};
 use crate::web::view::charts::{Band, Chart, Point, Svg};
 use crate::web::AppState;
@@ -280,6 +281,7 @@ struct CheckinPage<'a> {
     values: &'a HashMap<String, String>,
     errors: &'a FieldErrors,
     other_days: Vec<DayLink>,
+    photo_requested: bool,
 }
 
 impl CheckinPage<'_> {
@@ -374,6 +376,7 @@ struct FormContext {
     today: NaiveDate,
     /// Days already checked in (for the "already" notice and the day links).
     done_days: Vec<NaiveDate>,
+    photo_requested: bool,
 }
 
 async fn form_context(state: &AppState, user: &PatientUser, raw: Option<String>) -> Result<Option<FormContext>> {
@@ -394,6 +397,7 @@ async fn form_context(state: &AppState, user: &PatientUser, raw: Option<String>)
                     treatment,
                     today,
                     done_days,
+                    photo_requested: super::photos::photo_requested(c, pid)?,
                 }))
             })
         })
@@ -448,6 +452,7 @@ fn render_form(
         values,
         errors,
         other_days,
+        photo_requested: ctx.photo_requested,
     };
     render(status, &p)
 }
@@ -560,6 +565,8 @@ struct ResultPage<'a> {
     normal: &'static str,
     emergency_message: &'static str,
     treatment_id: i64,
+    /// "Add a photo of the area", with the photos already added.
+    panel: PhotoPanel,
 }
 
 pub async fn result_page(state: web::Data<AppState>, user: PatientUser, req: HttpRequest) -> Result<HttpResponse> {
@@ -568,11 +575,14 @@ pub async fn result_page(state: web::Data<AppState>, user: PatientUser, req: Htt
         .and_then(|s| s.trim().parse().ok())
         .ok_or(Error::NotFound)?;
     let pid = user.patient.id;
-    let (ci, treatment, emergency) = state
+    let clinic = user.clinic.clone();
+    let now = state.clock.now();
+    let (ci, treatment, emergency, photos) = state
         .db
         .run(move |db| {
             db.read(|c| {
                 let ci = checkins::of_patient(c, pid, CheckInId(id))?.ok_or(Error::NotFound)?;
+                let photos = PhotoPanel::load(c, pid, &clinic, ci.id, now)?;
                 let t = patients::treatment_of(c, pid, ci.treatment_id)?.ok_or(Error::NotFound)?;
                 // U10 tells the patient to call emergency services. The flag
                 // may be older than an amendment, so the current answers must
@@ -584,7 +594,7 @@ pub async fn result_page(state: web::Data<AppState>, user: PatientUser, req: Htt
                     && ci.highest_severity == Some(Severity::Urgent)
                     && ci.answers.rash_outside
                     && ci.answers.lip_swelling_or_breathing;
-                Ok::<_, Error>((ci, t, emergency))
+                Ok::<_, Error>((ci, t, emergency, photos))
             })
         })
         .await?;
@@ -601,6 +611,7 @@ pub async fn result_page(state: web::Data<AppState>, user: PatientUser, req: Htt
         normal: triage::what_is_normal(treatment.procedure, ci.day_number),
         emergency_message: Advice::Emergency.message(),
         treatment_id: treatment.id.0,
+        panel: photos,
     })
 }
 

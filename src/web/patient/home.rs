@@ -4,6 +4,7 @@ use crate::db::{audit, checkins, patients};
 use crate::error::{Error, Result};
 use crate::triage;
 use crate::web::error::{page, see_other};
+use crate::web::patient::photos::photo_requested;
 use crate::web::session::{PatientUser, SecureForm};
 use crate::web::AppState;
 use actix_web::{web, HttpResponse};
@@ -33,6 +34,8 @@ struct PatientHome<'a> {
     reminders: bool,
     reminder_time: String,
     treatments: Vec<TreatmentSummary>,
+    /// The clinic asked for a photo and none has arrived since.
+    photo_requested: bool,
 }
 
 fn next_due_words(treated_on: NaiveDate, today_day: i64, done_today: bool, follow_up_days: i64) -> Option<String> {
@@ -54,7 +57,7 @@ fn next_due_words(treated_on: NaiveDate, today_day: i64, done_today: bool, follo
 pub async fn patient_home(state: &AppState, user: PatientUser) -> Result<HttpResponse> {
     let pid = user.patient.id;
     let today = triage::clinic_today(state.clock.now(), user.clinic.timezone.0);
-    let list = state
+    let (list, photo_requested) = state
         .db
         .run(move |db| {
             db.read(|c| {
@@ -63,7 +66,7 @@ pub async fn patient_home(state: &AppState, user: PatientUser) -> Result<HttpRes
                     let done = checkins::for_day(c, t.id, today)?.is_some();
                     out.push((t, done));
                 }
-                Ok::<_, Error>(out)
+                Ok::<_, Error>((out, photo_requested(c, pid)?))
             })
         })
         .await?;
@@ -92,6 +95,7 @@ pub async fn patient_home(state: &AppState, user: PatientUser) -> Result<HttpRes
         reminders: user.patient.reminders,
         reminder_time: user.clinic.reminder_time.format("%H:%M").to_string(),
         treatments,
+        photo_requested,
     })
 }
 
