@@ -102,6 +102,10 @@ fn main() {
         ms(times[n - 1])
     );
     println!("peak heap during one run: {:.0} MB", peak as f64 / (1024.0 * 1024.0));
+    #[cfg(feature = "heic")]
+    if flag("--heic") {
+        heic(w, h, n);
+    }
     if flag("--load") {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
@@ -109,6 +113,37 @@ fn main() {
             .expect("runtime");
         rt.block_on(load::run(input));
     }
+}
+
+/// The same picture as an iPhone-style HEIC (encoding it first takes a while).
+#[cfg(feature = "heic")]
+fn heic(w: u32, h: u32, n: usize) {
+    let picture = fixtures::photo_like(w, h);
+    let opts = heifer::EncodeOptions {
+        quality: 80,
+        max_threads: 0,
+    };
+    let input = heifer::encode_rgb8(w, h, picture.as_raw(), &opts).expect("encode HEIC");
+    drop(picture);
+    let mut times = Vec::with_capacity(n);
+    let mut peak = 0usize;
+    for _ in 0..n {
+        let base = LIVE.load(Ordering::Relaxed);
+        PEAK.store(base, Ordering::Relaxed);
+        let t = Instant::now();
+        media::process(&input).expect("a HEIC photo is accepted");
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        peak = peak.max(PEAK.load(Ordering::Relaxed) - base);
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "HEIC {w} × {h} ({:.2} MB), {n} runs: min {:.0} ms, median {:.0} ms, max {:.0} ms; peak heap {:.0} MB",
+        input.len() as f64 / 1e6,
+        times[0],
+        times[n / 2],
+        times[n - 1],
+        peak as f64 / (1024.0 * 1024.0)
+    );
 }
 
 /// Ten uploads at once against the real app, and the other pages meanwhile.
