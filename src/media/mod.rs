@@ -8,7 +8,6 @@
 //! blocking pool (`web::block`), never on an async worker.
 
 use image::codecs::jpeg::JpegEncoder;
-use image::imageops::FilterType;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage};
 use std::io::Cursor;
 
@@ -239,8 +238,9 @@ fn decode_heif(_: &[u8]) -> Result<DynamicImage, Refusal> {
 fn fit(img: &DynamicImage, side: u32) -> RgbImage {
     let (w, h) = (img.width(), img.height());
     let scaled = if w.max(h) > side {
-        // Triangle: close to Lanczos for photos at a fraction of the time.
-        img.resize(side, side, FilterType::Triangle)
+        // Area averaging (`thumbnail`): no aliasing when shrinking a photo,
+        // and several times faster than a convolution filter on 12 MP.
+        img.thumbnail(side, side)
     } else {
         img.clone()
     };
