@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod jobs;
 pub mod mail;
+pub mod media;
 pub mod startup;
 pub mod telemetry;
 pub mod triage;

@@ -13,5 +13,6 @@ pub mod notify;
 pub mod onboarding;
 pub mod outbox;
 pub mod patients;
+pub mod photos;
 pub mod sessions;
 pub mod staff;

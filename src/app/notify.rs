@@ -230,3 +230,27 @@ pub fn reminder(
     };
     queue(conn, ctx, e, now)
 }
+
+/// A clinic asked the patient for a photo: a link, no clinical content.
+pub fn photo_request(
+    conn: &mut DbConn,
+    ctx: &MailContext,
+    clinic: &clinics::Clinic,
+    to: &str,
+    now: DateTime<Utc>,
+) -> Result<OutboxId> {
+    let (subject, text, html) = rendered(message::render_photo_request(&message::PhotoRequestEmail {
+        clinic_name: &clinic.name,
+        public_url: &ctx.public_url,
+    }))?;
+    let e = NewEmail {
+        kind: OutboxKind::PhotoRequest,
+        clinic: Some(clinic.id),
+        flag: None,
+        recipient: to,
+        subject: &subject,
+        text: &text,
+        html: &html,
+    };
+    queue(conn, ctx, e, now)
+}

@@ -36,6 +36,7 @@ pub mod devices;
 pub mod flags;
 pub mod outbox;
 pub mod patients;
+pub mod photos;
 pub mod scheduled;
 pub mod sessions;
 

@@ -262,6 +262,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    photos (id) {
+        id -> BigInt,
+        checkin_id -> BigInt,
+        patient_id -> BigInt,
+        clinic_id -> BigInt,
+        added_by -> BigInt,
+        added_at -> Timestamp,
+        sha256 -> Text,
+        size_bytes -> BigInt,
+        width -> Integer,
+        height -> Integer,
+        thumb_size_bytes -> BigInt,
+        thumb_width -> Integer,
+        thumb_height -> Integer,
+        bytes -> Binary,
+        thumbnail -> Binary,
+    }
+}
+
+diesel::table! {
+    photo_requests (id) {
+        id -> BigInt,
+        patient_id -> BigInt,
+        clinic_id -> BigInt,
+        flag_id -> Nullable<BigInt>,
+        requested_by -> BigInt,
+        requested_at -> Timestamp,
+        fulfilled_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(staff -> accounts (account_id));
 diesel::joinable!(staff -> clinics (clinic_id));
 diesel::joinable!(patients -> accounts (account_id));
@@ -290,6 +322,14 @@ diesel::joinable!(tokens -> accounts (account_id));
 diesel::joinable!(trusted_devices -> accounts (account_id));
 diesel::joinable!(audit_log -> clinics (clinic_id));
 diesel::joinable!(audit_log -> accounts (actor_account_id));
+diesel::joinable!(photos -> checkins (checkin_id));
+diesel::joinable!(photos -> patients (patient_id));
+diesel::joinable!(photos -> clinics (clinic_id));
+diesel::joinable!(photos -> accounts (added_by));
+diesel::joinable!(photo_requests -> patients (patient_id));
+diesel::joinable!(photo_requests -> clinics (clinic_id));
+diesel::joinable!(photo_requests -> flags (flag_id));
+diesel::joinable!(photo_requests -> staff (requested_by));
 
 diesel::allow_tables_to_appear_in_same_query!(
     clinics,
@@ -308,4 +348,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     tokens,
     audit_log,
     trusted_devices,
+    photos,
+    photo_requests,
 );

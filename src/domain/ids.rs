@@ -33,5 +33,7 @@ id_type!(
     CheckInId,
     FlagId,
     OutboxId,
-    RulesVersionId
+    RulesVersionId,
+    PhotoId,
+    PhotoRequestId
 );

@@ -30,6 +30,8 @@ text_enum! {
         Digest = "digest",
         Escalation = "escalation",
         Reminder = "reminder",
+        /// The clinic asks the patient for a photo (no clinical content).
+        PhotoRequest = "photo_request",
     }
 }
 
@@ -71,6 +73,12 @@ text_enum! {
         FlagResolve = "flag.resolve",
         OutboxRetry = "outbox.retry",
         Export = "export",
+        PhotoAdd = "photo.add",
+        PhotoRemove = "photo.remove",
+        /// A staff member looked at a photo (each image load).
+        PhotoView = "photo.view",
+        PhotoRequest = "photo.request",
+        PhotoCompare = "photo.compare",
     }
 }
 
@@ -135,7 +143,7 @@ mod tests {
         );
         assert_eq!(
             texts(OutboxKind::ALL.iter().map(|k| k.as_str()).collect()),
-            "invite password_reset alert_urgent alert_review digest escalation reminder"
+            "invite password_reset alert_urgent alert_review digest escalation reminder photo_request"
         );
         assert_eq!(
             texts(AuditAction::ALL.iter().map(|k| k.as_str()).collect()),
@@ -143,7 +151,8 @@ mod tests {
              password.reset password.reset_requested password.reset_capped invite.accept clinic.create \
              clinic.settings rules.change rules.disable_urgent staff.create staff.invite staff.disable staff.enable \
              patient.create patient.view patient.close_follow_up patient.reminders treatment.create flag.view \
-             flag.acknowledge flag.resolve outbox.retry export"
+             flag.acknowledge flag.resolve outbox.retry export photo.add photo.remove photo.view photo.request \
+             photo.compare"
         );
         let kinds = [ScheduledKind::Digest, ScheduledKind::Missed(RuleId::M2)];
         for k in kinds {

@@ -136,6 +136,13 @@ pub struct ReminderEmail<'a> {
     pub public_url: &'a str,
 }
 
+/// A clinic's request for a photo with the next check-in: no clinical content.
+#[derive(Debug, Clone)]
+pub struct PhotoRequestEmail<'a> {
+    pub clinic_name: &'a str,
+    pub public_url: &'a str,
+}
+
 /// An invitation for a patient or a member of staff.
 #[derive(Debug, Clone)]
 pub struct InviteEmail<'a> {
@@ -212,6 +219,11 @@ text_and_html!(
     UrlView<'a>,
     ReminderText = "email/reminder.txt",
     ReminderHtml = "email/reminder.html"
+);
+text_and_html!(
+    PhotoRequestEmail<'a>,
+    PhotoRequestText = "email/photo_request.txt",
+    PhotoRequestHtml = "email/photo_request.html"
 );
 text_and_html!(
     InviteEmail<'a>,
@@ -295,6 +307,18 @@ pub fn render_reminder(data: &ReminderEmail<'_>) -> Result<Rendered, askama::Err
         REMINDER_SUBJECT.to_string(),
         ReminderText { d: &view }.render()?,
         ReminderHtml { d: &view }.render()?,
+    ))
+}
+
+pub fn render_photo_request(data: &PhotoRequestEmail<'_>) -> Result<Rendered, askama::Error> {
+    let view = PhotoRequestEmail {
+        clinic_name: data.clinic_name,
+        public_url: base(data.public_url),
+    };
+    Ok((
+        format!("{} has a request for you on Aftercare", one_line(data.clinic_name)),
+        PhotoRequestText { d: &view }.render()?,
+        PhotoRequestHtml { d: &view }.render()?,
     ))
 }
 

@@ -91,6 +91,10 @@ route_table! {
     get  "/checkin/result"              => patient::checkin::result_page, Patient;
     get  "/history"                     => patient::checkin::history_page, Patient;
     post "/reminders"                   => patient::home::set_reminders, Patient;
+    post "/checkin/photos"              => patient::photos::upload, Patient;
+    get  "/photos/{id}"                 => patient::photos::full, Patient;
+    get  "/photos/{id}/thumb"           => patient::photos::thumbnail, Patient;
+    post "/photos/{id}/remove"          => patient::photos::remove, Patient;
     get  "/account/password"            => account::password_page, SignedIn;
     post "/account/password"            => account::change_password, SignedIn;
     post "/account/sign-out-everywhere" => account::sign_out_everywhere, SignedIn;
@@ -106,6 +110,10 @@ route_table! {
     get  "/clinic/patients/{id}/treatments/new" => clinic::patients::treatment_page, Staff;
     post "/clinic/patients/{id}/treatments"     => clinic::patients::add_treatment, Staff;
     post "/clinic/patients/{id}/close"  => clinic::patients::close_follow_up, Staff;
+    post "/clinic/patients/{id}/ask-photo" => clinic::photos::ask, Staff;
+    get  "/clinic/patients/{id}/photos/compare" => clinic::photos::compare, Staff;
+    get  "/clinic/photos/{id}"          => clinic::photos::full, Staff;
+    get  "/clinic/photos/{id}/thumb"    => clinic::photos::thumbnail, Staff;
     get  "/clinic/settings"             => clinic::settings::settings_page, Admin;
     post "/clinic/settings"             => clinic::settings::save_settings, Admin;
     get  "/clinic/settings/rules"       => clinic::settings::rules_page, Admin;

@@ -86,8 +86,9 @@ pub async fn protect(
     }
     if is_static {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
-    } else {
-        // Every page may show health data; none may be stored by a browser or proxy.
+    } else if !h.contains_key(header::CACHE_CONTROL) {
+        // Every page may show health data; none may be stored by a browser or
+        // proxy. (Photos set their own, stricter `private, no-store`.)
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     Ok(res.map_into_left_body())

@@ -242,6 +242,16 @@ fn foreign_paths(fx: &Fixtures) -> Vec<(&'static str, &'static str, String)> {
         ("x_admin", "POST", format!("/clinic/staff/{}/disable", fx.y_admin)),
         ("x_admin", "POST", format!("/clinic/staff/{}/disable", fx.y_clinician)),
         ("x_admin", "POST", format!("/clinic/staff/{}/enable", fx.y_clinician)),
+        (
+            "x_clinician",
+            "POST",
+            format!("/clinic/patients/{}/ask-photo", fx.patient_b),
+        ),
+        (
+            "x_clinician",
+            "GET",
+            format!("/clinic/patients/{}/photos/compare", fx.patient_b),
+        ),
     ]
 }
 

@@ -13,6 +13,7 @@ mod cli;
 mod dashboard;
 mod foundation;
 mod migrations;
+mod photos;
 mod security;
 mod smtp_transport;
 mod triage;

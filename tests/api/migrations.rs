@@ -58,6 +58,8 @@ fn family(t: &str) -> String {
         "bool"
     } else if t.starts_with("double") || t == "real" {
         "double"
+    } else if t == "blob" || t == "bytea" {
+        "binary"
     } else {
         t.as_str()
     };

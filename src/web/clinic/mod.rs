@@ -3,6 +3,7 @@
 
 pub mod export;
 pub mod patients;
+pub mod photos;
 pub mod queue;
 pub mod settings;
 pub mod staff;

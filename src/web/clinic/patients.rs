@@ -11,6 +11,7 @@ use crate::domain::questions::{self, Answer, Kind};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::triage::{self, Measure};
+use crate::web::clinic::photos::{PhotoBox, Scope};
 use crate::web::error::{page, render, see_other};
 use crate::web::session::{SecureForm, StaffUser};
 use crate::web::view::charts::{Chart, FlagLine, Frame, Point, Svg};
@@ -480,6 +481,7 @@ struct PatientPage {
     notice: Option<&'static str>,
     back: String,
     disclaimer: &'static str,
+    photos: PhotoBox,
 }
 
 /// Ticked boxes and a measured temperature, in the catalogue's short words.
@@ -546,6 +548,12 @@ pub async fn show(
         rules,
     } = app_patients::view_record(&state.db, user.clinic.id, PatientId(path.id), now, user.actor()).await?;
     let tz = user.clinic.timezone;
+    let back = format!("/clinic/patients/{}", patient.id);
+    let pid = patient.id;
+    let photos = state
+        .db
+        .read_async(move |c| PhotoBox::load(c, pid, Scope::Patient, None, tz, back))
+        .await?;
     let today = triage::clinic_today(now, tz.0);
     let views = treatments
         .into_iter()
@@ -570,6 +578,7 @@ pub async fn show(
         notice: q.text(),
         back: format!("/clinic/patients/{}", path.id),
         disclaimer: triage::DISCLAIMER,
+        photos,
     })
 }
 

@@ -8,6 +8,7 @@ use crate::db::{accounts, outbox};
 use crate::domain::*;
 use crate::error::Result;
 use crate::triage;
+use crate::web::clinic::photos::{counts as photo_counts, PhotoBox, Scope};
 use crate::web::error::{page, render, see_other};
 use crate::web::session::{SecureForm, StaffUser};
 use crate::web::view::flag::{event_views, EventView, FlagView};
@@ -42,6 +43,8 @@ pub struct QueueItem {
     pub patient_name: String,
     pub procedure: &'static str,
     pub day_now: i64,
+    /// Photos with the flag's check-in.
+    pub photos: i64,
 }
 
 pub struct SeverityCount {
@@ -72,7 +75,7 @@ pub async fn queue(state: web::Data<AppState>, user: StaffUser, q: web::Query<Qu
     let clinic = user.clinic.id;
     let now = state.clock.now();
     let stuck_before = (now - chrono::Duration::minutes(15)).naive_utc();
-    let (rows, total, counts, names, problems) = state
+    let (rows, total, counts, names, problems, photo_counts) = state
         .db
         .read_async(move |c| {
             let rows = dashboard::queue(c, clinic, filter, severity, (page_no - 1) * QUEUE_PAGE, QUEUE_PAGE)?;
@@ -80,7 +83,9 @@ pub async fn queue(state: web::Data<AppState>, user: StaffUser, q: web::Query<Qu
             let counts = dashboard::unresolved_counts(c, clinic)?;
             let names = accounts::staff_names(c, clinic)?;
             let problems = outbox::problems(c, clinic, stuck_before)?.len();
-            Ok((rows, total, counts, names, problems))
+            let ids: Vec<i64> = rows.iter().filter_map(|r| r.flag.checkin_id).collect();
+            let photo_counts = photo_counts(c, &ids)?;
+            Ok((rows, total, counts, names, problems, photo_counts))
         })
         .await?;
     let tz = user.clinic.timezone;
@@ -93,6 +98,11 @@ pub async fn queue(state: web::Data<AppState>, user: StaffUser, q: web::Query<Qu
             patient_name: r.patient_name.clone(),
             procedure: r.procedure.label(),
             day_now: triage::day_number(r.treated_on, today),
+            photos: r
+                .flag
+                .checkin_id
+                .and_then(|c| photo_counts.get(&c).copied())
+                .unwrap_or(0),
         })
         .collect();
     let counts = [Severity::Urgent, Severity::Review, Severity::Info]
@@ -140,6 +150,7 @@ struct FlagPage {
     note: String,
     note_error: Option<String>,
     back: String,
+    photos: PhotoBox,
 }
 
 #[derive(Deserialize)]
@@ -164,7 +175,14 @@ async fn flag_page(
         staff_names: names,
     } = flag_view::view(&state.db, clinic, reference, now, actor).await?;
     let tz = user.clinic.timezone;
+    let back = format!("/clinic/flags/{}", flag.reference);
+    let (pid, checkin, flag_id) = (patient.id, flag.checkin_id, flag.id);
+    let photos = state
+        .db
+        .read_async(move |c| PhotoBox::load(c, pid, Scope::CheckIn(checkin), Some(flag_id), tz, back))
+        .await?;
     Ok(FlagPage {
+        photos,
         nav: Nav::new(user, "queue"),
         back: format!("/clinic/flags/{}", flag.reference),
         flag: FlagView::new(&flag, Some(treatment.treated_on), tz, now, &names),

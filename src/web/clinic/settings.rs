@@ -7,6 +7,7 @@ use crate::db::{clinics, dashboard, outbox};
 use crate::domain::*;
 use crate::error::Result;
 use crate::triage::{FieldKind, RuleSettings, CONFIRM_DISABLE_URGENT};
+use crate::web::clinic::photos::photo_storage;
 use crate::web::error::{page, render, see_other};
 use crate::web::session::{AdminUser, SecureForm};
 use crate::web::view::form::FormState;
@@ -30,6 +31,8 @@ struct SettingsPage {
     form: FormState,
     notice: Option<&'static str>,
     rules_version: i32,
+    /// "12 photos, 3.4 MB".
+    photo_storage: String,
 }
 
 fn hhmm(t: NaiveTime) -> String {
@@ -78,6 +81,7 @@ pub async fn settings_page(
         },
         notice: q.text(),
         rules_version: version,
+        photo_storage: photo_storage(&state, user.clinic.id).await?,
     })
 }
 
@@ -223,6 +227,7 @@ pub async fn save_settings(
                     form: FormState { values, errors },
                     notice: None,
                     rules_version: version,
+                    photo_storage: photo_storage(&state, user.clinic.id).await?,
                 },
             );
         }

@@ -11,6 +11,7 @@ use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::triage::{self, level_word, Advice, Measure};
 use crate::web::error::{page, render, see_other};
+use crate::web::patient::photos::PhotoPanel;
 use crate::web::session::{PatientUser, SecureForm};
 use crate::web::view::charts::{Chart, Frame, Point, Svg};
 use crate::web::view::format::{long_date, short_date};
@@ -73,6 +74,7 @@ struct CheckinPage<'a> {
     values: &'a HashMap<String, String>,
     errors: &'a FieldErrors,
     other_days: Vec<DayLink>,
+    photo_requested: bool,
 }
 
 impl CheckinPage<'_> {
@@ -171,6 +173,7 @@ struct FormContext {
     today: NaiveDate,
     /// Days already checked in (for the "already" notice and the day links).
     done_days: Vec<NaiveDate>,
+    photo_requested: bool,
 }
 
 async fn form_context(state: &AppState, user: &PatientUser, raw: Option<String>) -> Result<Option<FormContext>> {
@@ -190,6 +193,7 @@ async fn form_context(state: &AppState, user: &PatientUser, raw: Option<String>)
                 treatment,
                 today,
                 done_days,
+                photo_requested: super::photos::photo_requested(c, pid)?,
             }))
         })
         .await
@@ -243,6 +247,7 @@ fn render_form(
         values,
         errors,
         other_days,
+        photo_requested: ctx.photo_requested,
     };
     render(status, &p)
 }
@@ -341,6 +346,8 @@ struct ResultPage<'a> {
     date_iso: String,
     normal: &'static str,
     treatment_id: i64,
+    /// "Add a photo of the area", with the photos already added.
+    panel: PhotoPanel,
 }
 
 pub async fn result_page(state: web::Data<AppState>, user: PatientUser, req: HttpRequest) -> Result<HttpResponse> {
@@ -349,12 +356,15 @@ pub async fn result_page(state: web::Data<AppState>, user: PatientUser, req: Htt
         .and_then(|s| s.trim().parse().ok())
         .ok_or(Error::NotFound)?;
     let pid = user.patient.id;
-    let (ci, treatment) = state
+    let clinic = user.clinic.clone();
+    let now = state.clock.now();
+    let (ci, treatment, photos) = state
         .db
         .read_async(move |c| {
             let ci = checkins::of_patient(c, pid, CheckInId(id))?.ok_or(Error::NotFound)?;
+            let photos = PhotoPanel::load(c, pid, &clinic, ci.id, now)?;
             let t = patients::treatment_of(c, pid, ci.treatment_id)?.ok_or(Error::NotFound)?;
-            Ok((ci, t))
+            Ok((ci, t, photos))
         })
         .await?;
     page(&ResultPage {
@@ -369,6 +379,7 @@ pub async fn result_page(state: web::Data<AppState>, user: PatientUser, req: Htt
         date_iso: ci.day.format("%Y-%m-%d").to_string(),
         normal: triage::what_is_normal(treatment.procedure, ci.day_number),
         treatment_id: treatment.id.0,
+        panel: photos,
     })
 }
 

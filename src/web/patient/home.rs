@@ -5,6 +5,7 @@ use crate::db::{checkins, patients};
 use crate::error::{Error, Result};
 use crate::triage;
 use crate::web::error::{page, see_other};
+use crate::web::patient::photos::photo_requested;
 use crate::web::session::{PatientUser, SecureForm};
 use crate::web::AppState;
 use actix_web::{web, HttpResponse};
@@ -34,6 +35,8 @@ struct PatientHome<'a> {
     reminders: bool,
     reminder_time: String,
     treatments: Vec<TreatmentSummary>,
+    /// The clinic asked for a photo and none has arrived since.
+    photo_requested: bool,
 }
 
 fn next_due_words(treated_on: NaiveDate, today_day: i64, done_today: bool, follow_up_days: i64) -> Option<String> {
@@ -55,7 +58,7 @@ fn next_due_words(treated_on: NaiveDate, today_day: i64, done_today: bool, follo
 pub async fn patient_home(state: &AppState, user: PatientUser) -> Result<HttpResponse> {
     let pid = user.patient.id;
     let today = triage::clinic_today(state.clock.now(), user.clinic.timezone.0);
-    let list = state
+    let (list, photo_requested) = state
         .db
         .read_async(move |c| {
             let mut out = Vec::new();
@@ -63,7 +66,7 @@ pub async fn patient_home(state: &AppState, user: PatientUser) -> Result<HttpRes
                 let done = checkins::for_day(c, t.id, today)?.is_some();
                 out.push((t, done));
             }
-            Ok(out)
+            Ok((out, photo_requested(c, pid)?))
         })
         .await?;
     let follow_up = i64::from(user.clinic.follow_up_days);
@@ -91,6 +94,7 @@ pub async fn patient_home(state: &AppState, user: PatientUser) -> Result<HttpRes
         reminders: user.patient.reminders,
         reminder_time: user.clinic.reminder_time.format("%H:%M").to_string(),
         treatments,
+        photo_requested,
     })
 }
 

@@ -2,5 +2,6 @@
 
 pub mod checkin;
 pub mod home;
+pub mod photos;
 
 pub use home::patient_home;

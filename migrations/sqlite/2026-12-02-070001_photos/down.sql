@@ -1,0 +1,2 @@
+DROP TABLE photo_requests;
+DROP TABLE photos;
