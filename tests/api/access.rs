@@ -29,6 +29,10 @@ const EXPECTED_PUBLIC: &[(&str, &str)] = &[
     ("GET", "/reset"),
     ("POST", "/reset"),
     ("GET", "/"),
+    // FHIR: the check-in Questionnaires and the CapabilityStatement hold no
+    // patient's data.
+    ("GET", "/fhir/metadata"),
+    ("GET", "/fhir/Questionnaire/{kind}"),
 ];
 
 /// Two clinics, each with an admin, a clinician and a patient with a treatment.

@@ -10,6 +10,7 @@ mod audit_actions;
 mod checkin;
 mod cli;
 mod dashboard;
+mod fhir;
 mod foundation;
 mod migrations;
 mod smtp_transport;
