@@ -264,6 +264,7 @@ fn foreign_paths(fx: &Fixtures) -> Vec<(&'static str, &'static str, String)> {
         ("x_admin", "POST", format!("/clinic/staff/{}/disable", fx.y_admin)),
         ("x_admin", "POST", format!("/clinic/staff/{}/disable", fx.y_clinician)),
         ("x_admin", "POST", format!("/clinic/staff/{}/enable", fx.y_clinician)),
+        ("x_clinician", "GET", format!("/clinic/patients/{}/fhir", fx.patient_b)),
     ]
 }
 
