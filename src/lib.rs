@@ -10,6 +10,7 @@ mod db_edge;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod fhir;
 pub mod jobs;
 pub mod mail;
 pub mod media;

@@ -104,6 +104,20 @@ pub async fn view_record(
     now: DateTime<Utc>,
     actor: audit::Actor,
 ) -> Result<PatientRecord> {
+    view(db, clinic, id, now, actor, "").await
+}
+
+/// Opens a record, writing the `patient.view` audit row with `detail` (what
+/// the record was opened as: the page, or a FHIR export) in the same
+/// transaction as the reads.
+pub(crate) async fn view(
+    db: &Db,
+    clinic: ClinicId,
+    id: PatientId,
+    now: DateTime<Utc>,
+    actor: audit::Actor,
+    detail: &'static str,
+) -> Result<PatientRecord> {
     db.write_async(move |c| {
         let patient = patients::in_clinic(c, clinic, id)?.ok_or(Error::NotFound)?;
         audit::record(
@@ -112,7 +126,7 @@ pub async fn view_record(
             &actor,
             AuditAction::PatientView,
             Some(&format!("patient:{}", patient.id)),
-            "",
+            detail,
             now.naive_utc(),
         )?;
         let mut treatments = Vec::new();

@@ -553,6 +553,11 @@ pub static NOTE: Question = Question {
     },
 };
 
+/// The form's version: raise it when a question, an option or a label
+/// changes. FHIR publishes the Questionnaire under it, and every exported
+/// response names the version it answered.
+pub const FORM_VERSION: &str = "1";
+
 /// Every question, in the CSV export's column order (a public contract: a
 /// new question goes at the end).
 pub static QUESTIONS: &[&Question] = &[

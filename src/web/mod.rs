@@ -107,6 +107,7 @@ route_table! {
     get  "/clinic/patients/new"         => clinic::patients::new_page, Staff;
     post "/clinic/patients/new"         => clinic::patients::create, Staff;
     get  "/clinic/patients/{id}"        => clinic::patients::show, Staff;
+    get  "/clinic/patients/{id}/fhir"   => clinic::fhir::patient_bundle, Staff;
     get  "/clinic/patients/{id}/treatments/new" => clinic::patients::treatment_page, Staff;
     post "/clinic/patients/{id}/treatments"     => clinic::patients::add_treatment, Staff;
     post "/clinic/patients/{id}/close"  => clinic::patients::close_follow_up, Staff;
@@ -126,6 +127,10 @@ route_table! {
     post "/clinic/staff/{id}/disable"   => clinic::staff::disable, Admin;
     post "/clinic/staff/{id}/enable"    => clinic::staff::enable, Admin;
     get  "/clinic/audit"                => clinic::staff::audit_page, Admin;
+    // FHIR: the check-in Questionnaires at their canonical URLs and what the
+    // server supports. Neither holds any patient's data.
+    get  "/fhir/metadata"               => clinic::fhir::metadata, Public;
+    get  "/fhir/Questionnaire/{kind}"   => clinic::fhir::questionnaire, Public;
 }
 
 /// Routes anyone may reach without signing in (derived from the table).

@@ -29,6 +29,10 @@ const EXPECTED_PUBLIC: &[(&str, &str)] = &[
     ("GET", "/reset"),
     ("POST", "/reset"),
     ("GET", "/"),
+    // FHIR: the check-in Questionnaires and the CapabilityStatement hold no
+    // patient's data.
+    ("GET", "/fhir/metadata"),
+    ("GET", "/fhir/Questionnaire/{kind}"),
 ];
 
 /// Two clinics, each with an admin, a clinician and a patient with a treatment.
@@ -252,6 +256,7 @@ fn foreign_paths(fx: &Fixtures) -> Vec<(&'static str, &'static str, String)> {
             "GET",
             format!("/clinic/patients/{}/photos/compare", fx.patient_b),
         ),
+        ("x_clinician", "GET", format!("/clinic/patients/{}/fhir", fx.patient_b)),
     ]
 }
 

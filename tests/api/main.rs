@@ -11,6 +11,7 @@ mod backup;
 mod checkin;
 mod cli;
 mod dashboard;
+mod fhir;
 mod foundation;
 mod migrations;
 mod photos;

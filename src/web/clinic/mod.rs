@@ -2,6 +2,7 @@
 //! the outbox, exports, staff and the audit log.
 
 pub mod export;
+pub mod fhir;
 pub mod patients;
 pub mod photos;
 pub mod queue;

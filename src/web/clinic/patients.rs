@@ -330,7 +330,7 @@ pub async fn create(state: web::Data<AppState>, user: StaffUser, form: SecureFor
 
 #[derive(Deserialize)]
 pub struct IdPath {
-    id: i64,
+    pub id: i64,
 }
 
 async fn patient_of(state: &AppState, user: &StaffUser, id: i64) -> Result<patients::Patient> {
