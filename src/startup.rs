@@ -99,9 +99,11 @@ impl Application {
             clock: clock.clone(),
             throttle: crate::auth::throttle::Throttle::new(clock.clone()),
         });
+        let slow_request = crate::telemetry::SlowRequest(settings.slow_request);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .app_data(slow_request)
                 .app_data(aweb::QueryConfig::default().error_handler(|_, _| Error::NotFound.into()))
                 .app_data(aweb::PathConfig::default().error_handler(|_, _| Error::NotFound.into()))
                 .wrap(middleware::from_fn(web::security::protect))
