@@ -143,6 +143,12 @@ impl Application {
     /// server.
     pub async fn run_until_stopped(self) -> Result<(), StartError> {
         tracing::info!(port = self.port, "serving");
+        let stop_listener = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let listener = if self.run_workers {
+            self.db.listen_for_outbox(stop_listener.clone())
+        } else {
+            None
+        };
         let background = if self.run_workers {
             vec![
                 tokio::spawn(self.worker.clone().run_forever(self.interval)),
@@ -167,6 +173,10 @@ impl Application {
         }
         for task in background {
             let _ = task.await;
+        }
+        stop_listener.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(listener) = listener {
+            let _ = tokio::task::spawn_blocking(move || listener.join()).await;
         }
         drop(self.worker);
         drop(self.db);
