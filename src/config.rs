@@ -98,6 +98,8 @@ pub struct Settings {
     /// Whether `serve` runs the delivery worker and the scheduler (on by
     /// default; off for a web-only process beside others that run them).
     pub run_workers: bool,
+    /// Requests at least this slow are logged at info even when they succeeded.
+    pub slow_request: std::time::Duration,
 }
 
 impl Settings {
@@ -250,6 +252,16 @@ impl Settings {
             Some(other) => return Err(ConfigError::new("RUN_WORKERS", format!("{other:?} is not on or off"))),
         };
 
+        let slow_request = match var("SLOW_REQUEST_MS") {
+            None => std::time::Duration::from_millis(500),
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|ms| (1..=600_000).contains(ms))
+                .map(std::time::Duration::from_millis)
+                .ok_or_else(|| ConfigError::new("SLOW_REQUEST_MS", format!("{v:?} is not 1 to 600000")))?,
+        };
+
         Ok(Self {
             database,
             bind,
@@ -259,6 +271,7 @@ impl Settings {
             sessions,
             worker_interval_secs,
             run_workers,
+            slow_request,
         })
     }
 
@@ -299,6 +312,7 @@ mod tests {
         assert_eq!(s.public_url, "http://127.0.0.1:8080");
         assert!(matches!(s.mail, MailTransportSettings::Dir(ref d) if d == std::path::Path::new("mail")));
         assert!(matches!(s.database, DatabaseUrl::Sqlite(ref p) if p == "aftercare.db"));
+        assert_eq!(s.slow_request, std::time::Duration::from_millis(500));
     }
 
     #[test]
@@ -321,6 +335,8 @@ mod tests {
                 "SMTP_PASSWORD",
             ),
             (vec![("SMTP_FROM", "not an address")], "SMTP_FROM"),
+            (vec![("SLOW_REQUEST_MS", "0")], "SLOW_REQUEST_MS"),
+            (vec![("SLOW_REQUEST_MS", "fast")], "SLOW_REQUEST_MS"),
         ] {
             let err = settings(&pairs).unwrap_err();
             assert_eq!(err.setting, setting, "{pairs:?}");

@@ -99,9 +99,11 @@ impl Application {
             clock: clock.clone(),
             throttle: crate::auth::throttle::Throttle::new(clock.clone()),
         });
+        let slow_request = crate::telemetry::SlowRequest(settings.slow_request);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .app_data(slow_request)
                 .app_data(aweb::QueryConfig::default().error_handler(|_, _| Error::NotFound.into()))
                 .app_data(aweb::PathConfig::default().error_handler(|_, _| Error::NotFound.into()))
                 .wrap(middleware::from_fn(web::security::protect))
@@ -141,6 +143,12 @@ impl Application {
     /// server.
     pub async fn run_until_stopped(self) -> Result<(), StartError> {
         tracing::info!(port = self.port, "serving");
+        let stop_listener = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let listener = if self.run_workers {
+            self.db.listen_for_outbox(stop_listener.clone())
+        } else {
+            None
+        };
         let background = if self.run_workers {
             vec![
                 tokio::spawn(self.worker.clone().run_forever(self.interval)),
@@ -165,6 +173,10 @@ impl Application {
         }
         for task in background {
             let _ = task.await;
+        }
+        stop_listener.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(listener) = listener {
+            let _ = tokio::task::spawn_blocking(move || listener.join()).await;
         }
         drop(self.worker);
         drop(self.db);

@@ -197,6 +197,11 @@ pub struct Db {
     /// SQLite: the shared lock that makes a restore refuse while this
     /// process has the database open ([`backup::hold`]).
     _holder: Option<Arc<std::fs::File>>,
+    url: DatabaseUrl,
+    /// Signalled after a commit that queued email (and, on PostgreSQL, by
+    /// [`Db::listen_for_outbox`] when another process did): the delivery
+    /// worker waits on it instead of only its poll interval.
+    outbox_wake: Arc<tokio::sync::Notify>,
 }
 
 /// SQLite: the shared lock a restore waits on while this process has the file open.
@@ -280,7 +285,80 @@ impl Db {
             postgres: url.is_postgres(),
             write_gate: Arc::new(Mutex::new(())),
             _holder: holder,
+            url: url.clone(),
+            outbox_wake: Arc::new(tokio::sync::Notify::new()),
         }
+    }
+
+    /// What the delivery worker waits on besides its interval.
+    pub fn outbox_wake(&self) -> Arc<tokio::sync::Notify> {
+        self.outbox_wake.clone()
+    }
+
+    /// PostgreSQL: a thread that LISTENs on [`outbox::CHANNEL`] over its own
+    /// connection and wakes this process's worker when any process commits
+    /// email, until `stop` is set (join it before exiting: a thread still in
+    /// libpq at exit crashes the process). None on SQLite, where only this
+    /// process writes. libpq reads notifications without blocking, so it
+    /// checks every 100 ms; the worker's poll stays as the fallback.
+    pub fn listen_for_outbox(&self, stop: Arc<std::sync::atomic::AtomicBool>) -> Option<std::thread::JoinHandle<()>> {
+        use std::sync::atomic::Ordering;
+        if !self.postgres {
+            return None;
+        }
+        // Weak: the thread also ends once every handle on this Db is gone.
+        let (url, wake) = (self.url.clone(), Arc::downgrade(&self.outbox_wake));
+        let tick = Duration::from_millis(100);
+        Some(std::thread::spawn(move || {
+            let mut conn: Option<PgConnection> = None;
+            let mut retry_in = 0u32;
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(tick);
+                let Some(wake) = wake.upgrade() else { break };
+                if conn.is_none() {
+                    if retry_in > 0 {
+                        retry_in -= 1;
+                        continue;
+                    }
+                    match establish(&url).and_then(|c| match c {
+                        DbConn::Pg(mut c) => {
+                            c.batch_execute(&format!("LISTEN {}", outbox::CHANNEL))?;
+                            Ok(c)
+                        }
+                        DbConn::Sqlite(_) => Err(DbError::Connect("not PostgreSQL".into())),
+                    }) {
+                        Ok(c) => {
+                            conn = Some(c);
+                            // Anything queued while we were not listening.
+                            wake.notify_one();
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "outbox listener cannot connect; polling only, retrying in 5 s");
+                            retry_in = 50;
+                        }
+                    }
+                    continue;
+                }
+                let Some(c) = conn.as_mut() else { continue };
+                let (mut woke, mut broken) = (false, false);
+                for n in c.notifications_iter() {
+                    match n {
+                        Ok(_) => woke = true,
+                        Err(_) => {
+                            broken = true;
+                            break;
+                        }
+                    }
+                }
+                if woke {
+                    wake.notify_one();
+                }
+                if broken {
+                    tracing::warn!("outbox listener lost its connection; reconnecting");
+                    conn = None;
+                }
+            }
+        }))
     }
 
     /// Runs pending migrations (also `aftercare migrate`). Returns how many ran.
@@ -312,7 +390,21 @@ impl Db {
     }
 
     /// Runs `f` in one write transaction: all of it commits, or none of it.
+    /// A commit that queued email wakes the delivery worker.
     pub fn write<T, E>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<DbError> + From<diesel::result::Error>,
+    {
+        // Forget a mark left by a transaction that did not commit.
+        outbox::take_queued();
+        let result = self.write_once(f);
+        if outbox::take_queued() && result.is_ok() {
+            self.outbox_wake.notify_one();
+        }
+        result
+    }
+
+    fn write_once<T, E>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
     where
         E: From<DbError> + From<diesel::result::Error>,
     {

@@ -8,6 +8,33 @@ use super::{DbConn, DbError};
 use crate::domain::{ClinicId, FlagId, OutboxId, OutboxKind};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use std::cell::Cell;
+
+/// The PostgreSQL channel a commit that queued email notifies, so every
+/// `serve` process sharing the database wakes its worker at once.
+pub const CHANNEL: &str = "aftercare_outbox";
+
+thread_local! {
+    /// Set when this thread's transaction queued (or re-queued) an email;
+    /// [`super::Db::write`] reads it after the commit to wake the worker.
+    static QUEUED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the transaction on this thread queued email since the last call.
+pub(super) fn take_queued() -> bool {
+    QUEUED.with(|q| q.replace(false))
+}
+
+/// Notes that this transaction queued email. On PostgreSQL the NOTIFY is
+/// delivered only if the transaction commits, so other processes never wake
+/// for a row that was rolled back.
+fn mark_queued(conn: &mut DbConn) -> Result<(), DbError> {
+    QUEUED.with(|q| q.set(true));
+    if let DbConn::Pg(c) = conn {
+        diesel::sql_query(format!("NOTIFY {CHANNEL}")).execute(c)?;
+    }
+    Ok(())
+}
 
 pub const PENDING: &str = "pending";
 pub const SENT: &str = "sent";
@@ -68,6 +95,7 @@ pub fn enqueue(conn: &mut DbConn, e: &NewEmail, mail_domain: &str, now: NaiveDat
         ))
         .returning(outbox::id)
         .get_result(conn)?;
+    mark_queued(conn)?;
     Ok(OutboxId(id))
 }
 
@@ -162,6 +190,9 @@ pub fn retry(conn: &mut DbConn, clinic: ClinicId, id: OutboxId, now: NaiveDateTi
         outbox::claimed_until.eq(None::<NaiveDateTime>),
     ))
     .execute(conn)?;
+    if n == 1 {
+        mark_queued(conn)?;
+    }
     Ok(n == 1)
 }
 

@@ -179,7 +179,11 @@ fn smtp_transport(s: &SmtpSettings) -> Result<AsyncSmtpTransport<Tokio1Executor>
         .timeout(Some(SMTP_TIMEOUT))
         // A few connections: lettre 0.11.23 leaves Nagle on, so throughput
         // comes from parallel connections rather than from one fast one.
-        .pool_config(PoolConfig::new().max_size(4).idle_timeout(Duration::from_secs(60)));
+        .pool_config(
+            PoolConfig::new()
+                .max_size(super::worker::PARALLEL as u32)
+                .idle_timeout(Duration::from_secs(60)),
+        );
     if let (Some(user), Some(password)) = (&s.username, &s.password) {
         builder = builder.credentials(Credentials::new(user.clone(), password.expose().to_string()));
     }

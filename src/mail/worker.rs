@@ -12,12 +12,14 @@ use crate::db::outbox::{self, OutboxRow};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use chrono::Duration;
+use futures_util::StreamExt;
 use rand::Rng;
 use std::sync::Arc;
 
 /// How long a claim lasts: a worker that dies mid-send releases its rows after this.
 pub const LEASE: Duration = Duration::minutes(2);
-/// Rows sent in parallel (lettre waits on delayed ACKs per connection).
+/// Rows sent at once, each over its own pooled connection (lettre waits on
+/// delayed ACKs per connection); the SMTP pool holds as many.
 pub const PARALLEL: usize = 4;
 
 #[derive(Clone)]
@@ -55,11 +57,13 @@ impl DeliveryWorker {
                 return Ok(sent_total);
             }
             let n = batch.len();
-            let mut sent = 0;
-            for chunk in batch.chunks(PARALLEL) {
-                let results = futures_util::future::join_all(chunk.iter().map(|row| self.deliver(row))).await;
-                sent += results.into_iter().filter(|r| matches!(r, Ok(true))).count();
-            }
+            // Each message on its own: a slow one holds up only its slot.
+            let sends: Vec<_> = batch.iter().map(|row| self.deliver(row)).collect();
+            let results: Vec<Result<bool>> = futures_util::stream::iter(sends)
+                .buffer_unordered(PARALLEL)
+                .collect()
+                .await;
+            let sent = results.iter().filter(|r| matches!(r, Ok(true))).count();
             sent_total += sent;
             // A batch that sent nothing is failing: wait for the backoff.
             if sent == 0 || n < 32 {
@@ -109,8 +113,11 @@ impl DeliveryWorker {
         }
     }
 
-    /// Runs forever, every `interval`; errors are logged and retried.
+    /// Runs forever: at once when a commit queued email, else every
+    /// `interval` (retries, and the fallback should a wakeup be missed);
+    /// errors are logged and retried.
     pub async fn run_forever(self, interval: std::time::Duration) {
+        let wake = self.db.outbox_wake();
         let mut last_stuck_log = None::<chrono::DateTime<chrono::Utc>>;
         loop {
             if let Err(e) = self.run_once().await {
@@ -132,7 +139,10 @@ impl DeliveryWorker {
                     }
                 }
             }
-            tokio::time::sleep(interval).await;
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = wake.notified() => {}
+            }
         }
     }
 }

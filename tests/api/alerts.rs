@@ -440,3 +440,55 @@ async fn review_flags_wait_for_one_morning_digest_when_the_clinic_chose_it() {
         .iter()
         .any(|m| m.subject.as_deref() == Some("Urgent: a patient needs a same-day call")));
 }
+
+/// Issue 19: with a 10-minute poll, an alert still leaves as soon as its
+/// check-in commits. `via` records the check-in; `sender` runs the worker.
+async fn alert_arrives_before_the_poll(via: &TestApp, smtp: &crate::support::smtp::SmtpServer) {
+    let (_, _, t) = enrolled(via);
+    // The worker's first pass (at start) is long over: it now sleeps on its interval.
+    tokio::time::sleep(StdDuration::from_secs(1)).await;
+    let before = smtp.messages().len();
+    let outcome = via.record_checkin(t, date("2026-03-02"), &feverish());
+    assert_eq!(outcome.highest, Some(Severity::Urgent));
+    let got = smtp.wait_for(before + 1, StdDuration::from_secs(10)).await;
+    assert!(
+        got.iter()
+            .any(|m| m.subject.as_deref() == Some("Urgent: a patient needs a same-day call")),
+        "the alert must arrive long before the 600 s poll; got {} message(s)",
+        got.len()
+    );
+}
+
+fn smtp_env(smtp: &crate::support::smtp::SmtpServer) -> Vec<(&'static str, String)> {
+    vec![
+        ("SMTP_HOST", "127.0.0.1".into()),
+        ("SMTP_PORT", smtp.port().to_string()),
+        ("SMTP_SECURITY", "off".into()),
+        ("RUN_WORKERS", "on".into()),
+        ("WORKER_INTERVAL_SECONDS", "600".into()),
+    ]
+}
+
+#[tokio::test]
+async fn a_committed_alert_wakes_the_delivery_worker_at_once() {
+    let smtp = crate::support::smtp::SmtpServer::start_new().await;
+    let env = smtp_env(&smtp);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let app = spawn_app_with(&env).await;
+    alert_arrives_before_the_poll(&app, &smtp).await;
+}
+
+#[tokio::test]
+async fn on_postgres_another_process_sends_the_alert_at_once() {
+    if postgres_url().is_none() {
+        println!("PostgreSQL: skipped (set TEST_DATABASE_URL to check LISTEN/NOTIFY between processes)");
+        return;
+    }
+    let smtp = crate::support::smtp::SmtpServer::start_new().await;
+    // A web-only process records the check-in; only the second one delivers.
+    let web = spawn_app().await;
+    let env = smtp_env(&smtp);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let _sender = spawn_app_sharing(&web, &env).await;
+    alert_arrives_before_the_poll(&web, &smtp).await;
+}
