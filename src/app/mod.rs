@@ -9,3 +9,4 @@ pub mod notify;
 pub mod onboarding;
 pub mod review;
 pub mod sessions;
+pub mod totp;

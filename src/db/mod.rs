@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod patients;
 pub mod scheduled;
 pub mod sessions;
+pub mod totp;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;

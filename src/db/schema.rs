@@ -261,6 +261,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    staff_totp (account_id) {
+        account_id -> BigInt,
+        secret -> Text,
+        confirmed_at -> Nullable<Timestamp>,
+        last_step -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    recovery_codes (code_hash) {
+        code_hash -> Text,
+        account_id -> BigInt,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(staff -> accounts (account_id));
 diesel::joinable!(staff -> clinics (clinic_id));
 diesel::joinable!(patients -> accounts (account_id));
@@ -287,6 +305,8 @@ diesel::joinable!(outbox -> flags (flag_id));
 diesel::joinable!(sessions -> accounts (account_id));
 diesel::joinable!(tokens -> accounts (account_id));
 diesel::joinable!(trusted_devices -> accounts (account_id));
+diesel::joinable!(staff_totp -> accounts (account_id));
+diesel::joinable!(recovery_codes -> accounts (account_id));
 diesel::joinable!(audit_log -> clinics (clinic_id));
 diesel::joinable!(audit_log -> accounts (actor_account_id));
 
@@ -307,4 +327,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     tokens,
     audit_log,
     trusted_devices,
+    staff_totp,
+    recovery_codes,
 );

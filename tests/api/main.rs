@@ -14,4 +14,5 @@ mod foundation;
 mod migrations;
 mod security;
 mod smtp_transport;
+mod totp;
 mod triage;

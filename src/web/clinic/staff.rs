@@ -23,6 +23,7 @@ struct StaffPage<'a> {
     nav: Nav,
     csrf: &'a str,
     clinic_name: &'a str,
+    require_totp: bool,
     me: StaffId,
     staff: &'a [StaffEntry],
     notice: Option<&'a str>,
@@ -54,6 +55,8 @@ fn notice_text(code: Option<&str>) -> Option<&'static str> {
         Some("invited") => Some("Invitation sent. The link in it works once, for 7 days."),
         Some("disabled") => Some("Account disabled. Its sessions have ended."),
         Some("enabled") => Some("Account enabled again."),
+        Some("totp-reset") => Some("Second factor reset. That person is signed out and sets it up again."),
+        Some("totp-required") => Some("Two-step sign-in setting saved."),
         _ => None,
     }
 }
@@ -91,6 +94,7 @@ pub async fn staff_page(
         nav: Nav::new(&user.0, "staff"),
         csrf: &user.0.session.csrf,
         clinic_name: &user.0.clinic.name,
+        require_totp: user.0.clinic.require_totp,
         me: user.0.staff.id,
         staff: &staff,
         notice: notice_text(q.notice.as_deref()),
@@ -183,6 +187,7 @@ async fn invite_failed(
             nav: Nav::new(&user.0, "staff"),
             csrf: &user.0.session.csrf,
             clinic_name: &user.0.clinic.name,
+            require_totp: user.0.clinic.require_totp,
             me: user.0.staff.id,
             staff: &staff,
             notice: None,
