@@ -65,6 +65,8 @@ struct EnrolPage<'a> {
     enrolment: Option<&'a totp::Enrolment>,
     codes_left: i64,
     error: Option<&'a str>,
+    /// The server has no `TOTP_KEY`: nothing to enrol with.
+    unavailable: bool,
 }
 
 #[derive(Template)]
@@ -197,6 +199,7 @@ pub async fn enrol_page(state: web::Data<AppState>, visitor: Visitor, req: HttpR
         enrolment: Some(&enrolment),
         codes_left: 0,
         error: None,
+        unavailable: false,
     })
 }
 
@@ -256,6 +259,7 @@ pub async fn enrol(state: web::Data<AppState>, req: HttpRequest, form: SecureFor
                 enrolment: Some(&enrolment),
                 codes_left: 0,
                 error: Some(WRONG_CODE),
+                unavailable: false,
             },
         ),
     }
@@ -274,6 +278,9 @@ pub async fn account_page(state: web::Data<AppState>, user: StaffUser) -> Result
                     let left = crate::db::totp::recovery_codes_left(c, account)?;
                     return Ok::<_, Error>((None, left));
                 }
+                if key.is_none() {
+                    return Ok((None, -1));
+                }
                 Ok((Some(totp::begin(c, key.as_ref(), account, now)?), 0))
             })
         })
@@ -285,6 +292,7 @@ pub async fn account_page(state: web::Data<AppState>, user: StaffUser) -> Result
         enrolment: enrolment.as_ref(),
         codes_left: left,
         error: None,
+        unavailable: left < 0,
     })
 }
 
@@ -303,6 +311,7 @@ pub async fn account_enrol(state: web::Data<AppState>, user: StaffUser, form: Se
                 enrolment: Some(&enrolment),
                 codes_left: 0,
                 error: Some(WRONG_CODE),
+                unavailable: false,
             },
         ),
     }
