@@ -100,6 +100,30 @@ pub struct Settings {
     pub run_workers: bool,
     /// Requests at least this slow are logged at info even when they succeeded.
     pub slow_request: std::time::Duration,
+    /// Encrypts staff TOTP secrets at rest (`TOTP_KEY`, 64 hex digits).
+    pub totp_key: Option<TotpKey>,
+}
+
+/// The 256-bit key that encrypts TOTP secrets in the database; never printed.
+#[derive(Clone)]
+pub struct TotpKey(pub [u8; 32]);
+
+impl std::fmt::Debug for TotpKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TotpKey(..)")
+    }
+}
+
+impl TotpKey {
+    /// 64 hex digits (e.g. from `openssl rand -hex 32`).
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let bytes =
+            hex::decode(s.trim()).map_err(|_| "is not 64 hex digits (try `openssl rand -hex 32`)".to_string())?;
+        let key: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| "must be 64 hex digits (32 bytes; try `openssl rand -hex 32`)".to_string())?;
+        Ok(Self(key))
+    }
 }
 
 impl Settings {
@@ -261,6 +285,10 @@ impl Settings {
                 .map(std::time::Duration::from_millis)
                 .ok_or_else(|| ConfigError::new("SLOW_REQUEST_MS", format!("{v:?} is not 1 to 600000")))?,
         };
+        let totp_key = match get("TOTP_KEY").filter(|k| !k.trim().is_empty()) {
+            Some(k) => Some(TotpKey::parse(&k).map_err(|m| ConfigError::new("TOTP_KEY", m))?),
+            None => None,
+        };
 
         Ok(Self {
             database,
@@ -272,6 +300,7 @@ impl Settings {
             worker_interval_secs,
             run_workers,
             slow_request,
+            totp_key,
         })
     }
 

@@ -66,6 +66,12 @@ impl Application {
             .map_err(|e| StartError::Other(e.to_string()))?
             .port();
 
+        let key = settings.totp_key.clone();
+        let db3 = db.clone();
+        tokio::task::spawn_blocking(move || db3.read(|c| crate::app::totp::check_key(c, key.as_ref())))
+            .await
+            .map_err(|e| StartError::Other(e.to_string()))??;
+
         let mut settings = settings;
         // PUBLIC_URL defaults from BIND; with port 0 that must be the real port.
         if settings.bind.port() == 0 && settings.public_url.ends_with(":0") {

@@ -17,3 +17,4 @@ pub mod patients;
 pub mod photos;
 pub mod sessions;
 pub mod staff;
+pub mod totp;

@@ -98,6 +98,8 @@ pub fn issue_link(
         TokenPurpose::Setup => "setup",
         TokenPurpose::Invite => "invite",
         TokenPurpose::Reset => "reset",
+        // Travels in a cookie, not a link; this is the page it opens.
+        TokenPurpose::SecondFactor => "login/totp",
     };
     Ok(format!("{public_url}/{path}?token={token}"))
 }

@@ -14,6 +14,18 @@ pub struct NewSession {
     pub kind: AccountKind,
 }
 
+/// What a right password leads to.
+pub enum Outcome {
+    /// Signed in.
+    Session(NewSession),
+    /// A second step first: a code, or enrolment the clinic requires. The
+    /// challenge is the cookie value that stands for the right password.
+    SecondStep {
+        challenge: String,
+        step: crate::app::totp::Step,
+    },
+}
+
 /// The browser signing in.
 pub struct Device<'a> {
     /// The hash of its device cookie.
@@ -36,7 +48,7 @@ pub fn sign_in(
     now: DateTime<Utc>,
     lifetimes: &SessionLifetimes,
     from: &Device,
-) -> Result<Option<NewSession>> {
+) -> Result<Option<Outcome>> {
     let parsed = EmailAddress::parse(email).ok();
     let account = match &parsed {
         Some(e) => db.read(|c| accounts::by_email(c, e))?,
@@ -82,6 +94,18 @@ pub fn sign_in(
             return Ok(None);
         }
     };
+    let second = db.write(|c| {
+        let step = crate::app::totp::step_for(c, account.id, account.kind)?;
+        if step == crate::app::totp::Step::None {
+            return Ok::<_, Error>(None);
+        }
+        devices::trust(c, from.cookie_hash, account.id, now.naive_utc())?;
+        let challenge = crate::app::totp::open_challenge(c, account.id, now)?;
+        Ok(Some(Outcome::SecondStep { challenge, step }))
+    })?;
+    if second.is_some() {
+        return Ok(second);
+    }
     let token = db.write(|c| {
         let token = open_session(c, account.id, account.kind, ip.clone(), now, lifetimes)?;
         devices::trust(c, from.cookie_hash, account.id, now.naive_utc())?;
@@ -95,11 +119,11 @@ pub fn sign_in(
         audit::record(c, clinic, &actor, AuditAction::SigninSuccess, None, "", now.naive_utc())?;
         Ok::<_, Error>(token)
     })?;
-    Ok(Some(NewSession {
+    Ok(Some(Outcome::Session(NewSession {
         token,
         account: account.id,
         kind: account.kind,
-    }))
+    })))
 }
 
 /// Whether the browser with device-cookie hash `device` has signed in to

@@ -259,6 +259,21 @@ impl Throttle {
         self.failures.spend(&key, self.clock.now())
     }
 
+    /// Before a second-step code is checked: the per-address limit, then
+    /// the account's second-step failure budget (looked at, not spent).
+    pub fn second_step_allowed(&self, ip: Option<&str>, account: i64) -> Result<(), Error> {
+        self.address(ip)?;
+        self.failures
+            .check(&format!("totp:{account}"), self.clock.now())
+            .map_err(too_many)
+    }
+
+    /// A wrong second-step code spends the account's budget (only someone
+    /// who already has the password gets here).
+    pub fn second_step_failed(&self, account: i64) -> Spent {
+        self.failures.spend(&format!("totp:{account}"), self.clock.now())
+    }
+
     /// A reset-email request: the per-address limit (429 when spent), then
     /// the account's cap, which never answers differently (so it tells
     /// nothing about whether the account exists) but stops sending.

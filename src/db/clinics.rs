@@ -112,6 +112,14 @@ pub fn update(conn: &mut DbConn, id: ClinicId, c: &ClinicChanges) -> Result<(), 
     Ok(())
 }
 
+/// Whether the clinic's staff must use two-step sign-in.
+pub fn set_require_totp(conn: &mut DbConn, id: ClinicId, required: bool) -> Result<(), DbError> {
+    diesel::update(clinics::table.find(id.0))
+        .set(clinics::require_totp.eq(required))
+        .execute(conn)?;
+    Ok(())
+}
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = rules_versions)]
 pub struct RulesVersion {

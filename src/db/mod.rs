@@ -39,6 +39,7 @@ pub mod patients;
 pub mod photos;
 pub mod scheduled;
 pub mod sessions;
+pub mod totp;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;

@@ -283,6 +283,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    staff_totp (account_id) {
+        account_id -> BigInt,
+        secret -> Text,
+        confirmed_at -> Nullable<Timestamp>,
+        last_step -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     photo_requests (id) {
         id -> BigInt,
         patient_id -> BigInt,
@@ -291,6 +301,14 @@ diesel::table! {
         requested_by -> BigInt,
         requested_at -> Timestamp,
         fulfilled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    recovery_codes (code_hash) {
+        code_hash -> Text,
+        account_id -> BigInt,
+        used_at -> Nullable<Timestamp>,
     }
 }
 
@@ -320,6 +338,8 @@ diesel::joinable!(outbox -> flags (flag_id));
 diesel::joinable!(sessions -> accounts (account_id));
 diesel::joinable!(tokens -> accounts (account_id));
 diesel::joinable!(trusted_devices -> accounts (account_id));
+diesel::joinable!(staff_totp -> accounts (account_id));
+diesel::joinable!(recovery_codes -> accounts (account_id));
 diesel::joinable!(audit_log -> clinics (clinic_id));
 diesel::joinable!(audit_log -> accounts (actor_account_id));
 diesel::joinable!(photos -> checkins (checkin_id));
@@ -350,4 +370,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     trusted_devices,
     photos,
     photo_requests,
+    staff_totp,
+    recovery_codes,
 );

@@ -18,6 +18,8 @@ text_enum! {
         Invite = "invite",
         /// "Forgot password".
         Reset = "reset",
+        /// The password was right; the second factor is still to come.
+        SecondFactor = "second-factor",
     }
 }
 

@@ -79,6 +79,12 @@ text_enum! {
         PhotoView = "photo.view",
         PhotoRequest = "photo.request",
         PhotoCompare = "photo.compare",
+        TotpEnrolled = "totp.enrolled",
+        /// A wrong second-step code.
+        SigninTotpFailure = "signin.totp-failure",
+        /// An admin reset a staff member's second factor.
+        TotpReset = "totp.reset",
+        ClinicRequireTotp = "clinic.require-totp",
     }
 }
 
@@ -152,7 +158,7 @@ mod tests {
              clinic.settings rules.change rules.disable_urgent staff.create staff.invite staff.disable staff.enable \
              patient.create patient.view patient.close_follow_up patient.reminders treatment.create flag.view \
              flag.acknowledge flag.resolve outbox.retry export photo.add photo.remove photo.view photo.request \
-             photo.compare"
+             photo.compare totp.enrolled signin.totp-failure totp.reset clinic.require-totp"
         );
         let kinds = [ScheduledKind::Digest, ScheduledKind::Missed(RuleId::M2)];
         for k in kinds {

@@ -114,8 +114,22 @@ pub async fn login(state: web::Data<AppState>, req: actix_web::HttpRequest, form
             signin::sign_in(db, &email_c, &password, ip_c, now, &st.settings.sessions, &from)
         })
         .await?;
+    let add_device = |resp: &mut HttpResponse| -> Result<()> {
+        if let Some(token) = new_device.clone() {
+            resp.add_cookie(&device_cookie(token, https))
+                .map_err(|e| Error::Internal(e.to_string()))?;
+        }
+        Ok(())
+    };
     match signed_in {
-        Some(new) => {
+        Some(signin::Outcome::SecondStep { challenge, step }) => {
+            let mut resp = see_other(super::totp::step_path(step));
+            resp.add_cookie(&super::totp::challenge_cookie(challenge, https))
+                .map_err(|e| Error::Internal(e.to_string()))?;
+            add_device(&mut resp)?;
+            Ok(resp)
+        }
+        Some(signin::Outcome::Session(new)) => {
             // The old session (if any) ends: one browser, one session.
             if let Some(old) = &form.visitor.session {
                 let id = old.id_hash.clone();
@@ -127,10 +141,7 @@ pub async fn login(state: web::Data<AppState>, req: actix_web::HttpRequest, form
             let mut resp = see_other(home_of(new.kind));
             resp.add_cookie(&session_cookie(new.token, https))
                 .map_err(|e| Error::Internal(e.to_string()))?;
-            if let Some(token) = new_device {
-                resp.add_cookie(&device_cookie(token, https))
-                    .map_err(|e| Error::Internal(e.to_string()))?;
-            }
+            add_device(&mut resp)?;
             Ok(resp)
         }
         None => {

@@ -9,6 +9,7 @@ pub mod patient;
 pub mod security;
 pub mod session;
 pub mod system;
+pub mod totp;
 pub mod view;
 
 use crate::auth::throttle::Throttle;
@@ -75,6 +76,10 @@ route_table! {
     get  "/static/app.css"              => system::stylesheet, Public;
     get  "/login"                       => auth::login_page, Public;
     post "/login"                       => auth::login, Public;
+    get  "/login/totp"                  => totp::code_page, Public;
+    post "/login/totp"                  => totp::submit_code, Public;
+    get  "/login/totp/enrol"            => totp::enrol_page, Public;
+    post "/login/totp/enrol"            => totp::enrol, Public;
     post "/logout"                      => auth::logout, Public;
     get  "/setup"                       => auth::setup_page, Public;
     post "/setup"                       => auth::setup, Public;
@@ -99,6 +104,8 @@ route_table! {
     post "/account/password"            => account::change_password, SignedIn;
     post "/account/sign-out-everywhere" => account::sign_out_everywhere, SignedIn;
     post "/account/sessions/sign-out"   => account_sessions::sign_out_session, SignedIn;
+    get  "/account/totp"                => totp::account_page, Staff;
+    post "/account/totp"                => totp::account_enrol, Staff;
     get  "/clinic"                      => clinic::queue::queue, Staff;
     get  "/clinic/flags/{reference}"    => clinic::queue::flag, Staff;
     post "/clinic/flags/{reference}/acknowledge" => clinic::queue::acknowledge, Staff;
@@ -126,6 +133,8 @@ route_table! {
     post "/clinic/staff/invite"         => clinic::staff::invite, Admin;
     post "/clinic/staff/{id}/disable"   => clinic::staff::disable, Admin;
     post "/clinic/staff/{id}/enable"    => clinic::staff::enable, Admin;
+    post "/clinic/staff/{id}/reset-totp" => totp::reset, Admin;
+    post "/clinic/staff/require-totp"   => totp::set_required, Admin;
     get  "/clinic/audit"                => clinic::staff::audit_page, Admin;
     // FHIR: the check-in Questionnaires at their canonical URLs and what the
     // server supports. Neither holds any patient's data.

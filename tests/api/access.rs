@@ -20,6 +20,11 @@ const EXPECTED_PUBLIC: &[(&str, &str)] = &[
     ("GET", "/login"),
     ("POST", "/login"),
     ("POST", "/logout"),
+    // The second sign-in step: only with the cookie a right password sets.
+    ("GET", "/login/totp"),
+    ("POST", "/login/totp"),
+    ("GET", "/login/totp/enrol"),
+    ("POST", "/login/totp/enrol"),
     ("GET", "/setup"),
     ("POST", "/setup"),
     ("GET", "/invite"),

@@ -17,4 +17,5 @@ mod migrations;
 mod photos;
 mod security;
 mod smtp_transport;
+mod totp;
 mod triage;

@@ -61,6 +61,11 @@ const NOTICES: &[(&str, &str)] = &[
     // Staff.
     ("invited", "Invitation sent. The link in it works once, for 7 days."),
     ("disabled", "Account disabled. Its sessions have ended."),
+    (
+        "totp-reset",
+        "Second factor reset. That person is signed out and sets it up again.",
+    ),
+    ("totp-required", "Two-step sign-in setting saved."),
     ("enabled", "Account enabled again."),
 ];
 
