@@ -4,14 +4,14 @@
 
 use crate::auth::{signin, tokens, totp};
 use crate::config::{SessionLifetimes, TotpKey};
-use crate::db::{accounts, audit, sessions, staff_clinic, totp as store, DbConn};
+use crate::db::{accounts, audit, sessions, totp as store, DbConn};
 use crate::domain::AuditAction;
 use crate::domain::{AccountId, AccountKind, ClinicId, StaffId, TokenPurpose};
 use crate::error::{Error, Result};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 /// How long the second step may take after a right password.
-pub const CHALLENGE_LIFETIME: Duration = Duration::minutes(10);
+pub use crate::auth::second_step::CHALLENGE_LIFETIME;
 
 fn key(key: Option<&TotpKey>) -> Result<&TotpKey> {
     key.ok_or_else(|| Error::Conflict("Two-step sign-in needs TOTP_KEY to be set on the server.".into()))
@@ -26,9 +26,7 @@ pub struct Enrolment {
 }
 
 /// Whether `account` has a confirmed second factor.
-pub fn enrolled(conn: &mut DbConn, account: AccountId) -> Result<bool> {
-    Ok(store::get(conn, account)?.is_some_and(|t| t.confirmed_at.is_some()))
-}
+pub use crate::auth::second_step::enrolled;
 
 /// Starts (or shows again) an enrolment: a new secret, kept encrypted and unconfirmed until a
 /// first code proves the app has it. Refused once a factor is confirmed.
@@ -112,45 +110,7 @@ pub fn verify(
     )?)
 }
 
-/// After a right password: what the second step is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
-    /// No second factor, and the clinic does not require one.
-    None,
-    /// Type a code.
-    Code,
-    /// The clinic requires one and the account has none: enrol first.
-    Enrol,
-}
-
-pub fn step_for(conn: &mut DbConn, account: AccountId, kind: AccountKind) -> Result<Step> {
-    if kind != AccountKind::Staff {
-        return Ok(Step::None);
-    }
-    if enrolled(conn, account)? {
-        return Ok(Step::Code);
-    }
-    let required = match staff_clinic(conn, account)? {
-        Some(c) => crate::db::clinics::get(conn, c)?.is_some_and(|c| c.require_totp),
-        None => false,
-    };
-    Ok(if required { Step::Enrol } else { Step::None })
-}
-
-/// A challenge for the second step: the cookie value (the database keeps its hash).
-pub fn open_challenge(conn: &mut DbConn, account: AccountId, now: DateTime<Utc>) -> Result<String> {
-    let (token, hash) = tokens::generate();
-    accounts::retire_tokens(conn, TokenPurpose::SecondFactor, Some(account), now.naive_utc())?;
-    accounts::create_token(
-        conn,
-        TokenPurpose::SecondFactor,
-        Some(account),
-        &hash,
-        now.naive_utc(),
-        (now + CHALLENGE_LIFETIME).naive_utc(),
-    )?;
-    Ok(token)
-}
+pub use crate::auth::second_step::{open_challenge, step_for, Step};
 
 /// The account a challenge cookie stands for, if it is still open.
 pub fn challenge_account(conn: &mut DbConn, token: &str, now: DateTime<Utc>) -> Result<Option<AccountId>> {

@@ -3,6 +3,7 @@
 
 pub mod browser;
 pub mod password;
+pub mod second_step;
 pub mod signin;
 pub mod throttle;
 pub mod tokens;

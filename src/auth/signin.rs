@@ -22,7 +22,7 @@ pub enum Outcome {
     /// challenge is the cookie value that stands for the right password.
     SecondStep {
         challenge: String,
-        step: crate::app::totp::Step,
+        step: super::second_step::Step,
     },
 }
 
@@ -95,12 +95,12 @@ pub fn sign_in(
         }
     };
     let second = db.write(|c| {
-        let step = crate::app::totp::step_for(c, account.id, account.kind)?;
-        if step == crate::app::totp::Step::None {
+        let step = super::second_step::step_for(c, account.id, account.kind)?;
+        if step == super::second_step::Step::None {
             return Ok::<_, Error>(None);
         }
         devices::trust(c, from.cookie_hash, account.id, now.naive_utc())?;
-        let challenge = crate::app::totp::open_challenge(c, account.id, now)?;
+        let challenge = super::second_step::open_challenge(c, account.id, now)?;
         Ok(Some(Outcome::SecondStep { challenge, step }))
     })?;
     if second.is_some() {

@@ -2,10 +2,8 @@
 //! and their parsing from the check-in form. The questions themselves (field
 //! names, words, options, cadence) are in [`super::questions`].
 
-use super::questions::{Presence, QUESTIONS};
 use crate::text_enum;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 text_enum! {
     /// Overall compared with yesterday.
@@ -164,41 +162,6 @@ impl CheckInAnswers {
         }
     }
 
-    /// Parses the submitted form, question by question of the catalogue.
-    /// `kind` decides whether the weekly-only questions are read (on a daily
-    /// check-in they are ignored). Returns every problem at once, keyed by
-    /// field name, so the form can show each next to its field.
-    pub fn from_form(form: &HashMap<String, String>, kind: CheckInKind) -> Result<Self, FieldErrors> {
-        let get = |k: &str| form.get(k).map(|s| s.as_str()).unwrap_or("").trim();
-        let mut answers = Self::calm();
-        let mut errors = FieldErrors::default();
-        for q in QUESTIONS.iter().filter(|q| q.cadence.asked_on(kind)) {
-            let v = get(q.id);
-            let asked = match q.presence {
-                Presence::Required => true,
-                Presence::Optional => !v.is_empty(),
-                Presence::With { tick, missing } => match (is_checked(get(tick)), v.is_empty()) {
-                    (false, _) => false,
-                    (true, true) => {
-                        errors.add(q.id, missing);
-                        false
-                    }
-                    (true, false) => true,
-                },
-            };
-            if asked {
-                if let Err(msg) = (q.set)(&mut answers, v) {
-                    errors.add(q.id, msg);
-                }
-            }
-        }
-        if errors.is_empty() {
-            Ok(answers)
-        } else {
-            Err(errors)
-        }
-    }
-
     /// True when the temperature or the fever box says fever at `threshold_c`.
     pub fn has_fever(&self, threshold_c: f64) -> bool {
         self.fever || self.temperature.is_some_and(|t| t.celsius() >= threshold_c)
@@ -245,6 +208,7 @@ impl FieldErrors {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
 
     fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()

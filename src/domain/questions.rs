@@ -11,6 +11,7 @@
 //! `db/checkins.rs`, and the rules that read it.
 
 use super::checkin::*;
+use std::collections::HashMap;
 
 /// One option of a choice, as stored (`value`) and as the patient reads it.
 pub struct Opt {
@@ -707,6 +708,45 @@ pub fn reported(a: &CheckInAnswers) -> Vec<String> {
 /// The clinician's "other" list: ticked boxes and a measured temperature.
 pub fn noted(a: &CheckInAnswers) -> Vec<String> {
     QUESTIONS.iter().filter_map(|q| q.noted(a)).collect()
+}
+
+// Parsing lives beside the catalogue it walks, so the answers type does not
+// import the catalogue (which reads and writes the answers).
+impl CheckInAnswers {
+    /// Parses the submitted form, question by question of the catalogue.
+    /// `kind` decides whether the weekly-only questions are read (on a daily
+    /// check-in they are ignored). Returns every problem at once, keyed by
+    /// field name, so the form can show each next to its field.
+    pub fn from_form(form: &HashMap<String, String>, kind: CheckInKind) -> Result<Self, FieldErrors> {
+        let get = |k: &str| form.get(k).map(|s| s.as_str()).unwrap_or("").trim();
+        let mut answers = Self::calm();
+        let mut errors = FieldErrors::default();
+        for q in QUESTIONS.iter().filter(|q| q.cadence.asked_on(kind)) {
+            let v = get(q.id);
+            let asked = match q.presence {
+                Presence::Required => true,
+                Presence::Optional => !v.is_empty(),
+                Presence::With { tick, missing } => match (is_checked(get(tick)), v.is_empty()) {
+                    (false, _) => false,
+                    (true, true) => {
+                        errors.add(q.id, missing);
+                        false
+                    }
+                    (true, false) => true,
+                },
+            };
+            if asked {
+                if let Err(msg) = (q.set)(&mut answers, v) {
+                    errors.add(q.id, msg);
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(answers)
+        } else {
+            Err(errors)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -16,6 +16,9 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use crate::config::{ConfigError, MailTransportSettings, Secret, SmtpSecurity, SmtpSettings};
 use crate::mail::message::{build_message, OutgoingEmail};
 
+/// Messages sent at once: the worker's parallelism and the SMTP pool size.
+pub const PARALLEL: usize = 4;
+
 /// Per connect / per command timeout given to lettre.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 /// Upper bound for one whole send, so a server that trickles bytes cannot
@@ -181,7 +184,7 @@ fn smtp_transport(s: &SmtpSettings) -> Result<AsyncSmtpTransport<Tokio1Executor>
         // comes from parallel connections rather than from one fast one.
         .pool_config(
             PoolConfig::new()
-                .max_size(super::worker::PARALLEL as u32)
+                .max_size(PARALLEL as u32)
                 .idle_timeout(Duration::from_secs(60)),
         );
     if let (Some(user), Some(password)) = (&s.username, &s.password) {

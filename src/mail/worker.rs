@@ -18,9 +18,7 @@ use std::sync::Arc;
 
 /// How long a claim lasts: a worker that dies mid-send releases its rows after this.
 pub const LEASE: Duration = Duration::minutes(2);
-/// Rows sent at once, each over its own pooled connection (lettre waits on
-/// delayed ACKs per connection); the SMTP pool holds as many.
-pub const PARALLEL: usize = 4;
+pub use super::transport::PARALLEL;
 
 #[derive(Clone)]
 pub struct DeliveryWorker {
