@@ -1061,3 +1061,62 @@ async fn the_weekly_short_form_lists_the_weekly_signs_and_not_the_tablets() {
     assert_eq!(list[0].kind, CheckInKind::Weekly);
     assert!(!list[0].answers.raised_area);
 }
+
+/// Runs tests/browser/checkin.mjs (real headless Chromium) against `app` and
+/// returns what it measured. Needs node, Debian's chromium and playwright-core
+/// (installed by .ci/run), hence `#[ignore]`d in a plain `cargo test`.
+fn in_browser(address: &str, scenario: &str) -> serde_json::Value {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/checkin.mjs");
+    let out = std::process::Command::new("node")
+        .args([script, "--base", address, "--email", PATIENT, "--password", PASSWORD])
+        .args(["--scenario", scenario])
+        .output()
+        .expect("node runs (installed by .ci/run)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "browser run failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(stdout.lines().last().unwrap_or("")).expect("the script's JSON")
+}
+
+#[tokio::test]
+#[ignore = "needs chromium and playwright-core: run by .ci/run"]
+async fn browser_an_ordinary_day_takes_six_taps_on_two_phone_screens() {
+    let (app, _, t) = patient_app().await;
+    let address = app.address.clone();
+    let m = tokio::task::spawn_blocking(move || in_browser(&address, "ordinary"))
+        .await
+        .unwrap();
+    println!("ordinary day at 390x844: {m}");
+    assert!(m["taps"].as_u64().unwrap() <= 6, "{m}");
+    assert!(m["form_height"].as_u64().unwrap() <= 1700, "{m}");
+    assert_eq!(m["severity"], "none", "{m}");
+    let list = stored(&app, t);
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].answers.overall, Overall::Same);
+    assert_eq!(list[0].answers.redness, 2);
+}
+
+#[tokio::test]
+#[ignore = "needs chromium and playwright-core: run by .ci/run"]
+async fn browser_a_day_with_two_warning_signs_reaches_the_rules() {
+    let (app, _, t) = patient_app().await;
+    let address = app.address.clone();
+    let m = tokio::task::spawn_blocking(move || in_browser(&address, "signs"))
+        .await
+        .unwrap();
+    println!("day with two warning signs at 390x844: {m}");
+    assert_eq!(m["severity"], "urgent", "{m}");
+    let a = &stored(&app, t)[0].answers;
+    assert!(a.fever && a.vision_change);
+    let rules: Vec<String> = flags_of(&app, t)
+        .iter()
+        .map(|f| f.rule_id.as_str().to_string())
+        .collect();
+    assert!(
+        rules.contains(&"U1".to_string()) && rules.contains(&"U4".to_string()),
+        "{rules:?}"
+    );
+}
