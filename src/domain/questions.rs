@@ -848,6 +848,22 @@ pub fn fill_calm_behind_signs(form: &mut std::collections::HashMap<String, Strin
     }
 }
 
+/// What the patient reported that the rules `rules` read, in the patient's
+/// own words (the urgent result page's reasons). Without rules: everything
+/// notable they reported.
+pub fn in_own_words(a: &CheckInAnswers, rules: &[&str]) -> Vec<String> {
+    QUESTIONS
+        .iter()
+        .filter(|q| rules.is_empty() || q.rules.iter().any(|r| rules.contains(r)))
+        .filter_map(|q| match (q.get)(a) {
+            Answer::Number(0) => None,
+            Answer::Number(n) if q.ends().is_some() => Some(format!("{}: {n} out of 10", q.label)),
+            Answer::Number(n) => Some(format!("{} {}", q.label, q.label_of(&n.to_string()))),
+            _ => q.reported(a),
+        })
+        .collect()
+}
+
 /// The question with form field name `id`.
 pub fn question(id: &str) -> Option<&'static Question> {
     QUESTIONS.iter().copied().find(|q| q.id == id)

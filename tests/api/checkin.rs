@@ -1120,3 +1120,40 @@ async fn browser_a_day_with_two_warning_signs_reaches_the_rules() {
         "{rules:?}"
     );
 }
+
+#[tokio::test]
+async fn the_urgent_page_puts_the_call_first_and_says_why_in_the_patients_words() {
+    let (app, _, t) = patient_app().await;
+    let result = send_ok(&app, t, &with(calm(), &[("fever", "yes"), ("vision_change", "yes")])).await;
+    let (sev, html) = main_severity(&app, &result).await;
+    assert_eq!(sev, "urgent");
+    let doc = Html::parse_document(&html);
+    let first = select(&doc, "main > *");
+    assert!(
+        first[0].value().attr("href").is_some_and(|h| h.starts_with("tel:")),
+        "the call button comes first: {html}"
+    );
+    let reasons: Vec<String> = select(&doc, "ul.reasons li")
+        .iter()
+        .map(|e| e.text().collect())
+        .collect();
+    assert!(
+        reasons.contains(&"I have a fever, or I feel hot and shivery".to_string()),
+        "{reasons:?}"
+    );
+    assert!(reasons.contains(&"A change in my vision".to_string()), "{reasons:?}");
+    assert!(
+        !reasons.iter().any(|r| r.contains("U1") || r.contains("U4")),
+        "no rule codes"
+    );
+    assert!(!html.contains("an earlier day"));
+
+    // About an earlier day: the page says so and asks whether it still is.
+    let page = format!("/checkin?treatment={}&date=2026-02-28", t.0);
+    let r = app.submit(&page, "/checkin", &with(calm(), &[("fever", "yes")])).await;
+    let (_, html) = main_severity(&app, &location(&r)).await;
+    assert!(
+        html.contains("an earlier day") && html.contains("Is it still the case today?"),
+        "{html}"
+    );
+}

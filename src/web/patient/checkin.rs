@@ -426,6 +426,10 @@ struct ResultPage<'a> {
     date_iso: String,
     normal: &'static str,
     treatment_id: i64,
+    /// Why the answer is urgent, in the patient's own words.
+    reasons: Vec<String>,
+    /// The check-in was for an earlier day (a back-fill).
+    earlier_day: bool,
 }
 
 pub async fn result_page(state: web::Data<AppState>, user: PatientUser, req: HttpRequest) -> Result<HttpResponse> {
@@ -434,14 +438,25 @@ pub async fn result_page(state: web::Data<AppState>, user: PatientUser, req: Htt
         .and_then(|s| s.trim().parse().ok())
         .ok_or(Error::NotFound)?;
     let pid = user.patient.id;
-    let (ci, treatment) = state
+    let (ci, treatment, urgent_rules) = state
         .db
         .read_async(move |c| {
             let ci = checkins::of_patient(c, pid, CheckInId(id))?.ok_or(Error::NotFound)?;
             let t = patients::treatment_of(c, pid, ci.treatment_id)?.ok_or(Error::NotFound)?;
-            Ok((ci, t))
+            let rules: Vec<String> = crate::db::flags::of_checkin(c, ci.id)?
+                .into_iter()
+                .filter(|f| f.severity == Severity::Urgent)
+                .map(|f| f.rule_id.as_str().to_string())
+                .collect();
+            Ok((ci, t, rules))
         })
         .await?;
+    let today = triage::clinic_today(state.clock.now(), user.clinic.timezone.0);
+    let rules: Vec<&str> = urgent_rules.iter().map(String::as_str).collect();
+    let reasons = match ci.advice {
+        Advice::Emergency | Advice::CallClinicNow => questions::in_own_words(&ci.answers, &rules),
+        _ => Vec::new(),
+    };
     page(&ResultPage {
         csrf: &user.session.csrf,
         clinic_name: &user.clinic.name,
@@ -454,6 +469,8 @@ pub async fn result_page(state: web::Data<AppState>, user: PatientUser, req: Htt
         date_iso: ci.day.format("%Y-%m-%d").to_string(),
         normal: triage::what_is_normal(treatment.procedure, ci.day_number),
         treatment_id: treatment.id.0,
+        reasons,
+        earlier_day: ci.day < today,
     })
 }
 
