@@ -165,6 +165,10 @@ impl Question {
     pub fn is_radio(&self) -> bool {
         matches!(self.kind, Kind::Scale { .. } | Kind::Level | Kind::Choice(_))
     }
+    /// A 0–3 level (laid out in one row).
+    pub fn is_level(&self) -> bool {
+        matches!(self.kind, Kind::Level)
+    }
     pub fn is_tick(&self) -> bool {
         matches!(self.kind, Kind::Tick)
     }
@@ -690,6 +694,185 @@ pub static FORM: &[Group] = &[
     },
 ];
 
+/// The last day after treatment on which a missed preventive dose matters
+/// (rule R12); after it the form does not ask about the tablets.
+pub const PROPHYLAXIS_LAST_DAY: i64 = 10;
+
+/// The questions of the short form's first step: what every patient answers
+/// every day. Everything else sits behind one of the [`SIGNS`].
+pub static FIRST_STEP: &[&Question] = &[&OVERALL, &PAIN, &ITCH, &SWELLING, &REDNESS];
+
+/// One line of the short form's summary of warning signs, in plain words,
+/// standing for the questions the second step asks about it.
+pub struct Sign {
+    pub words: &'static str,
+    pub questions: &'static [&'static Question],
+    /// Listed only up to this day after treatment.
+    pub until_day: Option<i64>,
+}
+
+impl Sign {
+    /// Whether this line is listed on day `day` of a `kind` check-in.
+    pub fn listed_on(&self, kind: CheckInKind, day: i64) -> bool {
+        self.questions.iter().any(|q| q.cadence.asked_on(kind)) && self.until_day.is_none_or(|last| day <= last)
+    }
+}
+
+/// The summary the short form asks about with one answer, "None of these" or
+/// "Yes, some of these". Every question not on [`FIRST_STEP`] is behind
+/// exactly one line, so none of them disappears.
+pub static SIGNS: &[Sign] = &[
+    Sign {
+        words: "Eyes swollen shut, or redness spreading or red streaks",
+        questions: &[&EYES_SWOLLEN_SHUT, &REDNESS_SPREADING],
+        until_day: None,
+    },
+    Sign {
+        words: "Pain medicine not helping",
+        questions: &[&PAIN_RELIEF],
+        until_day: None,
+    },
+    Sign {
+        words: "Any oozing, weeping or crusts",
+        questions: &[&OOZING, &CRUSTS],
+        until_day: None,
+    },
+    Sign {
+        words: "Blisters, sores, tingling, pimples, white patches, a rash or a raw area",
+        questions: &[&BLISTERS, &TINGLING, &PIMPLES, &WHITE_PATCHES, &RASH_OUTSIDE, &RAW_AREA],
+        until_day: None,
+    },
+    Sign {
+        words: "Swollen lips or tongue, or trouble breathing",
+        questions: &[&LIP_SWELLING_OR_BREATHING],
+        until_day: None,
+    },
+    Sign {
+        words: "A fever, or feeling hot and shivery",
+        questions: &[&FEVER, &TEMPERATURE],
+        until_day: None,
+    },
+    Sign {
+        words: "Eye trouble: your vision, eye pain, light hurting, closing the eye, the lower lid",
+        questions: &[&VISION_CHANGE, &EYE_PAIN, &CANNOT_CLOSE_EYE, &LID_PULLING],
+        until_day: None,
+    },
+    Sign {
+        words: "Darker or lighter patches, or a raised, firm or tight area",
+        questions: &[&DARK_PATCHES, &LIGHT_PATCHES, &RAISED_AREA, &RAISED_AREA_SITE],
+        until_day: None,
+    },
+    Sign {
+        words: "A missed dose of the tablets the clinic gave you",
+        questions: &[&PROPHYLAXIS],
+        until_day: Some(PROPHYLAXIS_LAST_DAY),
+    },
+    Sign {
+        words: "Bleeding that will not stop",
+        questions: &[&BLEEDING],
+        until_day: None,
+    },
+    Sign {
+        words: "You would like a call, or want to tell the clinic something",
+        questions: &[&WANT_CALL, &NOTE],
+        until_day: None,
+    },
+];
+
+/// The questions behind the warning signs (the second step).
+pub fn behind_signs() -> impl Iterator<Item = &'static Question> {
+    SIGNS.iter().flat_map(|s| s.questions.iter().copied())
+}
+
+/// The patient's short-form summary of the warning signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignsAnswer {
+    None,
+    Some,
+}
+
+impl SignsAnswer {
+    /// The optional `signs` field: absent is `Ok(None)` (a client that sends
+    /// the full form), anything but `none`/`some` is wrong.
+    pub fn parse(v: &str) -> Result<Option<Self>, &'static str> {
+        match v.trim() {
+            "" => Ok(None),
+            "none" => Ok(Some(Self::None)),
+            "some" => Ok(Some(Self::Some)),
+            _ => Err("Choose “None of these” or “Yes, some of these”"),
+        }
+    }
+}
+
+/// What a submitted form says behind the warning signs, in the patient's
+/// words: every ticked box and every notable choice (a measured temperature
+/// and a note are not signs by themselves).
+pub fn signs_reported(form: &std::collections::HashMap<String, String>) -> Vec<&'static str> {
+    behind_signs()
+        .filter(|q| !q.is_temperature() && !q.is_note())
+        .filter_map(|q| {
+            let v = form.get(q.id).map(|s| s.trim()).unwrap_or("");
+            let mut a = CheckInAnswers::calm();
+            if v.is_empty() || (q.set)(&mut a, v).is_err() {
+                return None;
+            }
+            match (q.get)(&a) {
+                Answer::Tick(true) => Some(q.label),
+                Answer::Choice(Some(c)) => q.options().iter().find(|o| o.value == c).and_then(|o| o.reported),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// Whether the form carries any answer behind the warning signs at all.
+pub fn any_behind_signs(form: &std::collections::HashMap<String, String>) -> bool {
+    behind_signs().any(|q| form.get(q.id).is_some_and(|v| !v.trim().is_empty()))
+}
+
+/// The form values that stand for `a` (to fill a form in again).
+pub fn values_of(a: &CheckInAnswers) -> std::collections::HashMap<String, String> {
+    QUESTIONS
+        .iter()
+        .filter_map(|q| {
+            let v = match (q.get)(a) {
+                Answer::Tick(false) => return None,
+                Answer::Tick(true) => "yes".to_string(),
+                other => other.csv(),
+            };
+            (!v.is_empty()).then(|| (q.id.to_string(), v))
+        })
+        .collect()
+}
+
+/// After "None of these": the calm answer of every required question behind
+/// the signs, where the form left it out.
+pub fn fill_calm_behind_signs(form: &mut std::collections::HashMap<String, String>) {
+    let calm = CheckInAnswers::calm();
+    for q in behind_signs().filter(|q| matches!(q.presence, Presence::Required)) {
+        let v = form.entry(q.id.to_string()).or_default();
+        if v.trim().is_empty() {
+            *v = (q.get)(&calm).csv();
+        }
+    }
+}
+
+/// What the patient reported that the rules `rules` read, in the patient's
+/// own words (the urgent result page's reasons). Without rules: everything
+/// notable they reported.
+pub fn in_own_words(a: &CheckInAnswers, rules: &[&str]) -> Vec<String> {
+    QUESTIONS
+        .iter()
+        .filter(|q| rules.is_empty() || q.rules.iter().any(|r| rules.contains(r)))
+        .filter_map(|q| match (q.get)(a) {
+            Answer::Number(0) => None,
+            Answer::Number(n) if q.ends().is_some() => Some(format!("{}: {n} out of 10", q.label)),
+            Answer::Number(n) => Some(format!("{} {}", q.label, q.label_of(&n.to_string()))),
+            _ => q.reported(a),
+        })
+        .collect()
+}
+
 /// The question with form field name `id`.
 pub fn question(id: &str) -> Option<&'static Question> {
     QUESTIONS.iter().copied().find(|q| q.id == id)
@@ -811,5 +994,43 @@ mod tests {
             ]
         );
         assert_eq!(noted(&b), ["lid pulling"]);
+    }
+
+    #[test]
+    fn every_question_is_on_the_first_step_or_behind_one_sign() {
+        let mut ids: Vec<&str> = FIRST_STEP
+            .iter()
+            .map(|q| q.id)
+            .chain(behind_signs().map(|q| q.id))
+            .collect();
+        ids.sort();
+        let mut listed: Vec<&str> = QUESTIONS.iter().map(|q| q.id).collect();
+        listed.sort();
+        assert_eq!(ids, listed);
+    }
+
+    #[test]
+    fn the_signs_reported_are_ticks_and_notable_choices() {
+        let form = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<std::collections::HashMap<_, _>>()
+        };
+        let calm = form(&[
+            ("oozing", "none"),
+            ("pain_relief", "yes"),
+            ("temperature", "37"),
+            ("fever", "no"),
+        ]);
+        assert!(signs_reported(&calm).is_empty());
+        let some = form(&[("fever", "yes"), ("oozing", "pus")]);
+        assert_eq!(signs_reported(&some).len(), 2);
+        let mut filled = form(&[("pain", "2")]);
+        fill_calm_behind_signs(&mut filled);
+        assert_eq!(filled.get("oozing").map(String::as_str), Some("none"));
+        assert!(!filled.contains_key("fever"));
+        let a = CheckInAnswers::from_form(&values_of(&CheckInAnswers::calm()), CheckInKind::Weekly).unwrap();
+        assert_eq!(a, CheckInAnswers::calm());
     }
 }

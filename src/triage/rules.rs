@@ -97,7 +97,7 @@ const BUMPS_FROM_DAY: i64 = 5; // R7
 const RAISED_AREA_DAYS: (i64, i64) = (10, 90); // R8
 const DARK_PATCH_DAYS: (i64, i64) = (14, 90); // R10
 const LIGHT_PATCH_FROM_DAY: i64 = 60; // R11
-const PROPHYLAXIS_LAST_DAY: i64 = 10; // R12
+use crate::domain::questions::PROPHYLAXIS_LAST_DAY; // R12
 const WORSE_AFTER_DAY: i64 = 3; // R13
 
 /// Everything a rule may look at.

@@ -6,7 +6,7 @@
 use crate::app::checkin::{self, BACKFILL_DAYS};
 use crate::app::notify::MailContext;
 use crate::db::{checkins, patients};
-use crate::domain::questions::{self, Group, Question};
+use crate::domain::questions::{self, Group, Question, SignsAnswer};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::triage::{self, level_word, Advice, Measure};
@@ -69,7 +69,13 @@ struct CheckinPage<'a> {
     /// The date field's value: the chosen day, or what was sent when it was wrong.
     date_value: String,
     heading: String,
+    /// Set when the day is not today: which day the answers are for.
+    back_fill: Option<String>,
     weekly: bool,
+    /// The short form (first step with the warning-sign summary) rather
+    /// than every question.
+    short: bool,
+    day: i64,
     already: bool,
     values: &'a HashMap<String, String>,
     errors: &'a FieldErrors,
@@ -90,17 +96,34 @@ impl CheckinPage<'_> {
     fn ticked(&self, name: &str) -> bool {
         is_checked(self.value(name))
     }
-    /// The catalogue's groups asked on this form, each with its questions.
-    fn groups(&self) -> Vec<(&'static Group, Vec<&'static Question>)> {
-        let kind = if self.weekly {
+    fn kind(&self) -> CheckInKind {
+        if self.weekly {
             CheckInKind::Weekly
         } else {
             CheckInKind::Daily
-        };
+        }
+    }
+    /// The catalogue's groups asked on this form, each with its questions
+    /// (on the short form only those of the first step).
+    fn groups(&self) -> Vec<(&'static Group, Vec<&'static Question>)> {
         questions::FORM
             .iter()
-            .map(|g| (g, g.asked_on(kind)))
+            .map(|g| {
+                let mut qs = g.asked_on(self.kind());
+                if self.short {
+                    qs.retain(|q| questions::FIRST_STEP.iter().any(|f| f.id == q.id));
+                }
+                (g, qs)
+            })
             .filter(|(_, qs)| !qs.is_empty())
+            .collect()
+    }
+    /// The warning-sign summary's lines for this day.
+    fn signs(&self) -> Vec<&'static str> {
+        questions::SIGNS
+            .iter()
+            .filter(|s| s.listed_on(self.kind(), self.day))
+            .map(|s| s.words)
             .collect()
     }
     /// Where the error summary's link for `field` points: a radio group's
@@ -108,6 +131,7 @@ impl CheckinPage<'_> {
     fn anchor(&self, field: &str) -> String {
         match (field, questions::question(field).and_then(|q| q.options().first())) {
             ("form", _) => "checkin-form".into(),
+            ("signs", _) if !self.short => "checkin-form".into(),
             (_, Some(o)) => format!("{field}-{}", o.value),
             _ => field.to_string(),
         }
@@ -171,9 +195,16 @@ fn follow_up_closed(user: &PatientUser, status: StatusCode) -> Option<Result<Htt
 struct FormContext {
     treatment: patients::Treatment,
     today: NaiveDate,
-    /// Days already checked in (for the "already" notice and the day links).
-    done_days: Vec<NaiveDate>,
+    /// Days already checked in, with their answers (for the "already"
+    /// notice, the day links and filling the form in again).
+    done: Vec<(NaiveDate, CheckInAnswers)>,
     photo_requested: bool,
+}
+
+impl FormContext {
+    fn answers_on(&self, day: NaiveDate) -> Option<&CheckInAnswers> {
+        self.done.iter().find(|(d, _)| *d == day).map(|(_, a)| a)
+    }
 }
 
 async fn form_context(state: &AppState, user: &PatientUser, raw: Option<String>) -> Result<Option<FormContext>> {
@@ -185,14 +216,14 @@ async fn form_context(state: &AppState, user: &PatientUser, raw: Option<String>)
             let Some(treatment) = pick_treatment(c, pid, raw.as_deref())? else {
                 return Ok(None);
             };
-            let done_days = checkins::of_treatment(c, treatment.id)?
+            let done = checkins::of_treatment(c, treatment.id)?
                 .into_iter()
-                .map(|ci| ci.day)
+                .map(|ci| (ci.day, ci.answers))
                 .collect();
             Ok(Some(FormContext {
                 treatment,
                 today,
-                done_days,
+                done,
                 photo_requested: super::photos::photo_requested(c, pid)?,
             }))
         })
@@ -201,9 +232,11 @@ async fn form_context(state: &AppState, user: &PatientUser, raw: Option<String>)
 
 /// Renders the form for `date` (or, when the date was wrong, for today with
 /// the wrong value shown next to its message).
+#[allow(clippy::too_many_arguments)]
 fn render_form(
     user: &PatientUser,
     ctx: &FormContext,
+    short: bool,
     date: Result<NaiveDate, String>,
     values: &HashMap<String, String>,
     errors: &FieldErrors,
@@ -215,10 +248,13 @@ fn render_form(
         Err(raw) => (ctx.today, raw.clone()),
     };
     let day = triage::day_number(t.treated_on, day_date);
-    let heading = if day_date == ctx.today {
-        format!("Today’s check-in: day {day}")
+    let (heading, back_fill) = if day_date == ctx.today {
+        (format!("Today’s check-in: day {day}"), None)
     } else {
-        format!("Check-in for {}: day {day}", long_date(day_date))
+        (
+            format!("Check-in for {}: day {day}", long_date(day_date)),
+            Some(long_date(day_date)),
+        )
     };
     let other_days = (0..=BACKFILL_DAYS)
         .filter_map(|back| ctx.today.checked_sub_signed(Duration::days(back)))
@@ -230,7 +266,7 @@ fn render_form(
             } else {
                 format!("{} (day {})", short_date(d), triage::day_number(t.treated_on, d))
             },
-            done: ctx.done_days.contains(&d),
+            done: ctx.answers_on(d).is_some(),
         })
         .collect();
     let p = CheckinPage {
@@ -242,8 +278,11 @@ fn render_form(
         treated_on: long_date(t.treated_on),
         date_value,
         heading,
+        back_fill,
         weekly: CheckInKind::for_day(day) == CheckInKind::Weekly,
-        already: date.is_ok() && ctx.done_days.contains(&day_date),
+        short,
+        day,
+        already: date.is_ok() && ctx.answers_on(day_date).is_some(),
         values,
         errors,
         other_days,
@@ -272,14 +311,30 @@ pub async fn checkin_page(state: web::Data<AppState>, user: PatientUser, req: Ht
         return message(&user, "Not yet", &msg);
     }
     let raw = q.get("date").map(|s| s.as_str()).unwrap_or("");
-    let values = HashMap::new();
+    // `signs=some` asks for every question at once (the second step).
+    let mut short = q.get("signs").map(String::as_str) != Some("some");
     match checkin::parse_checkin_date(raw, ctx.today, ctx.treatment.treated_on) {
-        Ok(d) => render_form(&user, &ctx, Ok(d), &values, &FieldErrors::default(), StatusCode::OK),
+        Ok(d) => {
+            // Amending opens with that day's answers (never another day's);
+            // a day with warning signs opens with every question shown.
+            let values = ctx.answers_on(d).map(questions::values_of).unwrap_or_default();
+            short &= questions::signs_reported(&values).is_empty();
+            render_form(
+                &user,
+                &ctx,
+                short,
+                Ok(d),
+                &values,
+                &FieldErrors::default(),
+                StatusCode::OK,
+            )
+        }
         Err(msg) => render_form(
             &user,
             &ctx,
+            short,
             Err(raw.to_string()),
-            &values,
+            &HashMap::new(),
             &FieldErrors::single("date", msg),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
@@ -297,11 +352,42 @@ pub async fn checkin_submit(state: web::Data<AppState>, user: PatientUser, form:
     let date = checkin::parse_checkin_date(raw_date, ctx.today, ctx.treatment.treated_on);
     // A wrong date still gets every other answer checked, as the form for today.
     let day = triage::day_number(ctx.treatment.treated_on, *date.as_ref().unwrap_or(&ctx.today));
-    let answers = CheckInAnswers::from_form(&form.fields, CheckInKind::for_day(day));
+    let mut fields = form.fields.clone();
+    let mut errors = FieldErrors::default();
+    // The short form's summary is optional: without it the form is read as
+    // every question at once (the public contract).
+    let short = match SignsAnswer::parse(form.get("signs")) {
+        Err(msg) => {
+            errors.add("signs", msg);
+            true
+        }
+        Ok(None) => false,
+        Ok(Some(SignsAnswer::None)) => {
+            let said = questions::signs_reported(&fields);
+            if !said.is_empty() {
+                let msg = format!(
+                    "You answered “None of these” but also reported: {}. Choose “Yes, some of these”, or untick them.",
+                    said.join("; ")
+                );
+                errors.add("signs", msg);
+            }
+            questions::fill_calm_behind_signs(&mut fields);
+            said.is_empty()
+        }
+        Ok(Some(SignsAnswer::Some)) => {
+            if !questions::any_behind_signs(&fields) {
+                // The second step: every question, the first step's answers kept.
+                let date = date.map_err(|_| raw_date.to_string());
+                let none = FieldErrors::default();
+                return render_form(&user, &ctx, false, date, &fields, &none, StatusCode::OK);
+            }
+            false
+        }
+    };
+    let answers = CheckInAnswers::from_form(&fields, CheckInKind::for_day(day));
     let (date, answers) = match (date, answers) {
-        (Ok(d), Ok(a)) => (d, a),
+        (Ok(d), Ok(a)) if errors.is_empty() => (d, a),
         (date, answers) => {
-            let mut errors = FieldErrors::default();
             if let Err(msg) = &date {
                 errors.add("date", *msg);
             }
@@ -309,11 +395,14 @@ pub async fn checkin_submit(state: web::Data<AppState>, user: PatientUser, form:
                 errors.merge(e);
             }
             let date = date.map_err(|_| raw_date.to_string());
+            // A "none" in conflict with ticks is shown with every question
+            // (`short` is false then), so the ticks can be seen and changed.
             return render_form(
                 &user,
                 &ctx,
+                short,
                 date,
-                &form.fields,
+                &fields,
                 &errors,
                 StatusCode::UNPROCESSABLE_ENTITY,
             );
@@ -348,6 +437,10 @@ struct ResultPage<'a> {
     treatment_id: i64,
     /// "Add a photo of the area", with the photos already added.
     panel: PhotoPanel,
+    /// Why the answer is urgent, in the patient's own words.
+    reasons: Vec<String>,
+    /// The check-in was for an earlier day (a back-fill).
+    earlier_day: bool,
 }
 
 pub async fn result_page(state: web::Data<AppState>, user: PatientUser, req: HttpRequest) -> Result<HttpResponse> {
@@ -358,15 +451,26 @@ pub async fn result_page(state: web::Data<AppState>, user: PatientUser, req: Htt
     let pid = user.patient.id;
     let clinic = user.clinic.clone();
     let now = state.clock.now();
-    let (ci, treatment, photos) = state
+    let (ci, treatment, urgent_rules, photos) = state
         .db
         .read_async(move |c| {
             let ci = checkins::of_patient(c, pid, CheckInId(id))?.ok_or(Error::NotFound)?;
             let photos = PhotoPanel::load(c, pid, &clinic, ci.id, now)?;
             let t = patients::treatment_of(c, pid, ci.treatment_id)?.ok_or(Error::NotFound)?;
-            Ok((ci, t, photos))
+            let rules: Vec<String> = crate::db::flags::of_checkin(c, ci.id)?
+                .into_iter()
+                .filter(|f| f.severity == Severity::Urgent)
+                .map(|f| f.rule_id.as_str().to_string())
+                .collect();
+            Ok((ci, t, rules, photos))
         })
         .await?;
+    let today = triage::clinic_today(state.clock.now(), user.clinic.timezone.0);
+    let rules: Vec<&str> = urgent_rules.iter().map(String::as_str).collect();
+    let reasons = match ci.advice {
+        Advice::Emergency | Advice::CallClinicNow => questions::in_own_words(&ci.answers, &rules),
+        _ => Vec::new(),
+    };
     page(&ResultPage {
         csrf: &user.session.csrf,
         clinic_name: &user.clinic.name,
@@ -380,6 +484,8 @@ pub async fn result_page(state: web::Data<AppState>, user: PatientUser, req: Htt
         normal: triage::what_is_normal(treatment.procedure, ci.day_number),
         treatment_id: treatment.id.0,
         panel: photos,
+        reasons,
+        earlier_day: ci.day < today,
     })
 }
 
