@@ -19,8 +19,13 @@ pub async fn patient_bundle(
     actor: audit::Actor,
 ) -> Result<Value> {
     let record = patients::view(db, clinic, id, now, actor, "fhir").await?;
+    let parts = fhir::Record {
+        patient: &record.patient,
+        treatments: &record.treatments,
+        flags: &record.flags,
+    };
     Ok(fhir::patient_bundle(
-        &record,
+        &parts,
         &Base::new(public_url, clinic),
         now.naive_utc(),
     ))

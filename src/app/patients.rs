@@ -5,7 +5,8 @@
 use crate::app::checkin::rules_of;
 use crate::app::notify::{self, MailContext};
 use crate::app::onboarding::{self, Credential, PatientInput, TreatmentInput};
-use crate::db::checkins::{self, CheckIn};
+use crate::db::checkins;
+use crate::db::patients::TreatmentHistory;
 use crate::db::{accounts, audit, dashboard, flags, patients, Db};
 use crate::domain::AuditAction;
 use crate::domain::{ClinicId, PatientId, TreatmentId};
@@ -82,9 +83,6 @@ pub async fn close_follow_up(
     })
     .await
 }
-
-/// A treatment with its check-ins, each with its earlier versions.
-pub type TreatmentHistory = (patients::Treatment, Vec<(CheckIn, Vec<checkins::Revision>)>);
 
 /// Everything the clinician's page of one patient shows.
 pub struct PatientRecord {

@@ -1,12 +1,13 @@
 //! Photos with a check-in: a patient adds one (after the check-in is saved,
 //! so a photo can never lose the answers) or removes one the same day; staff
 //! of the clinic view them (each view audited) and ask for one. Staff never
-//! delete photos. Every function runs inside the caller's transaction.
+//! delete photos. Each use case opens its own transaction (off the async
+//! workers) and writes its own audit row.
 
 use crate::app::notify::{self, MailContext};
 use crate::db::audit::{self, Actor};
 use crate::db::photos::{self, NewPhoto, PhotoMeta, Size};
-use crate::db::{checkins, clinics, flags, patients, DbConn};
+use crate::db::{checkins, clinics, flags, patients, Db, DbConn};
 use crate::domain::AuditAction;
 use crate::domain::*;
 use crate::error::{Error, Result};
@@ -24,7 +25,7 @@ fn target(id: PhotoId) -> String {
 
 /// Stores a processed photo with one of the patient's own check-ins, and
 /// marks the patient's open photo requests fulfilled.
-pub fn add(
+fn add_one(
     conn: &mut DbConn,
     patient: &patients::Patient,
     checkin: CheckInId,
@@ -77,7 +78,7 @@ pub fn removable(photo: &PhotoMeta, clinic: &clinics::Clinic, now: DateTime<Utc>
 }
 
 /// Deletes a photo the patient added today (by the clinic's calendar).
-pub fn remove(
+fn remove_in(
     conn: &mut DbConn,
     patient: &patients::Patient,
     clinic: &clinics::Clinic,
@@ -108,7 +109,7 @@ pub fn remove(
 }
 
 /// One of the patient's own pictures (no audit: it is their own).
-pub fn image_for_patient(conn: &mut DbConn, patient: PatientId, id: PhotoId, size: Size) -> Result<Vec<u8>> {
+fn image_for_patient_in(conn: &mut DbConn, patient: PatientId, id: PhotoId, size: Size) -> Result<Vec<u8>> {
     photos::get(conn, id)?
         .filter(|p| p.patient_id == patient)
         .ok_or(Error::NotFound)?;
@@ -116,7 +117,7 @@ pub fn image_for_patient(conn: &mut DbConn, patient: PatientId, id: PhotoId, siz
 }
 
 /// A picture for staff of the photo's clinic; every view writes an audit row.
-pub fn image_for_staff(
+fn image_for_staff_in(
     conn: &mut DbConn,
     clinic: ClinicId,
     id: PhotoId,
@@ -154,7 +155,7 @@ pub enum Asked {
 
 /// Staff ask one of their clinic's patients for a photo, from a flag of that
 /// patient or from the patient's page.
-pub fn ask(
+fn ask_in(
     conn: &mut DbConn,
     mail: &MailContext,
     staff: &crate::db::accounts::Staff,
@@ -185,4 +186,98 @@ pub fn ask(
         now.naive_utc(),
     )?;
     Ok(Asked::Sent(id))
+}
+
+/// A patient adds photos to one of their check-ins: all of them, or none.
+pub async fn add(
+    db: &Db,
+    patient: patients::Patient,
+    checkin: CheckInId,
+    photos: Vec<Processed>,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    db.write_async(move |c| {
+        for p in &photos {
+            add_one(c, &patient, checkin, p, &actor, now)?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// A patient removes a photo added today; see [`remove_in`].
+pub async fn remove(
+    db: &Db,
+    patient: patients::Patient,
+    clinic: clinics::Clinic,
+    id: PhotoId,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<CheckInId> {
+    db.write_async(move |c| remove_in(c, &patient, &clinic, id, &actor, now))
+        .await
+}
+
+/// One of the patient's own pictures.
+pub async fn image_for_patient(db: &Db, patient: PatientId, id: PhotoId, size: Size) -> Result<Vec<u8>> {
+    db.read_async(move |c| image_for_patient_in(c, patient, id, size)).await
+}
+
+/// A picture for staff, its view audited.
+pub async fn image_for_staff(
+    db: &Db,
+    clinic: ClinicId,
+    id: PhotoId,
+    size: Size,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<Vec<u8>> {
+    db.write_async(move |c| image_for_staff_in(c, clinic, id, size, &actor, now))
+        .await
+}
+
+/// Staff ask a patient for a photo; see [`ask_in`].
+pub async fn ask(
+    db: &Db,
+    mail: MailContext,
+    staff: crate::db::accounts::Staff,
+    patient: PatientId,
+    flag: Option<FlagId>,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<Asked> {
+    db.write_async(move |c| ask_in(c, &mail, &staff, patient, flag, &actor, now))
+        .await
+}
+
+/// Staff open one patient's photos side by side: the patient and every
+/// photo's metadata, the view audited in the same transaction.
+pub async fn compare(
+    db: &Db,
+    clinic: ClinicId,
+    id: PatientId,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<(patients::Patient, Vec<PhotoMeta>)> {
+    db.write_async(move |c| {
+        let p = patients::in_clinic(c, clinic, id)?.ok_or(Error::NotFound)?;
+        audit::record(
+            c,
+            Some(clinic),
+            &actor,
+            AuditAction::PhotoCompare,
+            Some(&format!("patient:{}", p.id)),
+            "",
+            now.naive_utc(),
+        )?;
+        let list = photos::of_patient(c, p.id)?;
+        Ok((p, list))
+    })
+    .await
+}
+
+/// How many photos a clinic keeps and their bytes.
+pub async fn storage_of_clinic(db: &Db, clinic: ClinicId) -> Result<(i64, i64)> {
+    db.read_async(move |c| Ok(photos::storage_of_clinic(c, clinic)?)).await
 }

@@ -2,7 +2,7 @@
 //! them out (audited).
 
 use crate::auth::signin;
-use crate::db::{sessions, DbConn};
+use crate::db::{sessions, Db, DbConn};
 use crate::domain::AuditAction;
 use crate::domain::{AccountId, AccountKind};
 use crate::error::Result;
@@ -27,15 +27,16 @@ pub struct SessionView {
 
 /// `account`'s sessions that are still active at `now` (within the absolute
 /// lifetime and the idle timeout `idle`), most recently seen first.
-pub fn list(
-    conn: &mut DbConn,
+pub async fn list(
+    db: &Db,
     account: AccountId,
-    current_hash: &str,
+    current_hash: String,
     idle: Duration,
     now: DateTime<Utc>,
 ) -> Result<Vec<SessionView>> {
     let now = now.naive_utc();
-    Ok(sessions::of_account(conn, account)?
+    let all = db.read_async(move |c| Ok(sessions::of_account(c, account)?)).await?;
+    Ok(all
         .into_iter()
         .filter(|s| s.expires_at > now && s.last_seen_at + idle > now)
         .map(|s| SessionView {
@@ -61,7 +62,20 @@ pub enum Ended {
 }
 
 /// Ends the session of `account` named by `handle`; audited.
-pub fn end_one(
+pub async fn end_one(
+    db: &Db,
+    account: AccountId,
+    kind: AccountKind,
+    handle_typed: String,
+    current_hash: String,
+    ip: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Ended> {
+    db.write_async(move |c| end_one_in(c, account, kind, &handle_typed, &current_hash, ip, now))
+        .await
+}
+
+fn end_one_in(
     conn: &mut DbConn,
     account: AccountId,
     kind: AccountKind,

@@ -1,10 +1,10 @@
 //! Staff second factor: enrolment, the second sign-in step (a code, or a
-//! recovery code), and an admin's reset. Each use case runs in the caller's
-//! transaction and writes its own audit row.
+//! recovery code), and an admin's reset. Each use case opens its own
+//! transaction (off the async workers) and writes its own audit row.
 
 use crate::auth::{signin, tokens, totp};
 use crate::config::{SessionLifetimes, TotpKey};
-use crate::db::{accounts, audit, sessions, totp as store, DbConn};
+use crate::db::{accounts, audit, sessions, totp as store, Db, DbConn};
 use crate::domain::AuditAction;
 use crate::domain::{AccountId, AccountKind, ClinicId, StaffId, TokenPurpose};
 use crate::error::{Error, Result};
@@ -30,7 +30,7 @@ pub use crate::auth::second_step::enrolled;
 
 /// Starts (or shows again) an enrolment: a new secret, kept encrypted and unconfirmed until a
 /// first code proves the app has it. Refused once a factor is confirmed.
-pub fn begin(conn: &mut DbConn, k: Option<&TotpKey>, account: AccountId, now: DateTime<Utc>) -> Result<Enrolment> {
+fn begin_in(conn: &mut DbConn, k: Option<&TotpKey>, account: AccountId, now: DateTime<Utc>) -> Result<Enrolment> {
     let k = key(k)?;
     if enrolled(conn, account)? {
         return Err(Error::Conflict(
@@ -57,7 +57,7 @@ pub fn begin(conn: &mut DbConn, k: Option<&TotpKey>, account: AccountId, now: Da
 
 /// Confirms an enrolment with a first code; returns the ten recovery codes
 /// (shown once: only their hashes are kept), or `None` for a wrong code.
-pub fn confirm(
+fn confirm_in(
     conn: &mut DbConn,
     k: Option<&TotpKey>,
     account: AccountId,
@@ -86,7 +86,7 @@ pub fn confirm(
 
 /// Checks a typed code, or else a recovery code, and uses it up: a code's
 /// time step is accepted once only, a recovery code once only.
-pub fn verify(
+fn verify_in(
     conn: &mut DbConn,
     k: Option<&TotpKey>,
     account: AccountId,
@@ -113,7 +113,7 @@ pub fn verify(
 pub use crate::auth::second_step::{open_challenge, step_for, Step};
 
 /// The account a challenge cookie stands for, if it is still open.
-pub fn challenge_account(conn: &mut DbConn, token: &str, now: DateTime<Utc>) -> Result<Option<AccountId>> {
+fn challenge_account_in(conn: &mut DbConn, token: &str, now: DateTime<Utc>) -> Result<Option<AccountId>> {
     if token.is_empty() || token.len() > 64 {
         return Ok(None);
     }
@@ -121,7 +121,7 @@ pub fn challenge_account(conn: &mut DbConn, token: &str, now: DateTime<Utc>) -> 
 }
 
 /// Closes the challenge and opens the session (audited as a sign-in).
-pub fn finish_sign_in(
+fn finish_sign_in_in(
     conn: &mut DbConn,
     token: &str,
     account: AccountId,
@@ -142,7 +142,7 @@ pub fn finish_sign_in(
 }
 
 /// A wrong second-step code: audited like a wrong password.
-pub fn record_failure(conn: &mut DbConn, account: AccountId, ip: Option<String>, now: DateTime<Utc>) -> Result<()> {
+fn record_failure_in(conn: &mut DbConn, account: AccountId, ip: Option<String>, now: DateTime<Utc>) -> Result<()> {
     signin::audit_self(
         conn,
         account,
@@ -156,7 +156,7 @@ pub fn record_failure(conn: &mut DbConn, account: AccountId, ip: Option<String>,
 /// An admin removes another staff member's second factor (lost phone): it
 /// and the recovery codes go, that person's sessions end; audited. The
 /// person enrols again at their next sign-in if the clinic requires it.
-pub fn reset(
+fn reset_in(
     conn: &mut DbConn,
     admin: &audit::Actor,
     clinic: ClinicId,
@@ -189,7 +189,7 @@ pub fn reset(
 }
 
 /// An admin turns the clinic's two-step requirement on or off; audited.
-pub fn set_required(
+fn set_required_in(
     conn: &mut DbConn,
     admin: &audit::Actor,
     clinic: ClinicId,
@@ -217,4 +217,102 @@ pub fn check_key(conn: &mut DbConn, k: Option<&TotpKey>) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Starts (or shows again) an enrolment; see [`begin_in`].
+pub async fn begin(db: &Db, k: Option<TotpKey>, account: AccountId, now: DateTime<Utc>) -> Result<Enrolment> {
+    db.write_async(move |c| begin_in(c, k.as_ref(), account, now)).await
+}
+
+/// "Your account": how many recovery codes are left when enrolled (with no
+/// enrolment), else an enrolment to confirm; `-1` codes when the server has
+/// no key to enrol with.
+pub async fn account_state(
+    db: &Db,
+    k: Option<TotpKey>,
+    account: AccountId,
+    now: DateTime<Utc>,
+) -> Result<(Option<Enrolment>, i64)> {
+    db.write_async(move |c| {
+        if enrolled(c, account)? {
+            return Ok((None, store::recovery_codes_left(c, account)?));
+        }
+        if k.is_none() {
+            return Ok((None, -1));
+        }
+        Ok((Some(begin_in(c, k.as_ref(), account, now)?), 0))
+    })
+    .await
+}
+
+/// Confirms an enrolment with a first code; see [`confirm_in`].
+pub async fn confirm(
+    db: &Db,
+    k: Option<TotpKey>,
+    account: AccountId,
+    code: String,
+    ip: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Option<Vec<String>>> {
+    db.write_async(move |c| confirm_in(c, k.as_ref(), account, &code, ip, now))
+        .await
+}
+
+/// The second step's code (or recovery code), used up; see [`verify_in`].
+pub async fn verify(
+    db: &Db,
+    k: Option<TotpKey>,
+    account: AccountId,
+    typed: String,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    db.write_async(move |c| verify_in(c, k.as_ref(), account, &typed, now))
+        .await
+}
+
+/// The account an open challenge cookie stands for.
+pub async fn challenge_account(db: &Db, token: String, now: DateTime<Utc>) -> Result<Option<AccountId>> {
+    db.read_async(move |c| challenge_account_in(c, &token, now)).await
+}
+
+/// Closes the challenge and opens the session; see [`finish_sign_in_in`].
+pub async fn finish_sign_in(
+    db: &Db,
+    token: String,
+    account: AccountId,
+    ip: Option<String>,
+    browser: String,
+    now: DateTime<Utc>,
+    lifetimes: SessionLifetimes,
+) -> Result<Option<String>> {
+    db.write_async(move |c| finish_sign_in_in(c, &token, account, ip, &browser, now, &lifetimes))
+        .await
+}
+
+/// A wrong second-step code, audited.
+pub async fn record_failure(db: &Db, account: AccountId, ip: Option<String>, now: DateTime<Utc>) -> Result<()> {
+    db.write_async(move |c| record_failure_in(c, account, ip, now)).await
+}
+
+/// An admin resets another's second factor; see [`reset_in`].
+pub async fn reset(
+    db: &Db,
+    admin: audit::Actor,
+    clinic: ClinicId,
+    target: StaffId,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    db.write_async(move |c| reset_in(c, &admin, clinic, target, now)).await
+}
+
+/// An admin turns the clinic's requirement on or off; see [`set_required_in`].
+pub async fn set_required(
+    db: &Db,
+    admin: audit::Actor,
+    clinic: ClinicId,
+    required: bool,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    db.write_async(move |c| set_required_in(c, &admin, clinic, required, now))
+        .await
 }

@@ -11,10 +11,19 @@
 pub mod questionnaire;
 pub mod resources;
 
-use crate::app::patients::PatientRecord;
+use crate::db::flags::{Flag, FlagEvent};
+use crate::db::patients::{Patient, TreatmentHistory};
 use crate::domain::{CheckInKind, ClinicId};
 use chrono::NaiveDateTime;
 use serde_json::{json, Value};
+
+/// What the export maps: the parts of a patient's record, borrowed from
+/// whoever read them (the use case), so this module stays below it.
+pub struct Record<'a> {
+    pub patient: &'a Patient,
+    pub treatments: &'a [TreatmentHistory],
+    pub flags: &'a [(Flag, Vec<FlagEvent>)],
+}
 
 /// The media type of every FHIR answer.
 pub const CONTENT_TYPE: &str = "application/fhir+json";
@@ -75,7 +84,7 @@ pub fn instant(t: NaiveDateTime) -> String {
 /// A `collection` Bundle of everything exported for one patient: both
 /// Questionnaires, the Patient, each treatment's Procedure, every check-in
 /// version's QuestionnaireResponse and Observations, and every Flag.
-pub fn patient_bundle(record: &PatientRecord, base: &Base, now: NaiveDateTime) -> Value {
+pub fn patient_bundle(record: &Record<'_>, base: &Base, now: NaiveDateTime) -> Value {
     let mut resources = vec![
         questionnaire::questionnaire(base, CheckInKind::Daily),
         questionnaire::questionnaire(base, CheckInKind::Weekly),

@@ -2,8 +2,7 @@
 //! patient's record.
 
 use super::questionnaire::{self, celsius, Version};
-use super::{instant, Base};
-use crate::app::patients::PatientRecord;
+use super::{instant, Base, Record};
 use crate::db::checkins::CheckIn;
 use crate::db::flags::Flag;
 use crate::db::patients::{Patient, Treatment};
@@ -196,12 +195,12 @@ pub fn flag(base: &Base, p: &Patient, f: &Flag, checkin: Option<&str>) -> Value 
 }
 
 /// Every resource of a patient's record except the Questionnaires.
-pub fn of_record(record: &PatientRecord, base: &Base) -> Vec<Value> {
+pub fn of_record(record: &Record<'_>, base: &Base) -> Vec<Value> {
     let p = &record.patient;
     let mut out = vec![patient(base, p)];
     // The current version's response of each check-in, for the flags.
     let mut current: HashMap<i64, String> = HashMap::new();
-    for (t, list) in &record.treatments {
+    for (t, list) in record.treatments {
         let proc = procedure(base, p, t);
         let proc_ref = reference("Procedure", proc["id"].as_str().unwrap_or_default());
         out.push(proc);
@@ -217,7 +216,7 @@ pub fn of_record(record: &PatientRecord, base: &Base) -> Vec<Value> {
             current.insert(ci.id.0, reference("QuestionnaireResponse", response_id(ci, ci.version)));
         }
     }
-    for (f, _) in &record.flags {
+    for (f, _) in record.flags {
         let checkin = f.checkin_id.and_then(|id| current.get(&id)).map(String::as_str);
         out.push(flag(base, p, f, checkin));
     }

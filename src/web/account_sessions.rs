@@ -32,10 +32,7 @@ pub async fn items(state: &AppState, user: &SignedIn) -> Result<Vec<SessionItem>
         AccountKind::Patient => state.settings.sessions.patient_idle,
     };
     let now = state.clock.now();
-    let list = state
-        .db
-        .run(move |db| db.read(|c| sessions::list(c, account, &current, idle, now)))
-        .await?;
+    let list = sessions::list(&state.db, account, current, idle, now).await?;
     Ok(list
         .into_iter()
         .map(|s| SessionItem {
@@ -54,10 +51,7 @@ pub async fn sign_out_session(state: web::Data<AppState>, user: SignedIn, form: 
     let handle = form.get("session").to_string();
     let (account, kind, current) = (user.session.account, user.session.kind, user.session.id_hash.clone());
     let (ip, now) = (user.ip.clone(), state.clock.now());
-    let ended = state
-        .db
-        .run(move |db| db.write(|c| sessions::end_one(c, account, kind, &handle, &current, ip, now)))
-        .await?;
+    let ended = sessions::end_one(&state.db, account, kind, handle, current, ip, now).await?;
     match ended {
         Ended::This => {
             let mut resp = see_other("/login?notice=signed-out");

@@ -89,10 +89,7 @@ async fn challenge(state: &AppState, req: &HttpRequest) -> Result<Option<(String
     };
     let now = state.clock.now();
     let t = token.clone();
-    let account = state
-        .db
-        .run(move |db| db.read(|c| totp::challenge_account(c, &t, now)))
-        .await?;
+    let account = totp::challenge_account(&state.db, t, now).await?;
     Ok(account.map(|a| (token, a)))
 }
 
@@ -116,10 +113,7 @@ async fn finish(
     let now = state.clock.now();
     let browser = browser_of(req);
     let lifetimes = state.settings.sessions;
-    let session = state
-        .db
-        .run(move |db| db.write(|c| totp::finish_sign_in(c, &token, account, ip, &browser, now, &lifetimes)))
-        .await?;
+    let session = totp::finish_sign_in(&state.db, token, account, ip, browser, now, lifetimes).await?;
     let https = state.settings.is_https();
     Ok(session.map(|s| (session_cookie(s, https), expired_challenge_cookie(https))))
 }
@@ -128,10 +122,7 @@ async fn finish(
 async fn failed(state: &AppState, account: AccountId, ip: Option<String>) -> Result<()> {
     let _ = state.throttle.second_step_failed(account.0);
     let now = state.clock.now();
-    state
-        .db
-        .run(move |db| db.write(|c| totp::record_failure(c, account, ip, now)))
-        .await
+    totp::record_failure(&state.db, account, ip, now).await
 }
 
 pub async fn code_page(state: web::Data<AppState>, visitor: Visitor, req: HttpRequest) -> Result<HttpResponse> {
@@ -153,10 +144,7 @@ pub async fn submit_code(state: web::Data<AppState>, req: HttpRequest, form: Sec
     let typed = form.get("code").to_string();
     let now = state.clock.now();
     let key = state.settings.totp_key.clone();
-    let ok = state
-        .db
-        .run(move |db| db.write(|c| totp::verify(c, key.as_ref(), account, &typed, now)))
-        .await?;
+    let ok = totp::verify(&state.db, key, account, typed, now).await?;
     if ok {
         if let Some((session, gone)) = finish(&state, &req, token, account, ip).await? {
             let mut resp = see_other("/clinic");
@@ -182,11 +170,7 @@ pub async fn enrol_page(state: web::Data<AppState>, visitor: Visitor, req: HttpR
     };
     let now = state.clock.now();
     let key = state.settings.totp_key.clone();
-    let enrolment = match state
-        .db
-        .run(move |db| db.write(|c| totp::begin(c, key.as_ref(), account, now)))
-        .await
-    {
+    let enrolment = match totp::begin(&state.db, key, account, now).await {
         Ok(e) => e,
         // Already enrolled (e.g. in another tab): the code step, then.
         Err(Error::Conflict(_)) => return Ok(see_other("/login/totp")),
@@ -215,19 +199,13 @@ async fn confirm(
     let key = state.settings.totp_key.clone();
     let typed = form.get("code").to_string();
     let ip_c = ip.clone();
-    let codes = state
-        .db
-        .run(move |db| db.write(|c| totp::confirm(c, key.as_ref(), account, &typed, ip_c, now)))
-        .await?;
+    let codes = totp::confirm(&state.db, key, account, typed, ip_c, now).await?;
     match codes {
         Some(codes) => Ok(Ok(codes)),
         None => {
             failed(state, account, ip).await?;
             let key = state.settings.totp_key.clone();
-            let enrolment = state
-                .db
-                .run(move |db| db.write(|c| totp::begin(c, key.as_ref(), account, now)))
-                .await?;
+            let enrolment = totp::begin(&state.db, key, account, now).await?;
             Ok(Err(enrolment))
         }
     }
@@ -270,21 +248,7 @@ pub async fn account_page(state: web::Data<AppState>, user: StaffUser) -> Result
     let account = user.staff.account_id;
     let now = state.clock.now();
     let key = state.settings.totp_key.clone();
-    let (enrolment, left) = state
-        .db
-        .run(move |db| {
-            db.write(|c| {
-                if totp::enrolled(c, account)? {
-                    let left = crate::db::totp::recovery_codes_left(c, account)?;
-                    return Ok::<_, Error>((None, left));
-                }
-                if key.is_none() {
-                    return Ok((None, -1));
-                }
-                Ok((Some(totp::begin(c, key.as_ref(), account, now)?), 0))
-            })
-        })
-        .await?;
+    let (enrolment, left) = totp::account_state(&state.db, key, account, now).await?;
     page(&EnrolPage {
         csrf: &user.session.csrf,
         action: "/account/totp",
@@ -334,10 +298,7 @@ pub async fn reset(
     let now = state.clock.now();
     let actor = user.0.actor();
     let clinic = user.0.clinic.id;
-    state
-        .db
-        .run(move |db| db.write(|c| totp::reset(c, &actor, clinic, id, now)))
-        .await?;
+    totp::reset(&state.db, actor, clinic, id, now).await?;
     Ok(see_other("/clinic/staff?notice=totp-reset"))
 }
 
@@ -347,9 +308,6 @@ pub async fn set_required(state: web::Data<AppState>, user: AdminUser, form: Sec
     let now = state.clock.now();
     let actor = user.0.actor();
     let clinic = user.0.clinic.id;
-    state
-        .db
-        .run(move |db| db.write(|c| totp::set_required(c, &actor, clinic, required, now)))
-        .await?;
+    totp::set_required(&state.db, actor, clinic, required, now).await?;
     Ok(see_other("/clinic/staff?notice=totp-required"))
 }

@@ -5,8 +5,7 @@
 use crate::app::notify::MailContext;
 use crate::app::photos::{self as use_case, Asked};
 use crate::db::photos::{self, PhotoMeta, Size};
-use crate::db::{audit, patients, DbConn};
-use crate::domain::AuditAction;
+use crate::db::DbConn;
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::web::error::{page, see_other};
@@ -146,10 +145,7 @@ pub fn counts(conn: &mut DbConn, checkin_ids: &[i64]) -> Result<HashMap<i64, i64
 
 /// What the clinic's photos take, in words: "12 photos, 3.4 MB".
 pub async fn photo_storage(state: &AppState, clinic: ClinicId) -> Result<String> {
-    let (n, bytes) = state
-        .db
-        .run(move |db| db.read(|c| Ok::<_, Error>(photos::storage_of_clinic(c, clinic)?)))
-        .await?;
+    let (n, bytes) = use_case::storage_of_clinic(&state.db, clinic).await?;
     Ok(format!(
         "{n} photo{}, {}",
         if n == 1 { "" } else { "s" },
@@ -171,10 +167,7 @@ fn human_bytes(b: i64) -> String {
 async fn staff_image(state: &AppState, user: &StaffUser, raw: &str, size: Size) -> Result<HttpResponse> {
     let id: PhotoId = raw.parse().map_err(|_| Error::NotFound)?;
     let (clinic, actor, now) = (user.clinic.id, user.actor(), state.clock.now());
-    let bytes = state
-        .db
-        .run(move |db| db.write(|c| use_case::image_for_staff(c, clinic, id, size, &actor, now)))
-        .await?;
+    let bytes = use_case::image_for_staff(&state.db, clinic, id, size, actor, now).await?;
     Ok(jpeg(bytes))
 }
 
@@ -200,10 +193,7 @@ pub async fn ask(
     };
     let mail = MailContext::from_settings(&state.settings);
     let (staff, actor, now) = (user.staff.clone(), user.actor(), state.clock.now());
-    let asked = state
-        .db
-        .run(move |db| db.write(|c| use_case::ask(c, &mail, &staff, patient, flag, &actor, now)))
-        .await?;
+    let asked = use_case::ask(&state.db, mail, staff, patient, flag, actor, now).await?;
     let default_back = format!("/clinic/patients/{patient}");
     let back = match form.get("back") {
         "" => default_back.as_str(),
@@ -266,26 +256,8 @@ pub async fn compare(
 ) -> Result<HttpResponse> {
     let id: PatientId = path.parse().map_err(|_| Error::NotFound)?;
     let (clinic, actor, now) = (user.clinic.id, user.actor(), state.clock.now());
-    let (patient, list) = state
-        .db
-        .run(move |db| {
-            // Showing the pictures is viewing them: audited with the page.
-            db.write(|c| {
-                let p = patients::in_clinic(c, clinic, id)?.ok_or(Error::NotFound)?;
-                audit::record(
-                    c,
-                    Some(clinic),
-                    &actor,
-                    AuditAction::PhotoCompare,
-                    Some(&format!("patient:{}", p.id)),
-                    "",
-                    now.naive_utc(),
-                )?;
-                let list = photos::of_patient(c, p.id)?;
-                Ok::<_, Error>((p, list))
-            })
-        })
-        .await?;
+    // Showing the pictures is viewing them: audited with the page.
+    let (patient, list) = use_case::compare(&state.db, clinic, id, actor, now).await?;
     let mut days: Vec<(i32, NaiveDate)> = list.iter().map(|p| (p.day_number, p.day)).collect();
     days.dedup_by_key(|d| d.0);
     let known = |d: Option<i32>| d.filter(|d| days.iter().any(|(n, _)| n == d));

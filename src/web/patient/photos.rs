@@ -223,17 +223,7 @@ pub async fn upload(
     let now = state.clock.now();
     let actor = user.actor();
     let patient = user.patient.clone();
-    let stored = state
-        .db
-        .run(move |db| {
-            db.write(|c| {
-                for p in &photos {
-                    use_case::add(c, &patient, checkin, p, &actor, now)?;
-                }
-                Ok::<_, Error>(())
-            })
-        })
-        .await;
+    let stored = use_case::add(&state.db, patient, checkin, photos, actor, now).await;
     match stored {
         Ok(()) => Ok(see_other(&format!("/checkin/result?checkin={}#photos", checkin.0))),
         Err(Error::Conflict(m)) => refused(&state, &user, checkin, &m).await,
@@ -277,10 +267,7 @@ pub async fn remove(
     let now = state.clock.now();
     let actor = user.actor();
     let PatientUser { patient, clinic, .. } = user;
-    let checkin = state
-        .db
-        .run(move |db| db.write(|c| use_case::remove(c, &patient, &clinic, id, &actor, now)))
-        .await?;
+    let checkin = use_case::remove(&state.db, patient, clinic, id, actor, now).await?;
     Ok(see_other(&format!("/checkin/result?checkin={}#photos", checkin.0)))
 }
 
@@ -296,10 +283,7 @@ pub fn jpeg(bytes: Vec<u8>) -> HttpResponse {
 async fn own_image(state: &AppState, user: &PatientUser, raw: &str, size: Size) -> Result<HttpResponse> {
     let id: PhotoId = raw.parse().map_err(|_| Error::NotFound)?;
     let pid = user.patient.id;
-    let bytes = state
-        .db
-        .run(move |db| db.read(|c| use_case::image_for_patient(c, pid, id, size)))
-        .await?;
+    let bytes = use_case::image_for_patient(&state.db, pid, id, size).await?;
     Ok(jpeg(bytes))
 }
 
