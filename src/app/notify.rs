@@ -5,7 +5,7 @@
 use crate::config::Settings;
 use crate::db::outbox::{self, NewEmail};
 use crate::db::{clinics, flags, DbConn};
-use crate::domain::{ClinicId, OutboxId, OutboxKind, Severity};
+use crate::domain::{AccountId, ClinicId, OutboxId, OutboxKind, Severity, TokenPurpose};
 use crate::error::{Error, Result};
 use crate::mail::message;
 use chrono::{DateTime, Utc};
@@ -208,27 +208,45 @@ pub fn escalation(
     queue(conn, ctx, e, now)
 }
 
-/// The patient's check-in reminder: a link, no clinical content.
+/// How long a reminder's one-click unsubscribe link works.
+pub const UNSUBSCRIBE_LIFETIME_DAYS: i64 = 30;
+
+/// The patient's check-in reminder: a link, no clinical content, sent in the
+/// clinic's name, with a one-click unsubscribe (RFC 8058) whose single-use
+/// token is stored hashed like every other link.
 pub fn reminder(
     conn: &mut DbConn,
     ctx: &MailContext,
-    clinic: ClinicId,
+    clinic: &clinics::Clinic,
+    patient_account: AccountId,
     to: &str,
     now: DateTime<Utc>,
 ) -> Result<OutboxId> {
+    let unsubscribe = super::links::issue_link(
+        conn,
+        TokenPurpose::Unsubscribe,
+        Some(patient_account),
+        now,
+        chrono::Duration::days(UNSUBSCRIBE_LIFETIME_DAYS),
+        &ctx.public_url,
+    )?;
     let (subject, text, html) = rendered(message::render_reminder(&message::ReminderEmail {
+        clinic_name: &clinic.name,
         public_url: &ctx.public_url,
+        unsubscribe_url: &unsubscribe,
     }))?;
     let e = NewEmail {
         kind: OutboxKind::Reminder,
-        clinic: Some(clinic),
+        clinic: Some(clinic.id),
         flag: None,
         recipient: to,
         subject: &subject,
         text: &text,
         html: &html,
     };
-    queue(conn, ctx, e, now)
+    let id = queue(conn, ctx, e, now)?;
+    outbox::set_headers(conn, id, Some(&clinic.name), Some(&unsubscribe))?;
+    Ok(id)
 }
 
 /// A clinic asked the patient for a photo: a link, no clinical content.

@@ -76,33 +76,7 @@ pub fn create_clinic(
     Ok(id)
 }
 
-/// A new one-time link for `purpose`; returns the full URL.
-pub fn issue_link(
-    conn: &mut DbConn,
-    purpose: TokenPurpose,
-    account: Option<AccountId>,
-    now: DateTime<Utc>,
-    lifetime: Duration,
-    public_url: &str,
-) -> Result<String> {
-    let (token, hash) = tokens::generate();
-    accounts::create_token(
-        conn,
-        purpose,
-        account,
-        &hash,
-        now.naive_utc(),
-        (now + lifetime).naive_utc(),
-    )?;
-    let path = match purpose {
-        TokenPurpose::Setup => "setup",
-        TokenPurpose::Invite => "invite",
-        TokenPurpose::Reset => "reset",
-        // Travels in a cookie, not a link; this is the page it opens.
-        TokenPurpose::SecondFactor => "login/totp",
-    };
-    Ok(format!("{public_url}/{path}?token={token}"))
-}
+pub use super::links::issue_link;
 
 fn unique_email(conn: &mut DbConn, email: &EmailAddress) -> Result<()> {
     if accounts::claim_email(conn, email)? {

@@ -62,6 +62,10 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+    /// The From display name (a clinic's name on patient emails).
+    pub sender_name: Option<String>,
+    /// The RFC 8058 one-click unsubscribe URL, when the email has one.
+    pub list_unsubscribe: Option<String>,
 }
 
 /// An email to queue.
@@ -73,6 +77,23 @@ pub struct NewEmail<'a> {
     pub subject: &'a str,
     pub text: &'a str,
     pub html: &'a str,
+}
+
+/// Sets the sender name and one-click unsubscribe URL of a queued email
+/// (in the transaction that queued it).
+pub fn set_headers(
+    conn: &mut DbConn,
+    id: OutboxId,
+    sender_name: Option<&str>,
+    list_unsubscribe: Option<&str>,
+) -> Result<(), DbError> {
+    diesel::update(outbox::table.find(id.0))
+        .set((
+            outbox::sender_name.eq(sender_name),
+            outbox::list_unsubscribe.eq(list_unsubscribe),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Queues an email; its Message-ID is fixed now, so a resend after a crash is

@@ -4,7 +4,7 @@
 use super::patients::Treatment;
 use super::schema::{accounts, patients, scheduled_findings, treatments};
 use super::{DbConn, DbError};
-use crate::domain::{ClinicId, ScheduledKind, TreatmentId};
+use crate::domain::{AccountId, ClinicId, ScheduledKind, TreatmentId};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -12,6 +12,7 @@ use diesel::prelude::*;
 #[derive(Debug, Clone)]
 pub struct Followed {
     pub treatment: Treatment,
+    pub patient_account: AccountId,
     pub patient_email: String,
     pub reminders: bool,
     pub disabled: bool,
@@ -20,20 +21,21 @@ pub struct Followed {
 /// Treatments of `clinic` treated on or after `since`, whose patient's
 /// follow-up is not closed.
 pub fn in_follow_up(conn: &mut DbConn, clinic: ClinicId, since: NaiveDate) -> Result<Vec<Followed>, DbError> {
-    let rows: Vec<(Treatment, (String, bool, bool))> = treatments::table
+    let rows: Vec<(Treatment, (i64, String, bool, bool))> = treatments::table
         .inner_join(patients::table.inner_join(accounts::table))
         .filter(treatments::clinic_id.eq(clinic.0))
         .filter(treatments::treated_on.ge(since))
         .filter(patients::follow_up_closed_at.is_null())
         .select((
             Treatment::as_select(),
-            (accounts::email, patients::reminders, accounts::disabled),
+            (accounts::id, accounts::email, patients::reminders, accounts::disabled),
         ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(treatment, (patient_email, reminders, disabled))| Followed {
+        .map(|(treatment, (account, patient_email, reminders, disabled))| Followed {
             treatment,
+            patient_account: AccountId(account),
             patient_email,
             reminders,
             disabled,

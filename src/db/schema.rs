@@ -212,6 +212,8 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        sender_name -> Nullable<Text>,
+        list_unsubscribe -> Nullable<Text>,
     }
 }
 

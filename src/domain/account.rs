@@ -20,6 +20,8 @@ text_enum! {
         Reset = "reset",
         /// The password was right; the second factor is still to come.
         SecondFactor = "second-factor",
+        /// A reminder email's one-click "stop these reminders" link.
+        Unsubscribe = "unsubscribe",
     }
 }
 

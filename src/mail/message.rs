@@ -7,6 +7,7 @@
 //! caller cannot put a name, symptom or note into an alert by mistake.
 
 use askama::Template;
+use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::Message;
 
@@ -21,6 +22,11 @@ pub struct OutgoingEmail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// The From display name, e.g. the clinic's name on a reminder.
+    pub sender_name: Option<String>,
+    /// An RFC 8058 one-click unsubscribe URL (`List-Unsubscribe` with
+    /// `List-Unsubscribe-Post: List-Unsubscribe=One-Click`).
+    pub list_unsubscribe: Option<String>,
 }
 
 /// Why an [`OutgoingEmail`] cannot become a message. Retrying never helps.
@@ -35,6 +41,10 @@ pub enum MessageError {
     InvalidSubject,
     #[error("the Message-ID is not of the form <id@domain>")]
     InvalidMessageId,
+    #[error("the sender name contains a line break or control character")]
+    InvalidSenderName,
+    #[error("the unsubscribe URL is not a plain https or http URL")]
+    InvalidUnsubscribe,
     #[error("the message could not be built: {0}")]
     Build(String),
 }
@@ -44,7 +54,13 @@ pub enum MessageError {
 /// every caller-supplied header value is checked first, so nothing can add
 /// headers through a CR/LF.
 pub fn build_message(email: &OutgoingEmail, from: &str) -> Result<Message, MessageError> {
-    let from: Mailbox = from.parse().map_err(|_| MessageError::InvalidFrom)?;
+    let mut from: Mailbox = from.parse().map_err(|_| MessageError::InvalidFrom)?;
+    if let Some(name) = email.sender_name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        if has_control(name) {
+            return Err(MessageError::InvalidSenderName);
+        }
+        from.name = Some(name.to_string());
+    }
     if has_control(&email.to) {
         return Err(MessageError::InvalidRecipient);
     }
@@ -55,12 +71,27 @@ pub fn build_message(email: &OutgoingEmail, from: &str) -> Result<Message, Messa
     if !is_valid_message_id(&email.message_id) {
         return Err(MessageError::InvalidMessageId);
     }
-    Message::builder()
+    let mut builder = Message::builder()
         .from(from)
         .to(to)
         .subject(email.subject.as_str())
         .message_id(Some(email.message_id.clone()))
-        .date_now()
+        .date_now();
+    if let Some(url) = &email.list_unsubscribe {
+        if !is_plain_url(url) {
+            return Err(MessageError::InvalidUnsubscribe);
+        }
+        builder = builder
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{url}>"),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".to_string(),
+            ));
+    }
+    builder
         .multipart(MultiPart::alternative_plain_html(
             email.text.clone(),
             email.html.clone(),
@@ -70,6 +101,16 @@ pub fn build_message(email: &OutgoingEmail, from: &str) -> Result<Message, Messa
 
 fn has_control(s: &str) -> bool {
     s.chars().any(char::is_control)
+}
+
+/// An http(s) URL of visible ASCII with no angle brackets or spaces: safe
+/// inside `List-Unsubscribe: <…>`.
+fn is_plain_url(url: &str) -> bool {
+    (url.starts_with("https://") || url.starts_with("http://"))
+        && url.len() <= 900
+        && url
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'<' && b != b'>' && b != b',')
 }
 
 /// `<left@right>`, visible ASCII only, no spaces or brackets inside: the
@@ -133,7 +174,10 @@ pub struct EscalationEmail<'a> {
 /// The daily check-in reminder to a patient: no clinical content at all.
 #[derive(Debug, Clone)]
 pub struct ReminderEmail<'a> {
+    pub clinic_name: &'a str,
     pub public_url: &'a str,
+    /// The one-click "stop these reminders" link (also in `List-Unsubscribe`).
+    pub unsubscribe_url: &'a str,
 }
 
 /// A clinic's request for a photo with the next check-in: no clinical content.
@@ -179,10 +223,6 @@ struct EscalationView<'a> {
     window_minutes: u32,
 }
 
-struct UrlView<'a> {
-    public_url: &'a str,
-}
-
 // Two templates per email share one view; askama wants one struct per file.
 macro_rules! text_and_html {
     ($view:ty, $text:ident = $text_path:tt, $html:ident = $html_path:tt) => {
@@ -216,7 +256,7 @@ text_and_html!(
     EscalationHtml = "email/escalation.html"
 );
 text_and_html!(
-    UrlView<'a>,
+    ReminderEmail<'a>,
     ReminderText = "email/reminder.txt",
     ReminderHtml = "email/reminder.html"
 );
@@ -300,8 +340,9 @@ pub fn render_escalation(data: &EscalationEmail<'_>) -> Result<Rendered, askama:
 }
 
 pub fn render_reminder(data: &ReminderEmail<'_>) -> Result<Rendered, askama::Error> {
-    let view = UrlView {
+    let view = ReminderEmail {
         public_url: base(data.public_url),
+        ..data.clone()
     };
     Ok((
         REMINDER_SUBJECT.to_string(),
@@ -366,6 +407,59 @@ mod tests {
             subject: REVIEW_SUBJECT.into(),
             text: "text body".into(),
             html: "<p>html body</p>".into(),
+            sender_name: None,
+            list_unsubscribe: None,
+        }
+    }
+
+    #[test]
+    fn a_reminder_names_the_clinic_and_offers_one_click_unsubscribe() {
+        let mut e = email();
+        e.sender_name = Some("Lee Skin Clinic".into());
+        e.list_unsubscribe = Some("https://care.example/reminders/unsubscribe/abc_DEF-123".into());
+        let m = build_message(&e, "Aftercare <alerts@aftercare.example>").unwrap();
+        let raw = String::from_utf8(m.formatted()).unwrap();
+        assert!(
+            raw.contains("From: \"Lee Skin Clinic\" <alerts@aftercare.example>\r\n"),
+            "{raw}"
+        );
+        assert!(
+            raw.contains("List-Unsubscribe: <https://care.example/reminders/unsubscribe/abc_DEF-123>\r\n"),
+            "{raw}"
+        );
+        assert!(
+            raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"),
+            "{raw}"
+        );
+        // Without them: the configured sender, no unsubscribe headers.
+        let raw = String::from_utf8(build_message(&email(), "Aftercare <a@b.example>").unwrap().formatted()).unwrap();
+        assert!(
+            raw.contains("From: Aftercare <a@b.example>\r\n") && !raw.contains("List-Unsubscribe"),
+            "{raw}"
+        );
+    }
+
+    #[test]
+    fn refuses_a_sender_name_or_unsubscribe_url_that_could_add_headers() {
+        let mut e = email();
+        e.sender_name = Some("Clinic\r\nBcc: evil@example.org".into());
+        assert_eq!(
+            build_message(&e, "a@b.example").unwrap_err(),
+            MessageError::InvalidSenderName
+        );
+        for bad in [
+            "https://x.example/u>\r\nBcc: evil@example.org",
+            "javascript:alert(1)",
+            "https://x.example/a b",
+            "https://x.example/a>, <mailto:evil@example.org",
+        ] {
+            let mut e = email();
+            e.list_unsubscribe = Some(bad.into());
+            assert_eq!(
+                build_message(&e, "a@b.example").unwrap_err(),
+                MessageError::InvalidUnsubscribe,
+                "{bad}"
+            );
         }
     }
 

@@ -79,6 +79,8 @@ impl DeliveryWorker {
             subject: row.subject.clone(),
             text: row.body_text.clone(),
             html: row.body_html.clone(),
+            sender_name: row.sender_name.clone(),
+            list_unsubscribe: row.list_unsubscribe.clone(),
         };
         let result = self.mailer.send(&email).await;
         let now = self.clock.now();

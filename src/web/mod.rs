@@ -96,6 +96,9 @@ route_table! {
     get  "/checkin/result"              => patient::checkin::result_page, Patient;
     get  "/history"                     => patient::checkin::history_page, Patient;
     post "/reminders"                   => patient::home::set_reminders, Patient;
+    // A reminder email's one-click unsubscribe (RFC 8058): the token is the key.
+    get  "/reminders/unsubscribe/{token}" => patient::unsubscribe::confirm_page, Public;
+    post "/reminders/unsubscribe/{token}" => patient::unsubscribe::stop, Public;
     post "/checkin/photos"              => patient::photos::upload, Patient;
     get  "/photos/{id}"                 => patient::photos::full, Patient;
     get  "/photos/{id}/thumb"           => patient::photos::thumbnail, Patient;

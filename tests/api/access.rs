@@ -34,6 +34,9 @@ const EXPECTED_PUBLIC: &[(&str, &str)] = &[
     ("GET", "/reset"),
     ("POST", "/reset"),
     ("GET", "/"),
+    // A reminder's one-click unsubscribe: the single-use token is the key.
+    ("GET", "/reminders/unsubscribe/{token}"),
+    ("POST", "/reminders/unsubscribe/{token}"),
     // FHIR: the check-in Questionnaires and the CapabilityStatement hold no
     // patient's data.
     ("GET", "/fhir/metadata"),

@@ -19,3 +19,4 @@ mod security;
 mod smtp_transport;
 mod totp;
 mod triage;
+mod unsubscribe;

@@ -42,6 +42,8 @@ fn urgent_alert(n: u32) -> OutgoingEmail {
         subject,
         text,
         html,
+        sender_name: None,
+        list_unsubscribe: None,
     }
 }
 
@@ -271,7 +273,12 @@ fn all_rendered(refs: &[String]) -> Vec<(&'static str, Rendered)> {
         ),
         (
             "reminder",
-            render_reminder(&ReminderEmail { public_url: PUBLIC_URL }).unwrap(),
+            render_reminder(&ReminderEmail {
+                clinic_name: clinic,
+                public_url: PUBLIC_URL,
+                unsubscribe_url: "https://aftercare.example.org/reminders/unsubscribe/tok789",
+            })
+            .unwrap(),
         ),
         (
             "invite",
@@ -372,7 +379,13 @@ fn alert_templates_have_exact_subjects_and_links() {
     assert_eq!(subject, "Time for today's recovery check-in");
     assert!(text.contains("https://aftercare.example.org/checkin"), "{text}");
     assert!(html.contains("href=\"https://aftercare.example.org/\""), "{html}");
-    assert!(!text.contains("Harbour") && !text.contains("flags"), "{text}");
+    // Issue 11: the clinic is named (a reminder from an unknown sender is
+    // ignored), with the one-click unsubscribe link; still nothing clinical.
+    assert!(
+        text.contains("Harbour Skin Clinic") && !text.contains("flags"),
+        "{text}"
+    );
+    assert!(text.contains("/reminders/unsubscribe/tok789") && html.contains("/reminders/unsubscribe/tok789"));
 
     let (_, text, _) = get("invite");
     assert!(text.contains("Harbour Skin Clinic") && text.contains("7 days") && text.contains("/invite/tok123"));

@@ -3,5 +3,6 @@
 pub mod checkin;
 pub mod home;
 pub mod photos;
+pub mod unsubscribe;
 
 pub use home::patient_home;

@@ -1,0 +1,2 @@
+ALTER TABLE outbox DROP COLUMN list_unsubscribe;
+ALTER TABLE outbox DROP COLUMN sender_name;

@@ -1,0 +1,56 @@
+//! `/reminders/unsubscribe/{token}`: the link in every reminder email. GET
+//! asks (mail scanners open links; opening changes nothing); POST, from the
+//! page's button or a mail provider's RFC 8058 one-click, turns reminders
+//! off. No sign-in and no CSRF token: the single-use token is the only key,
+//! and it reaches nothing but this patient's reminder setting.
+
+use crate::app::notify::UNSUBSCRIBE_LIFETIME_DAYS;
+use crate::app::reminders::{self, Unsubscribe};
+use crate::error::Result;
+use crate::web::error::render;
+use crate::web::session::client_ip;
+use crate::web::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+#[derive(Template)]
+#[template(path = "patient/unsubscribe.html")]
+struct UnsubscribePage<'a> {
+    token: &'a str,
+    found: Option<Unsubscribe>,
+    done: bool,
+    lifetime_days: i64,
+}
+
+fn answer(token: &str, found: Option<Unsubscribe>, done: bool) -> Result<HttpResponse> {
+    // A link that does not work is 404: nothing is there for it.
+    let status = if found.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::NOT_FOUND
+    };
+    render(
+        status,
+        &UnsubscribePage {
+            token,
+            found,
+            done,
+            lifetime_days: UNSUBSCRIBE_LIFETIME_DAYS,
+        },
+    )
+}
+
+pub async fn confirm_page(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse> {
+    let token = path.into_inner();
+    let found = reminders::peek(&state.db, token.clone(), state.clock.now()).await?;
+    answer(&token, found, false)
+}
+
+pub async fn stop(state: web::Data<AppState>, path: web::Path<String>, req: HttpRequest) -> Result<HttpResponse> {
+    let token = path.into_inner();
+    let ip = client_ip(&req);
+    let done = reminders::stop(&state.db, token.clone(), ip, state.clock.now()).await?;
+    let ok = done.is_some();
+    answer(&token, done, ok)
+}
