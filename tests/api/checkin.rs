@@ -1159,3 +1159,67 @@ async fn the_urgent_page_puts_the_call_first_and_says_why_in_the_patients_words(
         "{html}"
     );
 }
+
+#[tokio::test]
+#[ignore = "needs chromium, playwright-core and axe-core: run by .ci/run"]
+async fn browser_every_patient_page_passes_axe_at_390_px_and_200_percent_zoom() {
+    let (app, patient, t) = patient_app().await;
+    // Yesterday's (a back-fill): today's form stays empty for the browser.
+    let result = send_ok(&app, t, &with(calm(), &[("fever", "yes"), ("date", "2026-03-01")])).await;
+    let account = app.db.read(|c| patients::get(c, patient)).unwrap().unwrap().account_id;
+    let now = app.clock_now();
+    let invite = app
+        .db
+        .write(|c| {
+            aftercare::app::links::issue_link(
+                c,
+                TokenPurpose::Invite,
+                Some(account),
+                now,
+                chrono::Duration::days(7),
+                "",
+            )
+        })
+        .unwrap();
+    let public = [
+        "/login",
+        "/forgot",
+        invite.as_str(),
+        "/invite?token=no-such-link",
+        "/reset?token=no-such-link",
+        "/reminders/unsubscribe/no-such-link",
+    ]
+    .join(",");
+    let private = ["/", "/checkin", "/history", "/account/password"].join(",");
+    let (address, result) = (app.address.clone(), result.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/patient_pages.mjs");
+        std::process::Command::new("node")
+            .args([script, "--base", &address, "--email", PATIENT, "--password", PASSWORD])
+            .args(["--public", &public, "--private", &private, "--result", &result])
+            .output()
+            .expect("node runs (installed by .ci/run)")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "browser run failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let m: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or("")).expect("the script's JSON");
+    let pages = m["pages"].as_array().expect("pages");
+    assert_eq!(pages.len(), 2 * 13, "every page at both sizes: {m}");
+    for p in pages {
+        assert_eq!(p["violations"].as_array().unwrap().len(), 0, "axe: {p}");
+        assert!(p["overflow"].as_i64().unwrap() <= 0, "no sideways scrolling: {p}");
+        if let Some(s) = p["status"].as_u64() {
+            assert!(s == 200 || s == 404, "{p}");
+        }
+    }
+    assert!(
+        m["focus"].as_str().unwrap_or("").contains("error-summary"),
+        "focus moves to the error summary: {m}"
+    );
+}
