@@ -1,11 +1,11 @@
 //! Flags: raising one (or merging a repeat into the open one), for check-ins
 //! and missed check-ins alike; and a clinician working one (acknowledge, or
-//! resolve with a note), recorded on the flag and in the audit log in one
+//! resolve with an outcome and a note), recorded on the flag and in the audit log in one
 //! transaction.
 
 use crate::db::{audit, flags, Db, DbConn};
 use crate::domain::AuditAction;
-use crate::domain::{ClinicId, Severity, StaffId};
+use crate::domain::{ClinicId, Outcome, Severity, StaffId};
 use crate::error::{Error, Result};
 use crate::triage::{self, HygieneDecision, OpenFlag};
 use chrono::{DateTime, Utc};
@@ -57,7 +57,11 @@ pub fn raise_or_merge(conn: &mut DbConn, new: &flags::NewFlag, now: DateTime<Utc
 /// What the clinician did.
 pub enum Transition {
     Acknowledge,
-    Resolve { note: String },
+    /// Resolve with what came of it and the clinician's note.
+    Resolve {
+        outcome: Outcome,
+        note: String,
+    },
 }
 
 /// A clinician applies `t` to the flag `reference` of `clinic` (another
@@ -91,13 +95,14 @@ pub fn apply(
             flags::acknowledge(conn, flag.id, staff, now.naive_utc())?,
             AuditAction::FlagAcknowledge,
         ),
-        Transition::Resolve { note } => (
-            flags::resolve(conn, flag.id, staff, note, now.naive_utc())?,
+        Transition::Resolve { outcome, note } => (
+            flags::resolve(conn, flag.id, staff, *outcome, note, now.naive_utc())?,
             AuditAction::FlagResolve,
         ),
     };
     if changed {
-        // The note may hold clinical detail: it stays on the flag, not in the audit row.
+        // The note and the outcome are clinical detail: they stay on the flag
+        // and its history, not in the audit row.
         audit::record(
             conn,
             Some(clinic),

@@ -43,11 +43,19 @@ pub struct Flag {
     pub resolved_at: Option<NaiveDateTime>,
     pub resolution_note: Option<String>,
     pub escalated_at: Option<NaiveDateTime>,
+    /// Set when resolved; read it with [`Flag::outcome`].
+    #[diesel(column_name = outcome)]
+    pub outcome_text: Option<String>,
 }
 
 impl Flag {
     pub fn notified(&self) -> Option<Severity> {
         self.notified_severity.as_deref().and_then(|s| Severity::parse(s).ok())
+    }
+    /// What came of it (`None` until resolved, and for flags resolved before
+    /// outcomes were asked for).
+    pub fn outcome(&self) -> Option<Outcome> {
+        self.outcome_text.as_deref().and_then(|s| Outcome::parse(s).ok())
     }
 }
 
@@ -245,8 +253,15 @@ pub fn acknowledge(conn: &mut DbConn, id: FlagId, staff: StaffId, now: NaiveDate
     Ok(n == 1)
 }
 
-/// Open or acknowledged → resolved, with a note. Acknowledges on the way if needed.
-pub fn resolve(conn: &mut DbConn, id: FlagId, staff: StaffId, note: &str, now: NaiveDateTime) -> Result<bool, DbError> {
+/// Open or acknowledged → resolved, with its outcome and a note. Acknowledges on the way if needed.
+pub fn resolve(
+    conn: &mut DbConn,
+    id: FlagId,
+    staff: StaffId,
+    outcome: Outcome,
+    note: &str,
+    now: NaiveDateTime,
+) -> Result<bool, DbError> {
     let flag = get(conn, id)?;
     if flag.state == FlagState::Resolved {
         return Ok(false);
@@ -264,10 +279,18 @@ pub fn resolve(conn: &mut DbConn, id: FlagId, staff: StaffId, note: &str, now: N
         flags::resolved_by.eq(staff.0),
         flags::resolved_at.eq(now),
         flags::resolution_note.eq(note),
+        flags::outcome.eq(outcome.as_str()),
     ))
     .execute(conn)?;
     if n == 1 {
-        add_event(conn, id, FlagEventKind::Resolved, None, Some(staff), note, now)?;
+        let event = Event {
+            kind: FlagEventKind::Resolved,
+            severity: None,
+            staff: Some(staff),
+            detail: note,
+            outcome: Some(outcome),
+        };
+        insert_event(conn, id, &event, now)?;
     }
     Ok(n == 1)
 }
@@ -320,6 +343,15 @@ pub struct FlagEvent {
     pub staff_id: Option<i64>,
     pub detail: String,
     pub at: NaiveDateTime,
+    /// On a resolve event: what came of the flag (read with [`FlagEvent::outcome`]).
+    #[diesel(column_name = outcome)]
+    pub outcome_text: Option<String>,
+}
+
+impl FlagEvent {
+    pub fn outcome(&self) -> Option<Outcome> {
+        self.outcome_text.as_deref().and_then(|s| Outcome::parse(s).ok())
+    }
 }
 
 pub fn add_event(
@@ -331,14 +363,35 @@ pub fn add_event(
     detail: &str,
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
+    let event = Event {
+        kind,
+        severity,
+        staff,
+        detail,
+        outcome: None,
+    };
+    insert_event(conn, flag, &event, now)
+}
+
+/// One history line as written.
+struct Event<'a> {
+    kind: FlagEventKind,
+    severity: Option<Severity>,
+    staff: Option<StaffId>,
+    detail: &'a str,
+    outcome: Option<Outcome>,
+}
+
+fn insert_event(conn: &mut DbConn, flag: FlagId, e: &Event, now: NaiveDateTime) -> Result<(), DbError> {
     diesel::insert_into(flag_events::table)
         .values((
             flag_events::flag_id.eq(flag.0),
-            flag_events::kind.eq(kind.as_str()),
-            flag_events::severity.eq(severity.map(|s| s.as_str())),
-            flag_events::staff_id.eq(staff.map(|s| s.0)),
-            flag_events::detail.eq(detail),
+            flag_events::kind.eq(e.kind.as_str()),
+            flag_events::severity.eq(e.severity.map(|s| s.as_str())),
+            flag_events::staff_id.eq(e.staff.map(|s| s.0)),
+            flag_events::detail.eq(e.detail),
             flag_events::at.eq(now),
+            flag_events::outcome.eq(e.outcome.map(|o| o.as_str())),
         ))
         .execute(conn)?;
     Ok(())

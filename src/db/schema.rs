@@ -169,6 +169,7 @@ diesel::table! {
         resolved_at -> Nullable<Timestamp>,
         resolution_note -> Nullable<Text>,
         escalated_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
     }
 }
 
@@ -181,6 +182,7 @@ diesel::table! {
         staff_id -> Nullable<BigInt>,
         detail -> Text,
         at -> Timestamp,
+        outcome -> Nullable<Text>,
     }
 }
 

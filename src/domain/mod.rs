@@ -8,6 +8,7 @@ mod email;
 mod flag;
 mod ids;
 mod kinds;
+mod outcome;
 mod procedure;
 pub mod questions;
 mod rule_id;
@@ -19,6 +20,7 @@ pub use email::*;
 pub use flag::*;
 pub use ids::*;
 pub use kinds::*;
+pub use outcome::*;
 pub use procedure::*;
 pub use rule_id::*;
 

@@ -206,7 +206,10 @@ async fn every_audited_action_writes_exactly_its_own_rows() {
         .submit(
             "/clinic",
             &format!("/clinic/flags/{}/resolve", flag.reference),
-            &[("note", "Called the patient; seen by the GP")],
+            &[
+                ("outcome", "seen_in_clinic"),
+                ("note", "Called the patient; seen by the GP"),
+            ],
         )
         .await;
     assert_eq!(r.status(), 303);

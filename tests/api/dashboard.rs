@@ -235,7 +235,11 @@ async fn acknowledge_and_resolve_record_who_when_and_an_audit_row_and_stay_in_th
     // Resolving needs a note; the error comes back inline.
     let page = format!("/clinic/flags/{r}");
     let resp = app
-        .submit(&page, &format!("/clinic/flags/{r}/resolve"), &[("note", "  ")])
+        .submit(
+            &page,
+            &format!("/clinic/flags/{r}/resolve"),
+            &[("outcome", "self_care"), ("note", "  ")],
+        )
         .await;
     assert_eq!(resp.status(), 422);
     assert!(resp.text().await.unwrap().contains("Write a short note"));
@@ -243,7 +247,10 @@ async fn acknowledge_and_resolve_record_who_when_and_an_audit_row_and_stay_in_th
         .submit(
             &page,
             &format!("/clinic/flags/{r}/resolve"),
-            &[("note", "Called the patient; GP seen, on antibiotics")],
+            &[
+                ("outcome", "treated_infection"),
+                ("note", "Called the patient; GP seen, on antibiotics"),
+            ],
         )
         .await;
     assert_eq!(resp.status(), 303);

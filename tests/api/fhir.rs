@@ -52,7 +52,16 @@ async fn fixture() -> Fixture {
         .expect("flags");
     assert!(!flags.is_empty(), "itch 8 raises a review flag");
     app.db
-        .write(|c| aftercare::db::flags::resolve(c, flags[0].id, doc, "Called; antihistamine advised", now))
+        .write(|c| {
+            aftercare::db::flags::resolve(
+                c,
+                flags[0].id,
+                doc,
+                Outcome::SelfCare,
+                "Called; antihistamine advised",
+                now,
+            )
+        })
         .expect("resolve");
     Fixture {
         app,

@@ -14,6 +14,7 @@ mod dashboard;
 mod fhir;
 mod foundation;
 mod migrations;
+mod outcomes;
 mod photos;
 mod security;
 mod smtp_transport;

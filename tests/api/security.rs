@@ -223,7 +223,7 @@ async fn nul_and_control_characters_are_refused_inline_in_every_text_field_and_i
         .submit(
             &format!("/clinic/flags/{}", flag.reference),
             &format!("/clinic/flags/{}/resolve", flag.reference),
-            &[("note", "called\0 her")],
+            &[("outcome", "self_care"), ("note", "called\0 her")],
         )
         .await;
     assert_eq!(r.status(), 422);

@@ -71,6 +71,7 @@ pub const FLAG_COLUMNS: &[&str] = &[
     "resolved_by_staff_id",
     "resolution_note",
     "escalated_at_utc",
+    "outcome",
 ];
 
 /// One CSV cell: quoted when needed, and a leading = + - @ (or tab/CR)
@@ -137,6 +138,7 @@ fn flag_line(f: &flags::Flag) -> String {
         id(f.resolved_by),
         f.resolution_note.clone().unwrap_or_default(),
         ts(f.escalated_at),
+        f.outcome().map(|o| o.as_str().to_string()).unwrap_or_default(),
     ])
 }
 

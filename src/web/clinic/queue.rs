@@ -147,10 +147,22 @@ struct FlagPage {
     patient_name: String,
     procedure: &'static str,
     treated_on: String,
+    /// The resolve form as sent back after an error: input kept.
+    outcome: String,
+    outcome_error: Option<String>,
     note: String,
     note_error: Option<String>,
     back: String,
     photos: PhotoBox,
+}
+
+/// What a resolve form sent, as typed back into the flag's page.
+#[derive(Default)]
+struct ResolveInput {
+    outcome: String,
+    outcome_error: Option<String>,
+    note: String,
+    note_error: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -158,13 +170,7 @@ pub struct RefPath {
     reference: String,
 }
 
-async fn flag_page(
-    state: &AppState,
-    user: &StaffUser,
-    reference: String,
-    note: String,
-    note_error: Option<String>,
-) -> Result<FlagPage> {
+async fn flag_page(state: &AppState, user: &StaffUser, reference: String, input: ResolveInput) -> Result<FlagPage> {
     let (clinic, actor) = (user.clinic.id, user.actor());
     let now = state.clock.now();
     let flag_view::FlagRecord {
@@ -191,13 +197,15 @@ async fn flag_page(
         patient_name: patient.name,
         procedure: treatment.procedure.label(),
         treated_on: treatment.treated_on.format("%-d %b %Y").to_string(),
-        note,
-        note_error,
+        outcome: input.outcome,
+        outcome_error: input.outcome_error,
+        note: input.note,
+        note_error: input.note_error,
     })
 }
 
 pub async fn flag(state: web::Data<AppState>, user: StaffUser, path: web::Path<RefPath>) -> Result<HttpResponse> {
-    let p = flag_page(&state, &user, path.into_inner().reference, String::new(), None).await?;
+    let p = flag_page(&state, &user, path.into_inner().reference, ResolveInput::default()).await?;
     page(&p)
 }
 
@@ -232,7 +240,14 @@ pub async fn resolve(
 ) -> Result<HttpResponse> {
     let reference = path.into_inner().reference;
     let note = form.get("note").trim().to_string();
-    let error = if note.is_empty() {
+    let outcome_raw = form.get("outcome").trim().to_string();
+    let outcome = Outcome::parse(&outcome_raw).ok();
+    let outcome_error = match (outcome, outcome_raw.is_empty()) {
+        (Some(_), _) => None,
+        (None, true) => Some("Choose what came of this flag".to_string()),
+        (None, false) => Some("Choose one of the listed outcomes".to_string()),
+    };
+    let note_error = if note.is_empty() {
         Some("Write a short note: what was done, or why no action is needed".to_string())
     } else if note.chars().count() > NOTE_MAX {
         Some(format!("Keep the note under {NOTE_MAX} characters"))
@@ -241,11 +256,18 @@ pub async fn resolve(
     } else {
         None
     };
-    if let Some(msg) = error {
-        let p = flag_page(&state, &user, reference, note, Some(msg)).await?;
+    let Some(outcome) = outcome.filter(|_| note_error.is_none()) else {
+        let input = ResolveInput {
+            // An unknown value is not echoed back: the select starts over.
+            outcome: outcome.map(|o| o.as_str().to_string()).unwrap_or_default(),
+            outcome_error,
+            note,
+            note_error,
+        };
+        let p = flag_page(&state, &user, reference, input).await?;
         return render(StatusCode::UNPROCESSABLE_ENTITY, &p);
-    }
-    let changed = work_flag(&state, &user, reference, Transition::Resolve { note }).await?;
+    };
+    let changed = work_flag(&state, &user, reference, Transition::Resolve { outcome, note }).await?;
     Ok(see_other(&with_notice(
         safe_back(form.get("back")),
         if changed { "resolved" } else { "already" },

@@ -24,6 +24,7 @@ pub struct FlagView {
     pub acknowledged: Option<String>,
     pub resolved_text: Option<String>,
     pub resolution_note: Option<String>,
+    pub outcome: Option<Outcome>,
     pub occurrences: i32,
     pub day: Option<i64>,
 }
@@ -59,6 +60,7 @@ impl FlagView {
                 .resolved_at
                 .map(|t| format!("{} by {}", local_time(t, tz), who(f.resolved_by))),
             resolution_note: f.resolution_note.clone(),
+            outcome: f.outcome(),
             occurrences: f.occurrences,
             day: treated_on.map(|d| triage::day_number(d, triage::clinic_today(f.raised_at.and_utc(), tz.0))),
         }
@@ -84,7 +86,10 @@ pub fn event_views(events: &[flags::FlagEvent], tz: ClinicTz, names: &HashMap<i6
                 (FlagEventKind::SeverityRaised, None) => "Severity raised".to_string(),
                 (FlagEventKind::Repeated, _) => "Seen again".to_string(),
                 (FlagEventKind::Acknowledged, _) => "Acknowledged".to_string(),
-                (FlagEventKind::Resolved, _) => "Resolved".to_string(),
+                (FlagEventKind::Resolved, _) => match e.outcome() {
+                    Some(o) => format!("Resolved: {}", o.label()),
+                    None => "Resolved".to_string(),
+                },
                 (FlagEventKind::Escalated, _) => "Escalated (re-sent to the escalation address)".to_string(),
             };
             EventView {

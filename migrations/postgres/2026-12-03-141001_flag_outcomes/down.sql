@@ -1,0 +1,2 @@
+ALTER TABLE flag_events DROP COLUMN outcome;
+ALTER TABLE flags DROP COLUMN outcome;
