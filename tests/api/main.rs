@@ -14,6 +14,7 @@ mod dashboard;
 mod fhir;
 mod foundation;
 mod migrations;
+mod phone;
 mod photos;
 mod security;
 mod smtp_transport;
