@@ -262,6 +262,7 @@ mod load {
                         name: format!("Patient {i}"),
                         skin_type: None,
                         cold_sores: false,
+                        phone: None,
                     };
                     let (pid, _, _) = onboarding::create_patient(c, &p, Some(&hash), now, &base, &sys)?;
                     first.get_or_insert(pid);

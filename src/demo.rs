@@ -151,6 +151,8 @@ fn one_patient(
         name,
         skin_type: SkinType::new(rng.gen_range(1..=6)).ok(),
         cold_sores: rng.gen_bool(0.2),
+        // Ofcom keeps 020 7946 0000–0999 for drama: never a real line.
+        phone: PhoneNumber::parse(&format!("+44 20 7946 {:04}", i % 1000)).ok(),
     };
     let (patient_id, _, cred) = onboarding::create_patient(c, &input, Some(hash), now, public_url, actor)?;
     debug_assert!(matches!(cred, Credential::PasswordSet));

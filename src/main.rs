@@ -124,6 +124,9 @@ enum PatientCmd {
         /// History of cold sores.
         #[arg(long)]
         cold_sores: bool,
+        /// Phone number for the clinic to call: digits, spaces, + - ( ).
+        #[arg(long)]
+        phone: Option<String>,
         /// Read the password from standard input.
         #[arg(long)]
         password_stdin: bool,
@@ -253,6 +256,7 @@ fn run(cli: Cli) -> Result<(), Fail> {
                     name,
                     skin_type,
                     cold_sores,
+                    phone,
                     password_stdin,
                 },
         } => {
@@ -272,6 +276,8 @@ fn run(cli: Cli) -> Result<(), Fail> {
                 name: parse_name(&name).map_err(|e| Fail(format!("--name: {e}")))?,
                 skin_type,
                 cold_sores,
+                phone: PhoneNumber::parse_optional(phone.as_deref().unwrap_or(""))
+                    .map_err(|e| Fail(format!("--phone: {e}")))?,
             };
             create_account(&settings, password_stdin, |c, hash, now, url| {
                 onboarding::create_patient(c, &input, hash, now, url, &cli_actor())

@@ -165,6 +165,7 @@ pub struct PatientInput {
     pub name: String,
     pub skin_type: Option<SkinType>,
     pub cold_sores: bool,
+    pub phone: Option<PhoneNumber>,
 }
 
 pub fn create_patient(
@@ -187,6 +188,7 @@ pub fn create_patient(
             name: &input.name,
             skin_type: input.skin_type,
             cold_sores: input.cold_sores,
+            phone: input.phone.as_ref(),
         },
         now.naive_utc(),
     )?;

@@ -48,6 +48,7 @@ impl StateFilter {
 pub struct QueueRow {
     pub flag: super::flags::Flag,
     pub patient_name: String,
+    pub phone: Option<PhoneNumber>,
     pub procedure: ProcedureClass,
     pub treated_on: NaiveDate,
 }
@@ -71,22 +72,31 @@ pub fn queue(
     if let Some(s) = severity {
         q = q.filter(flags::severity_rank.eq(super::flags::severity_rank(s)));
     }
-    let rows: Vec<(super::flags::Flag, String, String, NaiveDate)> = q
+    type Row = (
+        super::flags::Flag,
+        String,
+        (Option<String>, Option<String>),
+        String,
+        NaiveDate,
+    );
+    let rows: Vec<Row> = q
         .order((flags::severity_rank.asc(), flags::raised_at.asc(), flags::id.asc()))
         .offset(offset)
         .limit(limit)
         .select((
             super::flags::Flag::as_select(),
             patients::name,
+            (patients::phone, patients::phone_tel),
             treatments::procedure,
             treatments::treated_on,
         ))
         .load(conn)?;
     rows.into_iter()
-        .map(|(flag, patient_name, procedure, treated_on)| {
+        .map(|(flag, patient_name, (phone, tel), procedure, treated_on)| {
             Ok(QueueRow {
                 flag,
                 patient_name,
+                phone: super::patients::stored_phone(phone, tel),
                 procedure: ProcedureClass::parse(&procedure).map_err(bad)?,
                 treated_on,
             })

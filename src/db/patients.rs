@@ -4,7 +4,8 @@
 use super::schema::{accounts, patients, treatments};
 use super::{DbConn, DbError};
 use crate::domain::{
-    AccountId, AccountKind, ClinicId, EmailAddress, PatientId, Prescribed, ProcedureClass, SkinType, TreatmentId, Zones,
+    AccountId, AccountKind, ClinicId, EmailAddress, PatientId, PhoneNumber, Prescribed, ProcedureClass, SkinType,
+    TreatmentId, Zones,
 };
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -25,6 +26,8 @@ pub struct PatientRow {
     pub follow_up_closed_at: Option<NaiveDateTime>,
     pub last_checkin_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    pub phone: Option<String>,
+    pub phone_tel: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -41,6 +44,7 @@ pub struct Patient {
     pub last_checkin_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub disabled: bool,
+    pub phone: Option<PhoneNumber>,
 }
 
 fn to_patient((row, (email, disabled)): (PatientRow, (String, bool))) -> Patient {
@@ -58,7 +62,13 @@ fn to_patient((row, (email, disabled)): (PatientRow, (String, bool))) -> Patient
         last_checkin_at: row.last_checkin_at,
         created_at: row.created_at,
         disabled,
+        phone: stored_phone(row.phone, row.phone_tel),
     }
+}
+
+/// Both columns are written together; a row with only one reads as no number.
+pub fn stored_phone(entered: Option<String>, tel: Option<String>) -> Option<PhoneNumber> {
+    Some(PhoneNumber::from_stored(entered?, tel?))
 }
 
 pub struct NewPatient<'a> {
@@ -67,6 +77,7 @@ pub struct NewPatient<'a> {
     pub name: &'a str,
     pub skin_type: Option<SkinType>,
     pub cold_sores: bool,
+    pub phone: Option<&'a PhoneNumber>,
 }
 
 pub fn create(conn: &mut DbConn, new: &NewPatient, now: NaiveDateTime) -> Result<(PatientId, AccountId), DbError> {
@@ -79,6 +90,8 @@ pub fn create(conn: &mut DbConn, new: &NewPatient, now: NaiveDateTime) -> Result
             patients::skin_type.eq(new.skin_type.map(|s| s.get())),
             patients::cold_sores.eq(new.cold_sores),
             patients::created_at.eq(now),
+            patients::phone.eq(new.phone.map(|p| p.as_entered())),
+            patients::phone_tel.eq(new.phone.map(|p| p.tel())),
         ))
         .returning(patients::id)
         .get_result(conn)?;

@@ -55,6 +55,8 @@ diesel::table! {
         follow_up_closed_at -> Nullable<Timestamp>,
         last_checkin_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        phone -> Nullable<Text>,
+        phone_tel -> Nullable<Text>,
     }
 }
 

@@ -78,6 +78,63 @@ pub fn parse_phone(s: &str) -> Result<String, &'static str> {
     Ok(s.to_string())
 }
 
+/// A patient's phone number: checked loosely (the characters of
+/// [`parse_phone`], 3 to 20 digits, a `+` only in front), kept as typed for
+/// people to read, with its `tel:` URI (RFC 3966: the digits, with the `+`
+/// of an international number) for the call link. A local number without
+/// `+` dials as the clinic's own phone would dial it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhoneNumber {
+    entered: String,
+    tel: String,
+}
+
+impl PhoneNumber {
+    pub fn parse(s: &str) -> Result<Self, &'static str> {
+        let entered = parse_phone(s)?;
+        let plus = entered.starts_with('+');
+        // "+44 (0)20 …": the bracketed trunk 0 is not dialled after a country code.
+        let dialled = if plus {
+            entered.replacen("(0)", "", 1)
+        } else {
+            entered.clone()
+        };
+        let digits: String = dialled.chars().filter(char::is_ascii_digit).collect();
+        if entered.chars().skip(1).any(|c| c == '+') {
+            return Err("a + may only stand at the start of the number");
+        }
+        if !(3..=20).contains(&digits.len()) {
+            return Err("enter a phone number of 3 to 20 digits");
+        }
+        let tel = format!("tel:{}{digits}", if plus { "+" } else { "" });
+        Ok(Self { entered, tel })
+    }
+    /// An empty field means no number.
+    pub fn parse_optional(s: &str) -> Result<Option<Self>, &'static str> {
+        if s.trim().is_empty() {
+            Ok(None)
+        } else {
+            Self::parse(s).map(Some)
+        }
+    }
+    /// Both stored forms, as read back from the database.
+    pub fn from_stored(entered: String, tel: String) -> Self {
+        Self { entered, tel }
+    }
+    /// As typed: what a page shows.
+    pub fn as_entered(&self) -> &str {
+        &self.entered
+    }
+    /// `tel:+4420…`: what a call link's `href` holds.
+    pub fn tel(&self) -> &str {
+        &self.tel
+    }
+    /// The number without the `tel:` scheme (FHIR's ContactPoint value).
+    pub fn dialable(&self) -> &str {
+        self.tel.trim_start_matches("tel:")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,5 +149,26 @@ mod tests {
         assert!(parse_name("").is_err() && parse_name("a\nb").is_err());
         assert!(parse_phone("+44 (0)20 7946-0000").is_ok());
         assert!(parse_phone("call me").is_err());
+    }
+    #[test]
+    fn patient_phones_keep_what_was_typed_and_dial_the_digits() {
+        let p = PhoneNumber::parse(" +44 (0)20 7946-0000 ").unwrap();
+        assert_eq!(p.as_entered(), "+44 (0)20 7946-0000");
+        // "(0)" is the trunk prefix, not dialled after the country code.
+        assert_eq!(p.tel(), "tel:+442079460000");
+        assert_eq!(p.dialable(), "+442079460000");
+        assert_eq!(PhoneNumber::parse("0161 496 0000").unwrap().tel(), "tel:01614960000");
+        assert_eq!(PhoneNumber::parse_optional("  ").unwrap(), None);
+        for bad in [
+            "call me",
+            "12",
+            "+44 +20 1234",
+            "0161 496 0000 ext",
+            "1234\n5678",
+            "javascript:1",
+        ] {
+            assert!(PhoneNumber::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(PhoneNumber::parse(&"1".repeat(21)).is_err());
     }
 }

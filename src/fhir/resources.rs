@@ -66,14 +66,22 @@ pub fn response_id(checkin: &CheckIn, version: i32) -> String {
     format!("checkin-{}-v{version}", checkin.id.0)
 }
 
+/// The phone goes in as dialled (`+4420…`, the digits of its `tel:` URI),
+/// which other systems can call or match; what was typed stays on our pages.
+/// No `use`: the clinic records a number to reach the patient, not whether
+/// it is a mobile or a home line.
 pub fn patient(base: &Base, p: &Patient) -> Value {
+    let mut telecom = vec![json!({ "system": "email", "value": p.email, "use": "home" })];
+    if let Some(phone) = &p.phone {
+        telecom.push(json!({ "system": "phone", "value": phone.dialable() }));
+    }
     json!({
         "resourceType": "Patient",
         "id": p.id.to_string(),
         "identifier": [{ "system": base.id_system("patient"), "value": p.id.to_string() }],
         "active": !p.disabled,
         "name": [{ "text": p.name }],
-        "telecom": [{ "system": "email", "value": p.email, "use": "home" }],
+        "telecom": telecom,
     })
 }
 

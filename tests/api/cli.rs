@@ -548,3 +548,36 @@ fn http_get(addr: &str, path: &str) -> Option<String> {
     s.read_to_string(&mut out).ok()?;
     Some(out)
 }
+
+#[test]
+fn patient_create_takes_an_optional_phone_kept_as_typed_with_its_tel_form() {
+    let cli = Cli::new();
+    let clinic = cli.ok(CLINIC_CREATE)[0].clone();
+    let base = ["patient", "create", "--clinic", clinic.as_str(), "--name", "Pat Lee"];
+    let err = cli.fails(
+        &[&base[..], &["--email", "a@example.org", "--phone", "call me"]].concat(),
+        &[],
+    );
+    assert!(err.contains("--phone"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    let id: i64 = cli.ok(&[
+        &base[..],
+        &["--email", "b@example.org", "--phone", "+44 (0)20 7946 0456"],
+    ]
+    .concat())[0]
+        .parse()
+        .unwrap();
+    let none: i64 = cli.ok(&[&base[..], &["--email", "c@example.org"]].concat())[0]
+        .parse()
+        .unwrap();
+    let db = aftercare::db::Db::connect_single(&aftercare::db::DatabaseUrl::parse(&cli.url).unwrap()).unwrap();
+    let get = |id: i64| {
+        db.read(|c| aftercare::db::patients::get(c, aftercare::domain::PatientId(id)))
+            .unwrap()
+            .unwrap()
+    };
+    let phone = get(id).phone.expect("phone stored");
+    assert_eq!(phone.as_entered(), "+44 (0)20 7946 0456");
+    assert_eq!(phone.tel(), "tel:+442079460456");
+    assert!(get(none).phone.is_none());
+}

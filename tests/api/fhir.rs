@@ -27,7 +27,7 @@ async fn fixture() -> Fixture {
     let other = app.create_clinic("Other Clinic", "America/New_York");
     let doc = app.create_staff(clinic, DOC, Role::Clinician);
     app.create_staff(other, OTHER_DOC, Role::Clinician);
-    let patient = app.create_patient(clinic, "pat@example.org", "Pat Lee");
+    let patient = app.create_patient_with_phone(clinic, "pat@example.org", "Pat Lee", Some("+44 (0)20 7946 0123"));
     let other_patient = app.create_patient(other, "bob@example.org", "Bob Baker");
     let t = app.create_treatment(patient, ProcedureClass::AblativeFullCo2, date("2026-02-27"), "perioral");
     app.create_treatment(other_patient, ProcedureClass::Ipl, date("2026-02-27"), "");
@@ -306,6 +306,9 @@ async fn a_patients_record_exports_as_a_valid_bundle_with_resolving_references()
     assert_eq!(p.len(), 1);
     assert_eq!(p[0]["name"][0]["text"], "Pat Lee");
     assert_eq!(p[0]["telecom"][0]["value"], "pat@example.org");
+    // The phone as dialled (the trunk "(0)" dropped after the country code).
+    assert_eq!(p[0]["telecom"][1]["system"], "phone");
+    assert_eq!(p[0]["telecom"][1]["value"], "+442079460123");
     assert_eq!(p[0]["identifier"][0]["value"], f.patient.to_string());
     assert!(p[0]["identifier"][0]["system"]
         .as_str()

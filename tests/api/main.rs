@@ -15,6 +15,7 @@ mod fhir;
 mod foundation;
 mod migrations;
 mod outcomes;
+mod phone;
 mod photos;
 mod security;
 mod smtp_transport;

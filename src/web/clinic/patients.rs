@@ -222,12 +222,16 @@ fn parse_patient(form: &SecureForm, clinic: ClinicId, errors: &mut FieldErrors) 
                 None
             }),
     };
+    let phone = PhoneNumber::parse_optional(form.get("phone"))
+        .map_err(|m| errors.add("phone", m))
+        .ok();
     Some(PatientInput {
         clinic,
         email: email?,
         name: name?,
         skin_type: skin_type?,
         cold_sores: form.checked("cold_sores"),
+        phone: phone?,
     })
 }
 
@@ -473,6 +477,7 @@ struct PatientPage {
     id: i64,
     name: String,
     email: String,
+    phone: Option<PhoneNumber>,
     skin_type: String,
     cold_sores: bool,
     closed: Option<String>,
@@ -563,6 +568,7 @@ pub async fn show(
         nav: Nav::new(&user, "patients"),
         id: patient.id.0,
         email: patient.email,
+        phone: patient.phone,
         skin_type: patient
             .skin_type
             .map(|s| s.roman().to_string())

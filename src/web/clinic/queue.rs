@@ -41,6 +41,7 @@ pub struct QueueItem {
     pub flag: FlagView,
     pub patient_id: i64,
     pub patient_name: String,
+    pub phone: Option<PhoneNumber>,
     pub procedure: &'static str,
     pub day_now: i64,
     /// Photos with the flag's check-in.
@@ -96,6 +97,7 @@ pub async fn queue(state: web::Data<AppState>, user: StaffUser, q: web::Query<Qu
             flag: FlagView::new(&r.flag, Some(r.treated_on), tz, now, &names),
             patient_id: r.flag.patient_id.0,
             patient_name: r.patient_name.clone(),
+            phone: r.phone.clone(),
             procedure: r.procedure.label(),
             day_now: triage::day_number(r.treated_on, today),
             photos: r
@@ -145,6 +147,7 @@ struct FlagPage {
     events: Vec<EventView>,
     patient_id: i64,
     patient_name: String,
+    phone: Option<PhoneNumber>,
     procedure: &'static str,
     treated_on: String,
     /// The resolve form as sent back after an error: input kept.
@@ -195,6 +198,7 @@ async fn flag_page(state: &AppState, user: &StaffUser, reference: String, input:
         events: event_views(&events, tz, &names),
         patient_id: patient.id.0,
         patient_name: patient.name,
+        phone: patient.phone,
         procedure: treatment.procedure.label(),
         treated_on: treatment.treated_on.format("%-d %b %Y").to_string(),
         outcome: input.outcome,

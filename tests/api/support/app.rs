@@ -366,12 +366,24 @@ impl TestApp {
     }
 
     pub fn create_patient(&self, clinic: ClinicId, email: &str, name: &str) -> PatientId {
+        self.create_patient_with_phone(clinic, email, name, None)
+    }
+
+    /// A patient with a phone number (as typed), or none.
+    pub fn create_patient_with_phone(
+        &self,
+        clinic: ClinicId,
+        email: &str,
+        name: &str,
+        phone: Option<&str>,
+    ) -> PatientId {
         let input = onboarding::PatientInput {
             clinic,
             email: EmailAddress::parse(email).expect("email"),
             name: name.to_string(),
             skin_type: SkinType::new(3).ok(),
             cold_sores: false,
+            phone: phone.map(|p| PhoneNumber::parse(p).expect("phone")),
         };
         let hash = test_hash();
         let now = self.clock_now();

@@ -1,0 +1,2 @@
+ALTER TABLE patients DROP COLUMN phone_tel;
+ALTER TABLE patients DROP COLUMN phone;
