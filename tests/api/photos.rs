@@ -533,3 +533,54 @@ async fn ask_for_a_photo_end_to_end() {
     .await;
     assert_eq!(r.status(), 404);
 }
+
+#[tokio::test]
+async fn a_second_treatment_keeps_its_own_days_on_the_timeline_and_side_by_side() {
+    let w = world().await;
+    // Alice's first treatment (27 Feb) has a photo on its day 3 (2 Mar).
+    let (alice, csrf) = browser_as(&w.app, ALICE).await;
+    upload(&alice, &w.app, &csrf, w.checkin, phone_jpeg()).await;
+    let first = photos_of(&w.app, w.checkin)[0].id;
+    // A second session on 1 Mar: its day 3 is 4 Mar.
+    let second = w
+        .app
+        .create_treatment(w.alice, ProcedureClass::NonablativeFractional, date("2026-03-01"), "");
+    w.app.clock.advance(Duration::days(2));
+    let later = w
+        .app
+        .record_checkin(second, date("2026-03-04"), &CheckInAnswers::calm())
+        .checkin;
+    upload(&alice, &w.app, &csrf, later, webp_of(&two_halves(64, 32))).await;
+    let other = photos_of(&w.app, later)[0].id;
+
+    let (doc, _) = browser_as(&w.app, DOC).await;
+    let html = page_of(&doc, &w.app, &format!("/clinic/patients/{}", w.alice)).await;
+    assert_eq!(html.matches("<h3>Day 3").count(), 2, "two day 3s, not one: {html}");
+    let (a, b) = (
+        html.find(&format!("/clinic/photos/{first}/thumb")).unwrap(),
+        html.find(&format!("/clinic/photos/{other}/thumb")).unwrap(),
+    );
+    assert!(a < b, "in calendar order");
+
+    // Side by side by calendar day: each side shows only its own day 3.
+    let page = format!("/clinic/patients/{}/photos/compare?a=2026-03-02&b=2026-03-04", w.alice);
+    let html = page_of(&doc, &w.app, &page).await;
+    let left = html
+        .find(&format!(r#"src="/clinic/photos/{first}""#))
+        .expect("2 Mar shown");
+    let right = html
+        .find(&format!(r#"src="/clinic/photos/{other}""#))
+        .expect("4 Mar shown");
+    assert!(left < right);
+    assert_eq!(html.matches(&format!(r#"src="/clinic/photos/{first}""#)).count(), 1);
+    assert!(html.contains(r#"<option value="2026-03-02""#) && html.contains(r#"<option value="2026-03-04""#));
+    // A day number (older links) is the latest day with that number.
+    let html = page_of(
+        &doc,
+        &w.app,
+        &format!("/clinic/patients/{}/photos/compare?a=3&b=3", w.alice),
+    )
+    .await;
+    assert!(html.contains(&format!(r#"src="/clinic/photos/{other}""#)));
+    assert!(!html.contains(&format!(r#"src="/clinic/photos/{first}""#)));
+}

@@ -25,6 +25,9 @@ pub struct StaffPhoto {
     pub id: i64,
     pub day_number: i32,
     pub date: String,
+    /// The check-in's calendar day and treatment: what groups a timeline.
+    day: NaiveDate,
+    treatment: i64,
     pub thumb_width: i32,
     pub thumb_height: i32,
     pub width: i32,
@@ -37,6 +40,8 @@ impl StaffPhoto {
             id: p.id.0,
             day_number: p.day_number,
             date: p.day.format("%a %-d %b").to_string(),
+            day: p.day,
+            treatment: p.treatment_id.0,
             thumb_width: p.thumb_width,
             thumb_height: p.thumb_height,
             width: p.width,
@@ -125,16 +130,18 @@ impl PhotoBox {
         }
     }
 
-    /// The photos by day since treatment, for the timeline.
+    /// The photos by day since treatment, for the timeline: one entry per
+    /// check-in day and treatment, in calendar order, so a second
+    /// treatment's day 3 never merges with the first one's.
     pub fn by_day(&self) -> Vec<(i32, String, Vec<&StaffPhoto>)> {
-        let mut days: BTreeMap<i32, (String, Vec<&StaffPhoto>)> = BTreeMap::new();
+        let mut days: BTreeMap<(NaiveDate, i64), (i32, String, Vec<&StaffPhoto>)> = BTreeMap::new();
         for p in &self.photos {
-            days.entry(p.day_number)
-                .or_insert_with(|| (p.date.clone(), Vec::new()))
-                .1
+            days.entry((p.day, p.treatment))
+                .or_insert_with(|| (p.day_number, p.date.clone(), Vec::new()))
+                .2
                 .push(p);
         }
-        days.into_iter().map(|(d, (date, v))| (d, date, v)).collect()
+        days.into_values().collect()
     }
 }
 
@@ -218,7 +225,8 @@ pub fn notice_text(code: &str) -> Option<&'static str> {
 // ---------- side by side ----------
 
 pub struct DayOption {
-    pub day: i32,
+    /// The calendar day (`YYYY-MM-DD`): unique across treatments.
+    pub value: String,
     pub label: String,
     pub left: bool,
     pub right: bool,
@@ -232,21 +240,29 @@ struct ComparePage {
     patient_name: String,
     /// Days that have photos, as options of the two selects.
     days: Vec<DayOption>,
-    a: Option<i32>,
-    b: Option<i32>,
+    a: Option<String>,
+    b: Option<String>,
     left: Vec<StaffPhoto>,
     right: Vec<StaffPhoto>,
 }
 
-fn day_param(req: &HttpRequest, key: &str) -> Option<i32> {
-    serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+/// A chosen day: a calendar date (`2026-03-04`), or a day number since
+/// treatment (`4`, as older links have it: the latest day with that number).
+fn day_param(req: &HttpRequest, key: &str, days: &[(NaiveDate, i32)]) -> Option<NaiveDate> {
+    let raw = serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
         .ok()?
         .into_iter()
-        .find(|(k, _)| k == key)
-        .and_then(|(_, v)| v.trim().parse().ok())
+        .find(|(k, _)| k == key)?
+        .1;
+    let raw = raw.trim();
+    if let Ok(date) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+        return days.iter().any(|(d, _)| *d == date).then_some(date);
+    }
+    let n: i32 = raw.parse().ok()?;
+    days.iter().rev().find(|(_, day)| *day == n).map(|(d, _)| *d)
 }
 
-/// `GET /clinic/patients/{id}/photos/compare?a=DAY&b=DAY`: two days of one
+/// `GET /clinic/patients/{id}/photos/compare?a=DATE&b=DATE`: two days of one
 /// patient's photos side by side (by default the first and the latest).
 pub async fn compare(
     state: web::Data<AppState>,
@@ -258,16 +274,18 @@ pub async fn compare(
     let (clinic, actor, now) = (user.clinic.id, user.actor(), state.clock.now());
     // Showing the pictures is viewing them: audited with the page.
     let (patient, list) = use_case::compare(&state.db, clinic, id, actor, now).await?;
-    let mut days: Vec<(i32, NaiveDate)> = list.iter().map(|p| (p.day_number, p.day)).collect();
+    // The list is in calendar order; one option per calendar day.
+    let mut days: Vec<(NaiveDate, i32)> = list.iter().map(|p| (p.day, p.day_number)).collect();
     days.dedup_by_key(|d| d.0);
-    let known = |d: Option<i32>| d.filter(|d| days.iter().any(|(n, _)| n == d));
-    let a = known(day_param(&req, "a")).or(days.first().map(|d| d.0));
-    let b = known(day_param(&req, "b")).or(days.last().map(|d| d.0));
-    let on = |day: Option<i32>| -> Vec<StaffPhoto> {
-        list.iter()
-            .filter(|p| Some(p.day_number) == day)
-            .map(StaffPhoto::of)
-            .collect()
+    let a = day_param(&req, "a", &days).or(days.first().map(|d| d.0));
+    let b = day_param(&req, "b", &days).or(days.last().map(|d| d.0));
+    let on = |day: Option<NaiveDate>| -> Vec<StaffPhoto> {
+        list.iter().filter(|p| Some(p.day) == day).map(StaffPhoto::of).collect()
+    };
+    let label = |date: NaiveDate, n: i32| format!("Day {n} ({})", date.format("%a %-d %b"));
+    let label_of = |d: Option<NaiveDate>| {
+        d.and_then(|d| days.iter().find(|(x, _)| *x == d))
+            .map(|(d, n)| label(*d, *n))
     };
     page(&ComparePage {
         nav: Nav::new(&user, "patients"),
@@ -275,15 +293,15 @@ pub async fn compare(
         patient_name: patient.name,
         left: on(a),
         right: on(b),
-        a,
-        b,
+        a: label_of(a),
+        b: label_of(b),
         days: days
             .iter()
-            .map(|(n, d)| DayOption {
-                day: *n,
-                label: format!("Day {n} ({})", d.format("%a %-d %b")),
-                left: a == Some(*n),
-                right: b == Some(*n),
+            .map(|(d, n)| DayOption {
+                value: d.format("%Y-%m-%d").to_string(),
+                label: label(*d, *n),
+                left: a == Some(*d),
+                right: b == Some(*d),
             })
             .collect(),
     })
