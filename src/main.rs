@@ -210,6 +210,12 @@ fn run(cli: Cli) -> Result<(), Fail> {
         Command::Migrate => {
             let ran = Db::migrate(&settings.database).map_err(|e| Fail(format!("DATABASE_URL: {e}")))?;
             say!("{ran} migration(s) applied");
+            let db = open_db(&settings)?;
+            let now = chrono::Utc::now();
+            let moved = db.write(|c| aftercare::app::clinic::adopt_revised_defaults(c, now, &cli_actor()))?;
+            if !moved.is_empty() {
+                say!("{} clinic(s) moved to the revised default trend rules", moved.len());
+            }
             Ok(())
         }
         Command::Clinic {
