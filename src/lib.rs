@@ -14,6 +14,7 @@ pub mod fhir;
 pub mod jobs;
 pub mod mail;
 pub mod media;
+pub mod simulate;
 pub mod startup;
 pub mod telemetry;
 pub mod triage;

@@ -70,6 +70,22 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         days: u32,
     },
+    /// Run synthetic patients (normal recoveries and seeded complications)
+    /// through the default rules and print the alert burden. Touches no database.
+    Simulate {
+        /// Seed of the generator: the same seed gives the same figures.
+        #[arg(long, default_value_t = aftercare::simulate::Config::default().seed)]
+        seed: u64,
+        /// Normal recoveries per procedure class.
+        #[arg(long, default_value_t = aftercare::simulate::Config::default().patients_per_class)]
+        patients: usize,
+        /// Patients per seeded complication and procedure class.
+        #[arg(long, default_value_t = aftercare::simulate::Config::default().per_complication)]
+        complications: usize,
+        /// Use the default rules from before the December 2026 revision of U5, R3, R4, R5.
+        #[arg(long)]
+        before_revision: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -210,6 +226,12 @@ fn run(cli: Cli) -> Result<(), Fail> {
         Command::Migrate => {
             let ran = Db::migrate(&settings.database).map_err(|e| Fail(format!("DATABASE_URL: {e}")))?;
             say!("{ran} migration(s) applied");
+            let db = open_db(&settings)?;
+            let now = chrono::Utc::now();
+            let moved = db.write(|c| aftercare::app::clinic::adopt_revised_defaults(c, now, &cli_actor()))?;
+            if !moved.is_empty() {
+                say!("{} clinic(s) moved to the revised default trend rules", moved.len());
+            }
             Ok(())
         }
         Command::Clinic {
@@ -323,6 +345,25 @@ fn run(cli: Cli) -> Result<(), Fail> {
             let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
             let report = aftercare::db::backup::restore(&from, &sqlite_path(&settings)?, &stamp)?;
             say!("{report}");
+            Ok(())
+        }
+        Command::Simulate {
+            seed,
+            patients,
+            complications,
+            before_revision,
+        } => {
+            let config = aftercare::simulate::Config {
+                seed,
+                patients_per_class: patients.min(100_000),
+                per_complication: complications.min(10_000),
+            };
+            let rules = if before_revision {
+                aftercare::triage::RuleSettings::defaults_before_trend_revision()
+            } else {
+                aftercare::triage::RuleSettings::default()
+            };
+            say!("{}", aftercare::simulate::run(&config, &rules).render());
             Ok(())
         }
         Command::Demo { patients, days } => {

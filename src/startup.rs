@@ -4,6 +4,7 @@
 use crate::app::notify::MailContext;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
+use crate::db::audit::Actor;
 use crate::db::{Db, DbError};
 use crate::error::Error;
 use crate::jobs::scheduler;
@@ -71,6 +72,17 @@ impl Application {
         tokio::task::spawn_blocking(move || db3.read(|c| crate::app::totp::check_key(c, key.as_ref())))
             .await
             .map_err(|e| StartError::Other(e.to_string()))??;
+
+        // Clinics still on the previous default rules move to the revised ones.
+        let (db4, now) = (db.clone(), clock.now());
+        let moved = tokio::task::spawn_blocking(move || {
+            db4.write(|c| crate::app::clinic::adopt_revised_defaults(c, now, &Actor::system("rules revision")))
+        })
+        .await
+        .map_err(|e| StartError::Other(e.to_string()))??;
+        if !moved.is_empty() {
+            tracing::info!(clinics = moved.len(), "moved to the revised default trend rules");
+        }
 
         let mut settings = settings;
         // PUBLIC_URL defaults from BIND; with port 0 that must be the real port.

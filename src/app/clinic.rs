@@ -3,7 +3,7 @@
 //! is switched off), and exporting its data.
 
 use crate::app::checkin::rules_of;
-use crate::db::{audit, clinics, Db};
+use crate::db::{audit, clinics, Db, DbConn};
 use crate::domain::AuditAction;
 use crate::domain::{ClinicId, StaffId};
 use crate::error::{Error, Result};
@@ -81,6 +81,41 @@ pub async fn save_rules(
         Ok(())
     })
     .await
+}
+
+/// Why [`adopt_revised_defaults`] added a rules version (its note).
+pub const REVISED_DEFAULTS_NOTE: &str =
+    "Revised default trend rules (U5, R3, R4, R5; December 2026): a one-step wobble is no longer flagged";
+
+/// Startup step for the December 2026 revision of the trend rules: a clinic
+/// whose rules in force are still the previous defaults gets a new rules
+/// version with the revised defaults; a clinic that changed any threshold
+/// keeps its own values. Flags already raised keep the version that raised
+/// them. Safe to run at every start and from several processes at once (the
+/// clinic's row is held while deciding). Returns the clinics moved.
+pub fn adopt_revised_defaults(conn: &mut DbConn, now: DateTime<Utc>, actor: &audit::Actor) -> Result<Vec<ClinicId>> {
+    let previous = RuleSettings::defaults_before_trend_revision();
+    let json = serde_json::to_string(&RuleSettings::default()).map_err(|e| Error::Internal(e.to_string()))?;
+    let mut moved = Vec::new();
+    for clinic in clinics::all(conn)? {
+        clinics::lock_for_rules(conn, clinic.id)?;
+        let (_, current) = rules_of(conn, clinic.id)?;
+        if current != previous {
+            continue;
+        }
+        let v = clinics::new_rules_version(conn, clinic.id, &json, None, REVISED_DEFAULTS_NOTE, now.naive_utc())?;
+        audit::record(
+            conn,
+            Some(clinic.id),
+            actor,
+            AuditAction::RulesChange,
+            Some(&format!("clinic:{}", clinic.id)),
+            &format!("version={} revised defaults", v.version),
+            now.naive_utc(),
+        )?;
+        moved.push(clinic.id);
+    }
+    Ok(moved)
 }
 
 /// Records that an admin exported `kind` ("checkins" or "flags") for the

@@ -127,6 +127,8 @@ pub struct RulesVersion {
     pub id: RulesVersionId,
     pub version: i32,
     pub settings: String,
+    /// Why it was made (the admin's words, or the system's).
+    pub note: String,
     pub created_at: NaiveDateTime,
 }
 
@@ -137,6 +139,13 @@ pub fn current_rules(conn: &mut DbConn, clinic: ClinicId) -> Result<RulesVersion
         .order(rules_versions::version.desc())
         .select(RulesVersion::as_select())
         .first(conn)?)
+}
+
+/// Holds the clinic's row until the transaction ends, so two processes
+/// deciding whether to add a rules version decide one after the other.
+pub fn lock_for_rules(conn: &mut DbConn, clinic: ClinicId) -> Result<(), DbError> {
+    lock_row!(conn, clinics, clinic.0);
+    Ok(())
 }
 
 /// Adds a new rules version; flags already raised keep theirs.
@@ -156,6 +165,7 @@ pub fn new_rules_version(
         id,
         version: next,
         settings: rules_json.to_string(),
+        note: note.to_string(),
         created_at: now,
     })
 }

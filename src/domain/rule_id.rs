@@ -46,7 +46,7 @@ rule_ids! {
     U2  = "U2",  URGENT, "thick/cloudy/foul oozing, or thick yellow/honey crusts, d ≥ 2";
     U3  = "U3",  URGENT, "blisters/clustered sores or tingling/cold-sore feeling, d ≤ 14 (more so if perioral)";
     U4  = "U4",  URGENT, "vision change, or eye pain/light sensitivity";
-    U5  = "U5",  URGENT, "pain ≥ prev + 2 with d ≥ 3 (ablative) or d ≥ 2 (other classes)";
+    U5  = "U5",  URGENT, "pain ≥ prev + 2 and pain ≥ 4, with d ≥ 3 (ablative) or d ≥ 2 (other classes)";
     U6  = "U6",  URGENT, "pain ≥ 7 with d ≥ 3 (ablative), or ≥ 5 with d ≥ 2 (other), or pain medicine not helping";
     U7  = "U7",  URGENT, "redness spreading or red streaks; or swelling up ≥ 1 on prev after d 3 with rising pain";
     U8  = "U8",  URGENT, "eyes swollen shut, or swelling 3, on d ≥ 4";
@@ -54,9 +54,9 @@ rule_ids! {
     U10 = "U10", URGENT, "rash outside the treated area with lip/tongue swelling or trouble breathing (emergency)";
     R1  = "R1",  REVIEW, "any oozing after expected(oozing); any oozing at all for non-ablative and IPL";
     R2  = "R2",  REVIEW, "raw area not healing after expected(open areas) (urgent with rising pain)";
-    R3  = "R3",  REVIEW, "swelling above expected(swelling), or up ≥ 1 level on prev after d 3";
-    R4  = "R4",  REVIEW, "redness above expected(redness), or up ≥ 1 level on prev after d 7";
-    R5  = "R5",  REVIEW, "itch ≥ 7, or itch ≥ prev + 2 after d 4, or white patches";
+    R3  = "R3",  REVIEW, "swelling above expected(swelling); or, after d 3, up ≥ 2 levels on prev or up on two check-ins in a row";
+    R4  = "R4",  REVIEW, "redness above expected(redness); or, after d 7, up ≥ 2 levels on prev or up on two check-ins in a row";
+    R5  = "R5",  REVIEW, "itch ≥ 7; or, after d 4, itch ≥ prev + 3 reaching ≥ 5; or white patches";
     R6  = "R6",  REVIEW, "rash outside the treated area, or a new rash after d 7";
     R7  = "R7",  REVIEW, "whiteheads/pimples with d ≥ 5: review if itch or pain ≥ 4 or overall worse, else info";
     R8  = "R8",  REVIEW, "weekly: raised, firm or tight area, d 10–90 (higher priority on neck, jawline, eyelid)";

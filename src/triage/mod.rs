@@ -32,6 +32,13 @@
 //!   also R1 ("any oozing or blister is unexpected").
 //! - `prev` is the latest earlier check-in with a smaller day, however many
 //!   days back. "Rising pain" means pain > prev pain.
+//! - Trend rules (revised December 2026: a one-step wobble is day-to-day
+//!   variation). U5: pain ≥ prev + 2 and pain ≥ 4. R3 (after day 3) and R4
+//!   (after day 7): up ≥ 2 levels on prev, or "up on two check-ins in a
+//!   row": this check-in above prev and prev above the one before it, both
+//!   rises after the day window (prev's day is past it too). R5: after day 4,
+//!   itch ≥ prev + 3 and itch ≥ 5. The numbers are settings; clinics whose
+//!   rules were never changed moved to these with a new rules version.
 //! - U6: "pain medicine not helping" fires on any day. U7: swelling > prev
 //!   and pain > prev, day > 3. R2/R9 are urgent with rising pain (R9 also
 //!   with eye pain or vision change). R6: any rash outside the treated area;
@@ -114,8 +121,10 @@ pub struct Finding {
 /// [`missed_checkins`]).
 ///
 /// "Previous check-in" (`prev` in the reference) is the check-in in `earlier`
-/// with the largest day smaller than `day`; check-ins on later days
-/// (back-filling) are ignored. Never panics, whatever the day or settings.
+/// with the largest day smaller than `day`, and the one before it is the
+/// latest before that (for "up on two check-ins in a row"); check-ins on
+/// later days (back-filling) are ignored. Never panics, whatever the day or
+/// settings.
 pub fn evaluate(
     day: i64,
     answers: &CheckInAnswers,
@@ -123,8 +132,10 @@ pub fn evaluate(
     treatment: &TreatmentFacts,
     settings: &RuleSettings,
 ) -> Vec<Finding> {
-    let prev = earlier.iter().filter(|p| p.day < day).max_by_key(|p| p.day);
-    rules::run(day, answers, prev, treatment, settings)
+    let latest_before = |d: i64| earlier.iter().filter(|p| p.day < d).max_by_key(|p| p.day);
+    let prev = latest_before(day);
+    let before_prev = prev.and_then(|p| latest_before(p.day));
+    rules::run(day, answers, [prev, before_prev], treatment, settings)
 }
 
 /// The highest severity among `findings`, or `None` when there are none.

@@ -105,6 +105,8 @@ struct Ctx<'a> {
     day: i64,
     a: &'a CheckInAnswers,
     prev: Option<&'a PriorCheckIn<'a>>,
+    /// The check-in before `prev` (for rises on two check-ins in a row).
+    before_prev: Option<&'a PriorCheckIn<'a>>,
     t: &'a TreatmentFacts,
     s: &'a RuleSettings,
     course: ExpectedCourse,
@@ -155,7 +157,7 @@ fn hit_as(severity: Severity, reason: String, inputs: Value) -> Option<Hit> {
 pub(super) fn run(
     day: i64,
     a: &CheckInAnswers,
-    prev: Option<&PriorCheckIn>,
+    [prev, before_prev]: [Option<&PriorCheckIn>; 2],
     t: &TreatmentFacts,
     s: &RuleSettings,
 ) -> Vec<Finding> {
@@ -163,6 +165,7 @@ pub(super) fn run(
         day,
         a,
         prev,
+        before_prev,
         t,
         s,
         course: s.course_for(t.procedure),
@@ -286,12 +289,19 @@ fn u5(c: &Ctx) -> Option<Hit> {
     let prev = c.prev?;
     let from = pain_from_day(c);
     let rise = u16::from(c.s.pain_rise);
-    if c.day < from || u16::from(c.a.pain) < u16::from(prev.answers.pain) + rise {
+    let min = c.s.pain_rise_min_level;
+    if c.day < from || u16::from(c.a.pain) < u16::from(prev.answers.pain) + rise || c.a.pain < min {
         return None;
     }
+    // Only the words of the level condition when it is set (older rules versions have none).
+    let reaching = if min > 0 {
+        format!(" reaching {min}/10 or more")
+    } else {
+        String::new()
+    };
     let reason = format!(
-        "Pain rose from {}/10 (day {}) to {}/10 {}; a rise of {rise} or more from day {from} can mean a \
-         complication ({})",
+        "Pain rose from {}/10 (day {}) to {}/10 {}; a rise of {rise} or more{reaching} from day {from} can mean \
+         a complication ({})",
         prev.answers.pain,
         prev.day,
         c.a.pain,
@@ -299,7 +309,7 @@ fn u5(c: &Ctx) -> Option<Hit> {
         pain_expectation(c)
     );
     let inputs = json!({"day": c.day, "pain": c.a.pain, "prev_pain": prev.answers.pain, "prev_day": prev.day,
-        "rise": rise, "from_day": from});
+        "rise": rise, "min_level": min, "from_day": from});
     hit(reason, inputs)
 }
 
@@ -477,55 +487,107 @@ fn r2(c: &Ctx) -> Option<Hit> {
     }
 }
 
-/// R3/R4: a 0–3 level above the expected course, or up on the previous check-in.
-fn level_rule(c: &Ctx, what: &str, key: &str, level: u8, prev_level: Option<u8>, rise_after: i64) -> Option<Hit> {
-    let limit = if key == "swelling" {
+/// R3/R4: a 0–3 level above the expected course; or, after `rise_after`, a
+/// large rise on the previous check-in or a rise on two check-ins in a row.
+struct Level {
+    what: &'static str,
+    key: &'static str,
+    get: fn(&CheckInAnswers) -> u8,
+    rise_after: i64,
+    rise: u8,
+    /// What it should be doing after `rise_after`.
+    expectation: &'static str,
+}
+
+fn level_rule(c: &Ctx, m: &Level) -> Option<Hit> {
+    let level = (m.get)(c.a);
+    let limit = if m.key == "swelling" {
         c.course.swelling_limit(c.day)
     } else {
         c.course.redness_limit(c.day)
     };
     let above = limit.filter(|l| level > l.max);
-    let rose = c
-        .prev
+    let prev = c.prev.filter(|_| c.day > m.rise_after);
+    let prev_level = prev.map(|p| (m.get)(p.answers));
+    let large = prev
         .zip(prev_level)
-        .filter(|_| c.day > rise_after)
-        .filter(|(_, p)| level > *p);
-    if above.is_none() && rose.is_none() {
+        .filter(|(_, pl)| u16::from(level) >= u16::from(*pl) + u16::from(m.rise.max(1)));
+    // Sustained: up now and up at the previous check-in too, both after the window.
+    let sustained = prev
+        .zip(prev_level)
+        .filter(|(p, pl)| level > *pl && p.day > m.rise_after)
+        .zip(c.before_prev)
+        .filter(|((p, pl), b)| *pl > (m.get)(b.answers) && b.day < p.day);
+    if above.is_none() && large.is_none() && sustained.is_none() {
         return None;
     }
-    let mut parts = vec![format!("{what} {} ({level}/3) {}", level_word(level), c.when())];
+    let mut parts = vec![format!("{} {} ({level}/3) {}", m.what, level_word(level), c.when())];
     if let Some(l) = above {
         parts.push(format!("expected {} by day {}", limit_words(l.max), l.by_day));
     }
-    if let Some((p, pl)) = rose {
+    if let Some((p, pl)) = large {
+        let n = level - pl;
         parts.push(format!(
-            "up from {} ({pl}/3) on day {}; after day {rise_after} it should not rise",
+            "up {n} level{} from {} ({pl}/3) on day {}; after day {} it should be {}",
+            if n == 1 { "" } else { "s" },
             level_word(pl),
-            p.day
+            p.day,
+            m.rise_after,
+            m.expectation
+        ));
+    } else if let Some(((p, pl), b)) = sustained {
+        let bl = (m.get)(b.answers);
+        parts.push(format!(
+            "up on two check-ins in a row ({} on day {}, {} on day {}); after day {} it should be {}",
+            level_word(bl),
+            b.day,
+            level_word(pl),
+            p.day,
+            m.rise_after,
+            m.expectation
         ));
     }
-    let inputs = json!({"day": c.day, key: level,
+    let inputs = json!({"day": c.day, m.key: level,
         "limit": limit.map(|l| l.max), "limit_by_day": limit.map(|l| l.by_day),
-        "prev": prev_level, "prev_day": c.prev.map(|p| p.day)});
+        "prev": c.prev.map(|p| (m.get)(p.answers)), "prev_day": c.prev.map(|p| p.day),
+        "before_prev": c.before_prev.map(|b| (m.get)(b.answers)), "before_prev_day": c.before_prev.map(|b| b.day),
+        "rise": m.rise, "rise_after_day": m.rise_after});
     hit(parts.join("; "), inputs)
 }
 
 fn r3(c: &Ctx) -> Option<Hit> {
-    let prev = c.prev.map(|p| p.answers.swelling);
-    level_rule(c, "Swelling", "swelling", c.a.swelling, prev, SWELLING_RISE_AFTER_DAY)
+    let m = Level {
+        what: "Swelling",
+        key: "swelling",
+        get: |a| a.swelling,
+        rise_after: SWELLING_RISE_AFTER_DAY,
+        rise: c.s.swelling_rise,
+        expectation: "going down",
+    };
+    level_rule(c, &m)
 }
 
 fn r4(c: &Ctx) -> Option<Hit> {
-    let prev = c.prev.map(|p| p.answers.redness);
-    level_rule(c, "Redness", "redness", c.a.redness, prev, REDNESS_RISE_AFTER_DAY)
+    let m = Level {
+        what: "Redness",
+        key: "redness",
+        get: |a| a.redness,
+        rise_after: REDNESS_RISE_AFTER_DAY,
+        rise: c.s.redness_rise,
+        expectation: "fading",
+    };
+    level_rule(c, &m)
 }
 
 fn r5(c: &Ctx) -> Option<Hit> {
     let high = c.a.itch >= c.s.itch_high;
     let rise_after = c.s.itch_rise_after_day;
-    let rose = c
-        .prev
-        .filter(|p| c.day > rise_after && u16::from(c.a.itch) >= u16::from(p.answers.itch) + u16::from(c.s.itch_rise));
+    let min = c.s.itch_rise_min_level;
+    let rose = c.prev.filter(|p| {
+        c.day > rise_after
+            && u16::from(c.a.itch) >= u16::from(p.answers.itch) + u16::from(c.s.itch_rise)
+            && c.a.itch >= min
+    });
     if !(high || rose.is_some() || c.a.white_patches) {
         return None;
     }
@@ -536,8 +598,13 @@ fn r5(c: &Ctx) -> Option<Hit> {
             s.push_str(&format!("; {}/10 or more is more than expected", c.s.itch_high));
         }
         if let Some(p) = rose {
+            let reaching = if min > 0 {
+                format!(" to {min}/10 or more")
+            } else {
+                String::new()
+            };
             s.push_str(&format!(
-                "; up from {}/10 on day {} (a rise of {} or more after day {rise_after})",
+                "; up from {}/10 on day {} (a rise of {} or more{reaching} after day {rise_after})",
                 p.answers.itch, p.day, c.s.itch_rise
             ));
         }
@@ -550,7 +617,8 @@ fn r5(c: &Ctx) -> Option<Hit> {
     reason.push_str(": can mean a yeast infection or dermatitis");
     capitalise(&mut reason);
     let inputs = json!({"day": c.day, "itch": c.a.itch, "prev_itch": c.prev.map(|p| p.answers.itch),
-        "white_patches": c.a.white_patches, "itch_high": c.s.itch_high, "itch_rise": c.s.itch_rise});
+        "white_patches": c.a.white_patches, "itch_high": c.s.itch_high, "itch_rise": c.s.itch_rise,
+        "itch_rise_min_level": min});
     hit(reason, inputs)
 }
 

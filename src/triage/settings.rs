@@ -16,7 +16,9 @@ const MAX_COURSE_DAY: i64 = 365;
 
 /// The clinic's rule settings. `Default` is the clinical reference. Missing
 /// keys in stored JSON take the default (`#[serde(default)]`), so settings
-/// saved by an older version still load.
+/// saved by an older version still load; the trend-rule keys added by the
+/// December 2026 revision take the values from before it instead, so an
+/// older rules version keeps its meaning.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RuleSettings {
@@ -26,8 +28,21 @@ pub struct RuleSettings {
     pub fever_threshold_c: f64,
     /// Pain "ok" level of section 2 ("pain ≤ 3 by day N"), quoted in reasons.
     pub pain_ok_level: u8,
-    /// U5: pain at least this much above the previous check-in.
+    /// U5: pain at least this much above the previous check-in...
     pub pain_rise: u8,
+    /// ...and at least this level (a rise among low scores is day-to-day
+    /// variation). Missing in JSON saved before the December 2026 revision:
+    /// that version's value, so an older rules version means what it meant.
+    #[serde(default = "before_revision::pain_rise_min_level")]
+    pub pain_rise_min_level: u8,
+    /// R3: after day 3, swelling at least this many levels above the previous
+    /// check-in (or up on two check-ins in a row).
+    #[serde(default = "before_revision::level_rise")]
+    pub swelling_rise: u8,
+    /// R4: after day 7, redness at least this many levels above the previous
+    /// check-in (or up on two check-ins in a row).
+    #[serde(default = "before_revision::level_rise")]
+    pub redness_rise: u8,
     /// U5/U6 apply from this day after ablative classes.
     pub pain_from_day_ablative: i64,
     /// U5/U6 apply from this day after other classes.
@@ -39,7 +54,11 @@ pub struct RuleSettings {
     /// R5: itch at or above this.
     pub itch_high: u8,
     /// R5: itch at least this much above the previous check-in...
+    #[serde(default = "before_revision::itch_rise")]
     pub itch_rise: u8,
+    /// ...reaching at least this level...
+    #[serde(default = "before_revision::itch_rise_min_level")]
+    pub itch_rise_min_level: u8,
     /// ...after this day.
     pub itch_rise_after_day: i64,
     /// R7: bumps are review (not info) with itch or pain at or above this.
@@ -64,18 +83,57 @@ impl Default for RuleSettings {
             fever_threshold_c: 38.0,
             pain_ok_level: 3,
             pain_rise: 2,
+            pain_rise_min_level: 4,
+            swelling_rise: 2,
+            redness_rise: 2,
             pain_from_day_ablative: 3,
             pain_from_day_other: 2,
             pain_severe_ablative: 7,
             pain_severe_other: 5,
             itch_high: 7,
-            itch_rise: 2,
+            itch_rise: 3,
+            itch_rise_min_level: 5,
             itch_rise_after_day: 4,
             bumps_review_level: 4,
             missed_in_row_days_1_7_ablative: 2,
             missed_in_row_days_8_14: 3,
             missed_none_by_day: 2,
             disabled: BTreeSet::new(),
+        }
+    }
+}
+
+/// The trend-rule values before the December 2026 revision of section 5
+/// (U5, R3, R4, R5), when any one-step rise counted: what a key missing from
+/// older stored JSON means.
+mod before_revision {
+    pub fn pain_rise_min_level() -> u8 {
+        0
+    }
+    pub fn level_rise() -> u8 {
+        1
+    }
+    pub fn itch_rise() -> u8 {
+        2
+    }
+    pub fn itch_rise_min_level() -> u8 {
+        0
+    }
+}
+
+impl RuleSettings {
+    /// The defaults as they were before the December 2026 revision of the
+    /// trend rules. A clinic whose rules in force equal these never changed
+    /// a threshold, so it moves to the revised defaults
+    /// (`app::clinic::adopt_revised_defaults`).
+    pub fn defaults_before_trend_revision() -> Self {
+        Self {
+            pain_rise_min_level: before_revision::pain_rise_min_level(),
+            swelling_rise: before_revision::level_rise(),
+            redness_rise: before_revision::level_rise(),
+            itch_rise: before_revision::itch_rise(),
+            itch_rise_min_level: before_revision::itch_rise_min_level(),
+            ..Self::default()
         }
     }
 }
@@ -129,6 +187,8 @@ const SCALARS: &[Scalar] = &[
         min: 0, max: 10, get: |s| s.pain_ok_level.into(), set: |s, v| s.pain_ok_level = v as u8 },
     Scalar { name: "pain_rise", label: "U5: pain rise on the previous check-in (points)", group: "Pain",
         min: 1, max: 10, get: |s| s.pain_rise.into(), set: |s, v| s.pain_rise = v as u8 },
+    Scalar { name: "pain_rise_min_level", label: "U5: a pain rise counts when pain reaches at least", group: "Pain",
+        min: 0, max: 10, get: |s| s.pain_rise_min_level.into(), set: |s, v| s.pain_rise_min_level = v as u8 },
     Scalar { name: "pain_from_day_ablative", label: "U5/U6: from day (ablative classes)", group: "Pain",
         min: 0, max: 30, get: |s| s.pain_from_day_ablative, set: |s, v| s.pain_from_day_ablative = v },
     Scalar { name: "pain_from_day_other", label: "U5/U6: from day (other classes)", group: "Pain",
@@ -141,10 +201,18 @@ const SCALARS: &[Scalar] = &[
         min: 1, max: 10, get: |s| s.itch_high.into(), set: |s, v| s.itch_high = v as u8 },
     Scalar { name: "itch_rise", label: "R5: itch rise on the previous check-in (points)", group: "Itch",
         min: 1, max: 10, get: |s| s.itch_rise.into(), set: |s, v| s.itch_rise = v as u8 },
+    Scalar { name: "itch_rise_min_level", label: "R5: an itch rise counts when itch reaches at least", group: "Itch",
+        min: 0, max: 10, get: |s| s.itch_rise_min_level.into(), set: |s, v| s.itch_rise_min_level = v as u8 },
     Scalar { name: "itch_rise_after_day", label: "R5: itch rise counts after day", group: "Itch",
         min: 0, max: 30, get: |s| s.itch_rise_after_day, set: |s, v| s.itch_rise_after_day = v },
     Scalar { name: "bumps_review_level", label: "R7: bumps need review with itch or pain at or above", group: "Itch",
         min: 1, max: 10, get: |s| s.bumps_review_level.into(), set: |s, v| s.bumps_review_level = v as u8 },
+    Scalar { name: "swelling_rise", label: "R3: after day 3, swelling rise on the previous check-in (levels)",
+        group: "Swelling and redness", min: 1, max: 3,
+        get: |s| s.swelling_rise.into(), set: |s, v| s.swelling_rise = v as u8 },
+    Scalar { name: "redness_rise", label: "R4: after day 7, redness rise on the previous check-in (levels)",
+        group: "Swelling and redness", min: 1, max: 3,
+        get: |s| s.redness_rise.into(), set: |s, v| s.redness_rise = v as u8 },
     Scalar { name: "missed_in_row_days_1_7_ablative", label: "M2: missed in a row, days 1–7 (ablative)",
         group: "Missed check-ins", min: 1, max: 7,
         get: |s| s.missed_in_row_days_1_7_ablative.into(), set: |s, v| s.missed_in_row_days_1_7_ablative = v as u32 },
@@ -708,7 +776,7 @@ mod tests {
             old,
             RuleSettings {
                 itch_high: 6,
-                ..Default::default()
+                ..RuleSettings::defaults_before_trend_revision()
             }
         );
         let text = serde_json::to_string(&RuleSettings::default()).unwrap();

@@ -173,7 +173,7 @@ fn wild_settings() -> impl Strategy<Value = RuleSettings> {
                 blister_unexpected: blister,
             },
         );
-    let levels = proptest::collection::vec(any::<u8>(), 8);
+    let levels = proptest::collection::vec(any::<u8>(), 11);
     let days = proptest::collection::vec(any::<i64>(), 4);
     (
         class(),
@@ -193,6 +193,12 @@ fn wild_settings() -> impl Strategy<Value = RuleSettings> {
                 s.pain_severe_other,
             ) = (l[0], l[1], l[2], l[3]);
             (s.itch_high, s.itch_rise, s.bumps_review_level) = (l[4], l[5], l[6]);
+            (
+                s.pain_rise_min_level,
+                s.swelling_rise,
+                s.redness_rise,
+                s.itch_rise_min_level,
+            ) = (l[7], l[8], l[9], l[10]);
             (
                 s.pain_from_day_ablative,
                 s.pain_from_day_other,
@@ -255,6 +261,40 @@ proptest! {
         let prev = if same_as_prev { x.clone() } else { CheckInAnswers::calm() };
         let earlier = [PriorCheckIn { day: day - 1, answers: &prev }];
         let got = evaluate(day, &x, if same_as_prev { &earlier } else { &[] }, &f, &s);
+        prop_assert!(highest(&got).is_none_or(|h| h <= Severity::Info), "{got:?}");
+    }
+
+    /// The December 2026 revision: a one-step wobble of pain, itch, swelling
+    /// or redness inside the expected course is day-to-day variation, and
+    /// raises nothing above info (the check-in two back equals this one, so
+    /// it is not a rise on two check-ins in a row).
+    #[test]
+    fn a_one_step_wobble_inside_the_expected_course_raises_nothing_above_info(
+        f in facts(), day in 1i64..120, pain in 1u8..=3, itch in 1u8..=6,
+        sw in 1u8..=3, red in 1u8..=3, which in 0usize..4, gap in 1i64..=3,
+    ) {
+        let s = RuleSettings::default();
+        let c = s.course_for(f.procedure);
+        let mut x = CheckInAnswers::calm();
+        x.pain = pain;
+        x.itch = itch;
+        x.swelling = sw.min(c.swelling_limit(day).map_or(2, |l| l.max));
+        x.redness = red.min(c.redness_limit(day).map_or(2, |l| l.max));
+        x.crusts = Crusts::Thin;
+        x.overall = Overall::Same;
+        x.pain_relief = PainRelief::Yes;
+        let mut prev = x.clone();
+        match which {
+            0 => prev.pain -= 1,
+            1 => prev.itch -= 1,
+            2 => prev.swelling = prev.swelling.saturating_sub(1),
+            _ => prev.redness = prev.redness.saturating_sub(1),
+        }
+        let earlier = [
+            PriorCheckIn { day: day - gap - 1, answers: &x },
+            PriorCheckIn { day: day - gap, answers: &prev },
+        ];
+        let got = evaluate(day, &x, &earlier, &f, &s);
         prop_assert!(highest(&got).is_none_or(|h| h <= Severity::Info), "{got:?}");
     }
 

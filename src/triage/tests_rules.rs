@@ -31,7 +31,8 @@ fn a(f: impl FnOnce(&mut CheckInAnswers)) -> CheckInAnswers {
 struct Row {
     classes: &'static [ProcedureClass],
     day: i64,
-    prev: Option<(i64, CheckInAnswers)>,
+    /// Earlier check-ins (day, answers).
+    prev: Vec<(i64, CheckInAnswers)>,
     now: CheckInAnswers,
     expect: Option<Severity>,
 }
@@ -40,7 +41,7 @@ fn row(classes: &'static [ProcedureClass], day: i64, now: CheckInAnswers, expect
     Row {
         classes,
         day,
-        prev: None,
+        prev: Vec::new(),
         now,
         expect,
     }
@@ -55,7 +56,23 @@ fn row_prev(
     Row {
         classes,
         day,
-        prev: Some(prev),
+        prev: vec![prev],
+        now,
+        expect,
+    }
+}
+/// A row with two earlier check-ins (for "up on two check-ins in a row").
+fn row_prev2(
+    classes: &'static [ProcedureClass],
+    before: [(i64, CheckInAnswers); 2],
+    day: i64,
+    now: CheckInAnswers,
+    expect: Option<Severity>,
+) -> Row {
+    Row {
+        classes,
+        day,
+        prev: before.to_vec(),
         now,
         expect,
     }
@@ -68,17 +85,32 @@ fn fired(
     prev: Option<&(i64, CheckInAnswers)>,
     now: &CheckInAnswers,
 ) -> Option<Finding> {
+    fired_with(rule, f, day, prev.cloned().as_slice(), now, &RuleSettings::default())
+}
+
+fn fired_with(
+    rule: RuleId,
+    f: &TreatmentFacts,
+    day: i64,
+    prev: &[(i64, CheckInAnswers)],
+    now: &CheckInAnswers,
+    s: &RuleSettings,
+) -> Option<Finding> {
     let earlier: Vec<PriorCheckIn> = prev.iter().map(|(d, x)| PriorCheckIn { day: *d, answers: x }).collect();
-    let findings = evaluate(day, now, &earlier, f, &RuleSettings::default());
+    let findings = evaluate(day, now, &earlier, f, s);
     let mine: Vec<Finding> = findings.into_iter().filter(|x| x.rule == rule).collect();
     assert!(mine.len() <= 1, "one finding per rule");
     mine.into_iter().next()
 }
 
 fn check(rule: RuleId, rows: &[Row]) {
+    check_with(rule, rows, &RuleSettings::default());
+}
+
+fn check_with(rule: RuleId, rows: &[Row], s: &RuleSettings) {
     for (i, r) in rows.iter().enumerate() {
         for p in r.classes {
-            let got = fired(rule, &facts(*p), r.day, r.prev.as_ref(), &r.now);
+            let got = fired_with(rule, &facts(*p), r.day, &r.prev, &r.now, s);
             assert_eq!(
                 got.as_ref().map(|f| f.severity),
                 r.expect,
@@ -165,19 +197,31 @@ fn pain(p: u8) -> CheckInAnswers {
     a(|x| x.pain = p)
 }
 
+/// U5 (revised): a rise of 2 or more that reaches 4/10, from day 3
+/// (ablative) or day 2 (other classes).
 #[test]
 fn u5_pain_rise() {
     check(
         RuleId::U5,
         &[
             row_prev(ABLATIVE, (2, pain(3)), 3, pain(5), U),
+            row_prev(ABLATIVE, (2, pain(2)), 3, pain(4), U),
+            row_prev(ABLATIVE, (2, pain(1)), 3, pain(3), NO),
             row_prev(ABLATIVE, (2, pain(3)), 3, pain(4), NO),
             row_prev(ABLATIVE, (1, pain(3)), 2, pain(5), NO),
             row_prev(OTHER, (1, pain(3)), 2, pain(5), U),
+            row_prev(OTHER, (1, pain(2)), 2, pain(4), U),
+            row_prev(OTHER, (1, pain(1)), 2, pain(3), NO),
             row_prev(OTHER, (1, pain(3)), 2, pain(4), NO),
             row_prev(OTHER, (0, pain(3)), 1, pain(5), NO),
             row(ALL, 5, pain(10), NO),
         ],
+    );
+    let f = fired(RuleId::U5, &facts(AblativeFullCo2), 4, Some(&(3, pain(2))), &pain(4)).unwrap();
+    assert_eq!(
+        f.reason,
+        "Pain rose from 2/10 (day 3) to 4/10 on day 4 after fully ablative CO2 laser; a rise of 2 or more \
+         reaching 4/10 or more from day 3 can mean a complication (expected 3/10 or less by day 5)"
     );
 }
 
@@ -379,34 +423,48 @@ fn level_edges(rule: RuleId, steps: fn(&ExpectedCourse) -> Vec<LevelStep>, set: 
     }
 }
 
+/// Classes whose course sets no swelling limit on days 4–6 (CO2, erbium,
+/// fractional) and, for peel, none before day 5: trend rows there test the
+/// trend alone.
+const SWELLING_FREE_TO_DAY_6: &[ProcedureClass] = &[AblativeFullCo2, AblativeFullErbium, AblativeFractional];
+const SWELLING_FREE_ON_DAY_4: &[ProcedureClass] =
+    &[AblativeFullCo2, AblativeFullErbium, AblativeFractional, PeelMedium];
+/// Classes whose course sets no redness limit on days 7–12.
+const REDNESS_FREE_TO_DAY_12: &[ProcedureClass] =
+    &[AblativeFullCo2, AblativeFullErbium, AblativeFractional, PeelMedium];
+
+fn sw(s: u8) -> CheckInAnswers {
+    a(|x| x.swelling = s)
+}
+fn red(r: u8) -> CheckInAnswers {
+    a(|x| x.redness = r)
+}
+
+/// R3 (revised): above the expected course; or, after day 3, up 2 levels on
+/// the previous check-in, or up on two check-ins in a row. A one-step wobble
+/// is not flagged.
 #[test]
 fn r3_swelling_above_expected_or_rising() {
     level_edges(RuleId::R3, |c| c.swelling.clone(), |x, l| x.swelling = l);
-    let sw = |s: u8| a(|x| x.swelling = s);
     check(
         RuleId::R3,
         &[
-            row_prev(
-                &[AblativeFullCo2, AblativeFullErbium, AblativeFractional, PeelMedium],
-                (3, sw(1)),
-                4,
-                sw(2),
-                R,
-            ),
-            row_prev(
-                &[AblativeFullCo2, AblativeFullErbium, AblativeFractional, PeelMedium],
-                (2, sw(1)),
-                3,
-                sw(2),
-                NO,
-            ),
-            row_prev(
-                &[AblativeFullCo2, AblativeFullErbium, AblativeFractional, PeelMedium],
-                (5, sw(1)),
-                6,
-                sw(1),
-                NO,
-            ),
+            // Up 2 levels after day 3; not on day 3.
+            row_prev(SWELLING_FREE_ON_DAY_4, (3, sw(0)), 4, sw(2), R),
+            row_prev(SWELLING_FREE_ON_DAY_4, (2, sw(0)), 3, sw(2), NO),
+            // A one-step wobble.
+            row_prev(SWELLING_FREE_ON_DAY_4, (3, sw(1)), 4, sw(2), NO),
+            row_prev(SWELLING_FREE_ON_DAY_4, (3, sw(2)), 4, sw(3), NO),
+            row_prev(SWELLING_FREE_TO_DAY_6, (5, sw(1)), 6, sw(1), NO),
+            // Up on two check-ins in a row, both after day 3.
+            row_prev2(SWELLING_FREE_TO_DAY_6, [(4, sw(0)), (5, sw(1))], 6, sw(2), R),
+            row_prev2(SWELLING_FREE_TO_DAY_6, [(3, sw(0)), (4, sw(1))], 5, sw(2), R),
+            // The first rise on day 3 (the peak) does not count.
+            row_prev2(SWELLING_FREE_ON_DAY_4, [(2, sw(0)), (3, sw(1))], 4, sw(2), NO),
+            // Down, then up again: a wobble.
+            row_prev2(SWELLING_FREE_TO_DAY_6, [(4, sw(1)), (5, sw(0))], 6, sw(1), NO),
+            // Up, then the same: not two rises.
+            row_prev2(SWELLING_FREE_TO_DAY_6, [(4, sw(0)), (5, sw(1))], 6, sw(1), NO),
             row(&[NonablativeFractional], 3, sw(2), R),
             row(&[Ipl], 3, sw(1), R),
         ],
@@ -416,27 +474,99 @@ fn r3_swelling_above_expected_or_rising() {
         f.reason,
         "Swelling severe (3/3) on day 8 after fully ablative CO2 laser; expected moderate or less by day 7"
     );
+    let f = fired(RuleId::R3, &facts(AblativeFullErbium), 4, Some(&(3, sw(0))), &sw(2)).unwrap();
+    assert_eq!(
+        f.reason,
+        "Swelling moderate (2/3) on day 4 after fully ablative erbium laser; up 2 levels from none (0/3) on \
+         day 3; after day 3 it should be going down"
+    );
+    let f = fired_with(
+        RuleId::R3,
+        &facts(AblativeFullCo2),
+        6,
+        &[(4, sw(0)), (5, sw(1))],
+        &sw(2),
+        &RuleSettings::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        f.reason,
+        "Swelling moderate (2/3) on day 6 after fully ablative CO2 laser; up on two check-ins in a row (none on \
+         day 4, mild on day 5); after day 3 it should be going down"
+    );
 }
 
+/// R4 (revised): above the expected course; or, after day 7, up 2 levels on
+/// the previous check-in, or up on two check-ins in a row.
 #[test]
 fn r4_redness_above_expected_or_rising() {
     level_edges(RuleId::R4, |c| c.redness.clone(), |x, l| x.redness = l);
-    let red = |r: u8| a(|x| x.redness = r);
     check(
         RuleId::R4,
         &[
-            row_prev(&[AblativeFullCo2, PeelMedium], (7, red(1)), 8, red(2), R),
-            row_prev(&[AblativeFullCo2, PeelMedium], (6, red(1)), 7, red(2), NO),
+            row_prev(REDNESS_FREE_TO_DAY_12, (7, red(0)), 8, red(2), R),
+            row_prev(REDNESS_FREE_TO_DAY_12, (6, red(0)), 7, red(2), NO),
+            row_prev(REDNESS_FREE_TO_DAY_12, (7, red(1)), 8, red(2), NO),
+            row_prev(REDNESS_FREE_TO_DAY_12, (6, red(1)), 7, red(2), NO),
+            row_prev2(REDNESS_FREE_TO_DAY_12, [(8, red(0)), (9, red(1))], 10, red(2), R),
+            row_prev2(REDNESS_FREE_TO_DAY_12, [(6, red(0)), (7, red(1))], 8, red(2), NO),
+            row_prev2(REDNESS_FREE_TO_DAY_12, [(8, red(1)), (9, red(0))], 10, red(1), NO),
+            // Above the course: non-ablative and IPL expect none by day 7 / day 3.
             row_prev(&[NonablativeFractional, Ipl], (7, red(0)), 8, red(1), R),
             row(&[Ipl], 3, red(1), R),
         ],
     );
+    let f = fired(RuleId::R4, &facts(PeelMedium), 9, Some(&(8, red(0))), &red(2)).unwrap();
+    assert_eq!(
+        f.reason,
+        "Redness moderate (2/3) on day 9 after medium-depth chemical peel; up 2 levels from none (0/3) on day 8; \
+         after day 7 it should be fading"
+    );
+}
+
+/// Clinics that kept the rules from before the revision (or changed a
+/// threshold, keeping the rest) still flag any one-step rise: their rules
+/// version means what it meant.
+#[test]
+fn rules_from_before_the_revision_still_flag_a_one_step_rise() {
+    let old = RuleSettings::defaults_before_trend_revision();
+    let new = RuleSettings::default();
+    let cases = [
+        (RuleId::U5, AblativeFullCo2, (2, pain(1)), 3, pain(3)),
+        (RuleId::R3, AblativeFullCo2, (3, sw(1)), 4, sw(2)),
+        (RuleId::R4, AblativeFullCo2, (7, red(1)), 8, red(2)),
+        (RuleId::R5, PeelMedium, (4, itch(3)), 5, itch(5)),
+    ];
+    for (rule, p, prev, day, now) in cases {
+        let prev = [prev];
+        assert!(
+            fired_with(rule, &facts(p), day, &prev, &now, &old).is_some(),
+            "{rule} before"
+        );
+        assert!(
+            fired_with(rule, &facts(p), day, &prev, &now, &new).is_none(),
+            "{rule} revised"
+        );
+    }
+    // The reasons of the older version keep their words (no level condition).
+    let f = fired_with(RuleId::U5, &facts(Ipl), 2, &[(1, pain(0))], &pain(2), &old).unwrap();
+    assert_eq!(
+        f.reason,
+        "Pain rose from 0/10 (day 1) to 2/10 on day 2 after intense pulsed light (IPL); a rise of 2 or more from \
+         day 2 can mean a complication (expected 3/10 or less by day 1)"
+    );
+    let f = fired_with(RuleId::R3, &facts(AblativeFullCo2), 4, &[(3, sw(1))], &sw(2), &old).unwrap();
+    assert!(f
+        .reason
+        .ends_with("up 1 level from mild (1/3) on day 3; after day 3 it should be going down"));
 }
 
 fn itch(i: u8) -> CheckInAnswers {
     a(|x| x.itch = i)
 }
 
+/// R5 (revised): itch 7 or more; or, after day 4, a rise of 3 or more
+/// reaching 5/10; or white patches.
 #[test]
 fn r5_itch() {
     check(
@@ -444,11 +574,20 @@ fn r5_itch() {
         &[
             row(ALL, 1, itch(7), R),
             row(ALL, 1, itch(6), NO),
-            row_prev(ALL, (4, itch(3)), 5, itch(5), R),
-            row_prev(ALL, (4, itch(3)), 5, itch(4), NO),
-            row_prev(ALL, (3, itch(3)), 4, itch(5), NO),
+            row_prev(ALL, (4, itch(2)), 5, itch(5), R),
+            row_prev(ALL, (4, itch(3)), 5, itch(6), R),
+            row_prev(ALL, (4, itch(3)), 5, itch(5), NO),
+            row_prev(ALL, (4, itch(1)), 5, itch(4), NO),
+            row_prev(ALL, (3, itch(2)), 4, itch(5), NO),
+            row_prev(ALL, (4, itch(4)), 5, itch(6), NO),
             row(ALL, 9, a(|x| x.white_patches = true), R),
         ],
+    );
+    let f = fired(RuleId::R5, &facts(AblativeFractional), 6, Some(&(5, itch(2))), &itch(5)).unwrap();
+    assert_eq!(
+        f.reason,
+        "Itch 5/10 on day 6 after fractional ablative laser; up from 2/10 on day 5 (a rise of 3 or more to 5/10 \
+         or more after day 4): can mean a yeast infection or dermatitis"
     );
 }
 
