@@ -267,21 +267,23 @@ pub struct RuleGroup {
 
 #[derive(Template)]
 #[template(path = "clinic/rules.html")]
-struct RulesPage {
-    nav: Nav,
-    groups: Vec<RuleGroup>,
-    errors: FieldErrors,
-    confirm_name: &'static str,
-    confirm_error: Option<String>,
-    confirm_checked: bool,
-    disabled_urgent: String,
-    note: String,
-    version: i32,
-    notice: Option<&'static str>,
+pub(super) struct RulesPage {
+    pub(super) nav: Nav,
+    pub(super) groups: Vec<RuleGroup>,
+    pub(super) errors: FieldErrors,
+    pub(super) confirm_name: &'static str,
+    pub(super) confirm_error: Option<String>,
+    pub(super) confirm_checked: bool,
+    pub(super) disabled_urgent: String,
+    pub(super) note: String,
+    pub(super) version: i32,
+    pub(super) notice: Option<&'static str>,
+    /// The draft replayed on the clinic's history (`preview.rs`), shown above the form.
+    pub(super) preview: Option<super::preview::PreviewView>,
 }
 
 /// Groups the settings' fields for the page; with `submitted`, shows what was typed.
-fn groups(
+pub(super) fn groups(
     settings: &RuleSettings,
     submitted: Option<&HashMap<String, String>>,
     errors: &FieldErrors,
@@ -355,6 +357,7 @@ pub async fn rules_page(
         note: String::new(),
         version,
         notice: q.text(),
+        preview: None,
     })
 }
 
@@ -395,6 +398,7 @@ pub async fn save_rules(
                     note,
                     version,
                     notice: None,
+                    preview: None,
                 },
             );
         }

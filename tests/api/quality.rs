@@ -1,0 +1,169 @@
+//! Issue 14: the rules preview on the clinic's own history, and the quality
+//! report, each on a fixture whose figures were worked out by hand.
+
+use crate::dashboard::{post_form, set};
+use crate::support::app::*;
+use aftercare::app::preview::{self, Tally};
+use aftercare::db::clinics;
+use aftercare::domain::*;
+use aftercare::triage::RuleSettings;
+use chrono::{TimeZone, Utc};
+
+fn at_noon(app: &TestApp, d: &str) {
+    let d = date(d);
+    app.clock
+        .set(Utc.from_utc_datetime(&d.and_hms_opt(12, 0, 0).expect("noon")));
+}
+
+fn fever(c: f64) -> CheckInAnswers {
+    let mut a = CheckInAnswers::calm();
+    a.temperature = Some(Temperature::from_celsius(c));
+    a
+}
+
+fn itch(n: u8) -> CheckInAnswers {
+    let mut a = CheckInAnswers::calm();
+    a.itch = n;
+    a
+}
+
+fn worse() -> CheckInAnswers {
+    let mut a = CheckInAnswers::calm();
+    a.overall = Overall::Worse;
+    a
+}
+
+struct History {
+    app: TestApp,
+    clinic: ClinicId,
+    a: PatientId,
+    ta: TreatmentId,
+}
+
+/// Today is 2026-03-02 (London); the window is 2025-12-03 to 2026-03-02.
+///
+/// - Patient A (non-ablative fractional, treated 2026-02-20): temperature
+///   37.6 on day 1, 37.7 on day 2, 38.2 on day 3; itch 5 on day 4, 7 on day 6.
+/// - Patient B (non-ablative fractional, treated 2026-02-20): overall worse
+///   on days 4 and 5.
+/// - Patient C: a fever of 38.5 on 2025-11-25, before the window.
+///
+/// Each check-in is entered at noon of its day.
+async fn history() -> History {
+    let app = spawn_app().await;
+    let clinic = app.create_clinic("Bright Skin", "Europe/London");
+    app.create_staff(clinic, "admin@bright.example", Role::Admin);
+    app.create_staff(clinic, "doc@bright.example", Role::Clinician);
+    let a = app.create_patient(clinic, "a@example.com", "Ada Lee");
+    let b = app.create_patient(clinic, "b@example.com", "Bo Chan");
+    let c = app.create_patient(clinic, "c@example.com", "Cy Park");
+    let ta = app.create_treatment(a, ProcedureClass::NonablativeFractional, date("2026-02-20"), "other");
+    let tb = app.create_treatment(b, ProcedureClass::NonablativeFractional, date("2026-02-20"), "other");
+    let tc = app.create_treatment(c, ProcedureClass::NonablativeFractional, date("2025-11-20"), "other");
+    for (t, d, answers) in [
+        (tc, "2025-11-25", fever(38.5)),
+        (ta, "2026-02-21", fever(37.6)),
+        (ta, "2026-02-22", fever(37.7)),
+        (ta, "2026-02-23", fever(38.2)),
+        (ta, "2026-02-24", itch(5)),
+        (ta, "2026-02-26", itch(7)),
+        (tb, "2026-02-24", worse()),
+        (tb, "2026-02-25", worse()),
+    ] {
+        at_noon(&app, d);
+        app.record_checkin(t, date(d), &answers);
+    }
+    app.clock.set(default_now());
+    History { app, clinic, a, ta }
+}
+
+fn draft() -> RuleSettings {
+    let mut s = RuleSettings::default();
+    s.fever_threshold_c = 37.5;
+    s.itch_high = 5;
+    s.disabled.insert(RuleId::R13);
+    s
+}
+
+fn tally(urgent: u32, review: u32, checkins: u32) -> Tally {
+    Tally {
+        urgent,
+        review,
+        info: 0,
+        checkins,
+    }
+}
+
+#[tokio::test]
+async fn the_preview_counts_a_hand_worked_history() {
+    let h = history().await;
+    let clinic = h.app.db.read(|c| clinics::get(c, h.clinic)).unwrap().unwrap();
+    let p = preview::preview_rules(&h.app.db, &clinic, draft(), h.app.clock_now())
+        .await
+        .expect("preview");
+    assert_eq!((p.from, p.to), (date("2025-12-03"), date("2026-03-02")));
+    assert_eq!(p.checkins, 7, "C's check-in is before the window");
+    let rules: Vec<(RuleId, Tally, Tally)> = p.rules.iter().map(|r| (r.rule, r.current, r.draft)).collect();
+    assert_eq!(
+        rules,
+        vec![
+            // Now: day 3 only. Draft: days 1–3, each within 24 h of the last: one flag.
+            (RuleId::U1, tally(1, 0, 1), tally(1, 0, 3)),
+            // Now: day 6 (itch 7). Draft: day 4 (itch 5) and day 6, 48 h apart: two flags.
+            (RuleId::R5, tally(0, 1, 1), tally(0, 2, 2)),
+            // B worse twice after day 3; switched off in the draft.
+            (RuleId::R13, tally(0, 1, 1), tally(0, 0, 0)),
+        ]
+    );
+    assert_eq!(p.current.flags, tally(1, 2, 0));
+    assert_eq!((p.current.checkins_review_or_urgent, p.current.checkins_urgent), (3, 1));
+    assert_eq!(p.draft.flags, tally(1, 2, 0));
+    assert_eq!((p.draft.checkins_review_or_urgent, p.draft.checkins_urgent), (5, 3));
+    let days = |c: &preview::Changed| c.latest.iter().map(|x| x.day_number).collect::<Vec<_>>();
+    assert_eq!(p.newly_flagged.count, 3);
+    assert_eq!(days(&p.newly_flagged), vec![4, 2, 1], "latest first");
+    assert!(p.newly_flagged.latest.iter().all(|x| x.patient == h.a));
+    assert_eq!(p.newly_flagged.latest[0].rules, vec![RuleId::R5]);
+    assert_eq!(p.newly_flagged.latest[2].severity, Severity::Urgent);
+    assert_eq!(p.no_longer_flagged.count, 1);
+    assert_eq!(days(&p.no_longer_flagged), vec![5]);
+    assert_eq!(p.no_longer_flagged.latest[0].rules, vec![RuleId::R13]);
+}
+
+#[tokio::test]
+async fn the_preview_button_shows_the_draft_and_saves_nothing() {
+    let h = history().await;
+    let app = &h.app;
+    let flags_before = app.db.read(|c| aftercare::db::flags::of_treatment(c, h.ta)).unwrap().len();
+    app.sign_in("admin@bright.example", PASSWORD).await;
+    let (_, html) = app.get_html("/clinic/settings/rules").await;
+    assert!(html.contains(r#"formaction="/clinic/settings/rules/preview""#));
+    let mut fields = form_values(&html, "/clinic/settings/rules");
+    set(&mut fields, "fever_threshold_c", "37.5");
+    set(&mut fields, "itch_high", "5");
+    // Switching U4 off unconfirmed is refused on save, but previewed.
+    let u4 = RuleId::U4.enabled_field();
+    fields.retain(|(k, _)| k != u4);
+    let resp = post_form(app, "/clinic/settings/rules/preview", &fields).await;
+    assert_eq!(resp.status(), 200);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("Nothing has been saved"), "{html}");
+    assert!(html.contains("The 7 check-ins from 2025-12-03 to 2026-03-02"));
+    assert!(html.contains(r#"value="37.5""#), "the form keeps the draft");
+    assert!(html.contains("Newly flagged (3)") && html.contains("No longer flagged (0)"));
+    assert!(html.contains(&format!(r#"href="/clinic/patients/{}""#, h.a.0)));
+    assert!(html.contains("2026-02-21: day 1 after non-ablative fractional laser, urgent (U1)"));
+    // Nothing written: no new version, no audit row, no flag.
+    assert_eq!(app.db.read(|c| clinics::current_rules(c, h.clinic)).unwrap().version, 1);
+    assert!(app.audit("rules.change").is_empty() && app.audit("rules.disable_urgent").is_empty());
+    let flags_after = app.db.read(|c| aftercare::db::flags::of_treatment(c, h.ta)).unwrap().len();
+    assert_eq!(flags_before, flags_after);
+
+    // A bad value: the form comes back with the error, nothing replayed.
+    set(&mut fields, "itch_high", "eleven");
+    let resp = post_form(app, "/clinic/settings/rules/preview", &fields).await;
+    assert_eq!(resp.status(), 422);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("value=\"eleven\"") && !html.contains("Nothing has been saved"));
+
+}
