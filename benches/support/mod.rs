@@ -1,6 +1,9 @@
 //! What the HTTP benchmarks share: the app on an existing database, a
 //! signed-in client, and timing.
 
+// Each benchmark uses part of this module.
+#![allow(dead_code)]
+
 use aftercare::config::Settings;
 use aftercare::startup::{system_clock, Application};
 use std::time::Instant;

@@ -18,7 +18,7 @@
 
 use crate::db::quality::{self, ReportFlag, ReportTreatment};
 use crate::db::{clinics, outbox, Db};
-use crate::domain::{FlagState, OutboxKind, PatientId, ProcedureClass, RuleId, Severity, TreatmentId};
+use crate::domain::{OutboxKind, PatientId, ProcedureClass, RuleId, Severity, TreatmentId};
 use crate::error::Result;
 use crate::triage;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
@@ -333,7 +333,6 @@ impl Input<'_> {
                 action: 0,
             });
             rf.flags.add(f.severity);
-            let _ = f.state == FlagState::Resolved;
             if f.severity == Severity::Urgent {
                 response.urgent_flags += 1;
                 if f.escalated_at.is_some() {

@@ -3,12 +3,10 @@
 //! with the draft still in it, so the admin can adjust, preview again, or
 //! save (a separate, audited step).
 
-use super::settings::{groups, RulesPage};
+use super::settings::{groups, rules_in_force, RulesPage};
 use crate::app;
-use crate::app::checkin::rules_of;
 use crate::app::clinic::rule_list;
 use crate::app::preview::{Changed, RulesPreview, Tally};
-use crate::db::clinics;
 use crate::domain::FieldErrors;
 use crate::error::Result;
 use crate::triage::{RuleSettings, CONFIRM_DISABLE_URGENT};
@@ -176,15 +174,7 @@ pub async fn preview(state: web::Data<AppState>, AdminUser(user): AdminUser, for
     let mut fields = form.fields.clone();
     fields.insert(CONFIRM_DISABLE_URGENT.to_string(), "on".to_string());
     let parsed = RuleSettings::from_form(&fields).and_then(|s| s.validate().map(|_| s));
-    let clinic = user.clinic.id;
-    let (version, current) = state
-        .db
-        .read_async(move |c| {
-            let v = clinics::current_rules(c, clinic)?.version;
-            let (_, s) = rules_of(c, clinic)?;
-            Ok((v, s))
-        })
-        .await?;
+    let (version, current) = rules_in_force(&state, user.clinic.id).await?;
     let (status, errors, preview) = match parsed {
         Ok(draft) => {
             let p = app::preview::preview_rules(&state.db, &user.clinic, draft, state.clock.now()).await?;

@@ -3,7 +3,7 @@
 //! every export).
 
 use crate::app;
-use crate::app::report::{BySeverity, QualityReport, ResponseTimes, COMPLICATIONS, MAX_REPORT_DAYS};
+use crate::app::report::{BySeverity, QualityReport, ResponseTimes, Responsiveness, COMPLICATIONS, MAX_REPORT_DAYS};
 use crate::domain::FieldErrors;
 use crate::error::Result;
 use crate::triage;
@@ -159,13 +159,8 @@ pub struct ReportView {
     pub complication_labels: Vec<&'static str>,
     pub rules: Vec<RuleRow>,
     pub response: Vec<ResponseRow>,
-    pub urgent_flags: u32,
-    pub unacknowledged: u32,
-    pub escalated: u32,
-    pub alert_emails: u32,
-    pub sent_after_retries: u32,
-    pub dead: u32,
-    pub pending: u32,
+    /// Urgent flag counts and alert email outcomes, as counted.
+    pub resp: Responsiveness,
     pub adherence_chart: Svg,
     pub burden_chart: Svg,
     pub precision_chart: Svg,
@@ -336,13 +331,7 @@ impl ReportView {
                 response_row("Raised within clinic hours", &rs.in_hours),
                 response_row("Raised outside clinic hours", &rs.out_of_hours),
             ],
-            urgent_flags: rs.urgent_flags,
-            unacknowledged: rs.unacknowledged,
-            escalated: rs.escalated,
-            alert_emails: rs.alert_emails,
-            sent_after_retries: rs.sent_after_retries,
-            dead: rs.dead,
-            pending: rs.pending,
+            resp: *rs,
             adherence_chart,
             burden_chart,
             precision_chart,

@@ -331,20 +331,24 @@ pub(super) fn groups(
     out
 }
 
-pub async fn rules_page(
-    state: web::Data<AppState>,
-    AdminUser(user): AdminUser,
-    q: web::Query<NoticeQuery>,
-) -> Result<HttpResponse> {
-    let clinic = user.clinic.id;
-    let (version, settings) = state
+/// The rules version in force and its settings.
+pub(super) async fn rules_in_force(state: &AppState, clinic: ClinicId) -> Result<(i32, RuleSettings)> {
+    state
         .db
         .read_async(move |c| {
             let v = clinics::current_rules(c, clinic)?.version;
             let (_, s) = rules_of(c, clinic)?;
             Ok((v, s))
         })
-        .await?;
+        .await
+}
+
+pub async fn rules_page(
+    state: web::Data<AppState>,
+    AdminUser(user): AdminUser,
+    q: web::Query<NoticeQuery>,
+) -> Result<HttpResponse> {
+    let (version, settings) = rules_in_force(&state, user.clinic.id).await?;
     let errors = FieldErrors::default();
     page(&RulesPage {
         nav: Nav::new(&user, "settings"),
@@ -377,14 +381,7 @@ pub async fn save_rules(
     let settings = match parsed {
         Ok(s) => s,
         Err(errors) => {
-            let (version, current) = state
-                .db
-                .read_async(move |c| {
-                    let v = clinics::current_rules(c, clinic)?.version;
-                    let (_, s) = rules_of(c, clinic)?;
-                    Ok((v, s))
-                })
-                .await?;
+            let (version, current) = rules_in_force(&state, clinic).await?;
             return render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &RulesPage {
