@@ -161,9 +161,27 @@ pub struct ReportView {
     pub response: Vec<ResponseRow>,
     /// Urgent flag counts and alert email outcomes, as counted.
     pub resp: Responsiveness,
-    pub adherence_chart: Svg,
-    pub burden_chart: Svg,
-    pub precision_chart: Svg,
+    pub adherence_chart: ChartPair,
+    pub burden_chart: ChartPair,
+    pub precision_chart: ChartPair,
+}
+
+/// A chart drawn twice: wide for desks, and in the phone frame, whose text
+/// stays readable at 390 px (the page shows one by screen width).
+pub struct ChartPair {
+    pub wide: Svg,
+    pub phone: Svg,
+}
+
+fn pair(b: Bars) -> ChartPair {
+    let id = format!("{}-phone", b.id);
+    let phone = Bars {
+        id: &id,
+        frame: Frame::PHONE,
+        ..b.clone()
+    }
+    .render();
+    ChartPair { wide: b.render(), phone }
 }
 
 fn week_label(d: NaiveDate) -> String {
@@ -207,7 +225,7 @@ impl ReportView {
 
         let adherence: Vec<Option<f64>> = r.weeks.iter().map(|w| pct(w.received, w.due)).collect();
         let (y_max, y_ticks) = (100.0, vec![0.0, 25.0, 50.0, 75.0, 100.0]);
-        let adherence_chart = Bars {
+        let adherence_chart = pair(Bars {
             id: "adherence",
             title: "Adherence by week: check-ins received on due days, % of those due",
             description: format!(
@@ -228,8 +246,7 @@ impl ReportView {
                 values: adherence,
             }],
             frame: Frame::WIDE,
-        }
-        .render();
+        });
 
         let per_week: Vec<[Option<f64>; 3]> = r.weeks.iter().map(|w| severity_per100(&w.flags, w.checkins)).collect();
         let top = per_week
@@ -237,7 +254,7 @@ impl ReportView {
             .flat_map(|a| a.iter().flatten().copied())
             .fold(0.0, f64::max);
         let (y_max, y_ticks) = Bars::scale(top);
-        let burden_chart = Bars {
+        let burden_chart = pair(Bars {
             id: "burden",
             title: "Alert burden by week: flags per 100 check-ins, by severity",
             description: format!(
@@ -262,8 +279,7 @@ impl ReportView {
                 })
                 .collect(),
             frame: Frame::WIDE,
-        }
-        .render();
+        });
 
         let rules: Vec<RuleRow> = r
             .rules
@@ -280,7 +296,7 @@ impl ReportView {
                 precision: pct_words(x.action, x.resolved_with_outcome),
             })
             .collect();
-        let precision_chart = Bars {
+        let precision_chart = pair(Bars {
             id: "precision",
             title: "Alert precision by rule: % of resolved flags whose outcome was an action",
             description: format!(
@@ -297,8 +313,7 @@ impl ReportView {
                 values: r.rules.iter().map(|x| pct(x.action, x.resolved_with_outcome)).collect(),
             }],
             frame: Frame::WIDE,
-        }
-        .render();
+        });
 
         let classes = r
             .classes
