@@ -18,11 +18,11 @@
 
 use crate::db::quality::{self, ReportFlag, ReportTreatment};
 use crate::db::{clinics, outbox, Db};
-use crate::domain::{OutboxKind, PatientId, ProcedureClass, RuleId, Severity, TreatmentId};
+use crate::domain::{FlagState, Outcome, OutboxKind, PatientId, ProcedureClass, RuleId, Severity, TreatmentId};
 use crate::error::Result;
 use crate::triage;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The longest range one report covers.
 pub const MAX_REPORT_DAYS: i64 = 366;
@@ -165,12 +165,12 @@ impl QualityReport {
 }
 
 /// The outcomes counted as complications, in the report's column order.
-pub const COMPLICATIONS: &[&str] = &[
-    "treated_infection",
-    "treated_cold_sores",
-    "treated_other",
-    "seen_in_clinic",
-    "referred_emergency",
+pub const COMPLICATIONS: &[Outcome] = &[
+    Outcome::TreatedInfection,
+    Outcome::TreatedColdSores,
+    Outcome::TreatedOther,
+    Outcome::SeenInClinic,
+    Outcome::ReferredEmergency,
 ];
 
 /// Builds the report for the clinic-local dates `from..=to`.
@@ -321,6 +321,8 @@ impl Input<'_> {
         let mut flags = BySeverity::default();
         let (mut in_hours, mut out_hours) = (Vec::new(), Vec::new());
         let mut response = Responsiveness::default();
+        // (treatment, complication, class): each treatment counts once per complication.
+        let mut complicated: BTreeSet<(TreatmentId, usize, ProcedureClass)> = BTreeSet::new();
         for f in self.flags {
             flags.add(f.severity);
             if let Some(w) = self.week_of(self.local_date(f.raised_at)) {
@@ -333,6 +335,15 @@ impl Input<'_> {
                 action: 0,
             });
             rf.flags.add(f.severity);
+            if let (FlagState::Resolved, Some(o)) = (f.state, f.outcome) {
+                rf.resolved_with_outcome += 1;
+                if o.is_action() {
+                    rf.action += 1;
+                }
+                if let Some(k) = COMPLICATIONS.iter().position(|c| *c == o) {
+                    complicated.insert((f.treatment, k, f.procedure));
+                }
+            }
             if f.severity == Severity::Urgent {
                 response.urgent_flags += 1;
                 if f.escalated_at.is_some() {
@@ -350,6 +361,16 @@ impl Input<'_> {
                     None => response.unacknowledged += 1,
                 }
             }
+        }
+        for (_, k, class) in complicated {
+            let cf = classes.entry(class).or_insert_with(|| ClassFigures {
+                class,
+                treatments: 0,
+                due: 0,
+                received: 0,
+                complications: vec![0; COMPLICATIONS.len()],
+            });
+            cf.complications[k] += 1;
         }
         response.in_hours = ResponseTimes::of(in_hours);
         response.out_of_hours = ResponseTimes::of(out_hours);

@@ -7,7 +7,8 @@ use super::patients::Treatment;
 use super::schema::{checkins, flags, outbox, patients, treatments};
 use super::{DbConn, DbError};
 use crate::domain::{
-    ClinicId, FlagState, OutboxKind, PatientId, ProcedureClass, RuleId, Severity, SkinType, TreatmentId, UnknownOption,
+    ClinicId, FlagState, Outcome, OutboxKind, PatientId, ProcedureClass, RuleId, Severity, SkinType, TreatmentId,
+    UnknownOption,
 };
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -175,6 +176,8 @@ pub struct ReportFlag {
     pub raised_at: NaiveDateTime,
     pub acknowledged_at: Option<NaiveDateTime>,
     pub escalated_at: Option<NaiveDateTime>,
+    /// What came of it (resolved flags; none for those resolved before outcomes were asked).
+    pub outcome: Option<Outcome>,
 }
 
 /// Flags of `clinic` raised in `[start, end)` (UTC), read through the
@@ -193,6 +196,7 @@ pub fn flags_raised_between(
         NaiveDateTime,
         Option<NaiveDateTime>,
         Option<NaiveDateTime>,
+        Option<String>,
     );
     let rows: Vec<Row> = flags::table
         .inner_join(treatments::table)
@@ -208,10 +212,11 @@ pub fn flags_raised_between(
             flags::raised_at,
             flags::acknowledged_at,
             flags::escalated_at,
+            flags::outcome,
         ))
         .load(conn)?;
     rows.into_iter()
-        .map(|(rule, severity, state, treatment, procedure, raised_at, acknowledged_at, escalated_at)| {
+        .map(|(rule, severity, state, treatment, procedure, raised_at, acknowledged_at, escalated_at, outcome)| {
             Ok(ReportFlag {
                 rule: RuleId::parse(&rule).map_err(bad)?,
                 severity: Severity::parse(&severity).map_err(bad)?,
@@ -221,6 +226,7 @@ pub fn flags_raised_between(
                 raised_at,
                 acknowledged_at,
                 escalated_at,
+                outcome: outcome.as_deref().map(Outcome::parse).transpose().map_err(bad)?,
             })
         })
         .collect()

@@ -191,7 +191,9 @@ fn at(app: &TestApp, d: &str, h: u32, m: u32) -> chrono::NaiveDateTime {
 ///
 /// So: 8 due, 6 received (75 %); 7 check-ins; 3 flags (2 urgent, 1 review):
 /// 42.9 per 100. The three alert emails: one sent at once, one sent on the
-/// third attempt, one dead.
+/// third attempt, one dead. Resolved: U1 "treated infection" (an action, and
+/// a complication of T1's class), R5 "expected", U9 "not reached" (neither
+/// an action): precision U1 100 %, R5 and U9 0 %.
 async fn ward() -> Ward {
     use aftercare::db::{flags, schema::outbox};
     use diesel::prelude::*;
@@ -224,11 +226,16 @@ async fn ward() -> Ward {
     assert_eq!(all.len(), 3, "{all:?}");
     let u1 = all.iter().find(|f| f.rule_id == RuleId::U1).expect("U1");
     let u9 = all.iter().find(|f| f.rule_id == RuleId::U9).expect("U9");
+    let r5 = all.iter().find(|f| f.rule_id == RuleId::R5).expect("R5");
     app.db
         .write(|c| {
             flags::acknowledge(c, u1.id, admin, u1.raised_at + chrono::Duration::minutes(30))?;
             flags::mark_escalated(c, u9.id, u9.raised_at + chrono::Duration::minutes(60))?;
             flags::acknowledge(c, u9.id, admin, u9.raised_at + chrono::Duration::minutes(90))?;
+            let later = u9.raised_at + chrono::Duration::hours(5);
+            flags::resolve(c, u1.id, admin, Outcome::TreatedInfection, "Antibiotics", later)?;
+            flags::resolve(c, r5.id, admin, Outcome::Expected, "Reassured", later)?;
+            flags::resolve(c, u9.id, admin, Outcome::NotReached, "No answer", later)?;
             Ok::<_, aftercare::error::Error>(())
         })
         .unwrap();
@@ -285,6 +292,23 @@ async fn the_report_figures_a_hand_worked_week() {
         rules,
         vec![(RuleId::U1, sev(1, 0)), (RuleId::U9, sev(1, 0)), (RuleId::R5, sev(0, 1))]
     );
+    let precision: Vec<(RuleId, u32, u32)> =
+        r.rules.iter().map(|x| (x.rule, x.resolved_with_outcome, x.action)).collect();
+    assert_eq!(
+        precision,
+        vec![(RuleId::U1, 1, 1), (RuleId::U9, 1, 0), (RuleId::R5, 1, 0)]
+    );
+    let complications: Vec<(ProcedureClass, Vec<u32>)> =
+        r.classes.iter().map(|c| (c.class, c.complications.clone())).collect();
+    assert_eq!(
+        complications,
+        vec![
+            (ProcedureClass::AblativeFractional, vec![1, 0, 0, 0, 0]),
+            (ProcedureClass::Ipl, vec![0, 0, 0, 0, 0]),
+        ],
+        "columns: {:?}",
+        report::COMPLICATIONS
+    );
     let rs = &r.response;
     assert_eq!((rs.urgent_flags, rs.unacknowledged, rs.escalated), (2, 0, 1));
     assert_eq!(
@@ -338,6 +362,9 @@ async fn staff_read_the_report_and_admins_download_its_csv() {
         "adherence_week,2026-02-23,received,6",
         "adherence_class,ablative_fractional,due,7",
         "burden_rule,U1,urgent,1",
+        "precision_rule,U1,action,1",
+        "precision_rule,R5,resolved_with_outcome,1",
+        "complications_class,ablative_fractional,treated_infection,1",
         "response,out_of_hours,median_minutes,90",
         "alert_emails,,dead,1",
     ] {

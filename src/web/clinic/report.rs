@@ -84,16 +84,6 @@ fn minutes(m: Option<i64>) -> String {
     }
 }
 
-fn outcome_label(text: &str) -> &'static str {
-    match text {
-        "treated_infection" => "Treated infection",
-        "treated_cold_sores" => "Treated cold sores",
-        "treated_other" => "Treated other",
-        "seen_in_clinic" => "Seen in clinic",
-        "referred_emergency" => "Referred to emergency care",
-        _ => "Other",
-    }
-}
 
 pub struct WeekRow {
     pub label: String,
@@ -340,7 +330,7 @@ impl ReportView {
             flags_per100: per100(r.flags.total(), r.checkins),
             weeks,
             classes,
-            complication_labels: COMPLICATIONS.iter().map(|c| outcome_label(c)).collect(),
+            complication_labels: COMPLICATIONS.iter().map(|c| c.label()).collect(),
             rules,
             response: vec![
                 response_row("Raised within clinic hours", &rs.in_hours),
@@ -413,8 +403,8 @@ fn csv(r: &QualityReport) -> String {
         row("adherence_class", g, "treatments", c.treatments.to_string());
         row("adherence_class", g, "due", c.due.to_string());
         row("adherence_class", g, "received", c.received.to_string());
-        for (name, n) in COMPLICATIONS.iter().zip(&c.complications) {
-            row("complications_class", g, name, n.to_string());
+        for (o, n) in COMPLICATIONS.iter().zip(&c.complications) {
+            row("complications_class", g, o.as_str(), n.to_string());
         }
     }
     for x in &r.rules {
