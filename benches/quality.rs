@@ -78,7 +78,11 @@ fn line(name: &str, ms: Vec<f64>) -> f64 {
 fn draft_form(csrf: &str) -> Vec<(String, String)> {
     let mut out = vec![("csrf".to_string(), csrf.to_string())];
     for f in RuleSettings::default().form_fields() {
-        let value = if f.name == "itch_high" { "5".to_string() } else { f.value };
+        let value = if f.name == "itch_high" {
+            "5".to_string()
+        } else {
+            f.value
+        };
         match f.kind {
             FieldKind::Checkbox if value != "on" => {}
             _ => out.push((f.name.to_string(), value)),
@@ -103,7 +107,10 @@ async fn main() {
         })
         .expect("count");
     println!("database: {checkins} check-ins; {} requests per page", a.requests);
-    println!("{:<28} {:>9} {:>9} {:>9} {:>9}", "page", "min ms", "median", "p95", "max");
+    println!(
+        "{:<28} {:>9} {:>9} {:>9} {:>9}",
+        "page", "min ms", "median", "p95", "max"
+    );
     let get = |path: &'static str| {
         let client = client.clone();
         let url = format!("{base}{path}");
@@ -127,7 +134,10 @@ async fn main() {
             .await
             .expect("body");
         let form = draft_form(&support::csrf_of(&html));
-        let baseline = line("rules page (baseline)", support::time(a.requests, get("/clinic/settings/rules")).await);
+        let baseline = line(
+            "rules page (baseline)",
+            support::time(a.requests, get("/clinic/settings/rules")).await,
+        );
         let url = format!("{base}/clinic/settings/rules/preview");
         let preview = line(
             "rules preview, 90 days",
@@ -149,7 +159,10 @@ async fn main() {
         );
     }
     if a.report {
-        let baseline = line("triage queue (baseline)", support::time(a.requests, get("/clinic")).await);
+        let baseline = line(
+            "triage queue (baseline)",
+            support::time(a.requests, get("/clinic")).await,
+        );
         // The whole of the demo's history: 400 days back covers any --days.
         let today = chrono::Utc::now().date_naive();
         let from = today - chrono::Duration::days(365);

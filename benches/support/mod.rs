@@ -26,8 +26,8 @@ pub async fn start_app(generate: Option<(u32, u32)>) -> (String, aftercare::db::
     if let Some((patients, days)) = generate {
         // The benchmark's data is the demo's: `aftercare demo` calls the same generator.
         let db = aftercare::db::Db::connect(&settings.database).expect("database");
-        let report = aftercare::demo::generate(&db, patients, days, chrono::Utc::now(), &settings.public_url)
-            .expect("generate");
+        let report =
+            aftercare::demo::generate(&db, patients, days, chrono::Utc::now(), &settings.public_url).expect("generate");
         eprintln!("{report}");
     }
     let app = Application::build(settings, system_clock()).await.expect("app");

@@ -18,7 +18,7 @@
 
 use crate::db::quality::{self, ReportFlag, ReportTreatment};
 use crate::db::{clinics, outbox, Db};
-use crate::domain::{FlagState, Outcome, OutboxKind, PatientId, ProcedureClass, RuleId, Severity, TreatmentId};
+use crate::domain::{FlagState, OutboxKind, Outcome, PatientId, ProcedureClass, RuleId, Severity, TreatmentId};
 use crate::error::Result;
 use crate::triage;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
@@ -279,7 +279,9 @@ impl Input<'_> {
             let stop = next_start.get(&t.id).copied();
             let mut due = 0u32;
             for day in triage::due_days(self.follow_up) {
-                let Some(date) = triage::date_of_day(t.treated_on, day) else { continue };
+                let Some(date) = triage::date_of_day(t.treated_on, day) else {
+                    continue;
+                };
                 if date < self.from || date > last_due_date {
                     continue;
                 }

@@ -7,7 +7,7 @@ use super::patients::Treatment;
 use super::schema::{checkins, flags, outbox, patients, treatments};
 use super::{DbConn, DbError};
 use crate::domain::{
-    ClinicId, FlagState, Outcome, OutboxKind, PatientId, ProcedureClass, RuleId, Severity, SkinType, TreatmentId,
+    ClinicId, FlagState, OutboxKind, Outcome, PatientId, ProcedureClass, RuleId, Severity, SkinType, TreatmentId,
     UnknownOption,
 };
 use chrono::{NaiveDate, NaiveDateTime};
@@ -216,19 +216,21 @@ pub fn flags_raised_between(
         ))
         .load(conn)?;
     rows.into_iter()
-        .map(|(rule, severity, state, treatment, procedure, raised_at, acknowledged_at, escalated_at, outcome)| {
-            Ok(ReportFlag {
-                rule: RuleId::parse(&rule).map_err(bad)?,
-                severity: Severity::parse(&severity).map_err(bad)?,
-                state: FlagState::parse(&state).map_err(bad)?,
-                treatment: TreatmentId(treatment),
-                procedure: ProcedureClass::parse(&procedure).map_err(bad)?,
-                raised_at,
-                acknowledged_at,
-                escalated_at,
-                outcome: outcome.as_deref().map(Outcome::parse).transpose().map_err(bad)?,
-            })
-        })
+        .map(
+            |(rule, severity, state, treatment, procedure, raised_at, acknowledged_at, escalated_at, outcome)| {
+                Ok(ReportFlag {
+                    rule: RuleId::parse(&rule).map_err(bad)?,
+                    severity: Severity::parse(&severity).map_err(bad)?,
+                    state: FlagState::parse(&state).map_err(bad)?,
+                    treatment: TreatmentId(treatment),
+                    procedure: ProcedureClass::parse(&procedure).map_err(bad)?,
+                    raised_at,
+                    acknowledged_at,
+                    escalated_at,
+                    outcome: outcome.as_deref().map(Outcome::parse).transpose().map_err(bad)?,
+                })
+            },
+        )
         .collect()
 }
 

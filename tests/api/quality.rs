@@ -134,7 +134,11 @@ async fn the_preview_counts_a_hand_worked_history() {
 async fn the_preview_button_shows_the_draft_and_saves_nothing() {
     let h = history().await;
     let app = &h.app;
-    let flags_before = app.db.read(|c| aftercare::db::flags::of_treatment(c, h.ta)).unwrap().len();
+    let flags_before = app
+        .db
+        .read(|c| aftercare::db::flags::of_treatment(c, h.ta))
+        .unwrap()
+        .len();
     app.sign_in("admin@bright.example", PASSWORD).await;
     let (_, html) = app.get_html("/clinic/settings/rules").await;
     assert!(html.contains(r#"formaction="/clinic/settings/rules/preview""#));
@@ -156,7 +160,11 @@ async fn the_preview_button_shows_the_draft_and_saves_nothing() {
     // Nothing written: no new version, no audit row, no flag.
     assert_eq!(app.db.read(|c| clinics::current_rules(c, h.clinic)).unwrap().version, 1);
     assert!(app.audit("rules.change").is_empty() && app.audit("rules.disable_urgent").is_empty());
-    let flags_after = app.db.read(|c| aftercare::db::flags::of_treatment(c, h.ta)).unwrap().len();
+    let flags_after = app
+        .db
+        .read(|c| aftercare::db::flags::of_treatment(c, h.ta))
+        .unwrap()
+        .len();
     assert_eq!(flags_before, flags_after);
 
     // A bad value: the form comes back with the error, nothing replayed.
@@ -165,7 +173,6 @@ async fn the_preview_button_shows_the_draft_and_saves_nothing() {
     assert_eq!(resp.status(), 422);
     let html = resp.text().await.unwrap();
     assert!(html.contains("value=\"eleven\"") && !html.contains("Nothing has been saved"));
-
 }
 
 struct Ward {
@@ -278,8 +285,11 @@ async fn the_report_figures_a_hand_worked_week() {
         info: 0,
     };
     assert_eq!(wk.flags, sev(2, 1));
-    let classes: Vec<(ProcedureClass, u32, u32, u32)> =
-        r.classes.iter().map(|c| (c.class, c.treatments, c.due, c.received)).collect();
+    let classes: Vec<(ProcedureClass, u32, u32, u32)> = r
+        .classes
+        .iter()
+        .map(|c| (c.class, c.treatments, c.due, c.received))
+        .collect();
     assert_eq!(
         classes,
         vec![
@@ -290,10 +300,17 @@ async fn the_report_figures_a_hand_worked_week() {
     let rules: Vec<(RuleId, BySeverity)> = r.rules.iter().map(|x| (x.rule, x.flags)).collect();
     assert_eq!(
         rules,
-        vec![(RuleId::U1, sev(1, 0)), (RuleId::U9, sev(1, 0)), (RuleId::R5, sev(0, 1))]
+        vec![
+            (RuleId::U1, sev(1, 0)),
+            (RuleId::U9, sev(1, 0)),
+            (RuleId::R5, sev(0, 1))
+        ]
     );
-    let precision: Vec<(RuleId, u32, u32)> =
-        r.rules.iter().map(|x| (x.rule, x.resolved_with_outcome, x.action)).collect();
+    let precision: Vec<(RuleId, u32, u32)> = r
+        .rules
+        .iter()
+        .map(|x| (x.rule, x.resolved_with_outcome, x.action))
+        .collect();
     assert_eq!(
         precision,
         vec![(RuleId::U1, 1, 1), (RuleId::U9, 1, 0), (RuleId::R5, 1, 0)]
@@ -312,11 +329,19 @@ async fn the_report_figures_a_hand_worked_week() {
     let rs = &r.response;
     assert_eq!((rs.urgent_flags, rs.unacknowledged, rs.escalated), (2, 0, 1));
     assert_eq!(
-        (rs.in_hours.acknowledged, rs.in_hours.median_minutes, rs.in_hours.p90_minutes),
+        (
+            rs.in_hours.acknowledged,
+            rs.in_hours.median_minutes,
+            rs.in_hours.p90_minutes
+        ),
         (1, Some(30), Some(30))
     );
     assert_eq!(
-        (rs.out_of_hours.acknowledged, rs.out_of_hours.median_minutes, rs.out_of_hours.p90_minutes),
+        (
+            rs.out_of_hours.acknowledged,
+            rs.out_of_hours.median_minutes,
+            rs.out_of_hours.p90_minutes
+        ),
         (1, Some(90), Some(90))
     );
     assert_eq!(
@@ -345,7 +370,10 @@ async fn staff_read_the_report_and_admins_download_its_csv() {
     assert!(html.contains("The end date is before the start date") && html.contains("2026-03-05"));
 
     let admin = app.browser();
-    assert_eq!(sign_in_on(app, &admin.client, "admin@bright.example", PASSWORD).await, 303);
+    assert_eq!(
+        sign_in_on(app, &admin.client, "admin@bright.example", PASSWORD).await,
+        303
+    );
     let r = admin
         .client
         .get(app.url(&format!("/clinic/report.csv{range}")))

@@ -32,7 +32,13 @@ pub struct RangeQuery {
 }
 
 /// Reads the range, or says what is wrong with it (by field).
-fn parse_range(q: &RangeQuery, today: NaiveDate) -> (HashMap<String, String>, std::result::Result<(NaiveDate, NaiveDate), FieldErrors>) {
+fn parse_range(
+    q: &RangeQuery,
+    today: NaiveDate,
+) -> (
+    HashMap<String, String>,
+    std::result::Result<(NaiveDate, NaiveDate), FieldErrors>,
+) {
     let from_raw = q
         .from
         .clone()
@@ -83,7 +89,6 @@ fn minutes(m: Option<i64>) -> String {
         Some(m) => format!("{} h {} min", m / 60, m % 60),
     }
 }
-
 
 pub struct WeekRow {
     pub label: String,
@@ -171,7 +176,10 @@ fn pair(b: Bars) -> ChartPair {
         ..b.clone()
     }
     .render();
-    ChartPair { wide: b.render(), phone }
+    ChartPair {
+        wide: b.render(),
+        phone,
+    }
 }
 
 fn week_label(d: NaiveDate) -> String {
@@ -412,7 +420,12 @@ fn csv(r: &QualityReport) -> String {
         row("burden_rule", g, "urgent", x.flags.urgent.to_string());
         row("burden_rule", g, "review", x.flags.review.to_string());
         row("burden_rule", g, "info", x.flags.info.to_string());
-        row("precision_rule", g, "resolved_with_outcome", x.resolved_with_outcome.to_string());
+        row(
+            "precision_rule",
+            g,
+            "resolved_with_outcome",
+            x.resolved_with_outcome.to_string(),
+        );
         row("precision_rule", g, "action", x.action.to_string());
     }
     let rs = &r.response;
@@ -426,7 +439,12 @@ fn csv(r: &QualityReport) -> String {
     row("response", "urgent", "unacknowledged", rs.unacknowledged.to_string());
     row("response", "urgent", "escalated", rs.escalated.to_string());
     row("alert_emails", "", "queued", rs.alert_emails.to_string());
-    row("alert_emails", "", "sent_after_retries", rs.sent_after_retries.to_string());
+    row(
+        "alert_emails",
+        "",
+        "sent_after_retries",
+        rs.sent_after_retries.to_string(),
+    );
     row("alert_emails", "", "dead", rs.dead.to_string());
     row("alert_emails", "", "pending", rs.pending.to_string());
     out
@@ -455,7 +473,15 @@ pub async fn report_csv(
         }
     };
     let r = app::report::quality_report(&state.db, &user.clinic, (from, to), state.clock.now()).await?;
-    app::clinic::record_export(&state.db, user.clinic.id, "report", (from, to), state.clock.now(), user.actor()).await?;
+    app::clinic::record_export(
+        &state.db,
+        user.clinic.id,
+        "report",
+        (from, to),
+        state.clock.now(),
+        user.actor(),
+    )
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
         .insert_header((

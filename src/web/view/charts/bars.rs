@@ -163,7 +163,9 @@ impl Bars<'_> {
         for (ci, cat) in self.categories.iter().enumerate() {
             let x0 = plot_l + slot * ci as f64 + slot * 0.1;
             for (si, se) in self.series.iter().enumerate() {
-                let Some(v) = se.values.get(ci).copied().flatten().filter(|v| v.is_finite()) else { continue };
+                let Some(v) = se.values.get(ci).copied().flatten().filter(|v| v.is_finite()) else {
+                    continue;
+                };
                 let top = y(v);
                 let _ = write!(
                     s,
