@@ -78,9 +78,11 @@ async fn history() -> History {
 }
 
 fn draft() -> RuleSettings {
-    let mut s = RuleSettings::default();
-    s.fever_threshold_c = 37.5;
-    s.itch_high = 5;
+    let mut s = RuleSettings {
+        fever_threshold_c: 37.5,
+        itch_high: 5,
+        ..RuleSettings::default()
+    };
     s.disabled.insert(RuleId::R13);
     s
 }
