@@ -10,10 +10,8 @@
 //! `--generate --patients N --days D` runs the same generator first. Without
 //! `--email`/`--password` it signs in as the demo's admin.
 
-use aftercare::config::Settings;
-use aftercare::db::Db;
-use aftercare::startup::{system_clock, Application};
-use chrono::Utc;
+mod support;
+
 use std::time::Instant;
 
 const BENCH_EMAIL: &str = aftercare::demo::ADMIN_EMAIL;
@@ -71,75 +69,11 @@ fn args() -> Args {
     a
 }
 
-/// The benchmark's data is the demo's: `aftercare demo` and `--generate`
-/// call the same generator.
-fn generate(db: &Db, patients: u32, days: u32, public_url: &str) -> Result<(), aftercare::error::Error> {
-    let report = aftercare::demo::generate(db, patients, days, Utc::now(), public_url)?;
-    eprintln!("{report}");
-    Ok(())
-}
-
-fn stats(mut ms: Vec<f64>) -> (f64, f64, f64) {
-    ms.sort_by(|a, b| a.total_cmp(b));
-    let pick = |q: f64| ms[((ms.len() as f64 - 1.0) * q).round() as usize];
-    (pick(0.5), pick(0.95), *ms.last().unwrap_or(&0.0))
-}
-
 #[tokio::main]
 async fn main() {
     let a = args();
-    let url = std::env::var("DATABASE_URL").expect("set DATABASE_URL to the database to measure");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let env = |k: &str| -> Option<String> {
-        match k {
-            "DATABASE_URL" => Some(url.clone()),
-            "BIND" => Some("127.0.0.1:0".into()),
-            "MAIL_DIR" => Some(dir.path().to_string_lossy().to_string()),
-            "RUN_WORKERS" => Some("off".into()),
-            _ => None,
-        }
-    };
-    let settings = Settings::from_lookup(env).expect("settings");
-    if a.generate {
-        let db = Db::connect(&settings.database).expect("database");
-        generate(&db, a.patients, a.days, &settings.public_url).expect("generate");
-    }
-    let app = Application::build(settings, system_clock()).await.expect("app");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let db = app.db.clone();
-    tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-
-    // Sign in like a browser.
-    let login = client
-        .get(format!("{base}/login"))
-        .send()
-        .await
-        .expect("login page")
-        .text()
-        .await
-        .expect("body");
-    let csrf = login
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("csrf on the login page")
-        .to_string();
-    let r = client
-        .post(format!("{base}/login"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("email", a.email.as_str()),
-            ("password", a.password.as_str()),
-        ])
-        .send()
-        .await
-        .expect("sign in");
-    assert_eq!(r.status(), 303, "sign-in failed: check --email/--password");
+    let (base, db, _dir) = support::start_app(a.generate.then_some((a.patients, a.days))).await;
+    let client = support::signed_in(&base, &a.email, &a.password).await;
 
     let patient: i64 = db
         .read(|c| {
@@ -182,7 +116,7 @@ async fn main() {
             let _ = r.bytes().await.expect("body");
             ms.push(t.elapsed().as_secs_f64() * 1000.0);
         }
-        let (p50, p95, max) = stats(ms);
+        let (_, p50, p95, max) = support::stats(ms);
         println!("{name:<18} {p50:>8.1} {p95:>8.1} {max:>8.1}");
     }
 }

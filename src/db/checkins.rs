@@ -470,3 +470,24 @@ pub fn of_patient(conn: &mut DbConn, patient: PatientId, id: CheckInId) -> Resul
         .map(CheckIn::try_from)
         .transpose()
 }
+
+/// The check-ins of `treatments` describing days `from..=to`, by treatment
+/// and day (the rules preview replays them in that order).
+pub fn of_treatments_between(
+    conn: &mut DbConn,
+    treatments: &[TreatmentId],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<CheckIn>, DbError> {
+    let ids: Vec<i64> = treatments.iter().map(|t| t.0).collect();
+    checkins::table
+        .filter(checkins::treatment_id.eq_any(ids))
+        .filter(checkins::day.ge(from))
+        .filter(checkins::day.le(to))
+        .order((checkins::treatment_id.asc(), checkins::day.asc()))
+        .select(Row::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(CheckIn::try_from)
+        .collect()
+}

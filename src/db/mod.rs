@@ -37,6 +37,7 @@ pub mod flags;
 pub mod outbox;
 pub mod patients;
 pub mod photos;
+pub mod quality;
 pub mod scheduled;
 pub mod sessions;
 pub mod totp;

@@ -129,9 +129,14 @@ route_table! {
     post "/clinic/settings"             => clinic::settings::save_settings, Admin;
     get  "/clinic/settings/rules"       => clinic::settings::rules_page, Admin;
     post "/clinic/settings/rules"       => clinic::settings::save_rules, Admin;
+    // Replays the posted draft on the last 90 days; writes nothing.
+    post "/clinic/settings/rules/preview" => clinic::preview::preview, Admin;
     get  "/clinic/outbox"               => clinic::settings::outbox_page, Admin;
     post "/clinic/outbox/{id}/retry"    => clinic::settings::retry, Admin;
     get  "/clinic/export"               => clinic::export::export, Admin;
+    // The quality report: any staff member reads it; its CSV is an export.
+    get  "/clinic/report"               => clinic::report::report_page, Staff;
+    get  "/clinic/report.csv"           => clinic::report::report_csv, Admin;
     get  "/clinic/staff"                => clinic::staff::staff_page, Admin;
     post "/clinic/staff/invite"         => clinic::staff::invite, Admin;
     post "/clinic/staff/{id}/disable"   => clinic::staff::disable, Admin;

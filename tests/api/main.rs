@@ -18,6 +18,7 @@ mod outcomes;
 mod phone;
 mod photos;
 mod rules_revision;
+mod quality;
 mod security;
 mod smtp_transport;
 mod totp;

@@ -5,6 +5,8 @@ pub mod export;
 pub mod fhir;
 pub mod patients;
 pub mod photos;
+pub mod preview;
 pub mod queue;
+pub mod report;
 pub mod settings;
 pub mod staff;

@@ -267,21 +267,23 @@ pub struct RuleGroup {
 
 #[derive(Template)]
 #[template(path = "clinic/rules.html")]
-struct RulesPage {
-    nav: Nav,
-    groups: Vec<RuleGroup>,
-    errors: FieldErrors,
-    confirm_name: &'static str,
-    confirm_error: Option<String>,
-    confirm_checked: bool,
-    disabled_urgent: String,
-    note: String,
-    version: i32,
-    notice: Option<&'static str>,
+pub(super) struct RulesPage {
+    pub(super) nav: Nav,
+    pub(super) groups: Vec<RuleGroup>,
+    pub(super) errors: FieldErrors,
+    pub(super) confirm_name: &'static str,
+    pub(super) confirm_error: Option<String>,
+    pub(super) confirm_checked: bool,
+    pub(super) disabled_urgent: String,
+    pub(super) note: String,
+    pub(super) version: i32,
+    pub(super) notice: Option<&'static str>,
+    /// The draft replayed on the clinic's history (`preview.rs`), shown above the form.
+    pub(super) preview: Option<super::preview::PreviewView>,
 }
 
 /// Groups the settings' fields for the page; with `submitted`, shows what was typed.
-fn groups(
+pub(super) fn groups(
     settings: &RuleSettings,
     submitted: Option<&HashMap<String, String>>,
     errors: &FieldErrors,
@@ -329,20 +331,24 @@ fn groups(
     out
 }
 
-pub async fn rules_page(
-    state: web::Data<AppState>,
-    AdminUser(user): AdminUser,
-    q: web::Query<NoticeQuery>,
-) -> Result<HttpResponse> {
-    let clinic = user.clinic.id;
-    let (version, settings) = state
+/// The rules version in force and its settings.
+pub(super) async fn rules_in_force(state: &AppState, clinic: ClinicId) -> Result<(i32, RuleSettings)> {
+    state
         .db
         .read_async(move |c| {
             let v = clinics::current_rules(c, clinic)?.version;
             let (_, s) = rules_of(c, clinic)?;
             Ok((v, s))
         })
-        .await?;
+        .await
+}
+
+pub async fn rules_page(
+    state: web::Data<AppState>,
+    AdminUser(user): AdminUser,
+    q: web::Query<NoticeQuery>,
+) -> Result<HttpResponse> {
+    let (version, settings) = rules_in_force(&state, user.clinic.id).await?;
     let errors = FieldErrors::default();
     page(&RulesPage {
         nav: Nav::new(&user, "settings"),
@@ -355,6 +361,7 @@ pub async fn rules_page(
         note: String::new(),
         version,
         notice: q.text(),
+        preview: None,
     })
 }
 
@@ -374,14 +381,7 @@ pub async fn save_rules(
     let settings = match parsed {
         Ok(s) => s,
         Err(errors) => {
-            let (version, current) = state
-                .db
-                .read_async(move |c| {
-                    let v = clinics::current_rules(c, clinic)?.version;
-                    let (_, s) = rules_of(c, clinic)?;
-                    Ok((v, s))
-                })
-                .await?;
+            let (version, current) = rules_in_force(&state, clinic).await?;
             return render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &RulesPage {
@@ -395,6 +395,7 @@ pub async fn save_rules(
                     note,
                     version,
                     notice: None,
+                    preview: None,
                 },
             );
         }

@@ -14,6 +14,9 @@ use crate::triage::{ExpectedRanges, Measure};
 use askama::filters::HtmlSafe;
 use std::fmt::{self, Write};
 
+mod bars;
+pub use bars::{BarSeries, Bars};
+
 /// One value on one day.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Point {
