@@ -55,7 +55,11 @@ fn main() {
         let db = Db::connect(&DatabaseUrl::Sqlite(path)).expect("connect");
         let t = Instant::now();
         let out = aftercare::demo::generate(&db, patients, days, now, "http://bench.example").expect("demo");
-        let id: i64 = out.lines().next().and_then(|l| l.trim().parse().ok()).expect("clinic id");
+        let id: i64 = out
+            .lines()
+            .next()
+            .and_then(|l| l.trim().parse().ok())
+            .expect("clinic id");
         println!(
             "data: {} ({:.0} s to generate)",
             out.lines().nth(1).unwrap_or(""),
@@ -80,7 +84,13 @@ fn main() {
         };
         let request = bulk::parse_request(None, None, None).expect("request");
         let id = rt
-            .block_on(fhir::start_export(&db, who, request, "http://bench.example/fhir/$export".into(), now))
+            .block_on(fhir::start_export(
+                &db,
+                who,
+                request,
+                "http://bench.example/fhir/$export".into(),
+                now,
+            ))
             .expect("kick-off");
         let base = LIVE.load(Ordering::Relaxed);
         PEAK.store(base, Ordering::Relaxed);
@@ -110,7 +120,8 @@ fn main() {
         times.push(secs);
         peaks.push(peak);
         // Free the space for the next run (a DELETE on the status URL does the same).
-        db.write(|c| exports::cancel(c, clinic, &id, now.naive_utc())).expect("delete");
+        db.write(|c| exports::cancel(c, clinic, &id, now.naive_utc()))
+            .expect("delete");
     }
     times.sort_by(|a, b| a.total_cmp(b));
     peaks.sort();

@@ -28,10 +28,16 @@ pub async fn create(
 ) -> Result<String> {
     let name = name.trim().to_string();
     if name.is_empty() {
-        return Err(Error::invalid("name", "Give the token a name, e.g. the system that will use it"));
+        return Err(Error::invalid(
+            "name",
+            "Give the token a name, e.g. the system that will use it",
+        ));
     }
     if name.chars().count() > NAME_MAX {
-        return Err(Error::invalid("name", format!("Keep the name to {NAME_MAX} characters")));
+        return Err(Error::invalid(
+            "name",
+            format!("Keep the name to {NAME_MAX} characters"),
+        ));
     }
     let (token, hash) = tokens::generate();
     db.write_async(move |c| {

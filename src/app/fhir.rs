@@ -85,7 +85,10 @@ pub async fn start_export(
 /// Where an export is, as the status URL answers it.
 pub enum ExportStatus {
     /// Still running: patients done of the total.
-    InProgress { done: i64, total: i64 },
+    InProgress {
+        done: i64,
+        total: i64,
+    },
     /// The manifest.
     Done(Value),
     Failed(String),

@@ -190,7 +190,13 @@ pub fn cancel(conn: &mut DbConn, clinic: ClinicId, id: &str, now: NaiveDateTime)
     Ok(n == 1)
 }
 
-pub fn insert_file(conn: &mut DbConn, job: &str, resource_type: &str, resources: i64, body: &str) -> Result<(), DbError> {
+pub fn insert_file(
+    conn: &mut DbConn,
+    job: &str,
+    resource_type: &str,
+    resources: i64,
+    body: &str,
+) -> Result<(), DbError> {
     diesel::insert_into(export_files::table)
         .values((
             export_files::job_id.eq(job),

@@ -39,7 +39,9 @@ pub fn parse_request(
 ) -> Result<ExportRequest, String> {
     if let Some(f) = output_format {
         if !matches!(f, "application/fhir+ndjson" | "application/ndjson" | "ndjson") {
-            return Err(format!("_outputFormat {f:?} is not supported: use application/fhir+ndjson"));
+            return Err(format!(
+                "_outputFormat {f:?} is not supported: use application/fhir+ndjson"
+            ));
         }
     }
     let wanted: Vec<&str> = match types.map(str::trim).filter(|t| !t.is_empty()) {
@@ -47,10 +49,7 @@ pub fn parse_request(
         Some(list) => {
             let asked: Vec<&str> = list.split(',').map(str::trim).filter(|t| !t.is_empty()).collect();
             if let Some(bad) = asked.iter().find(|t| !TYPES.contains(t)) {
-                return Err(format!(
-                    "_type {bad:?} is not exported; supported: {}",
-                    TYPES.join(",")
-                ));
+                return Err(format!("_type {bad:?} is not exported; supported: {}", TYPES.join(",")));
             }
             TYPES.iter().copied().filter(|t| asked.contains(t)).collect()
         }

@@ -186,7 +186,7 @@ fn versions<'a>(
 }
 
 /// A flag: `active` until resolved, then `inactive`. The rule, severity,
-/// resolution note and the check-in that raised it travel as extensions
+/// outcome, resolution note and the check-in that raised it travel as extensions
 /// (documented in the README's FHIR section).
 pub fn flag(base: &Base, p: &Patient, f: &Flag, checkin: Option<&str>) -> Value {
     let resolved = f.state == FlagState::Resolved;
@@ -197,6 +197,14 @@ pub fn flag(base: &Base, p: &Patient, f: &Flag, checkin: Option<&str>) -> Value 
     ];
     if let Some(note) = f.resolution_note.as_deref().filter(|n| !n.is_empty()) {
         ext.push(json!({ "url": base.extension("flag-resolution-note"), "valueString": note }));
+    }
+    // What came of it (clinical reference section 5), set when resolved:
+    // a Coding in our code system, with the words the clinician chose.
+    if let Some(o) = f.outcome().filter(|_| resolved) {
+        ext.push(json!({
+            "url": base.extension("flag-outcome"),
+            "valueCoding": { "system": base.code_system("flag-outcome"), "code": o.as_str(), "display": o.label() },
+        }));
     }
     if let Some(r) = checkin {
         ext.push(json!({ "url": base.extension("flag-checkin"), "valueReference": { "reference": r } }));
@@ -256,7 +264,11 @@ pub fn of_record(record: &Record<'_>, base: &Base) -> Vec<Value> {
                 .collect();
             for v in versions(p, ci, &earlier) {
                 out.push(stamped(questionnaire::response(base, &v), v.entered_at));
-                out.extend(observations(&v, &proc_ref).into_iter().map(|o| stamped(o, v.entered_at)));
+                out.extend(
+                    observations(&v, &proc_ref)
+                        .into_iter()
+                        .map(|o| stamped(o, v.entered_at)),
+                );
             }
             current.insert(ci.id.0, reference("QuestionnaireResponse", response_id(ci, ci.version)));
         }

@@ -70,7 +70,13 @@ impl ExportWorker {
                 }
                 Err(e) => {
                     tracing::error!(export = %job.id, error = %e, "export failed");
-                    fhir::fail_export(&self.db, &self.id, &job.id, "the export could not be completed", now.naive_utc())?;
+                    fhir::fail_export(
+                        &self.db,
+                        &self.id,
+                        &job.id,
+                        "the export could not be completed",
+                        now.naive_utc(),
+                    )?;
                     return Err(e);
                 }
             }

@@ -485,7 +485,8 @@ impl FromRequest for ApiClient {
             let state = state_of(&req)?;
             let what = format!("{} {}", req.method(), req.path());
             let found =
-                crate::app::api_tokens::authenticate(&state.db, &token, what, client_ip(&req), state.clock.now()).await?;
+                crate::app::api_tokens::authenticate(&state.db, &token, what, client_ip(&req), state.clock.now())
+                    .await?;
             let (clinic, actor) = found.ok_or(Error::TokenRefused)?;
             Ok(ApiClient { clinic, actor })
         })

@@ -339,6 +339,23 @@ async fn a_patients_record_exports_as_a_valid_bundle_with_resolving_references()
         .unwrap()
         .iter()
         .any(|e| e["valueString"] == "Called; antihistamine advised"));
+    let outcome = resolved["extension"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| {
+            e["url"]
+                .as_str()
+                .unwrap()
+                .ends_with("/StructureDefinition/flag-outcome")
+        })
+        .expect("the resolved flag carries its outcome");
+    assert_eq!(outcome["valueCoding"]["code"], "self_care");
+    assert_eq!(outcome["valueCoding"]["display"], Outcome::SelfCare.label());
+    assert!(flags
+        .iter()
+        .filter(|fl| fl["status"] == "active")
+        .all(|fl| !fl.to_string().contains("flag-outcome")));
 
     // Audited like a record view.
     let views = app.audit("patient.view");

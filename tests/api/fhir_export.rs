@@ -169,12 +169,15 @@ async fn the_bulk_export_runs_async_survives_a_restart_and_resolves_across_files
         .read(|c| aftercare::db::exports::in_clinic(c, clinic, status_url.rsplit('/').next().unwrap()))
         .expect("read")
         .expect("job");
-    assert_eq!(b.run_once().expect("pass"), 3, "two patient pages and the empty last one");
+    assert_eq!(
+        b.run_once().expect("pass"),
+        3,
+        "two patient pages and the empty last one"
+    );
     // A, come back with its stale claim, can store nothing more.
     let mut stale = job_before.clone();
     let now = app.clock_now().naive_utc();
-    let lost = aftercare::app::fhir::export_page(&app.db, &app.url(""), &a.id, &mut stale, 1, now, now)
-        .expect("page");
+    let lost = aftercare::app::fhir::export_page(&app.db, &app.url(""), &a.id, &mut stale, 1, now, now).expect("page");
     assert_eq!(lost, aftercare::app::fhir::PageResult::Lost);
 
     let (s, _, manifest) = poll(&token, &status_url).await;
@@ -184,7 +187,10 @@ async fn the_bulk_export_runs_async_survives_a_restart_and_resolves_across_files
     assert!(manifest["transactionTime"].as_str().unwrap().ends_with('Z'));
     // Files are the clinic's only: the other clinic's token gets 404.
     let first_file = manifest["output"][0]["url"].as_str().unwrap().to_string();
-    let r = bearer(new_client().get(&first_file), &other_token).send().await.unwrap();
+    let r = bearer(new_client().get(&first_file), &other_token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
     let files = download(&token, &manifest).await;
 
@@ -264,10 +270,7 @@ async fn an_export_can_be_cancelled_while_running_and_after() {
     assert_eq!(poll(&token, &url).await.0, 404, "a cancelled export is gone");
     assert_eq!(w.run_once().expect("pass"), 0, "the worker stores nothing more of it");
     let id = url.rsplit('/').next().unwrap().to_string();
-    let files = app
-        .db
-        .read(|c| aftercare::db::exports::files_of(c, &id))
-        .expect("read");
+    let files = app.db.read(|c| aftercare::db::exports::files_of(c, &id)).expect("read");
     assert!(files.is_empty(), "its stored pages are deleted");
     let r = bearer(new_client().delete(&url), &token).send().await.unwrap();
     assert_eq!(r.status(), 404, "nothing left to cancel");
@@ -278,8 +281,14 @@ async fn an_export_can_be_cancelled_while_running_and_after() {
     let (s, _, manifest) = poll(&token, &url).await;
     assert_eq!(s, 200);
     let file = manifest["output"][0]["url"].as_str().unwrap().to_string();
-    assert_eq!(bearer(new_client().delete(&url), &token).send().await.unwrap().status(), 202);
-    assert_eq!(bearer(new_client().get(&file), &token).send().await.unwrap().status(), 404);
+    assert_eq!(
+        bearer(new_client().delete(&url), &token).send().await.unwrap().status(),
+        202
+    );
+    assert_eq!(
+        bearer(new_client().get(&file), &token).send().await.unwrap().status(),
+        404
+    );
     assert_eq!(app.audit("fhir.export_cancel").len(), 2);
 }
 
@@ -370,7 +379,12 @@ async fn tokens_reach_only_fhir_of_their_clinic_and_revoked_ones_are_refused() {
     assert_eq!(export(&token).await.unwrap().status(), 202);
 
     // A token on a page is refused: it signs nobody in.
-    for page in ["/clinic", "/clinic/patients", &format!("/clinic/patients/{}/fhir", f.patient), "/clinic/api-tokens"] {
+    for page in [
+        "/clinic",
+        "/clinic/patients",
+        &format!("/clinic/patients/{}/fhir", f.patient),
+        "/clinic/api-tokens",
+    ] {
         let r = bearer(new_client().get(app.url(page)), &token).send().await.unwrap();
         assert_eq!(r.status(), 303, "{page}");
         assert_eq!(r.headers()["location"], "/login", "{page}");

@@ -83,7 +83,17 @@ pub async fn create(state: web::Data<AppState>, user: AdminUser, form: SecureFor
     )
     .await;
     match made {
-        Ok(token) => show(&state, &user, StatusCode::OK, Some((&name, &token)), None, FormState::default()).await,
+        Ok(token) => {
+            show(
+                &state,
+                &user,
+                StatusCode::OK,
+                Some((&name, &token)),
+                None,
+                FormState::default(),
+            )
+            .await
+        }
         Err(Error::Invalid(errors)) => {
             let mut values = form.fields.clone();
             values.remove("csrf");

@@ -55,7 +55,10 @@ pub async fn metadata(state: web::Data<AppState>) -> HttpResponse {
 
 /// The Bulk Data status URL of an export.
 fn status_url(state: &AppState, id: &str) -> String {
-    format!("{}/fhir/$export-status/{id}", state.settings.public_url.trim_end_matches('/'))
+    format!(
+        "{}/fhir/$export-status/{id}",
+        state.settings.public_url.trim_end_matches('/')
+    )
 }
 
 fn bad_request(msg: &str) -> HttpResponse {
@@ -72,13 +75,11 @@ pub async fn export_kick_off(
     req: HttpRequest,
     q: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse> {
-    let prefer = req
-        .headers()
-        .get("prefer")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let prefer = req.headers().get("prefer").and_then(|v| v.to_str().ok()).unwrap_or("");
     if !prefer.split(',').any(|p| p.trim() == "respond-async") {
-        return Ok(bad_request("send 'Prefer: respond-async': the export runs in the background"));
+        return Ok(bad_request(
+            "send 'Prefer: respond-async': the export runs in the background",
+        ));
     }
     let request = match bulk::parse_request(
         q.get("_type").map(String::as_str),
@@ -91,7 +92,10 @@ pub async fn export_kick_off(
     let request_url = format!(
         "{}{}",
         state.settings.public_url.trim_end_matches('/'),
-        req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/fhir/$export")
+        req.uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/fhir/$export")
     );
     let id = app::fhir::start_export(&state.db, client.requester(), request, request_url, state.clock.now()).await?;
     Ok(HttpResponse::Accepted()
@@ -111,8 +115,13 @@ pub async fn export_status(
     client: ApiClient,
     path: web::Path<ExportPath>,
 ) -> Result<HttpResponse> {
-    let status =
-        app::fhir::export_status(&state.db, &state.settings.public_url, client.clinic, path.into_inner().id).await?;
+    let status = app::fhir::export_status(
+        &state.db,
+        &state.settings.public_url,
+        client.clinic,
+        path.into_inner().id,
+    )
+    .await?;
     Ok(match status {
         app::fhir::ExportStatus::InProgress { done, total } => HttpResponse::Accepted()
             .insert_header(("X-Progress", format!("{done} of {total} patients")))
