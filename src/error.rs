@@ -13,6 +13,10 @@ pub enum Error {
     Forbidden,
     #[error("please sign in")]
     Unauthenticated,
+    /// A FHIR request without a valid API token or an admin's session (401:
+    /// a system, not a browser, is asking).
+    #[error("a valid API token is required")]
+    TokenRefused,
     #[error("this form has expired: reload the page and try again")]
     Csrf,
     #[error("too many attempts: try again in {retry_after_secs} seconds")]

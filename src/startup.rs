@@ -7,6 +7,7 @@ use crate::config::Settings;
 use crate::db::audit::Actor;
 use crate::db::{Db, DbError};
 use crate::error::Error;
+use crate::jobs::export::ExportWorker;
 use crate::jobs::scheduler;
 use crate::mail::transport::Mailer;
 use crate::mail::worker::DeliveryWorker;
@@ -42,6 +43,8 @@ pub struct Application {
     /// The delivery worker (tests drive it with `run_once`).
     pub worker: DeliveryWorker,
     pub mail: MailContext,
+    /// The Bulk Data export worker (tests drive it with `run_pages`).
+    pub exporter: ExportWorker,
     clock: SharedClock,
     interval: std::time::Duration,
     run_workers: bool,
@@ -108,6 +111,7 @@ impl Application {
         tracing::info!(mail = %mailer.describe(), "mail transport");
         let worker = DeliveryWorker::new(db.clone(), mailer, clock.clone());
         let mail = MailContext::from_settings(&settings);
+        let exporter = ExportWorker::new(db.clone(), clock.clone(), &settings.public_url);
         let interval = std::time::Duration::from_secs(settings.worker_interval_secs);
         let run_workers = settings.run_workers;
 
@@ -145,6 +149,7 @@ impl Application {
             db,
             worker,
             mail,
+            exporter,
             clock,
             interval,
             run_workers,
@@ -176,6 +181,7 @@ impl Application {
                     self.clock.clone(),
                     self.interval,
                 )),
+                tokio::spawn(self.exporter.clone().run_forever(self.interval)),
             ]
         } else {
             Vec::new()
@@ -197,6 +203,7 @@ impl Application {
             let _ = tokio::task::spawn_blocking(move || listener.join()).await;
         }
         drop(self.worker);
+        drop(self.exporter);
         drop(self.db);
         tracing::info!("stopped");
         served.map_err(|e| StartError::Other(e.to_string()))

@@ -4,6 +4,7 @@
 //! request, call one of these and render; `jobs/` calls them on a schedule.
 
 pub mod accounts;
+pub mod api_tokens;
 pub mod checkin;
 pub mod clinic;
 pub mod fhir;

@@ -7,7 +7,7 @@ use crate::app::notify::{self, MailContext};
 use crate::app::onboarding::{self, Credential, PatientInput, TreatmentInput};
 use crate::db::checkins;
 use crate::db::patients::TreatmentHistory;
-use crate::db::{accounts, audit, dashboard, flags, patients, Db};
+use crate::db::{accounts, audit, dashboard, flags, patients, Db, DbConn};
 use crate::domain::AuditAction;
 use crate::domain::{ClinicId, PatientId, TreatmentId};
 use crate::error::{Error, Result};
@@ -127,19 +127,7 @@ pub(crate) async fn view(
             detail,
             now.naive_utc(),
         )?;
-        let mut treatments = Vec::new();
-        for t in patients::treatments_of(c, patient.id)? {
-            let mut list = Vec::new();
-            for ci in checkins::of_treatment(c, t.id)? {
-                let revs = if ci.version > 1 {
-                    checkins::revisions(c, ci.id)?
-                } else {
-                    Vec::new()
-                };
-                list.push((ci, revs));
-            }
-            treatments.push((t, list));
-        }
+        let treatments = treatment_histories(c, patient.id)?;
         let mut flag_list = Vec::new();
         for f in dashboard::flags_of_patient(c, clinic, patient.id)? {
             let ev = flags::events(c, f.id)?;
@@ -156,6 +144,25 @@ pub(crate) async fn view(
         })
     })
     .await
+}
+
+/// A patient's treatments, each with its check-ins and their earlier
+/// versions (the record page and the FHIR export read the same).
+pub(crate) fn treatment_histories(c: &mut DbConn, patient: PatientId) -> Result<Vec<TreatmentHistory>> {
+    let mut treatments = Vec::new();
+    for t in patients::treatments_of(c, patient)? {
+        let mut list = Vec::new();
+        for ci in checkins::of_treatment(c, t.id)? {
+            let revs = if ci.version > 1 {
+                checkins::revisions(c, ci.id)?
+            } else {
+                Vec::new()
+            };
+            list.push((ci, revs));
+        }
+        treatments.push((t, list));
+    }
+    Ok(treatments)
 }
 
 /// The patient turns check-in reminder emails on or off.

@@ -27,12 +27,14 @@ macro_rules! lock_row {
 pub mod schema;
 
 pub mod accounts;
+pub mod api_tokens;
 pub mod audit;
 pub mod backup;
 pub mod checkins;
 pub mod clinics;
 pub mod dashboard;
 pub mod devices;
+pub mod exports;
 pub mod flags;
 pub mod outbox;
 pub mod patients;

@@ -124,6 +124,27 @@ pub fn in_clinic(conn: &mut DbConn, clinic: ClinicId, id: PatientId) -> Result<O
         .map(to_patient))
 }
 
+/// One page of a clinic's patients in id order, after patient id `after`
+/// (keyset paging: each page costs the same however far in).
+pub fn page_after(conn: &mut DbConn, clinic: ClinicId, after: i64, limit: i64) -> Result<Vec<Patient>, DbError> {
+    Ok(patient_select!()
+        .filter(patients::clinic_id.eq(clinic.0))
+        .filter(patients::id.gt(after))
+        .order(patients::id)
+        .limit(limit)
+        .load(conn)?
+        .into_iter()
+        .map(to_patient)
+        .collect())
+}
+
+pub fn count_in_clinic(conn: &mut DbConn, clinic: ClinicId) -> Result<i64, DbError> {
+    Ok(patients::table
+        .filter(patients::clinic_id.eq(clinic.0))
+        .count()
+        .get_result(conn)?)
+}
+
 /// Any patient by id: only for the CLI, which acts as the operator.
 pub fn get(conn: &mut DbConn, id: PatientId) -> Result<Option<Patient>, DbError> {
     Ok(patient_select!()

@@ -318,6 +318,49 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        clinic_id -> BigInt,
+        name -> Text,
+        token_hash -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    export_jobs (id) {
+        id -> Text,
+        clinic_id -> BigInt,
+        requested_by -> Text,
+        request_url -> Text,
+        types -> Text,
+        since -> Nullable<Timestamp>,
+        state -> Text,
+        after_patient -> BigInt,
+        patients_total -> BigInt,
+        patients_done -> BigInt,
+        claimed_by -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    export_files (id) {
+        id -> BigInt,
+        job_id -> Text,
+        resource_type -> Text,
+        resources -> BigInt,
+        body -> Text,
+    }
+}
+
 diesel::joinable!(staff -> accounts (account_id));
 diesel::joinable!(staff -> clinics (clinic_id));
 diesel::joinable!(patients -> accounts (account_id));
@@ -356,6 +399,10 @@ diesel::joinable!(photo_requests -> patients (patient_id));
 diesel::joinable!(photo_requests -> clinics (clinic_id));
 diesel::joinable!(photo_requests -> flags (flag_id));
 diesel::joinable!(photo_requests -> staff (requested_by));
+diesel::joinable!(api_tokens -> clinics (clinic_id));
+diesel::joinable!(api_tokens -> staff (created_by));
+diesel::joinable!(export_jobs -> clinics (clinic_id));
+diesel::joinable!(export_files -> export_jobs (job_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     clinics,
@@ -378,4 +425,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     photo_requests,
     staff_totp,
     recovery_codes,
+    api_tokens,
+    export_jobs,
+    export_files,
 );

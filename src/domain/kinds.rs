@@ -85,6 +85,30 @@ text_enum! {
         /// An admin reset a staff member's second factor.
         TotpReset = "totp.reset",
         ClinicRequireTotp = "clinic.require-totp",
+        /// An admin created an API token (its name; never the token).
+        ApiTokenCreate = "api_token.create",
+        ApiTokenRevoke = "api_token.revoke",
+        /// A request authenticated by an API token (method and path).
+        ApiTokenUse = "api_token.use",
+        /// A FHIR Bulk Data export was started.
+        FhirExport = "fhir.export",
+        /// A FHIR Bulk Data export was cancelled (or its files deleted).
+        FhirExportCancel = "fhir.export_cancel",
+        /// One NDJSON file of an export was downloaded.
+        FhirExportDownload = "fhir.export_download",
+    }
+}
+
+text_enum! {
+    /// Where a FHIR Bulk Data export is.
+    pub enum ExportState ("export state") {
+        /// Waiting for a worker.
+        Queued = "queued",
+        /// A worker holds it (or held it until its lease ran out).
+        Running = "running",
+        Done = "done",
+        Failed = "failed",
+        Cancelled = "cancelled",
     }
 }
 
@@ -158,7 +182,12 @@ mod tests {
              clinic.settings rules.change rules.disable_urgent staff.create staff.invite staff.disable staff.enable \
              patient.create patient.view patient.close_follow_up patient.reminders treatment.create flag.view \
              flag.acknowledge flag.resolve outbox.retry export photo.add photo.remove photo.view photo.request \
-             photo.compare totp.enrolled signin.totp-failure totp.reset clinic.require-totp"
+             photo.compare totp.enrolled signin.totp-failure totp.reset clinic.require-totp api_token.create \
+             api_token.revoke api_token.use fhir.export fhir.export_cancel fhir.export_download"
+        );
+        assert_eq!(
+            texts(ExportState::ALL.iter().map(|k| k.as_str()).collect()),
+            "queued running done failed cancelled"
         );
         let kinds = [ScheduledKind::Digest, ScheduledKind::Missed(RuleId::M2)];
         for k in kinds {

@@ -8,6 +8,7 @@
 //! Identifiers and code systems of our own live under the clinic's
 //! `PUBLIC_URL` (see [`Base`]).
 
+pub mod bulk;
 pub mod questionnaire;
 pub mod resources;
 
@@ -119,10 +120,21 @@ pub fn capability_statement(public_url: &str, now: NaiveDateTime) -> Value {
         "implementation": { "description": "Aftercare FHIR export", "url": fhir },
         "fhirVersion": FHIR_VERSION,
         "format": [CONTENT_TYPE, "json"],
+        // The Bulk Data Access IG's server profile: system-level $export.
+        "instantiates": ["http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"],
         "rest": [{
             "mode": "server",
             "documentation": "Read-only. A patient's whole record is one Bundle at \
-                /clinic/patients/{id}/fhir (clinic staff, signed in). The Questionnaires are public.",
+                /clinic/patients/{id}/fhir (clinic staff, signed in). The Questionnaires are public. \
+                A clinic's whole data set is a Bulk Data export: GET /fhir/$export with \
+                'Prefer: respond-async' (an admin's session, or an API token), then poll the \
+                Content-Location; DELETE on it cancels.",
+            "security": {
+                "description": "API tokens, made by a clinic's admins on /clinic/api-tokens, sent as \
+                    'Authorization: Bearer <token>'. A token is read-only, reaches only the FHIR \
+                    endpoints and only its own clinic's data; it never signs anyone in to pages. \
+                    A missing, unknown or revoked token is 401.",
+            },
             "resource": [
                 { "type": "Questionnaire", "interaction": [{ "code": "read" }] },
                 { "type": "QuestionnaireResponse" },
@@ -131,6 +143,12 @@ pub fn capability_statement(public_url: &str, now: NaiveDateTime) -> Value {
                 { "type": "Procedure" },
                 { "type": "Flag" },
             ],
+            "operation": [{
+                "name": "export",
+                "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export",
+                "documentation": "System level: every resource of the caller's clinic. _type and \
+                    _since are honoured; _outputFormat application/fhir+ndjson only.",
+            }],
         }],
     })
 }

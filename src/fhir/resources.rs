@@ -8,10 +8,12 @@ use crate::db::flags::Flag;
 use crate::db::patients::{Patient, Treatment};
 use crate::domain::questions::{self, Answer};
 use crate::domain::{CheckInAnswers, FlagState};
+use chrono::NaiveDateTime;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
 const LOINC: &str = "http://loinc.org";
+const SNOMED: &str = "http://snomed.info/sct";
 const OBSERVATION_CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/observation-category";
 const FLAG_CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/flag-category";
 
@@ -26,9 +28,10 @@ pub struct Scored {
     pub category: &'static str,
 }
 
-/// Only codes checked against a published source are listed; the other
-/// scored items (itch, swelling, redness) are in the QuestionnaireResponse
-/// only, until a SNOMED CT finding code for each is verified.
+/// Only codes checked against a published source are listed. Swelling and
+/// redness have no SNOMED CT finding code we could verify against a
+/// published source (candidate codes appeared only in unofficial data sets),
+/// so they travel in the QuestionnaireResponse only.
 pub static SCORED: &[Scored] = &[
     // LOINC 72514-3 "Pain severity - 0-10 verbal numeric rating [Score] -
     // Reported": cited by the HL7 Belgium patient-monitoring IG, ValueSet
@@ -50,6 +53,18 @@ pub static SCORED: &[Scored] = &[
         code: "8310-5",
         display: "Body temperature",
         category: "vital-signs",
+    },
+    // SNOMED CT 418363000 "Itching of skin (finding)": the code of the SNOMED
+    // CT Implementation Guide for FHIR's example Condition
+    // AllergyConditionExample7-2 (build.fhir.org/ig/IHTSDO/snomed-ig, listed
+    // as "Itching of skin (finding)" in its ProblemListExample7). The value
+    // is the patient's own 0-10 rating of the worst itch.
+    Scored {
+        question: "itch",
+        system: SNOMED,
+        code: "418363000",
+        display: "Itching of skin",
+        category: "survey",
     },
 ];
 
@@ -85,9 +100,10 @@ pub fn patient(base: &Base, p: &Patient) -> Value {
     })
 }
 
-/// A treatment as a completed Procedure. No SNOMED CT code for the
-/// procedure classes has been verified yet: the class is coded in our own
-/// code system, with its words as text.
+/// A treatment as a completed Procedure. No SNOMED CT code for the laser
+/// procedure classes (ablative/non-ablative resurfacing, IPL) could be
+/// verified against a published source, so the class is coded in our own
+/// code system only, with its words as text.
 pub fn procedure(base: &Base, p: &Patient, t: &Treatment) -> Value {
     json!({
         "resourceType": "Procedure",
@@ -170,7 +186,7 @@ fn versions<'a>(
 }
 
 /// A flag: `active` until resolved, then `inactive`. The rule, severity,
-/// resolution note and the check-in that raised it travel as extensions
+/// outcome, resolution note and the check-in that raised it travel as extensions
 /// (documented in the README's FHIR section).
 pub fn flag(base: &Base, p: &Patient, f: &Flag, checkin: Option<&str>) -> Value {
     let resolved = f.state == FlagState::Resolved;
@@ -181,6 +197,14 @@ pub fn flag(base: &Base, p: &Patient, f: &Flag, checkin: Option<&str>) -> Value 
     ];
     if let Some(note) = f.resolution_note.as_deref().filter(|n| !n.is_empty()) {
         ext.push(json!({ "url": base.extension("flag-resolution-note"), "valueString": note }));
+    }
+    // What came of it (clinical reference section 5), set when resolved:
+    // a Coding in our code system, with the words the clinician chose.
+    if let Some(o) = f.outcome().filter(|_| resolved) {
+        ext.push(json!({
+            "url": base.extension("flag-outcome"),
+            "valueCoding": { "system": base.code_system("flag-outcome"), "code": o.as_str(), "display": o.label() },
+        }));
     }
     if let Some(r) = checkin {
         ext.push(json!({ "url": base.extension("flag-checkin"), "valueReference": { "reference": r } }));
@@ -202,14 +226,35 @@ pub fn flag(base: &Base, p: &Patient, f: &Flag, checkin: Option<&str>) -> Value 
     })
 }
 
+/// Sets `meta.lastUpdated`: when the record behind a resource last changed
+/// (what a Bulk Data `_since` compares with).
+fn stamped(mut r: Value, at: NaiveDateTime) -> Value {
+    r["meta"] = json!({ "lastUpdated": instant(at) });
+    r
+}
+
+/// When a flag last changed: raised, seen again, acknowledged, escalated or resolved.
+pub fn flag_updated(f: &Flag) -> NaiveDateTime {
+    [f.acknowledged_at, f.resolved_at, f.escalated_at]
+        .into_iter()
+        .flatten()
+        .fold(f.raised_at.max(f.last_seen_at), NaiveDateTime::max)
+}
+
+/// `meta.lastUpdated` of a resource made here, as stored (UTC, seconds).
+pub fn last_updated(r: &Value) -> Option<NaiveDateTime> {
+    let s = r["meta"]["lastUpdated"].as_str()?;
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%SZ").ok()
+}
+
 /// Every resource of a patient's record except the Questionnaires.
 pub fn of_record(record: &Record<'_>, base: &Base) -> Vec<Value> {
     let p = &record.patient;
-    let mut out = vec![patient(base, p)];
+    let mut out = vec![stamped(patient(base, p), p.created_at)];
     // The current version's response of each check-in, for the flags.
     let mut current: HashMap<i64, String> = HashMap::new();
     for (t, list) in record.treatments {
-        let proc = procedure(base, p, t);
+        let proc = stamped(procedure(base, p, t), t.created_at);
         let proc_ref = reference("Procedure", proc["id"].as_str().unwrap_or_default());
         out.push(proc);
         for (ci, revisions) in list {
@@ -218,15 +263,19 @@ pub fn of_record(record: &Record<'_>, base: &Base) -> Vec<Value> {
                 .filter_map(|r| r.parsed().map(|a| (r.version, a, r.entered_at)))
                 .collect();
             for v in versions(p, ci, &earlier) {
-                out.push(questionnaire::response(base, &v));
-                out.extend(observations(&v, &proc_ref));
+                out.push(stamped(questionnaire::response(base, &v), v.entered_at));
+                out.extend(
+                    observations(&v, &proc_ref)
+                        .into_iter()
+                        .map(|o| stamped(o, v.entered_at)),
+                );
             }
             current.insert(ci.id.0, reference("QuestionnaireResponse", response_id(ci, ci.version)));
         }
     }
     for (f, _) in record.flags {
         let checkin = f.checkin_id.and_then(|id| current.get(&id)).map(String::as_str);
-        out.push(flag(base, p, f, checkin));
+        out.push(stamped(flag(base, p, f, checkin), flag_updated(f)));
     }
     out
 }

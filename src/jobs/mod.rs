@@ -1,4 +1,6 @@
-//! Clinical scheduling: escalations, the morning review digest and missed
-//! check-ins, run on a tick inside `serve`, each calling the use cases.
+//! Background work inside `serve`: clinical scheduling (escalations, the
+//! morning review digest and missed check-ins, each calling the use cases)
+//! and FHIR Bulk Data exports.
 
+pub mod export;
 pub mod scheduler;

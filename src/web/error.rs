@@ -21,6 +21,7 @@ impl ResponseError for Error {
             Error::NotFound => StatusCode::NOT_FOUND,
             Error::Forbidden | Error::Csrf => StatusCode::FORBIDDEN,
             Error::Unauthenticated => StatusCode::SEE_OTHER,
+            Error::TokenRefused => StatusCode::UNAUTHORIZED,
             Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -35,6 +36,13 @@ impl ResponseError for Error {
             return HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, "/login"))
                 .finish();
+        }
+        if let Error::TokenRefused = self {
+            let body = crate::fhir::bulk::outcome("error", "login", &self.to_string());
+            return HttpResponse::Unauthorized()
+                .insert_header((header::WWW_AUTHENTICATE, "Bearer"))
+                .content_type(crate::fhir::CONTENT_TYPE)
+                .body(body.to_string());
         }
         let (title, message): (&str, String) = match self {
             Error::NotFound => ("Page not found", "There is nothing here. Check the address, or go back to the start.".into()),
@@ -53,7 +61,7 @@ impl ResponseError for Error {
                 "Not a form",
                 "This address accepts only forms sent from Aftercare's own pages.".into(),
             ),
-            Error::Db(_) | Error::Internal(_) | Error::Unauthenticated => {
+            Error::Db(_) | Error::Internal(_) | Error::Unauthenticated | Error::TokenRefused => {
                 tracing::error!(error = %self, "request failed");
                 ("Something went wrong", "We could not complete this request. Nothing you entered before was lost. Please try again in a moment.".into())
             }

@@ -42,6 +42,9 @@ pub enum Access {
     Patient,
     Staff,
     Admin,
+    /// FHIR Bulk Data only: one of the clinic's API tokens, or an admin's
+    /// session (`ApiClient`).
+    ApiClient,
 }
 
 /// One registered route.
@@ -68,6 +71,7 @@ macro_rules! route_table {
     };
     (@m get) => { "GET" };
     (@m post) => { "POST" };
+    (@m delete) => { "DELETE" };
 }
 
 route_table! {
@@ -144,10 +148,18 @@ route_table! {
     post "/clinic/staff/{id}/reset-totp" => totp::reset, Admin;
     post "/clinic/staff/require-totp"   => totp::set_required, Admin;
     get  "/clinic/audit"                => clinic::staff::audit_page, Admin;
+    get  "/clinic/api-tokens"           => clinic::api_tokens::page, Admin;
+    post "/clinic/api-tokens"           => clinic::api_tokens::create, Admin;
+    post "/clinic/api-tokens/{id}/revoke" => clinic::api_tokens::revoke, Admin;
     // FHIR: the check-in Questionnaires at their canonical URLs and what the
     // server supports. Neither holds any patient's data.
     get  "/fhir/metadata"               => clinic::fhir::metadata, Public;
     get  "/fhir/Questionnaire/{kind}"   => clinic::fhir::questionnaire, Public;
+    // FHIR Bulk Data export of the caller's whole clinic (async pattern).
+    get  "/fhir/$export"                => clinic::fhir::export_kick_off, ApiClient;
+    get  "/fhir/$export-status/{id}"    => clinic::fhir::export_status, ApiClient;
+    delete "/fhir/$export-status/{id}"  => clinic::fhir::export_cancel, ApiClient;
+    get  "/fhir/$export-file/{job}/{file}" => clinic::fhir::export_file, ApiClient;
 }
 
 /// Routes anyone may reach without signing in (derived from the table).

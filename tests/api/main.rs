@@ -12,6 +12,7 @@ mod checkin;
 mod cli;
 mod dashboard;
 mod fhir;
+mod fhir_export;
 mod foundation;
 mod migrations;
 mod outcomes;

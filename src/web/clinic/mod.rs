@@ -1,6 +1,7 @@
 //! Pages for clinic staff: the queue and flags, patients, settings and rules,
 //! the outbox, exports, staff and the audit log.
 
+pub mod api_tokens;
 pub mod export;
 pub mod fhir;
 pub mod patients;

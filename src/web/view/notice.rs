@@ -60,6 +60,10 @@ const NOTICES: &[(&str, &str)] = &[
     ),
     // Staff.
     ("invited", "Invitation sent. The link in it works once, for 7 days."),
+    (
+        "token-revoked",
+        "Token revoked. Requests made with it are refused from now on.",
+    ),
     ("disabled", "Account disabled. Its sessions have ended."),
     (
         "totp-reset",

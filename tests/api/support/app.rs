@@ -27,6 +27,8 @@ pub struct TestApp {
     pub settings_env: HashMap<String, String>,
     pub worker: aftercare::mail::worker::DeliveryWorker,
     pub mail: aftercare::app::notify::MailContext,
+    /// This process's Bulk Data export worker (tests drive it).
+    pub exporter: aftercare::jobs::export::ExportWorker,
     _pg: Option<PgTestDb>,
 }
 
@@ -153,6 +155,7 @@ async fn start(database_url: String, pg: Option<PgTestDb>, dir: tempfile::TempDi
     let setup_link = app.setup_link.clone();
     let worker = app.worker.clone();
     let mail = app.mail.clone();
+    let exporter = app.exporter.clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
@@ -166,6 +169,7 @@ async fn start(database_url: String, pg: Option<PgTestDb>, dir: tempfile::TempDi
         settings_env: env,
         worker,
         mail,
+        exporter,
         _pg: pg,
     }
 }
