@@ -17,6 +17,7 @@ mod migrations;
 mod outcomes;
 mod phone;
 mod photos;
+mod queue;
 mod security;
 mod smtp_transport;
 mod totp;
