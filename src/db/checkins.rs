@@ -280,10 +280,7 @@ pub fn ids_by_day(
         .filter(checkins::treatment_id.eq(treatment.0))
         .select((checkins::day_number, checkins::id))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(d, id)| (i64::from(d), CheckInId(id)))
-        .collect())
+    Ok(rows.into_iter().map(|(d, id)| (i64::from(d), CheckInId(id))).collect())
 }
 
 pub fn of_treatment(conn: &mut DbConn, treatment: TreatmentId) -> Result<Vec<CheckIn>, DbError> {

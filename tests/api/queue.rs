@@ -291,10 +291,19 @@ async fn acknowledge_all_and_resolve_all_work_each_flag_with_its_own_history_and
     set(&mut resolve, "note", "   ");
     let r = post(&app, &action, &resolve).await;
     assert_eq!(r.status(), 422);
-    assert!(r.text().await.unwrap().contains("Write a short note"));
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Write a short note") && html.contains("Choose what came of this flag"));
     assert!(app.audit("flag.resolve").is_empty());
-
+    // One outcome for them all; the note without it is kept.
     set(&mut resolve, "note", "Called Pat: antipyretics, seen tomorrow");
+    let r = post(&app, &action, &resolve).await;
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("antipyretics, seen tomorrow</textarea>"));
+    set(&mut resolve, "outcome", "seen_in_clinic");
     let r = post(&app, &action, &resolve).await;
     assert_eq!(r.status(), 303);
     assert_eq!(
@@ -310,6 +319,7 @@ async fn acknowledge_all_and_resolve_all_work_each_flag_with_its_own_history_and
                 f.resolution_note.as_deref(),
                 Some("Called Pat: antipyretics, seen tomorrow")
             );
+            assert_eq!(f.outcome(), Some(Outcome::SeenInClinic), "each flag keeps the outcome");
             let events = app.db.read(|c| flags::events(c, f.id)).unwrap();
             assert_eq!(events.last().unwrap().kind, FlagEventKind::Resolved);
         }
