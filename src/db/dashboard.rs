@@ -119,7 +119,7 @@ pub fn queue_groups(
     }
     let mut groups: Vec<PatientGroup> = by_patient.into_values().collect();
     for g in &mut groups {
-        g.counts.sort_by(|a, b| b.0.cmp(&a.0));
+        g.counts.sort_by_key(|c| std::cmp::Reverse(c.0));
     }
     groups.sort_by(|a, b| (b.top, a.oldest_top, a.patient.0).cmp(&(a.top, b.oldest_top, b.patient.0)));
     Ok(groups)
