@@ -369,7 +369,7 @@ fn history(
     let mut done: Vec<(i64, CheckInAnswers)> = Vec::new();
     // Open flag per rule: (index into `raised`, last day seen).
     let mut open: std::collections::HashMap<&'static str, (usize, i64)> = Default::default();
-    let mut raised: Vec<(triage::Finding, i64, i32)> = Vec::new();
+    let mut raised: Vec<(triage::Finding, i64, i32, i64)> = Vec::new();
     let last_day = triage::day_number(treated_on, until);
     let mut last_entered = None;
     for day in 0..=last_day {
@@ -394,13 +394,14 @@ fn history(
                 Some((idx, seen)) if day - seen <= 1 => {
                     let entry = &mut raised[idx];
                     entry.2 += 1;
+                    entry.3 = day;
                     if f.severity > entry.0.severity {
                         entry.0 = f;
                     }
                     open.insert(rule, (idx, day));
                 }
                 _ => {
-                    raised.push((f, day, 1));
+                    raised.push((f, day, 1, day));
                     open.insert(rule, (raised.len() - 1, day));
                 }
             }
@@ -425,7 +426,9 @@ fn history(
     if let Some(at) = last_entered {
         crate::db::patients::set_last_checkin_at(c, patient, at)?;
     }
-    for (f, day, occurrences) in &raised {
+    // A flag points at the last check-in it was seen on, as a live one does.
+    let ids = crate::db::checkins::ids_by_day(c, treatment)?;
+    for (f, day, occurrences, last_day) in &raised {
         let at = (treated_on + Duration::days(*day))
             .and_hms_opt(20, 0, 0)
             .unwrap_or_default()
@@ -435,7 +438,7 @@ fn history(
             clinic: clinic.id,
             patient,
             treatment,
-            checkin: None,
+            checkin: ids.get(last_day).copied(),
             rule_id: f.rule,
             severity: f.severity,
             reason: &f.reason,

@@ -5,7 +5,7 @@
 
 use crate::db::{audit, flags, Db, DbConn};
 use crate::domain::AuditAction;
-use crate::domain::{ClinicId, Outcome, Severity, StaffId};
+use crate::domain::{ClinicId, FlagState, Outcome, PatientId, Severity, StaffId};
 use crate::error::{Error, Result};
 use crate::triage::{self, HygieneDecision, OpenFlag};
 use chrono::{DateTime, Utc};
@@ -114,4 +114,62 @@ pub fn apply(
         )?;
     }
     Ok(changed)
+}
+
+/// What a clinician's "Acknowledge all" or "Resolve all" did to a patient's flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct GroupOutcome {
+    /// Flags this action changed.
+    pub changed: usize,
+    /// Flags already past that state (another clinician was quicker).
+    pub already: usize,
+    /// Unresolved flags of the patient that were not on the page the
+    /// clinician acted from (raised since): left as they are.
+    pub unseen: usize,
+}
+
+/// A clinician applies `t` to each of `references` — the flags of patient
+/// `patient` they saw on the queue — one by one through [`apply`], so each
+/// flag keeps its own state change, history event and audit row; all in one
+/// transaction. A reference that is not a flag of that patient in `clinic`
+/// answers `NotFound` and changes nothing. A flag raised after the page was
+/// drawn is never acted on unseen: it is counted in `unseen` instead.
+#[allow(clippy::too_many_arguments)]
+pub async fn review_all(
+    db: &Db,
+    clinic: ClinicId,
+    patient: PatientId,
+    references: Vec<String>,
+    staff: StaffId,
+    t: Transition,
+    now: DateTime<Utc>,
+    actor: audit::Actor,
+) -> Result<GroupOutcome> {
+    if references.is_empty() {
+        return Err(Error::NotFound);
+    }
+    db.write_async(move |c| {
+        let mut out = GroupOutcome::default();
+        for reference in &references {
+            let flag = flags::by_reference(c, clinic, reference)?.ok_or(Error::NotFound)?;
+            if flag.patient_id != patient {
+                return Err(Error::NotFound);
+            }
+            if apply(c, clinic, reference, staff, &actor, &t, now)? {
+                out.changed += 1;
+            } else {
+                out.already += 1;
+            }
+        }
+        out.unseen = flags::unresolved_of_patient(c, clinic, patient)?
+            .iter()
+            .filter(|f| !references.contains(&f.reference))
+            .filter(|f| match t {
+                Transition::Acknowledge => f.state == FlagState::Open,
+                Transition::Resolve { .. } => true,
+            })
+            .count();
+        Ok(out)
+    })
+    .await
 }

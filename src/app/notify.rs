@@ -90,8 +90,10 @@ pub fn password_reset(
 }
 
 /// Alerts for flags that need the clinic now: one email per event, urgent if
-/// any flag is urgent. Review flags wait for the morning digest when the
-/// clinic chose it. Info flags never email.
+/// any flag is urgent. An urgent email lists only the urgent items as
+/// needing a call; review items raised with them are counted on a line of
+/// their own. Review flags wait for the morning digest when the clinic chose
+/// it. Info flags never email.
 pub fn flags_raised(
     conn: &mut DbConn,
     ctx: &MailContext,
@@ -107,7 +109,9 @@ pub fn flags_raised(
     if included.is_empty() {
         return Ok(());
     }
-    let references: Vec<String> = included.iter().map(|f| f.reference.clone()).collect();
+    let listed = |f: &&&flags::Flag| !urgent || f.severity == Severity::Urgent;
+    let references: Vec<String> = included.iter().filter(listed).map(|f| f.reference.clone()).collect();
+    let also_review = included.len() - references.len();
     let severity = if urgent {
         message::AlertSeverity::Urgent
     } else {
@@ -118,6 +122,7 @@ pub fn flags_raised(
         clinic_name: &clinic.name,
         public_url: &ctx.public_url,
         references: &references,
+        also_review,
     }))?;
     let kind = if urgent {
         OutboxKind::AlertUrgent

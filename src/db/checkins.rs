@@ -271,6 +271,18 @@ pub fn for_day(conn: &mut DbConn, treatment: TreatmentId, day: NaiveDate) -> Res
 }
 
 /// Every check-in of a treatment, by day.
+/// A treatment's check-in ids by day number (the demo links its flags).
+pub fn ids_by_day(
+    conn: &mut DbConn,
+    treatment: TreatmentId,
+) -> Result<std::collections::HashMap<i64, CheckInId>, DbError> {
+    let rows: Vec<(i32, i64)> = checkins::table
+        .filter(checkins::treatment_id.eq(treatment.0))
+        .select((checkins::day_number, checkins::id))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(d, id)| (i64::from(d), CheckInId(id))).collect())
+}
+
 pub fn of_treatment(conn: &mut DbConn, treatment: TreatmentId) -> Result<Vec<CheckIn>, DbError> {
     checkins::table
         .filter(checkins::treatment_id.eq(treatment.0))

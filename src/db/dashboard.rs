@@ -1,7 +1,7 @@
 //! Read queries for the clinician dashboard. Every query is scoped by clinic
 //! and draws one page from an index: none reads all check-ins of a clinic.
 
-use super::schema::{accounts, flags, outbox, patients, treatments};
+use super::schema::{accounts, checkins, flags, outbox, patients, treatments};
 use super::{DbConn, DbError};
 use crate::domain::*;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -53,20 +53,100 @@ pub struct QueueRow {
     pub treated_on: NaiveDate,
 }
 
-/// A page of the queue: urgent, then review, then info; oldest first within
-/// each. Walks `flags_queue(clinic_id, state, severity_rank, raised_at)`.
-pub fn queue(
+/// One patient's line in the queue, from the flags matching its filters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatientGroup {
+    pub patient: PatientId,
+    /// The highest severity among them.
+    pub top: Severity,
+    /// When the oldest of the top severity was raised (the sort key within a severity).
+    pub oldest_top: NaiveDateTime,
+    /// How many flags of each severity.
+    pub counts: Vec<(Severity, i64)>,
+}
+
+impl PatientGroup {
+    pub fn flags(&self) -> i64 {
+        self.counts.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// Every patient with flags matching the filters, urgent first, then review,
+/// then info, oldest first within each. The database groups the flags by
+/// patient and severity (walking `flags_queue`), so at most three small rows
+/// per patient leave it; the page is cut from the sorted list.
+pub fn queue_groups(
     conn: &mut DbConn,
     clinic: ClinicId,
     state: StateFilter,
     severity: Option<Severity>,
-    offset: i64,
-    limit: i64,
+) -> Result<Vec<PatientGroup>, DbError> {
+    // Not boxed (diesel groups only unboxed queries): the severity filter
+    // is a list of ranks, every one or the one chosen.
+    let ranks: Vec<i32> = Severity::ALL
+        .iter()
+        .filter(|s| severity.is_none_or(|chosen| chosen == **s))
+        .map(|s| super::flags::severity_rank(*s))
+        .collect();
+    let rows: Vec<(i64, i32, Option<NaiveDateTime>, i64)> = flags::table
+        .filter(flags::clinic_id.eq(clinic.0))
+        .filter(flags::state.eq_any(state.states()))
+        .filter(flags::severity_rank.eq_any(ranks))
+        .group_by((flags::patient_id, flags::severity_rank))
+        .select((
+            flags::patient_id,
+            flags::severity_rank,
+            diesel::dsl::min(flags::raised_at),
+            diesel::dsl::count_star(),
+        ))
+        .load(conn)?;
+    let mut by_patient: HashMap<i64, PatientGroup> = HashMap::new();
+    for (pid, rank, oldest, n) in rows {
+        let (Some(sev), Some(oldest)) = (severity_of_rank(rank), oldest) else {
+            continue;
+        };
+        let g = by_patient.entry(pid).or_insert_with(|| PatientGroup {
+            patient: PatientId(pid),
+            top: sev,
+            oldest_top: oldest,
+            counts: Vec::new(),
+        });
+        if sev > g.top || (sev == g.top && oldest < g.oldest_top) {
+            g.top = sev;
+            g.oldest_top = oldest;
+        }
+        g.counts.push((sev, n));
+    }
+    let mut groups: Vec<PatientGroup> = by_patient.into_values().collect();
+    for g in &mut groups {
+        g.counts.sort_by_key(|c| std::cmp::Reverse(c.0));
+    }
+    groups.sort_by(|a, b| (b.top, a.oldest_top, a.patient.0).cmp(&(a.top, b.oldest_top, b.patient.0)));
+    Ok(groups)
+}
+
+fn severity_of_rank(rank: i32) -> Option<Severity> {
+    Severity::ALL
+        .iter()
+        .copied()
+        .find(|s| super::flags::severity_rank(*s) == rank)
+}
+
+/// The flags of `patients` matching the queue's filters, with each one's
+/// patient and treatment: urgent first, oldest first.
+pub fn queue_flags_of(
+    conn: &mut DbConn,
+    clinic: ClinicId,
+    state: StateFilter,
+    severity: Option<Severity>,
+    patients: &[PatientId],
 ) -> Result<Vec<QueueRow>, DbError> {
+    let ids: Vec<i64> = patients.iter().map(|p| p.0).collect();
     let mut q = flags::table
         .inner_join(patients::table)
         .inner_join(treatments::table)
         .filter(flags::clinic_id.eq(clinic.0))
+        .filter(flags::patient_id.eq_any(ids))
         .filter(flags::state.eq_any(state.states()))
         .into_boxed();
     if let Some(s) = severity {
@@ -81,8 +161,6 @@ pub fn queue(
     );
     let rows: Vec<Row> = q
         .order((flags::severity_rank.asc(), flags::raised_at.asc(), flags::id.asc()))
-        .offset(offset)
-        .limit(limit)
         .select((
             super::flags::Flag::as_select(),
             patients::name,
@@ -104,35 +182,24 @@ pub fn queue(
         .collect()
 }
 
-/// How many flags match the queue's filters (for the pager).
-pub fn queue_count(
+/// The day of recovery of each patient's latest check-in (by date), read
+/// from `checkins_patient_day` one patient at a time (a queue page's worth).
+pub fn latest_checkin_days(
     conn: &mut DbConn,
     clinic: ClinicId,
-    state: StateFilter,
-    severity: Option<Severity>,
-) -> Result<i64, DbError> {
-    let mut q = flags::table
-        .filter(flags::clinic_id.eq(clinic.0))
-        .filter(flags::state.eq_any(state.states()))
-        .into_boxed();
-    if let Some(s) = severity {
-        q = q.filter(flags::severity_rank.eq(super::flags::severity_rank(s)));
-    }
-    Ok(q.count().get_result(conn)?)
-}
-
-/// Unresolved flags per severity (the queue's header).
-pub fn unresolved_counts(conn: &mut DbConn, clinic: ClinicId) -> Result<HashMap<Severity, i64>, DbError> {
-    let rows: Vec<(i32, i64)> = flags::table
-        .filter(flags::clinic_id.eq(clinic.0))
-        .filter(flags::state.eq_any(StateFilter::Unresolved.states()))
-        .group_by(flags::severity_rank)
-        .select((flags::severity_rank, diesel::dsl::count_star()))
-        .load(conn)?;
+    patients: &[PatientId],
+) -> Result<HashMap<PatientId, i64>, DbError> {
     let mut out = HashMap::new();
-    for (rank, n) in rows {
-        if let Some(s) = Severity::ALL.iter().find(|s| super::flags::severity_rank(**s) == rank) {
-            out.insert(*s, n);
+    for p in patients {
+        let day: Option<i32> = checkins::table
+            .filter(checkins::patient_id.eq(p.0))
+            .filter(checkins::clinic_id.eq(clinic.0))
+            .order((checkins::day.desc(), checkins::id.desc()))
+            .select(checkins::day_number)
+            .first(conn)
+            .optional()?;
+        if let Some(d) = day {
+            out.insert(*p, i64::from(d));
         }
     }
     Ok(out)

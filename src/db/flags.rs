@@ -414,6 +414,17 @@ pub fn of_checkin(conn: &mut DbConn, checkin: CheckInId) -> Result<Vec<Flag>, Db
         .load(conn)?)
 }
 
+/// The open and acknowledged flags of a patient of `clinic`, oldest first.
+pub fn unresolved_of_patient(conn: &mut DbConn, clinic: ClinicId, patient: PatientId) -> Result<Vec<Flag>, DbError> {
+    Ok(flags::table
+        .filter(flags::clinic_id.eq(clinic.0))
+        .filter(flags::patient_id.eq(patient.0))
+        .filter(flags::state.ne(FlagState::Resolved.as_str()))
+        .order((flags::raised_at.asc(), flags::id.asc()))
+        .select(Flag::as_select())
+        .load(conn)?)
+}
+
 /// All flags of a treatment, newest first.
 pub fn of_treatment(conn: &mut DbConn, treatment: TreatmentId) -> Result<Vec<Flag>, DbError> {
     Ok(flags::table

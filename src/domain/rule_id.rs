@@ -71,6 +71,39 @@ rule_ids! {
 }
 
 impl RuleId {
+    /// What the rule watches, in a few plain words for a list of a
+    /// patient's flags ("fever", "pain rising"); the flag's own reason says
+    /// the rest.
+    pub fn short(self) -> &'static str {
+        match self {
+            RuleId::U1 => "fever",
+            RuleId::U2 => "signs of infection",
+            RuleId::U3 => "cold-sore signs",
+            RuleId::U4 => "eye symptoms",
+            RuleId::U5 => "pain rising",
+            RuleId::U6 => "severe pain",
+            RuleId::U7 => "spreading redness",
+            RuleId::U8 => "severe swelling",
+            RuleId::U9 => "bleeding or asked for a call",
+            RuleId::U10 => "allergic reaction",
+            RuleId::R1 => "oozing",
+            RuleId::R2 => "raw area not healing",
+            RuleId::R3 => "swelling",
+            RuleId::R4 => "redness",
+            RuleId::R5 => "itch",
+            RuleId::R6 => "rash",
+            RuleId::R7 => "pimples",
+            RuleId::R8 => "raised or firm area",
+            RuleId::R9 => "eyelid pulling",
+            RuleId::R10 => "dark patches",
+            RuleId::R11 => "light patches",
+            RuleId::R12 => "prophylaxis missed",
+            RuleId::R13 => "feeling worse",
+            RuleId::M1 => "reminder",
+            RuleId::M2 => "missed check-ins",
+            RuleId::M3 => "missed check-in after a flag",
+        }
+    }
     /// Rules that can raise an urgent flag: switching one off needs a
     /// confirmation that the caller audits (R2 and R9 count: they escalate).
     pub fn can_raise_urgent(self) -> bool {
@@ -91,6 +124,7 @@ mod tests {
         for id in RuleId::ALL {
             assert_eq!(RuleId::parse(id.as_str()).unwrap(), *id);
             assert!(!id.summary().is_empty());
+            assert!(!id.short().is_empty() && id.short().len() <= 30, "{id}: short words");
             assert_eq!(id.enabled_field(), format!("rule.{}.enabled", id.as_str()));
         }
         assert_eq!(RuleId::M1.default_severity(), None);

@@ -150,8 +150,12 @@ pub struct AlertEmail<'a> {
     pub clinic_name: &'a str,
     /// Base URL without a trailing slash (a trailing one is tolerated).
     pub public_url: &'a str,
-    /// Opaque flag references such as `AC-7F3K2Q`.
+    /// Opaque flag references such as `AC-7F3K2Q`: in an urgent alert, the
+    /// urgent items only (each needs a call).
     pub references: &'a [String],
+    /// Review items raised with them, only counted (on their own line) in
+    /// an urgent alert: they need no call. Zero in a review alert.
+    pub also_review: usize,
 }
 
 /// The review digest sent at the start of the working day.
@@ -214,6 +218,7 @@ struct ListView<'a> {
     clinic_name: &'a str,
     public_url: &'a str,
     references: &'a [String],
+    also_review: usize,
 }
 
 struct EscalationView<'a> {
@@ -297,6 +302,7 @@ pub fn render_alert(data: &AlertEmail<'_>) -> Result<Rendered, askama::Error> {
         clinic_name: data.clinic_name,
         public_url: base(data.public_url),
         references: data.references,
+        also_review: data.also_review,
     };
     let subject = match data.severity {
         AlertSeverity::Urgent => URGENT_SUBJECT,
@@ -315,6 +321,7 @@ pub fn render_digest(data: &DigestEmail<'_>) -> Result<Rendered, askama::Error> 
         clinic_name: data.clinic_name,
         public_url: base(data.public_url),
         references: data.references,
+        also_review: 0,
     };
     let n = data.references.len();
     let subject = format!("Review digest: {n} {} waiting", if n == 1 { "item" } else { "items" });

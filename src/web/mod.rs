@@ -117,6 +117,9 @@ route_table! {
     get  "/clinic/flags/{reference}"    => clinic::queue::flag, Staff;
     post "/clinic/flags/{reference}/acknowledge" => clinic::queue::acknowledge, Staff;
     post "/clinic/flags/{reference}/resolve"     => clinic::queue::resolve, Staff;
+    post "/clinic/patients/{id}/acknowledge-all" => clinic::queue::acknowledge_all, Staff;
+    get  "/clinic/patients/{id}/resolve-all"     => clinic::queue::resolve_all_page, Staff;
+    post "/clinic/patients/{id}/resolve-all"     => clinic::queue::resolve_all, Staff;
     get  "/clinic/patients"             => clinic::patients::list, Staff;
     get  "/clinic/patients/new"         => clinic::patients::new_page, Staff;
     post "/clinic/patients/new"         => clinic::patients::create, Staff;

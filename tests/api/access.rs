@@ -269,6 +269,21 @@ fn foreign_paths(fx: &Fixtures) -> Vec<(&'static str, &'static str, String)> {
             format!("/clinic/patients/{}/photos/compare", fx.patient_b),
         ),
         ("x_clinician", "GET", format!("/clinic/patients/{}/fhir", fx.patient_b)),
+        (
+            "x_clinician",
+            "GET",
+            format!("/clinic/patients/{}/resolve-all", fx.patient_b),
+        ),
+        (
+            "x_clinician",
+            "POST",
+            format!("/clinic/patients/{}/resolve-all", fx.patient_b),
+        ),
+        (
+            "x_clinician",
+            "POST",
+            format!("/clinic/patients/{}/acknowledge-all", fx.patient_b),
+        ),
     ]
 }
 

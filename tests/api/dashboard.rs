@@ -65,21 +65,8 @@ fn review() -> CheckInAnswers {
     a
 }
 
-fn info() -> CheckInAnswers {
-    let mut a = CheckInAnswers::calm();
-    a.pimples = true;
-    a
-}
-
 fn flags_of(app: &TestApp, t: TreatmentId) -> Vec<flags::Flag> {
     app.db.read(|c| flags::of_treatment(c, t)).expect("flags")
-}
-
-/// The flag references in the queue table, top to bottom.
-fn queue_refs(html: &str) -> Vec<String> {
-    let doc = scraper::Html::parse_document(html);
-    let sel = scraper::Selector::parse("table.queue tbody tr td:nth-child(3) a").expect("selector");
-    doc.select(&sel).map(|e| e.text().collect::<String>()).collect()
 }
 
 pub(crate) async fn post_form(app: &TestApp, action: &str, fields: &[(String, String)]) -> reqwest::Response {
@@ -102,55 +89,6 @@ async fn staff_sign_out(app: &TestApp) {
 pub(crate) fn set(fields: &mut Vec<(String, String)>, k: &str, v: &str) {
     fields.retain(|(n, _)| n != k);
     fields.push((k.to_string(), v.to_string()));
-}
-
-#[tokio::test]
-async fn the_queue_puts_urgent_first_then_review_then_info_oldest_first_with_counts() {
-    let f = fixture().await;
-    let app = &f.app;
-    let mut treatments = Vec::new();
-    for (i, name) in ["Ann Alpha", "Ben Beta", "Cy Gamma", "Di Delta"].iter().enumerate() {
-        let p = app.create_patient(f.clinic, &format!("p{i}@example.org"), name);
-        let t = app.create_treatment(p, ProcedureClass::AblativeFullCo2, date("2026-02-20"), "");
-        treatments.push((p, t));
-    }
-    // Raised in this order: info, urgent (older), review, urgent (newer).
-    check_in(app, treatments[0].0, treatments[0].1, "2026-03-02", info());
-    app.clock.advance(Duration::minutes(10));
-    check_in(app, treatments[1].0, treatments[1].1, "2026-03-02", urgent());
-    app.clock.advance(Duration::minutes(10));
-    check_in(app, treatments[2].0, treatments[2].1, "2026-03-02", review());
-    app.clock.advance(Duration::minutes(10));
-    check_in(app, treatments[3].0, treatments[3].1, "2026-03-02", urgent());
-    let reference = |i: usize| {
-        let fl = flags_of(app, treatments[i].1);
-        assert_eq!(fl.len(), 1, "one flag for treatment {i}: {fl:?}");
-        fl[0].reference.clone()
-    };
-    let expected = vec![reference(1), reference(3), reference(2), reference(0)];
-
-    app.sign_in("doc@bright.example", PASSWORD).await;
-    let (status, html) = app.get_html("/clinic").await;
-    assert_eq!(status, 200);
-    assert_eq!(queue_refs(&html), expected);
-    assert!(html.contains("<strong>2</strong> Urgent"), "{html}");
-    assert!(html.contains("<strong>1</strong> Review"));
-    assert!(html.contains("<strong>1</strong> Info"));
-    assert!(html.contains("Ben Beta") && html.contains("day 10"));
-    assert!(html.contains("30 min ago"), "the oldest shows its age");
-
-    // Filters: severity and state.
-    let (_, html) = app.get_html("/clinic?severity=urgent").await;
-    assert_eq!(queue_refs(&html), expected[..2].to_vec());
-    let (_, html) = app.get_html("/clinic?state=resolved").await;
-    assert!(queue_refs(&html).is_empty());
-
-    // The other clinic sees none of it.
-    let b = spawn_shadow(app);
-    b.sign_in("admin@other.example", PASSWORD).await;
-    let (_, html) = b.get_html("/clinic").await;
-    assert!(queue_refs(&html).is_empty());
-    assert!(!html.contains("Ben Beta"));
 }
 
 /// A second browser on the same app (its own cookies).
@@ -423,7 +361,11 @@ async fn the_patient_page_shows_charts_flags_and_amendments_and_audits_the_view(
         "pain, itch, swelling, redness"
     );
     assert!(html.contains("role=\"img\""));
-    assert!(html.contains(">R</text>"), "the review flag is marked on the charts");
+    // Itch 8 raised the review flag: its value, and only it, is marked (a
+    // review square on the itch chart), with no line across the other charts.
+    assert_eq!(html.matches("<rect x=").count(), 1, "one review marker");
+    assert!(html.contains("Flag raised on the value of day 2 (review)."));
+    assert!(!html.contains("stroke-dasharray=\"4 3\""));
     assert!(html.contains("Amended: version 2"));
     assert!(html.contains("Version 1"));
     assert!(html.contains("pain 4"), "the earlier version's answers are shown");

@@ -20,6 +20,7 @@ mod phone;
 mod photos;
 mod rules_revision;
 mod quality;
+mod queue;
 mod security;
 mod smtp_transport;
 mod totp;

@@ -166,16 +166,23 @@ async fn the_queue_and_patient_page_resolve_forms_carry_the_outcome_too() {
     let app = &f.app;
     app.sign_in("doc@bright.example", PASSWORD).await;
     let flag = flag_by_rule(app, f.treatment, RuleId::R5);
-    let (_, html) = app.get_html("/clinic").await;
+    // The queue works a patient's flags together: "Resolve all…" asks for one outcome.
+    let (_, html) = app
+        .get_html(&format!("/clinic/patients/{}/resolve-all", flag.patient_id))
+        .await;
+    assert!(
+        html.contains("id=\"outcome\" name=\"outcome\""),
+        "the queue's resolve-all form asks for the outcome"
+    );
     let id = format!("id=\"outcome-{}\" name=\"outcome\"", flag.reference);
-    assert!(html.contains(&id), "the queue's resolve form asks for the outcome");
-    let (_, html) = app.get_html(&format!("/clinic/patients/{}", flag.patient_id)).await;
-    assert!(html.contains(&id), "so does the patient's page");
+    let patient_page = format!("/clinic/patients/{}", flag.patient_id);
+    let (_, html) = app.get_html(&patient_page).await;
+    assert!(html.contains(&id), "so does the patient's page, flag by flag");
 
-    // Submitted from the queue without an outcome: the flag's page with the error.
+    // Submitted from the patient's page without an outcome: the flag's page with the error.
     let r = app
         .submit(
-            "/clinic",
+            &patient_page,
             &format!("/clinic/flags/{}/resolve", flag.reference),
             &[("note", "Itch settling with antihistamine")],
         )
@@ -187,13 +194,16 @@ async fn the_queue_and_patient_page_resolve_forms_carry_the_outcome_too() {
 
     let r = app
         .submit(
-            "/clinic",
+            &patient_page,
             &format!("/clinic/flags/{}/resolve", flag.reference),
             &[("outcome", "self_care"), ("note", "Itch settling with antihistamine")],
         )
         .await;
     assert_eq!(r.status(), 303);
-    assert!(r.headers()["location"].to_str().unwrap().starts_with("/clinic?"));
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/clinic/patients/"));
     assert_eq!(
         flag_by_rule(app, f.treatment, RuleId::R5).outcome(),
         Some(Outcome::SelfCare)

@@ -34,6 +34,7 @@ fn urgent_alert(n: u32) -> OutgoingEmail {
         clinic_name: "Harbour Skin Clinic",
         public_url: PUBLIC_URL,
         references: &refs,
+        also_review: 0,
     })
     .expect("render");
     OutgoingEmail {
@@ -239,6 +240,7 @@ fn all_rendered(refs: &[String]) -> Vec<(&'static str, Rendered)> {
                 clinic_name: clinic,
                 public_url: PUBLIC_URL,
                 references: &refs[..1],
+                also_review: 0,
             })
             .unwrap(),
         ),
@@ -249,6 +251,7 @@ fn all_rendered(refs: &[String]) -> Vec<(&'static str, Rendered)> {
                 clinic_name: clinic,
                 public_url: PUBLIC_URL,
                 references: &refs[..1],
+                also_review: 0,
             })
             .unwrap(),
         ),
@@ -403,6 +406,7 @@ fn html_escapes_clinic_names_and_urls_tolerate_trailing_slash() {
         clinic_name: "Skin & <b>Co</b>",
         public_url: "https://aftercare.example.org/",
         references: &refs,
+        also_review: 0,
     })
     .unwrap();
     assert!(

@@ -14,7 +14,7 @@ use crate::triage::{self, Measure};
 use crate::web::clinic::photos::{PhotoBox, Scope};
 use crate::web::error::{page, render, see_other};
 use crate::web::session::{SecureForm, StaffUser};
-use crate::web::view::charts::{Chart, FlagLine, Frame, Point, Svg};
+use crate::web::view::charts::{Chart, Frame, Point, Svg};
 use crate::web::view::flag::{event_views, EventView, FlagView};
 use crate::web::view::form::FormState;
 use crate::web::view::format::{ago, local_time};
@@ -560,9 +560,10 @@ pub async fn show(
         .read_async(move |c| PhotoBox::load(c, pid, Scope::Patient, None, tz, back))
         .await?;
     let today = triage::clinic_today(now, tz.0);
+    let follow_up = user.clinic.follow_up_days as i64;
     let views = treatments
         .into_iter()
-        .map(|(t, list)| treatment_view(t, list, &flag_list, &names, &rules, tz, now, today))
+        .map(|(t, list)| treatment_view(t, list, &flag_list, &names, &rules, tz, now, today, follow_up))
         .collect();
     page(&PatientPage {
         nav: Nav::new(&user, "patients"),
@@ -598,23 +599,19 @@ fn treatment_view(
     tz: ClinicTz,
     now: DateTime<Utc>,
     today: NaiveDate,
+    follow_up_days: i64,
 ) -> TreatmentView {
-    let day_of_checkin: HashMap<i64, i64> = list.iter().map(|(c, _)| (c.id.0, c.day_number)).collect();
     let mine: Vec<&(flags::Flag, Vec<flags::FlagEvent>)> =
         all_flags.iter().filter(|(f, _)| f.treatment_id == t.id).collect();
-    let flag_lines: Vec<FlagLine> = mine
-        .iter()
-        .map(|(f, _)| FlagLine {
-            // A flag from a check-in sits on that check-in's day; a scheduled one on the day raised.
-            day: f
-                .checkin_id
-                .and_then(|id| day_of_checkin.get(&id).copied())
-                .unwrap_or_else(|| triage::day_number(t.treated_on, triage::clinic_today(f.raised_at.and_utc(), tz.0))),
-            severity: f.severity,
-        })
-        .collect();
     let day_now = triage::day_number(t.treated_on, today);
     let last_checkin_day = list.iter().map(|(c, _)| c.day_number).max().unwrap_or(0);
+    // Due days from day 1 (the day after treatment, where the missed
+    // check-in rules start) up to yesterday with nothing entered; today's
+    // may still come.
+    let entered: std::collections::HashSet<i64> = list.iter().map(|(c, _)| c.day_number).collect();
+    let missed: Vec<i64> = (1..day_now.min(triage::MAX_FOLLOW_UP_DAYS + 1))
+        .filter(|d| triage::is_due_day(*d, follow_up_days) && !entered.contains(d))
+        .collect();
     let days = (0, day_now.clamp(0, 120).max(last_checkin_day).max(7));
     let ranges = rules.expected_ranges(t.procedure);
     let id = t.id.0;
@@ -635,18 +632,42 @@ fn treatment_view(
     .into_iter()
     .map(|(m, name, title)| {
         let chart_id = format!("chart-t{id}-{name}");
+        // A value is marked only where a flag was raised on it: the flag's
+        // check-in, by a rule that reads this measure (the catalogue's list).
+        let reads: &[&str] = questions::question(name).map(|q| q.rules).unwrap_or(&[]);
         let points = list
             .iter()
             .map(|(c, _)| Point {
                 day: c.day_number,
                 value: f64::from(m.of(&c.answers)),
-                mark: None,
+                mark: mine
+                    .iter()
+                    .filter(|(f, _)| f.checkin_id == Some(c.id.0) && reads.contains(&f.rule_id.as_str()))
+                    .map(|(f, _)| f.severity)
+                    .max(),
             })
+            .collect::<Vec<_>>();
+        let marked: Vec<String> = points
+            .iter()
+            .filter_map(|p| p.mark.map(|s| format!("day {} ({})", p.day, s.as_str())))
             .collect();
         let expected = format!("Expected: {}.", ranges.describe(m));
         let mut chart = Chart::of_measure(&chart_id, title, m, &ranges, days, points, Frame::WIDE);
-        chart.flags = flag_lines.clone();
-        chart.description = format!("{} {expected} Flags marked by day.", chart.description);
+        chart.missed = missed.clone();
+        let flagged = if marked.is_empty() {
+            "No flag was raised on these values.".to_string()
+        } else {
+            format!("Flag raised on the value of {}.", marked.join(", "))
+        };
+        let gaps = if missed.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " Missed check-ins (gaps in the line): day {}.",
+                missed.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
+            )
+        };
+        chart.description = format!("{} {expected} {flagged}{gaps}", chart.description);
         ChartView {
             title,
             expected,

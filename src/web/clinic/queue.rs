@@ -2,16 +2,18 @@
 //! history, acknowledging and resolving.
 
 use crate::app::flag_view;
-use crate::app::flags::{self as app_flags, Transition};
+use crate::app::flags::{self as app_flags, GroupOutcome, Transition};
 use crate::db::dashboard::{self, QueueRow, StateFilter};
-use crate::db::{accounts, outbox};
+use crate::db::{accounts, flags, outbox, patients};
 use crate::domain::*;
+use crate::error::Error;
 use crate::error::Result;
 use crate::triage;
 use crate::web::clinic::photos::{counts as photo_counts, PhotoBox, Scope};
 use crate::web::error::{page, render, see_other};
 use crate::web::session::{SecureForm, StaffUser};
 use crate::web::view::flag::{event_views, EventView, FlagView};
+use crate::web::view::format::{ago, local_time};
 use crate::web::view::nav::Nav;
 use crate::web::view::notice::{notice_text, safe_back, with_notice};
 use crate::web::view::pager::Pager;
@@ -23,7 +25,8 @@ use serde::Deserialize;
 
 // ---------- the queue ----------
 
-pub const QUEUE_PAGE: i64 = 25;
+/// Patients per page.
+pub const QUEUE_PAGE: usize = 25;
 
 #[derive(Deserialize, Default)]
 pub struct QueueQuery {
@@ -37,21 +40,49 @@ pub struct QueueQuery {
     notice: String,
 }
 
+/// One flag on a patient's queue card: its reason in a few words, linking
+/// to the flag's page (where the single-flag actions are).
+pub struct FlagLink {
+    pub reference: String,
+    pub severity: &'static str,
+    pub severity_label: &'static str,
+    pub short: &'static str,
+    pub state: &'static str,
+    pub day: Option<i64>,
+}
+
+/// One patient's card in the queue.
 pub struct QueueItem {
-    pub flag: FlagView,
     pub patient_id: i64,
     pub patient_name: String,
     pub phone: Option<PhoneNumber>,
+    /// The highest severity of the patient's flags shown.
+    pub severity: &'static str,
+    pub severity_label: &'static str,
+    pub flags: Vec<FlagLink>,
+    /// "2 urgent, 1 review".
+    pub count_words: String,
     pub procedure: &'static str,
     pub day_now: i64,
-    /// Photos with the flag's check-in.
+    /// The day of recovery of the latest check-in, if any.
+    pub latest_day: Option<i64>,
+    /// Photos with the flags' check-ins.
     pub photos: i64,
+    /// When the oldest flag of the top severity was raised.
+    pub raised_ago: String,
+    pub raised_local: String,
+    pub escalated: bool,
+    /// References for "Acknowledge all" (the open ones) and "Resolve all"
+    /// (open and acknowledged), space-separated: exactly the flags shown.
+    pub open_refs: String,
+    pub unresolved_refs: String,
 }
 
 pub struct SeverityCount {
     pub severity: &'static str,
     pub label: &'static str,
-    pub count: i64,
+    pub patients: usize,
+    pub flags: i64,
 }
 
 #[derive(Template)]
@@ -60,13 +91,25 @@ struct QueuePage {
     nav: Nav,
     items: Vec<QueueItem>,
     counts: Vec<SeverityCount>,
+    patients_total: usize,
+    flags_total: i64,
     severity: String,
     state: &'static str,
     pager: Pager,
-    total: i64,
+    /// Patients matching the filters.
+    total: usize,
     mail_problems: usize,
     notice: Option<&'static str>,
     back: String,
+}
+
+/// "2 urgent, 1 review": a patient's flags by severity, highest first.
+fn count_words(counts: &[(Severity, i64)]) -> String {
+    counts
+        .iter()
+        .map(|(s, n)| format!("{n} {}", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub async fn queue(state: web::Data<AppState>, user: StaffUser, q: web::Query<QueueQuery>) -> Result<HttpResponse> {
@@ -76,35 +119,95 @@ pub async fn queue(state: web::Data<AppState>, user: StaffUser, q: web::Query<Qu
     let clinic = user.clinic.id;
     let now = state.clock.now();
     let stuck_before = (now - chrono::Duration::minutes(15)).naive_utc();
-    let (rows, total, counts, names, problems, photo_counts) = state
+    let offset = (page_no as usize - 1) * QUEUE_PAGE;
+    let (groups, unresolved, rows, latest, problems, photo_counts) = state
         .db
         .read_async(move |c| {
-            let rows = dashboard::queue(c, clinic, filter, severity, (page_no - 1) * QUEUE_PAGE, QUEUE_PAGE)?;
-            let total = dashboard::queue_count(c, clinic, filter, severity)?;
-            let counts = dashboard::unresolved_counts(c, clinic)?;
-            let names = accounts::staff_names(c, clinic)?;
+            let groups = dashboard::queue_groups(c, clinic, filter, severity)?;
+            let unresolved = if filter == StateFilter::Unresolved && severity.is_none() {
+                groups.clone()
+            } else {
+                dashboard::queue_groups(c, clinic, StateFilter::Unresolved, None)?
+            };
+            let page: Vec<PatientId> = groups.iter().skip(offset).take(QUEUE_PAGE).map(|g| g.patient).collect();
+            let rows = dashboard::queue_flags_of(c, clinic, filter, severity, &page)?;
+            let latest = dashboard::latest_checkin_days(c, clinic, &page)?;
             let problems = outbox::problems(c, clinic, stuck_before)?.len();
-            let ids: Vec<i64> = rows.iter().filter_map(|r| r.flag.checkin_id).collect();
+            let mut ids: Vec<i64> = rows.iter().filter_map(|r| r.flag.checkin_id).collect();
+            ids.sort_unstable();
+            ids.dedup();
             let photo_counts = photo_counts(c, &ids)?;
-            Ok((rows, total, counts, names, problems, photo_counts))
+            Ok((groups, unresolved, rows, latest, problems, photo_counts))
         })
         .await?;
     let tz = user.clinic.timezone;
     let today = triage::clinic_today(now, tz.0);
-    let items = rows
+    let items = groups
         .iter()
-        .map(|r: &QueueRow| QueueItem {
-            flag: FlagView::new(&r.flag, Some(r.treated_on), tz, now, &names),
-            patient_id: r.flag.patient_id.0,
-            patient_name: r.patient_name.clone(),
-            phone: r.phone.clone(),
-            procedure: r.procedure.label(),
-            day_now: triage::day_number(r.treated_on, today),
-            photos: r
-                .flag
-                .checkin_id
-                .and_then(|c| photo_counts.get(&c).copied())
-                .unwrap_or(0),
+        .skip(offset)
+        .take(QUEUE_PAGE)
+        .filter_map(|g| {
+            let mine: Vec<&QueueRow> = rows.iter().filter(|r| r.flag.patient_id == g.patient).collect();
+            let first = mine.first()?;
+            // The newest treatment among the flags' is the one being followed.
+            let (procedure, treated_on) = mine
+                .iter()
+                .map(|r| (r.treated_on, r.procedure))
+                .max_by_key(|(d, _)| *d)
+                .map(|(d, p)| (p, d))?;
+            let oldest_top = mine
+                .iter()
+                .filter(|r| r.flag.severity == g.top)
+                .map(|r| r.flag.raised_at)
+                .min()
+                .unwrap_or(g.oldest_top);
+            let refs = |open_only: bool| {
+                mine.iter()
+                    .filter(|r| match r.flag.state {
+                        FlagState::Open => true,
+                        FlagState::Acknowledged => !open_only,
+                        FlagState::Resolved => false,
+                    })
+                    .map(|r| r.flag.reference.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            let mut checkins: Vec<i64> = mine.iter().filter_map(|r| r.flag.checkin_id).collect();
+            checkins.sort_unstable();
+            checkins.dedup();
+            Some(QueueItem {
+                patient_id: g.patient.0,
+                patient_name: first.patient_name.clone(),
+                phone: first.phone.clone(),
+                severity: g.top.as_str(),
+                severity_label: g.top.label(),
+                flags: mine
+                    .iter()
+                    .map(|r| FlagLink {
+                        reference: r.flag.reference.clone(),
+                        severity: r.flag.severity.as_str(),
+                        severity_label: r.flag.severity.label(),
+                        short: r.flag.rule_id.short(),
+                        state: r.flag.state.as_str(),
+                        day: Some(triage::day_number(
+                            r.treated_on,
+                            triage::clinic_today(r.flag.raised_at.and_utc(), tz.0),
+                        )),
+                    })
+                    .collect(),
+                count_words: count_words(&g.counts),
+                procedure: procedure.label(),
+                day_now: triage::day_number(treated_on, today),
+                latest_day: latest.get(&g.patient).copied(),
+                photos: checkins.iter().filter_map(|c| photo_counts.get(c)).sum(),
+                raised_ago: ago(oldest_top, now),
+                raised_local: local_time(oldest_top, tz),
+                escalated: mine
+                    .iter()
+                    .any(|r| r.flag.escalated_at.is_some() && r.flag.state == FlagState::Open),
+                open_refs: refs(true),
+                unresolved_refs: refs(false),
+            })
         })
         .collect();
     let counts = [Severity::Urgent, Severity::Review, Severity::Info]
@@ -112,7 +215,16 @@ pub async fn queue(state: web::Data<AppState>, user: StaffUser, q: web::Query<Qu
         .map(|s| SeverityCount {
             severity: s.as_str(),
             label: s.label(),
-            count: counts.get(s).copied().unwrap_or(0),
+            patients: unresolved
+                .iter()
+                .filter(|g| g.counts.iter().any(|(cs, n)| cs == s && *n > 0))
+                .count(),
+            flags: unresolved
+                .iter()
+                .flat_map(|g| g.counts.iter())
+                .filter(|(cs, _)| cs == s)
+                .map(|(_, n)| n)
+                .sum(),
         })
         .collect();
     let severity_str = severity.map(|s| s.as_str().to_string()).unwrap_or_default();
@@ -121,13 +233,16 @@ pub async fn queue(state: web::Data<AppState>, user: StaffUser, q: web::Query<Qu
         severity_str,
         filter.as_str()
     );
+    let total = groups.len();
     page(&QueuePage {
         nav: Nav::new(&user, "queue"),
         items,
         counts,
+        patients_total: unresolved.len(),
+        flags_total: unresolved.iter().map(|g| g.flags()).sum(),
         severity: severity_str.clone(),
         state: filter.as_str(),
-        pager: Pager::new(page_no, total, QUEUE_PAGE, |p| {
+        pager: Pager::new(page_no, total as i64, QUEUE_PAGE as i64, |p| {
             format!("/clinic?severity={severity_str}&state={}&page={p}", filter.as_str())
         }),
         total,
@@ -135,6 +250,203 @@ pub async fn queue(state: web::Data<AppState>, user: StaffUser, q: web::Query<Qu
         notice: notice_text(&q.notice),
         back,
     })
+}
+
+// ---------- a patient's flags at once ----------
+
+#[derive(Deserialize)]
+pub struct PatientPath {
+    id: i64,
+}
+
+/// The references a group form carries (space-separated), at most a page's worth.
+fn references(form: &SecureForm) -> Vec<String> {
+    form.get("flags")
+        .split_whitespace()
+        .take(200)
+        .map(str::to_string)
+        .collect()
+}
+
+/// The notice after a group action: done, or done with flags raised since
+/// the page was drawn still waiting.
+fn group_notice(base: &str, out: GroupOutcome) -> &'static str {
+    match (base, out.unseen > 0) {
+        ("acknowledged", false) => "acknowledged-all",
+        ("acknowledged", true) => "acknowledged-all-new",
+        (_, false) => "resolved-all",
+        (_, true) => "resolved-all-new",
+    }
+}
+
+pub async fn acknowledge_all(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    path: web::Path<PatientPath>,
+    form: SecureForm,
+) -> Result<HttpResponse> {
+    let out = app_flags::review_all(
+        &state.db,
+        user.clinic.id,
+        PatientId(path.id),
+        references(&form),
+        user.staff.id,
+        Transition::Acknowledge,
+        state.clock.now(),
+        user.actor(),
+    )
+    .await?;
+    Ok(see_other(&with_notice(
+        safe_back(form.get("back")),
+        group_notice("acknowledged", out),
+    )))
+}
+
+#[derive(Template)]
+#[template(path = "clinic/resolve_all.html")]
+struct ResolveAllPage {
+    nav: Nav,
+    patient_id: i64,
+    patient_name: String,
+    phone: Option<PhoneNumber>,
+    flags: Vec<FlagView>,
+    references: String,
+    outcome: String,
+    outcome_error: Option<String>,
+    note: String,
+    note_error: Option<String>,
+    back: String,
+}
+
+async fn resolve_all_page_of(
+    state: &AppState,
+    user: &StaffUser,
+    id: PatientId,
+    input: ResolveInput,
+    back: String,
+) -> Result<ResolveAllPage> {
+    let clinic = user.clinic.id;
+    let (patient, list, names) = state
+        .db
+        .read_async(move |c| {
+            let p = patients::in_clinic(c, clinic, id)?.ok_or(Error::NotFound)?;
+            let list = flags::unresolved_of_patient(c, clinic, id)?;
+            let names = accounts::staff_names(c, clinic)?;
+            let treatments: std::collections::HashMap<_, _> = patients::treatments_of(c, id)?
+                .into_iter()
+                .map(|t| (t.id, t.treated_on))
+                .collect();
+            let list = list
+                .into_iter()
+                .map(|f| {
+                    let d = treatments.get(&f.treatment_id).copied();
+                    (f, d)
+                })
+                .collect::<Vec<_>>();
+            Ok((p, list, names))
+        })
+        .await?;
+    let (tz, now) = (user.clinic.timezone, state.clock.now());
+    let mut list = list;
+    list.sort_by_key(|(f, _)| (std::cmp::Reverse(f.severity), f.raised_at));
+    Ok(ResolveAllPage {
+        nav: Nav::new(user, "queue"),
+        patient_id: patient.id.0,
+        patient_name: patient.name,
+        phone: patient.phone,
+        references: list
+            .iter()
+            .map(|(f, _)| f.reference.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+        flags: list
+            .iter()
+            .map(|(f, d)| FlagView::new(f, *d, tz, now, &names))
+            .collect(),
+        outcome: input.outcome,
+        outcome_error: input.outcome_error,
+        note: input.note,
+        note_error: input.note_error,
+        back,
+    })
+}
+
+/// "Resolve all…": the patient's unresolved flags, one outcome and one note for them all.
+pub async fn resolve_all_page(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    path: web::Path<PatientPath>,
+    q: web::Query<BackQuery>,
+) -> Result<HttpResponse> {
+    let back = safe_back(&q.back).to_string();
+    let p = resolve_all_page_of(&state, &user, PatientId(path.id), ResolveInput::default(), back).await?;
+    page(&p)
+}
+
+#[derive(Deserialize, Default)]
+pub struct BackQuery {
+    #[serde(default)]
+    back: String,
+}
+
+pub async fn resolve_all(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    path: web::Path<PatientPath>,
+    form: SecureForm,
+) -> Result<HttpResponse> {
+    let id = PatientId(path.id);
+    let note = form.get("note").trim().to_string();
+    let back = safe_back(form.get("back")).to_string();
+    let (outcome, outcome_error) = parse_outcome(form.get("outcome"));
+    let note_error = note_problem(&note);
+    let Some(outcome) = outcome.filter(|_| note_error.is_none()) else {
+        let input = ResolveInput {
+            outcome: outcome.map(|o| o.as_str().to_string()).unwrap_or_default(),
+            outcome_error,
+            note,
+            note_error,
+        };
+        let mut p = resolve_all_page_of(&state, &user, id, input, back).await?;
+        // Keep acting on the flags the clinician saw, not on any raised since.
+        p.references = references(&form).join(" ");
+        return render(StatusCode::UNPROCESSABLE_ENTITY, &p);
+    };
+    let out = app_flags::review_all(
+        &state.db,
+        user.clinic.id,
+        id,
+        references(&form),
+        user.staff.id,
+        Transition::Resolve { outcome, note },
+        state.clock.now(),
+        user.actor(),
+    )
+    .await?;
+    Ok(see_other(&with_notice(&back, group_notice("resolved", out))))
+}
+
+/// The outcome a resolve form chose, or what is wrong with the choice.
+fn parse_outcome(raw: &str) -> (Option<Outcome>, Option<String>) {
+    let raw = raw.trim();
+    match Outcome::parse(raw) {
+        Ok(o) => (Some(o), None),
+        Err(_) if raw.is_empty() => (None, Some("Choose what came of this flag".to_string())),
+        Err(_) => (None, Some("Choose one of the listed outcomes".to_string())),
+    }
+}
+
+/// What is wrong with a resolution note, if anything.
+fn note_problem(note: &str) -> Option<String> {
+    if note.is_empty() {
+        Some("Write a short note: what was done, or why no action is needed".to_string())
+    } else if note.chars().count() > NOTE_MAX {
+        Some(format!("Keep the note under {NOTE_MAX} characters"))
+    } else if let Err(m) = crate::domain::text::check_note(note) {
+        Some(format!("The note has characters that cannot be saved: {m}"))
+    } else {
+        None
+    }
 }
 
 // ---------- one flag ----------
@@ -244,22 +556,8 @@ pub async fn resolve(
 ) -> Result<HttpResponse> {
     let reference = path.into_inner().reference;
     let note = form.get("note").trim().to_string();
-    let outcome_raw = form.get("outcome").trim().to_string();
-    let outcome = Outcome::parse(&outcome_raw).ok();
-    let outcome_error = match (outcome, outcome_raw.is_empty()) {
-        (Some(_), _) => None,
-        (None, true) => Some("Choose what came of this flag".to_string()),
-        (None, false) => Some("Choose one of the listed outcomes".to_string()),
-    };
-    let note_error = if note.is_empty() {
-        Some("Write a short note: what was done, or why no action is needed".to_string())
-    } else if note.chars().count() > NOTE_MAX {
-        Some(format!("Keep the note under {NOTE_MAX} characters"))
-    } else if let Err(m) = crate::domain::text::check_note(&note) {
-        Some(format!("The note has characters that cannot be saved: {m}"))
-    } else {
-        None
-    };
+    let (outcome, outcome_error) = parse_outcome(form.get("outcome"));
+    let note_error = note_problem(&note);
     let Some(outcome) = outcome.filter(|_| note_error.is_none()) else {
         let input = ResolveInput {
             // An unknown value is not echoed back: the select starts over.

@@ -1,7 +1,7 @@
 //! The one SVG chart engine, for patients and clinicians alike: a series of
 //! (day, value) points, an optional shaded "expected range" band, markers on
-//! points that raised a flag, dashed lines for flags by day, axis labels, and
-//! a `<title>`/`<desc>` named by `aria-labelledby`. No script, no inline style
+//! the values that raised a flag, the line broken across missed days, axis
+//! labels, and a `<title>`/`<desc>` named by `aria-labelledby`. No script, no inline style
 //! (presentation attributes only), so it passes the CSP and reads the same to
 //! every browser. Each page picks its [`Frame`] (size) and labels; colours and
 //! shapes live here only.
@@ -32,14 +32,6 @@ pub struct Band {
     pub day: i64,
     pub low: f64,
     pub high: f64,
-}
-
-/// A flag raised on a day, drawn as a dashed line across the chart with its
-/// severity's letter on top (flags of missed check-ins have no point).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct FlagLine {
-    pub day: i64,
-    pub severity: Severity,
 }
 
 /// The chart's size and margins, in SVG units.
@@ -94,7 +86,9 @@ pub struct Chart<'a> {
     pub days: (i64, i64),
     pub points: Vec<Point>,
     pub band: Vec<Band>,
-    pub flags: Vec<FlagLine>,
+    /// Days a check-in was due and none came: the line is not drawn across
+    /// them, so a missed day never looks like a quiet one.
+    pub missed: Vec<i64>,
     pub frame: Frame,
 }
 
@@ -160,7 +154,7 @@ impl<'a> Chart<'a> {
                     high: f64::from(ranges.band_top(m, day)),
                 })
                 .collect(),
-            flags: Vec::new(),
+            missed: Vec::new(),
             frame,
         }
     }
@@ -314,23 +308,6 @@ impl<'a> Chart<'a> {
             );
         }
 
-        // Flags by day: a dashed line and a letter, so severity is not told by colour alone.
-        for fl in self.flags.iter().filter(|fl| fl.day >= d0 && fl.day <= d1) {
-            let (colour, letter) = match fl.severity {
-                Severity::Urgent => (URGENT, "U"),
-                Severity::Review => (REVIEW, "R"),
-                Severity::Info => (INFO, "I"),
-            };
-            let x = f(self.x(fl.day as f64));
-            let _ = write!(
-                s,
-                r#"<line x1="{x}" y1="{}" x2="{x}" y2="{}" stroke="{colour}" stroke-width="2" stroke-dasharray="4 3"/><text x="{x}" y="{}" font-size="11" font-weight="700" text-anchor="middle" fill="{colour}">{letter}</text>"#,
-                f(plot_t),
-                f(plot_b),
-                f(plot_t - 3.0)
-            );
-        }
-
         // The series.
         let mut pts: Vec<&Point> = self
             .points
@@ -346,8 +323,23 @@ impl<'a> Chart<'a> {
                 f((plot_t + plot_b) / 2.0)
             );
         }
-        if pts.len() > 1 {
-            let line: Vec<String> = pts
+        // One line per run of points with no missed day between them.
+        let mut runs: Vec<Vec<&Point>> = Vec::new();
+        for p in &pts {
+            match runs.last_mut() {
+                Some(run)
+                    if !self
+                        .missed
+                        .iter()
+                        .any(|m| run.last().is_some_and(|q| q.day < *m && *m < p.day)) =>
+                {
+                    run.push(p)
+                }
+                _ => runs.push(vec![p]),
+            }
+        }
+        for run in runs.iter().filter(|r| r.len() > 1) {
+            let line: Vec<String> = run
                 .iter()
                 .map(|p| format!("{},{}", f(self.x(p.day as f64)), f(self.y(p.value))))
                 .collect();
@@ -432,10 +424,7 @@ mod tests {
             days: (0, 7),
             points,
             band,
-            flags: vec![FlagLine {
-                day: 1,
-                severity: Severity::Info,
-            }],
+            missed: Vec::new(),
             frame: Frame::PHONE,
         }
     }
@@ -476,10 +465,41 @@ mod tests {
             3,
             "two band runs and one review marker: {s}"
         );
-        assert!(s.contains("<polyline"));
-        assert!(s.contains(">I</text>"), "the flag line's letter");
+        assert_eq!(s.matches("<polyline").count(), 1);
         assert!(s.contains("<path"), "urgent marker");
         assert!(s.contains("Day 0 to day 3: lowest 5, highest 8, latest 6 on day 3."));
+    }
+
+    #[test]
+    fn a_missed_day_breaks_the_line_and_only_marked_values_stand_out() {
+        let p = |day, value, mark| Point { day, value, mark };
+        let mut c = chart(
+            vec![
+                p(0, 5.0, None),
+                p(1, 4.0, None),
+                p(4, 7.0, Some(Severity::Review)),
+                p(5, 6.0, None),
+            ],
+            vec![],
+        );
+        assert_eq!(
+            c.render().as_str().matches("<polyline").count(),
+            1,
+            "no missed day: one line"
+        );
+        c.missed = vec![2, 3];
+        let svg = c.render();
+        let s = svg.as_str();
+        assert_eq!(s.matches("<polyline").count(), 2, "days 2 and 3 missed: two lines: {s}");
+        assert!(s.contains(r#"<polyline points="40,"#), "the first run starts at day 0");
+        assert_eq!(s.matches("<rect x=").count(), 1, "one review marker, on day 4 only");
+        assert!(
+            !s.contains("stroke-dasharray=\"4 3\""),
+            "no flag lines across the chart"
+        );
+        // A missed day before the first or after the last point splits nothing.
+        c.missed = vec![6, 9];
+        assert_eq!(c.render().as_str().matches("<polyline").count(), 1);
     }
 
     #[test]

@@ -40,6 +40,16 @@ const NOTICES: &[(&str, &str)] = &[
         "already",
         "That flag had already changed state; the page shows it as it is now.",
     ),
+    ("acknowledged-all", "That patient's flags are acknowledged."),
+    (
+        "acknowledged-all-new",
+        "The flags you saw are acknowledged. A flag raised since you opened the page is still open: look at it now.",
+    ),
+    ("resolved-all", "That patient's flags are resolved."),
+    (
+        "resolved-all-new",
+        "The flags you saw are resolved. A flag raised since you opened the page is still waiting: look at it now.",
+    ),
     // Patients.
     ("treatment", "Treatment added."),
     (
