@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod checkin;
 pub mod clinic;
+pub mod corrections;
 pub mod fhir;
 pub mod flag_view;
 pub mod flags;
