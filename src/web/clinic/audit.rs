@@ -59,10 +59,11 @@ pub struct AuditQuery {
     from: String,
     #[serde(default)]
     to: String,
+    /// The cursor: a row id (anything else starts at the newest).
     #[serde(default)]
-    before: Option<i64>,
+    before: String,
     #[serde(default)]
-    after: Option<i64>,
+    after: String,
 }
 
 impl AuditQuery {
@@ -276,10 +277,10 @@ pub async fn audit_page(
 ) -> Result<HttpResponse> {
     let q = q.into_inner();
     let (clinic, tz) = (user.clinic.id, user.clinic.timezone);
-    let cursor = match (q.before, q.after) {
-        (Some(id), _) => Cursor::OlderThan(id),
-        (None, Some(id)) => Cursor::NewerThan(id),
-        (None, None) => Cursor::Newest,
+    let cursor = match (q.before.trim().parse::<i64>(), q.after.trim().parse::<i64>()) {
+        (Ok(id), _) => Cursor::OlderThan(id),
+        (_, Ok(id)) => Cursor::NewerThan(id),
+        _ => Cursor::Newest,
     };
     let qc = q.clone();
     let (names, parsed, rows, more, seen) = state
