@@ -77,7 +77,7 @@ pub async fn open(
     .await
 }
 
-/// Corrects a patient's name, email, skin type and cold-sore history. A new
+/// Corrects a patient's name, email, phone, skin type and cold-sore history. A new
 /// email taken by another account is `Conflict`. The account's sessions and
 /// password stay: the same person signs in with the corrected address; an
 /// unused invite or reset link sent to the old address stops working.
@@ -94,6 +94,10 @@ pub async fn patient_details(
         let mut changes = Changes::default();
         changes.field("name", &p.name, &input.name);
         changes.field("email", &p.email, input.email.as_str());
+        let phone = |n: Option<&crate::domain::PhoneNumber>| {
+            n.map(|n| n.as_entered().to_string()).unwrap_or_else(|| "none".into())
+        };
+        changes.field("phone", &phone(p.phone.as_ref()), &phone(input.phone.as_ref()));
         let skin = |s: Option<crate::domain::SkinType>| s.map(|s| s.roman()).unwrap_or("not recorded");
         changes.field("skin_type", skin(p.skin_type), skin(input.skin_type));
         changes.flag("cold_sores", p.cold_sores, input.cold_sores);
@@ -119,6 +123,7 @@ pub async fn patient_details(
             p.id,
             &patients::PatientDetails {
                 name: &input.name,
+                phone: input.phone.as_ref(),
                 skin_type: input.skin_type,
                 cold_sores: input.cold_sores,
             },
@@ -247,6 +252,9 @@ mod tests {
         c.field("name", "Pat Le", "Pat Lee");
         c.flag("cold_sores", false, false);
         c.flag("antiviral", false, true);
-        assert_eq!(c.detail(), "name: \"Pat Le\" -> \"Pat Lee\"; antiviral: \"no\" -> \"yes\"");
+        assert_eq!(
+            c.detail(),
+            "name: \"Pat Le\" -> \"Pat Lee\"; antiviral: \"no\" -> \"yes\""
+        );
     }
 }

@@ -37,11 +37,7 @@ fn patient_of(conn: &mut DbConn, target: Option<&str>) -> Result<Option<i64>, Db
     };
     Ok(match kind {
         "patient" => Some(id),
-        "flag" => flags::table
-            .find(id)
-            .select(flags::patient_id)
-            .first(conn)
-            .optional()?,
+        "flag" => flags::table.find(id).select(flags::patient_id).first(conn).optional()?,
         "photo" => photos::table
             .find(id)
             .select(photos::patient_id)
@@ -118,9 +114,7 @@ pub enum Cursor {
 macro_rules! filtered {
     ($clinic:expr, $f:expr) => {{
         let f: &AuditFilter = $f;
-        let mut q = audit_log::table
-            .filter(audit_log::clinic_id.eq($clinic.0))
-            .into_boxed();
+        let mut q = audit_log::table.filter(audit_log::clinic_id.eq($clinic.0)).into_boxed();
         if let Some(a) = f.actor {
             q = q.filter(audit_log::actor_account_id.eq(a.0));
         }

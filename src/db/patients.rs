@@ -290,6 +290,7 @@ pub fn treatment_by_id(conn: &mut DbConn, id: TreatmentId) -> Result<Option<Trea
 /// A patient's own details as an admin corrects them (the email lives on the account).
 pub struct PatientDetails<'a> {
     pub name: &'a str,
+    pub phone: Option<&'a PhoneNumber>,
     pub skin_type: Option<SkinType>,
     pub cold_sores: bool,
 }
@@ -298,6 +299,8 @@ pub fn update_details(conn: &mut DbConn, id: PatientId, d: &PatientDetails) -> R
     diesel::update(patients::table.find(id.0))
         .set((
             patients::name.eq(d.name),
+            patients::phone.eq(d.phone.map(|p| p.as_entered())),
+            patients::phone_tel.eq(d.phone.map(|p| p.tel())),
             patients::skin_type.eq(d.skin_type.map(|s| s.get())),
             patients::cold_sores.eq(d.cold_sores),
         ))

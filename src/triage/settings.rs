@@ -350,7 +350,14 @@ impl RuleSettings {
         ));
         for sc in SCALARS {
             let (v, dv) = ((sc.get)(self).to_string(), (sc.get)(&d).to_string());
-            out.push(field(sc.name, (sc.label.into(), sc.tag), v, dv, sc.group, FieldKind::Integer));
+            out.push(field(
+                sc.name,
+                (sc.label.into(), sc.tag),
+                v,
+                dv,
+                sc.group,
+                FieldKind::Integer,
+            ));
         }
         for names in &COURSE_NAMES {
             let (cur, def) = (self.course_for(names.class), d.course_for(names.class));
@@ -366,7 +373,10 @@ impl RuleSettings {
                     };
                     out.push(field(
                         max_name,
-                        (format!("{what}, step {}: at or below (0–3; empty = no step)", i + 1), if what == "Swelling" { "R3" } else { "R4" }),
+                        (
+                            format!("{what}, step {}: at or below (0–3; empty = no step)", i + 1),
+                            if what == "Swelling" { "R3" } else { "R4" },
+                        ),
                         opt(c, |s| s.max.into()),
                         opt(dft, |s| s.max.into()),
                         &group,
@@ -374,7 +384,10 @@ impl RuleSettings {
                     ));
                     out.push(field(
                         day_name,
-                        (format!("{what}, step {}: by day", i + 1), if what == "Swelling" { "R3" } else { "R4" }),
+                        (
+                            format!("{what}, step {}: by day", i + 1),
+                            if what == "Swelling" { "R3" } else { "R4" },
+                        ),
                         opt(c, |s| s.by_day),
                         opt(dft, |s| s.by_day),
                         &group,

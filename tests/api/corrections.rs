@@ -45,6 +45,7 @@ fn invited_patient(app: &TestApp, clinic: ClinicId, email: &str, name: &str) -> 
         name: name.into(),
         skin_type: None,
         cold_sores: false,
+        phone: None,
     };
     let now = app.clock_now();
     let (id, _, credential) = app
@@ -91,7 +92,9 @@ async fn an_admin_corrects_a_patients_details_with_before_and_after_audited() {
     app.sign_in(ADMIN, PASSWORD).await;
     // Another clinic's patient is not found.
     assert_eq!(
-        app.get(&format!("/clinic/patients/{}/edit", f.other_patient)).await.status(),
+        app.get(&format!("/clinic/patients/{}/edit", f.other_patient))
+            .await
+            .status(),
         404
     );
     // The form holds the stored values, and opening it is an audited view.
@@ -125,6 +128,7 @@ async fn an_admin_corrects_a_patients_details_with_before_and_after_audited() {
     set(&mut fields, "email", "pat.lee@example.org");
     set(&mut fields, "skin_type", "4");
     set(&mut fields, "cold_sores", "on");
+    set(&mut fields, "phone", "+44 (0)20 7946 0123");
     let r = post_form(app, &edit, &fields).await;
     assert_eq!(r.status(), 303);
     assert_eq!(
@@ -136,18 +140,32 @@ async fn an_admin_corrects_a_patients_details_with_before_and_after_audited() {
     assert_eq!(p.email, "pat.lee@example.org");
     assert_eq!(p.skin_type.map(|s| s.get()), Some(4));
     assert!(p.cold_sores);
+    let phone = p.phone.expect("a phone");
+    assert_eq!(
+        (phone.as_entered(), phone.tel()),
+        ("+44 (0)20 7946 0123", "tel:+442079460123")
+    );
     let rows = app.audit("patient.edit");
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].target.as_deref(), Some(format!("patient:{pid}").as_str()));
     assert_eq!(
         rows[0].detail,
         "name: \"Pat Le\" -> \"Pat Lee\"; email: \"pat.le@exmaple.org\" -> \"pat.lee@example.org\"; \
-         skin_type: \"not recorded\" -> \"IV\"; cold_sores: \"no\" -> \"yes\""
+         phone: \"none\" -> \"+44 (0)20 7946 0123\"; skin_type: \"not recorded\" -> \"IV\"; cold_sores: \"no\" -> \"yes\""
     );
     assert_eq!(rows[0].patient_id, Some(pid.0));
 
     // The invitation mailed to the mistyped address no longer opens the account.
-    let html = app.browser().client.get(&old_link).send().await.unwrap().text().await.unwrap();
+    let html = app
+        .browser()
+        .client
+        .get(&old_link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(!html.contains("name=\"password\""), "the old link is refused: {html}");
 
     // The same values again change (and audit) nothing.
@@ -161,6 +179,21 @@ async fn an_admin_corrects_a_patients_details_with_before_and_after_audited() {
     // The record shows the corrected details.
     let (_, html) = app.get_html(&format!("/clinic/patients/{pid}")).await;
     assert!(html.contains("Pat Lee") && html.contains("pat.lee@example.org") && html.contains("IV"));
+    assert!(
+        html.contains("href=\"tel:+442079460123\""),
+        "the call link uses the corrected number"
+    );
+    // Clearing the phone is a correction too.
+    let (_, html) = app.get_html(&edit).await;
+    let mut fields = form_values(&html, &edit);
+    assert!(fields.contains(&("phone".to_string(), "+44 (0)20 7946 0123".to_string())));
+    set(&mut fields, "phone", "");
+    assert_eq!(post_form(app, &edit, &fields).await.status(), 303);
+    assert!(patient(app, pid).phone.is_none());
+    assert_eq!(
+        app.audit("patient.edit").last().unwrap().detail,
+        "phone: \"+44 (0)20 7946 0123\" -> \"none\""
+    );
 }
 
 #[tokio::test]
@@ -186,7 +219,12 @@ async fn a_corrected_treatment_keeps_raised_flags_as_they_were_and_audits_before
     assert!(html.contains("name=\"zone_other\" value=\"on\" checked"));
     // Another clinic's admin cannot open it.
     let elsewhere = app.browser();
-    let other_clinic = app.db.read(|c| patients::get(c, f.other_patient)).unwrap().unwrap().clinic_id;
+    let other_clinic = app
+        .db
+        .read(|c| patients::get(c, f.other_patient))
+        .unwrap()
+        .unwrap()
+        .clinic_id;
     app.create_staff(other_clinic, "admin@other.example", Role::Admin);
     sign_in_on(app, &elsewhere.client, "admin@other.example", PASSWORD).await;
     let r = elsewhere.client.get(app.url(&edit)).send().await.unwrap();
@@ -233,7 +271,10 @@ async fn a_corrected_treatment_keeps_raised_flags_as_they_were_and_audits_before
     );
     assert_eq!(rows[0].patient_id, Some(pid.0));
     // Day numbers follow the date; flags keep their inputs, reason and rules version.
-    assert_eq!(app.db.read(|c| checkins::of_treatment(c, tid)).unwrap()[0].day_number, 3);
+    assert_eq!(
+        app.db.read(|c| checkins::of_treatment(c, tid)).unwrap()[0].day_number,
+        3
+    );
     let after: Vec<flags::Flag> = app.db.read(|c| flags::of_treatment(c, tid)).unwrap();
     assert_eq!(before.len(), after.len());
     for (b, a) in before.iter().zip(&after) {
@@ -263,9 +304,14 @@ async fn follow_up_closes_after_a_confirmation_page_and_an_admin_reopens_it() {
     assert_eq!(status, 200);
     assert!(html.contains("Close follow-up for Pat Lee?"));
     assert!(html.contains(&format!("action=\"/clinic/patients/{pid}/close\"")));
-    assert!(app.audit("patient.close_follow_up").is_empty(), "the page alone closes nothing");
+    assert!(
+        app.audit("patient.close_follow_up").is_empty(),
+        "the page alone closes nothing"
+    );
     assert_eq!(
-        app.get(&format!("/clinic/patients/{}/close", f.other_patient)).await.status(),
+        app.get(&format!("/clinic/patients/{}/close", f.other_patient))
+            .await
+            .status(),
         404
     );
     let page = format!("/clinic/patients/{pid}/close");
@@ -292,7 +338,13 @@ async fn follow_up_closes_after_a_confirmation_page_and_an_admin_reopens_it() {
     assert!(patient(app, pid).follow_up_closed_at.is_none());
     let rows = app.audit("patient.reopen_follow_up");
     assert_eq!(rows.len(), 1);
-    assert!(rows[0].detail.starts_with("closed_at: \"2026-03-02T10:00:00Z\" -> none"), "{}", rows[0].detail);
+    assert!(
+        rows[0]
+            .detail
+            .starts_with("closed_at: \"2026-03-02T10:00:00Z\" -> none"),
+        "{}",
+        rows[0].detail
+    );
     // Reopening an open follow-up changes nothing.
     let r = app.submit(&record, &format!("{record}/reopen"), &[]).await;
     assert_eq!(r.status(), 303);
@@ -300,7 +352,10 @@ async fn follow_up_closes_after_a_confirmation_page_and_an_admin_reopens_it() {
 }
 
 fn staff_of(app: &TestApp, clinic: ClinicId, id: StaffId) -> accounts::Staff {
-    app.db.read(|c| accounts::staff_in_clinic(c, clinic, id)).unwrap().expect("staff")
+    app.db
+        .read(|c| accounts::staff_in_clinic(c, clinic, id))
+        .unwrap()
+        .expect("staff")
 }
 
 #[tokio::test]
@@ -311,7 +366,11 @@ async fn roles_change_but_the_clinic_always_keeps_an_active_admin() {
 
     // Doc becomes an admin, audited with before and after.
     let r = app
-        .submit("/clinic/staff", &format!("/clinic/staff/{}/role", f.doc), &[("role", "admin")])
+        .submit(
+            "/clinic/staff",
+            &format!("/clinic/staff/{}/role", f.doc),
+            &[("role", "admin")],
+        )
         .await;
     assert_eq!(r.status(), 303);
     assert_eq!(staff_of(app, f.clinic, f.doc).role, Role::Admin);
@@ -321,7 +380,11 @@ async fn roles_change_but_the_clinic_always_keeps_an_active_admin() {
     assert_eq!(rows[0].detail, "role: \"clinician\" -> \"admin\"");
     // Two admins: Ada may step down.
     let r = app
-        .submit("/clinic/staff", &format!("/clinic/staff/{}/role", f.admin), &[("role", "clinician")])
+        .submit(
+            "/clinic/staff",
+            &format!("/clinic/staff/{}/role", f.admin),
+            &[("role", "clinician")],
+        )
         .await;
     assert_eq!(r.status(), 303);
     assert_eq!(staff_of(app, f.clinic, f.admin).role, Role::Clinician);
@@ -341,7 +404,11 @@ async fn roles_change_but_the_clinic_always_keeps_an_active_admin() {
         .unwrap();
     app.sign_in(DOC, PASSWORD).await;
     let r = app
-        .submit("/clinic/staff", &format!("/clinic/staff/{}/role", f.doc), &[("role", "clinician")])
+        .submit(
+            "/clinic/staff",
+            &format!("/clinic/staff/{}/role", f.doc),
+            &[("role", "clinician")],
+        )
         .await;
     assert_eq!(r.status(), 409);
     assert!(r.text().await.unwrap().contains("at least one active admin"));
@@ -349,14 +416,17 @@ async fn roles_change_but_the_clinic_always_keeps_an_active_admin() {
     assert_eq!(app.audit("staff.role").len(), 2);
     // An unknown role is a clear error.
     let r = app
-        .submit("/clinic/staff", &format!("/clinic/staff/{}/role", f.admin), &[("role", "owner")])
+        .submit(
+            "/clinic/staff",
+            &format!("/clinic/staff/{}/role", f.admin),
+            &[("role", "owner")],
+        )
         .await;
     assert_eq!(r.status(), 422);
 
     // Disabling the last active admin is refused too (here by the operator,
     // since an admin never disables their own account).
-    let refused =
-        aftercare::app::staff::set_disabled(&app.db, f.clinic, f.doc, true, now, Actor::system("test")).await;
+    let refused = aftercare::app::staff::set_disabled(&app.db, f.clinic, f.doc, true, now, Actor::system("test")).await;
     assert!(
         matches!(refused, Err(aftercare::error::Error::Conflict(ref m)) if m.contains("active admin")),
         "{refused:?}"
@@ -379,8 +449,27 @@ async fn two_admins_disabling_or_demoting_each_other_at_once_leave_one_admin() {
         let other = app.browser();
         sign_in_on(app, &ada.client, ADMIN, PASSWORD).await;
         sign_in_on(app, &other.client, "nina@bright.example", PASSWORD).await;
-        let csrf_a = csrf_of(&ada.client.get(app.url("/clinic/staff")).send().await.unwrap().text().await.unwrap());
-        let csrf_n = csrf_of(&other.client.get(app.url("/clinic/staff")).send().await.unwrap().text().await.unwrap());
+        let csrf_a = csrf_of(
+            &ada.client
+                .get(app.url("/clinic/staff"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+        );
+        let csrf_n = csrf_of(
+            &other
+                .client
+                .get(app.url("/clinic/staff"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+        );
         let demote = round % 2 == 1;
         let (path_a, path_n) = if demote {
             (

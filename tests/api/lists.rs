@@ -56,6 +56,7 @@ async fn the_patient_list_filters_by_open_flags_overdue_and_invited_with_urgent_
         name: "Ivy Invited".into(),
         skin_type: None,
         cold_sores: false,
+        phone: None,
     };
     let now = app.clock_now();
     app.db
@@ -156,7 +157,11 @@ async fn the_rules_page_speaks_plainly_in_collapsed_groups_with_each_default() {
     assert!(groups.iter().any(|g| g.starts_with("Eyes")));
     assert!(groups.iter().any(|g| g.starts_with("Expected recovery: ")));
     assert!(groups.iter().all(|g| g.contains("as the defaults")), "{groups:?}");
-    assert_eq!(doc.select(&sel("details.rules-group[open]")).count(), 0, "all collapsed");
+    assert_eq!(
+        doc.select(&sel("details.rules-group[open]")).count(),
+        0,
+        "all collapsed"
+    );
     // Plain words first; the rule id only as a tag.
     let fever = doc.select(&sel("label[for=fever_threshold_c]")).next().unwrap();
     assert_eq!(fever.text().collect::<String>(), "Fever at or above (°C) U1");
@@ -166,7 +171,14 @@ async fn the_rules_page_speaks_plainly_in_collapsed_groups_with_each_default() {
     // The vision switch sits with the eyes, beside its values.
     let eyes = doc
         .select(&sel("details.rules-group"))
-        .find(|d| d.select(&sel("summary")).next().unwrap().text().collect::<String>().starts_with("Eyes"))
+        .find(|d| {
+            d.select(&sel("summary"))
+                .next()
+                .unwrap()
+                .text()
+                .collect::<String>()
+                .starts_with("Eyes")
+        })
         .unwrap();
     assert!(eyes.html().contains("name=\"rule.U4.enabled\""));
 
@@ -194,7 +206,13 @@ fn sentences(html: &str) -> Vec<String> {
     let doc = scraper::Html::parse_document(html);
     let sel = scraper::Selector::parse("ol.audit-list li p:first-child").expect("selector");
     doc.select(&sel)
-        .map(|e| e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" "))
+        .map(|e| {
+            e.text()
+                .collect::<String>()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .collect()
 }
 
@@ -233,11 +251,23 @@ async fn the_audit_log_reads_plainly_filters_pages_and_downloads_as_csv() {
 
     // Admins only.
     assert_eq!(
-        doc_browser.client.get(app.url("/clinic/audit")).send().await.unwrap().status(),
+        doc_browser
+            .client
+            .get(app.url("/clinic/audit"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
         403
     );
     assert_eq!(
-        doc_browser.client.get(app.url("/clinic/audit.csv")).send().await.unwrap().status(),
+        doc_browser
+            .client
+            .get(app.url("/clinic/audit.csv"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
         403
     );
 
@@ -246,20 +276,29 @@ async fn the_audit_log_reads_plainly_filters_pages_and_downloads_as_csv() {
     assert_eq!(status, 200);
     let lines = sentences(&html);
     let doc_name = format!("Staff {DOC}");
-    assert!(lines.contains(&format!("{doc_name} viewed Sam Roe's record patient.view")), "{lines:?}");
+    assert!(
+        lines.contains(&format!("{doc_name} viewed Sam Roe's record patient.view")),
+        "{lines:?}"
+    );
     assert!(lines.contains(&format!("{doc_name} viewed Pat Lee's record patient.view")));
     assert!(lines.contains(&format!("{doc_name} viewed a flag of Pat Lee flag.view")));
     assert!(lines.contains(&format!("Staff {ADMIN} signed in signin.success")));
     // Clinic-local times (New York, UTC-5): 10:00 UTC is 05:00 there.
     assert!(html.contains("Mon 2 Mar 2026, 05:00"), "local time");
     assert!(html.contains("America/New_York"));
-    assert!(!html.contains("admin@other.example"), "another clinic's staff is not offered");
+    assert!(
+        !html.contains("admin@other.example"),
+        "another clinic's staff is not offered"
+    );
 
     // Filters: patient, person, action, dates.
     let (_, html) = app.get_html(&format!("/clinic/audit?patient={pat}")).await;
     let lines = sentences(&html);
     assert!(lines.iter().all(|l| l.contains("Pat Lee")), "{lines:?}");
-    assert!(lines.iter().any(|l| l.contains("a flag of Pat Lee")), "flag rows count for the patient");
+    assert!(
+        lines.iter().any(|l| l.contains("a flag of Pat Lee")),
+        "flag rows count for the patient"
+    );
     let doc_staff = app
         .db
         .read(|c| aftercare::db::accounts::by_email(c, &EmailAddress::parse(DOC).unwrap()))
@@ -283,8 +322,13 @@ async fn the_audit_log_reads_plainly_filters_pages_and_downloads_as_csv() {
     let (_, html) = app
         .get_html("/clinic/audit?action=patient.view&from=2026-03-03&to=2026-03-03")
         .await;
-    assert_eq!(sentences(&html), [format!("{doc_name} viewed Sam Roe's record patient.view")]);
-    let (_, html) = app.get_html(&format!("/clinic/audit?person={admin}&patient={sam}")).await;
+    assert_eq!(
+        sentences(&html),
+        [format!("{doc_name} viewed Sam Roe's record patient.view")]
+    );
+    let (_, html) = app
+        .get_html(&format!("/clinic/audit?person={admin}&patient={sam}"))
+        .await;
     assert!(sentences(&html).is_empty());
     // Bad filters: inline errors, kept, status 422.
     for bad in [
@@ -339,8 +383,14 @@ async fn the_audit_log_reads_plainly_filters_pages_and_downloads_as_csv() {
     let rows: Vec<&str> = lines.collect();
     assert_eq!(rows.len(), 2, "Sam's enrolment and the view: {body}");
     assert!(rows[0].contains("patient.create"));
-    assert!(rows[1].starts_with("2026-03-03T10:00:00Z,2026-03-03 05:00:00,"), "{}", rows[1]);
-    assert!(rows[1].contains(&format!("{doc_name},patient.view,viewed Sam Roe's record,patient:{sam},{sam},Sam Roe")));
+    assert!(
+        rows[1].starts_with("2026-03-03T10:00:00Z,2026-03-03 05:00:00,"),
+        "{}",
+        rows[1]
+    );
+    assert!(rows[1].contains(&format!(
+        "{doc_name},patient.view,viewed Sam Roe's record,patient:{sam},{sam},Sam Roe"
+    )));
     let audited = app.audit("export");
     assert_eq!(audited.len(), exports + 1);
     assert_eq!(audited.last().unwrap().detail, format!("kind=audit patient={sam}"));
@@ -350,6 +400,11 @@ async fn the_audit_log_reads_plainly_filters_pages_and_downloads_as_csv() {
     for _ in 0..520 {
         get(format!("/clinic/patients/{pat}")).await;
     }
-    let body = app.get("/clinic/audit.csv?action=patient.view").await.text().await.unwrap();
+    let body = app
+        .get("/clinic/audit.csv?action=patient.view")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert_eq!(body.lines().count(), 1 + 62 + 520);
 }

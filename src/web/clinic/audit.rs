@@ -109,13 +109,25 @@ fn parse(q: &AuditQuery, names: &Names, tz: ClinicTz) -> std::result::Result<Aud
     let mut e = FieldErrors::default();
     let mut f = AuditFilter::default();
     if !q.person.trim().is_empty() {
-        match q.person.trim().parse::<i64>().ok().and_then(|id| names.staff.iter().find(|(s, _, _)| s.0 == id)) {
+        match q
+            .person
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .and_then(|id| names.staff.iter().find(|(s, _, _)| s.0 == id))
+        {
             Some((_, account, _)) => f.actor = Some(*account),
             None => e.add("person", "Choose a person from the list"),
         }
     }
     if !q.patient.trim().is_empty() {
-        match q.patient.trim().parse::<i64>().ok().and_then(|id| names.patients.iter().find(|(p, _, _)| p.0 == id)) {
+        match q
+            .patient
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .and_then(|id| names.patients.iter().find(|(p, _, _)| p.0 == id))
+        {
             Some((p, _, _)) => f.patient = Some(*p),
             None => e.add("patient", "Choose a patient from the list"),
         }
@@ -223,12 +235,18 @@ impl<'a> Words<'a> {
     }
 
     fn patient_name(&self, e: &AuditEntry) -> String {
-        e.patient_id.and_then(|p| self.patients.get(&p).cloned()).unwrap_or_default()
+        e.patient_id
+            .and_then(|p| self.patients.get(&p).cloned())
+            .unwrap_or_default()
     }
 }
 
 /// The patients a page of rows mentions (as the patient concerned, or acting).
-fn patients_seen(c: &mut DbConn, clinic: ClinicId, rows: &[AuditEntry]) -> Result<Vec<(PatientId, AccountId, String)>, DbError> {
+fn patients_seen(
+    c: &mut DbConn,
+    clinic: ClinicId,
+    rows: &[AuditEntry],
+) -> Result<Vec<(PatientId, AccountId, String)>, DbError> {
     let mut ids: Vec<i64> = rows.iter().filter_map(|r| r.patient_id).collect();
     ids.extend(
         rows.iter()
@@ -435,7 +453,10 @@ fn csv_line(e: &AuditEntry, words: &Words, tz: ClinicTz) -> String {
     line(
         [
             e.at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-            e.at.and_utc().with_timezone(&tz.0).format("%Y-%m-%d %H:%M:%S").to_string(),
+            e.at.and_utc()
+                .with_timezone(&tz.0)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string(),
             e.actor.clone(),
             words.who(e),
             e.action.clone(),

@@ -75,6 +75,10 @@ pub async fn patient_form(
     values.insert("name".to_string(), p.name.clone());
     values.insert("email".to_string(), p.email.clone());
     values.insert(
+        "phone".to_string(),
+        p.phone.as_ref().map(|n| n.as_entered().to_string()).unwrap_or_default(),
+    );
+    values.insert(
         "skin_type".to_string(),
         p.skin_type.map(|s| s.get().to_string()).unwrap_or_default(),
     );
@@ -109,10 +113,7 @@ pub async fn save_patient(
     };
     match corrections::patient_details(&state.db, clinic, id, input, state.clock.now(), user.actor()).await {
         Ok(done) => Ok(see_other(&with_notice(&record_of(id), notice_of(done)))),
-        Err(Error::Conflict(_)) => rerender(FieldErrors::single(
-            "email",
-            "Another account already uses this email",
-        )),
+        Err(Error::Conflict(_)) => rerender(FieldErrors::single("email", "Another account already uses this email")),
         Err(e) => Err(e),
     }
 }
@@ -166,7 +167,12 @@ pub async fn treatment_form(
             values.insert(k.to_string(), "on".to_string());
         }
     }
-    page(&treatment_page(&user, &p, &t, FormState::new(values, FieldErrors::default())))
+    page(&treatment_page(
+        &user,
+        &p,
+        &t,
+        FormState::new(values, FieldErrors::default()),
+    ))
 }
 
 pub async fn save_treatment(

@@ -64,10 +64,18 @@ impl Show {
         (Show::Invited, "invited", "Invited, not active"),
     ];
     fn parse(s: &str) -> Self {
-        Self::ALL.iter().find(|(_, k, _)| *k == s.trim()).map(|(v, _, _)| *v).unwrap_or(Show::Everyone)
+        Self::ALL
+            .iter()
+            .find(|(_, k, _)| *k == s.trim())
+            .map(|(v, _, _)| *v)
+            .unwrap_or(Show::Everyone)
     }
     fn key(self) -> &'static str {
-        Self::ALL.iter().find(|(v, _, _)| *v == self).map(|(_, k, _)| *k).unwrap_or("")
+        Self::ALL
+            .iter()
+            .find(|(v, _, _)| *v == self)
+            .map(|(_, k, _)| *k)
+            .unwrap_or("")
     }
 }
 

@@ -276,7 +276,10 @@ impl RuleGroup {
     }
     /// Rule switches in the group that are off.
     pub fn off(&self) -> usize {
-        self.fields.iter().filter(|f| f.checkbox && f.name.starts_with("rule.") && !f.checked).count()
+        self.fields
+            .iter()
+            .filter(|f| f.checkbox && f.name.starts_with("rule.") && !f.checked)
+            .count()
     }
     /// A group with a problem opens by itself.
     pub fn open(&self) -> bool {

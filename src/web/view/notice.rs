@@ -51,7 +51,10 @@ const NOTICES: &[(&str, &str)] = &[
         "Follow-up reopened: reminders and missed check-in flags run again.",
     ),
     ("corrected", "Correction saved and recorded in the audit log."),
-    ("unchanged", "Nothing was changed: the form held the values already recorded."),
+    (
+        "unchanged",
+        "Nothing was changed: the form held the values already recorded.",
+    ),
     // Settings, rules, outbox.
     ("saved", "Settings saved."),
     (
