@@ -142,3 +142,27 @@ pub async fn record_export(
     })
     .await
 }
+
+/// Records that an admin downloaded the audit log as CSV with `filters`
+/// (e.g. "person=staff:3 from=2026-03-01"); the rows stream afterwards.
+pub async fn record_audit_export(
+    db: &Db,
+    clinic: ClinicId,
+    filters: String,
+    now: DateTime<Utc>,
+    actor: audit::Actor,
+) -> Result<()> {
+    db.write_async(move |c| {
+        audit::record(
+            c,
+            Some(clinic),
+            &actor,
+            AuditAction::Export,
+            Some(&format!("clinic:{clinic}")),
+            format!("kind=audit {filters}").trim_end(),
+            now.naive_utc(),
+        )?;
+        Ok(())
+    })
+    .await
+}

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod api_tokens;
 pub mod checkin;
 pub mod clinic;
+pub mod corrections;
 pub mod fhir;
 pub mod flag_view;
 pub mod flags;

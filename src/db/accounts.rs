@@ -280,3 +280,25 @@ pub fn retire_tokens(
     };
     Ok(())
 }
+
+pub fn set_email(conn: &mut DbConn, id: AccountId, email: &EmailAddress) -> Result<(), DbError> {
+    diesel::update(accounts::table.find(id.0))
+        .set(accounts::email.eq(email.as_str()))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Admins of `clinic` who can act: enabled, and past the invitation (a
+/// password chosen). The clinic must always keep one.
+pub fn active_admins(conn: &mut DbConn, clinic: ClinicId) -> Result<Vec<StaffId>, DbError> {
+    Ok(staff_query()
+        .filter(staff::clinic_id.eq(clinic.0))
+        .filter(staff::role.eq(Role::Admin.as_str()))
+        .filter(accounts::disabled.eq(false))
+        .filter(accounts::password_hash.is_not_null())
+        .select(staff::id)
+        .load::<i64>(conn)?
+        .into_iter()
+        .map(StaffId)
+        .collect())
+}

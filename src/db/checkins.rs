@@ -503,3 +503,23 @@ pub fn of_treatments_between(
         .map(CheckIn::try_from)
         .collect()
 }
+
+/// Every check-in of a treatment as (id, day), by day: what a corrected
+/// treatment date renumbers.
+pub fn ids_and_days(conn: &mut DbConn, treatment: TreatmentId) -> Result<Vec<(CheckInId, NaiveDate)>, DbError> {
+    let rows: Vec<(i64, NaiveDate)> = checkins::table
+        .filter(checkins::treatment_id.eq(treatment.0))
+        .order(checkins::day.asc())
+        .select((checkins::id, checkins::day))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(id, d)| (CheckInId(id), d)).collect())
+}
+
+/// The day number of a check-in, after its treatment's date was corrected
+/// (the answers, and the flags raised on them, stay as they were).
+pub fn set_day_number(conn: &mut DbConn, id: CheckInId, day_number: i64) -> Result<(), DbError> {
+    diesel::update(checkins::table.find(id.0))
+        .set(checkins::day_number.eq(day_number as i32))
+        .execute(conn)?;
+    Ok(())
+}

@@ -192,3 +192,11 @@ fn insert_rules_version(
         .get_result(conn)?;
     Ok(RulesVersionId(id))
 }
+
+/// Holds the clinic's row until the transaction ends: changes to who the
+/// clinic's admins are (a role change, disabling an account) are decided one
+/// at a time, so two at once cannot both leave the other as the last admin.
+pub fn lock(conn: &mut DbConn, clinic: ClinicId) -> Result<(), DbError> {
+    lock_row!(conn, clinics, clinic.0);
+    Ok(())
+}

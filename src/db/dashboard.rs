@@ -217,6 +217,24 @@ pub struct PatientListRow {
     pub email: String,
     pub last_checkin_at: Option<NaiveDateTime>,
     pub follow_up_closed_at: Option<NaiveDateTime>,
+    /// Invited, not active: the account has no password yet (the invitation
+    /// was never accepted).
+    pub invited: bool,
+}
+
+/// Which patients the list shows, besides the search.
+#[derive(Debug, Clone, Default)]
+pub struct PatientSet {
+    /// Only these ids (the patients with open flags, or overdue).
+    pub only: Option<Vec<i64>>,
+    /// Only patients who have not accepted their invitation.
+    pub invited: bool,
+}
+
+impl PatientSet {
+    fn is_everyone(&self) -> bool {
+        self.only.is_none() && !self.invited
+    }
 }
 
 /// `%text%` for LIKE, with the wildcards in the text itself escaped.
@@ -233,7 +251,11 @@ fn like_pattern(q: &str) -> String {
 }
 
 macro_rules! patient_search {
-    ($clinic:expr, $q:expr) => {{
+    ($clinic:expr, $q:expr) => {
+        patient_search!($clinic, $q, &PatientSet::default())
+    };
+    ($clinic:expr, $q:expr, $set:expr) => {{
+        let set: &PatientSet = $set;
         let mut query = patients::table
             .inner_join(accounts::table)
             .filter(patients::clinic_id.eq($clinic.0))
@@ -247,45 +269,126 @@ macro_rules! patient_search {
                     .or(lower(accounts::email).like(pattern).escape('\\')),
             );
         }
+        if let Some(ids) = &set.only {
+            query = query.filter(patients::id.eq_any(ids.clone()));
+        }
+        if set.invited {
+            query = query.filter(accounts::password_hash.is_null());
+        }
         query
     }};
 }
 
-type ListTuple = (i64, String, String, Option<NaiveDateTime>, Option<NaiveDateTime>);
+type ListTuple = (i64, String, String, Option<NaiveDateTime>, Option<NaiveDateTime>, bool);
 
-/// A page of a clinic's patients by name, optionally matching `q` in the
-/// name or email (case-insensitive). Uses `patients_clinic_name`.
+/// A page of a clinic's patients in `set`, optionally matching `q` in the
+/// name or email (case-insensitive): those in `first` (the patients with
+/// open urgent flags) come first, then everyone else, each part by name.
+/// Two walks of `patients_clinic_name`, one per part; `first` is small (one
+/// entry per patient with an urgent flag still open).
 pub fn patients_page(
     conn: &mut DbConn,
     clinic: ClinicId,
     q: Option<&str>,
+    set: &PatientSet,
+    first: &[i64],
     offset: i64,
     limit: i64,
 ) -> Result<Vec<PatientListRow>, DbError> {
-    let rows: Vec<ListTuple> = patient_search!(clinic, q)
-        .order((patients::name.asc(), patients::id.asc()))
-        .offset(offset)
-        .limit(limit)
-        .select((
-            patients::id,
-            patients::name,
-            accounts::email,
-            patients::last_checkin_at,
-            patients::follow_up_closed_at,
-        ))
-        .load(conn)?;
+    let load = |conn: &mut DbConn, part: bool, offset: i64, limit: i64| -> Result<Vec<ListTuple>, DbError> {
+        let mut query = patient_search!(clinic, q, set);
+        query = if part {
+            query.filter(patients::id.eq_any(first.to_vec()))
+        } else {
+            query.filter(patients::id.ne_all(first.to_vec()))
+        };
+        Ok(query
+            .order((patients::name.asc(), patients::id.asc()))
+            .offset(offset)
+            .limit(limit)
+            .select((
+                patients::id,
+                patients::name,
+                accounts::email,
+                patients::last_checkin_at,
+                patients::follow_up_closed_at,
+                accounts::password_hash.is_null(),
+            ))
+            .load(conn)?)
+    };
+    let mut rows = if first.is_empty() {
+        Vec::new()
+    } else {
+        load(conn, true, offset, limit)?
+    };
+    if (rows.len() as i64) < limit {
+        // Where the rest starts: a page that began inside the first part
+        // continues with the rest from its start; one past it skips as many
+        // rows as the first part has.
+        let rest_offset = if first.is_empty() {
+            offset
+        } else if !rows.is_empty() {
+            0
+        } else {
+            let in_first: i64 = patient_search!(clinic, q, set)
+                .filter(patients::id.eq_any(first.to_vec()))
+                .count()
+                .get_result(conn)?;
+            (offset - in_first).max(0)
+        };
+        rows.extend(load(conn, false, rest_offset, limit - rows.len() as i64)?);
+    }
     Ok(rows
         .into_iter()
         .map(
-            |(id, name, email, last_checkin_at, follow_up_closed_at)| PatientListRow {
+            |(id, name, email, last_checkin_at, follow_up_closed_at, invited)| PatientListRow {
                 id: PatientId(id),
                 name,
                 email,
                 last_checkin_at,
                 follow_up_closed_at,
+                invited,
             },
         )
         .collect())
+}
+
+/// Patients of `clinic` with an unresolved flag, optionally only of one
+/// severity: one walk of `flags_queue (clinic_id, state, severity_rank, …)`.
+pub fn patients_with_unresolved_flags(
+    conn: &mut DbConn,
+    clinic: ClinicId,
+    severity: Option<Severity>,
+) -> Result<Vec<i64>, DbError> {
+    let mut q = flags::table
+        .filter(flags::clinic_id.eq(clinic.0))
+        .filter(flags::state.eq_any(StateFilter::Unresolved.states()))
+        .into_boxed();
+    if let Some(s) = severity {
+        q = q.filter(flags::severity_rank.eq(super::flags::severity_rank(s)));
+    }
+    let mut ids: Vec<i64> = q.select(flags::patient_id).distinct().load(conn)?;
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+/// Patients still in follow-up with a treatment on or after `since` (the
+/// only ones whose check-in can be overdue), with when they last checked
+/// in: a walk of `treatments_clinic_date`.
+pub fn in_follow_up_since(
+    conn: &mut DbConn,
+    clinic: ClinicId,
+    since: NaiveDate,
+) -> Result<Vec<(PatientId, Option<NaiveDateTime>)>, DbError> {
+    let rows: Vec<(i64, Option<NaiveDateTime>)> = treatments::table
+        .inner_join(patients::table)
+        .filter(treatments::clinic_id.eq(clinic.0))
+        .filter(treatments::treated_on.ge(since))
+        .filter(patients::follow_up_closed_at.is_null())
+        .select((patients::id, patients::last_checkin_at))
+        .distinct()
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(id, at)| (PatientId(id), at)).collect())
 }
 
 /// Without a search the count needs no join: every patient has an account
@@ -298,11 +401,11 @@ macro_rules! clinic_patient_count {
 }
 
 /// How many patients the list has, optionally matching `q` (for the pager).
-pub fn patients_count(conn: &mut DbConn, clinic: ClinicId, q: Option<&str>) -> Result<i64, DbError> {
-    if q.map(str::trim).is_none_or(str::is_empty) {
+pub fn patients_count(conn: &mut DbConn, clinic: ClinicId, q: Option<&str>, set: &PatientSet) -> Result<i64, DbError> {
+    if q.map(str::trim).is_none_or(str::is_empty) && set.is_everyone() {
         return Ok(clinic_patient_count!(clinic).get_result(conn)?);
     }
-    Ok(patient_search!(clinic, q).count().get_result(conn)?)
+    Ok(patient_search!(clinic, q, set).count().get_result(conn)?)
 }
 
 /// The plan the database chooses for the unsearched patient count, one line

@@ -307,3 +307,78 @@ pub fn treatment_by_id(conn: &mut DbConn, id: TreatmentId) -> Result<Option<Trea
         .first(conn)
         .optional()?)
 }
+
+/// A patient's own details as an admin corrects them (the email lives on the account).
+pub struct PatientDetails<'a> {
+    pub name: &'a str,
+    pub phone: Option<&'a PhoneNumber>,
+    pub skin_type: Option<SkinType>,
+    pub cold_sores: bool,
+}
+
+pub fn update_details(conn: &mut DbConn, id: PatientId, d: &PatientDetails) -> Result<(), DbError> {
+    diesel::update(patients::table.find(id.0))
+        .set((
+            patients::name.eq(d.name),
+            patients::phone.eq(d.phone.map(|p| p.as_entered())),
+            patients::phone_tel.eq(d.phone.map(|p| p.tel())),
+            patients::skin_type.eq(d.skin_type.map(|s| s.get())),
+            patients::cold_sores.eq(d.cold_sores),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A treatment of `clinic`; `None` for another clinic's.
+pub fn treatment_in_clinic(conn: &mut DbConn, clinic: ClinicId, id: TreatmentId) -> Result<Option<Treatment>, DbError> {
+    Ok(treatments::table
+        .filter(treatments::clinic_id.eq(clinic.0))
+        .filter(treatments::id.eq(id.0))
+        .select(Treatment::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Corrects a treatment's facts in place: the same fields as [`NewTreatment`].
+pub fn correct_treatment(conn: &mut DbConn, id: TreatmentId, t: &NewTreatment) -> Result<(), DbError> {
+    diesel::update(treatments::table.find(id.0))
+        .set((
+            treatments::procedure.eq(t.procedure.as_str()),
+            treatments::treated_on.eq(t.treated_on),
+            treatments::zones.eq(t.zones.to_db()),
+            treatments::antiviral.eq(t.prescribed.antiviral),
+            treatments::antibiotic.eq(t.prescribed.antibiotic),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Names of `ids` among `clinic`'s patients, with their account ids (the
+/// audit log names both the patient a row concerns and a patient who acted).
+pub fn names_of(
+    conn: &mut DbConn,
+    clinic: ClinicId,
+    ids: &[i64],
+) -> Result<Vec<(PatientId, AccountId, String)>, DbError> {
+    let rows: Vec<(i64, i64, String)> = patients::table
+        .filter(patients::clinic_id.eq(clinic.0))
+        .filter(patients::id.eq_any(ids))
+        .select((patients::id, patients::account_id, patients::name))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, a, n)| (PatientId(id), AccountId(a), n))
+        .collect())
+}
+
+/// Every patient of `clinic` by name, as (id, name, email): the audit log's
+/// patient filter lists them.
+pub fn directory(conn: &mut DbConn, clinic: ClinicId) -> Result<Vec<(PatientId, String, String)>, DbError> {
+    let rows: Vec<(i64, String, String)> = patients::table
+        .inner_join(accounts::table)
+        .filter(patients::clinic_id.eq(clinic.0))
+        .order((patients::name.asc(), patients::id.asc()))
+        .select((patients::id, patients::name, accounts::email))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(id, n, e)| (PatientId(id), n, e)).collect())
+}

@@ -256,6 +256,7 @@ diesel::table! {
         target -> Nullable<Text>,
         ip -> Nullable<Text>,
         detail -> Text,
+        patient_id -> Nullable<BigInt>,
     }
 }
 

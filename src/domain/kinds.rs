@@ -61,12 +61,20 @@ text_enum! {
         StaffInvite = "staff.invite",
         StaffDisable = "staff.disable",
         StaffEnable = "staff.enable",
+        /// An admin changed a staff member's role (before and after in the detail).
+        StaffRole = "staff.role",
         PatientCreate = "patient.create",
         /// A clinician opened a patient's record.
         PatientView = "patient.view",
         PatientCloseFollowUp = "patient.close_follow_up",
         PatientReminders = "patient.reminders",
+        /// An admin corrected a patient's details (before and after in the detail).
+        PatientEdit = "patient.edit",
+        /// An admin reopened a closed follow-up.
+        PatientReopenFollowUp = "patient.reopen_follow_up",
         TreatmentCreate = "treatment.create",
+        /// An admin corrected a treatment (before and after in the detail).
+        TreatmentEdit = "treatment.edit",
         /// A clinician opened a flag's page (it shows the patient's name and symptoms).
         FlagView = "flag.view",
         FlagAcknowledge = "flag.acknowledge",
@@ -109,6 +117,70 @@ text_enum! {
         Done = "done",
         Failed = "failed",
         Cancelled = "cancelled",
+    }
+}
+
+impl AuditAction {
+    /// What the row says in plain words, after the actor's name ("Ada Lee
+    /// viewed Pat Lee's record"). `{}` stands for whom it concerns: the
+    /// patient, or the staff member the action was done to.
+    pub fn phrase(self) -> &'static str {
+        use AuditAction::*;
+        match self {
+            SigninSuccess => "signed in",
+            SigninFailure => "failed to sign in",
+            SigninLocked => "was slowed down after too many failed sign-ins",
+            Signout => "signed out",
+            SignoutEverywhere => "signed out on every device",
+            SignoutSession => "signed out one of their sessions",
+            PasswordChange => "changed their password",
+            PasswordReset => "set a new password with an emailed link",
+            PasswordResetRequested => "asked for a password reset link",
+            PasswordResetCapped => "was sent the last reset email allowed this hour",
+            InviteAccept => "accepted their invitation",
+            ClinicCreate => "created the clinic",
+            ClinicSettings => "changed the clinic's settings",
+            RulesChange => "changed the rule settings",
+            RulesDisableUrgent => "switched off rules that raise urgent flags",
+            StaffCreate => "created the staff account of {}",
+            StaffInvite => "invited {} to the staff",
+            StaffDisable => "disabled {}'s account",
+            StaffEnable => "enabled {}'s account again",
+            StaffRole => "changed {}'s role",
+            PatientCreate => "enrolled {}",
+            PatientView => "viewed {}'s record",
+            PatientCloseFollowUp => "closed {}'s follow-up",
+            PatientReminders => "changed {}'s reminder emails",
+            PatientEdit => "corrected {}'s details",
+            PatientReopenFollowUp => "reopened {}'s follow-up",
+            TreatmentCreate => "added a treatment for {}",
+            TreatmentEdit => "corrected a treatment of {}",
+            FlagView => "viewed a flag of {}",
+            FlagAcknowledge => "acknowledged a flag of {}",
+            FlagResolve => "resolved a flag of {}",
+            OutboxRetry => "sent an email again",
+            Export => "exported data",
+            PhotoAdd => "added a photo of {}",
+            PhotoRemove => "removed a photo of {}",
+            PhotoView => "looked at a photo of {}",
+            PhotoRequest => "asked {} for a photo",
+            PhotoCompare => "compared photos of {}",
+            TotpEnrolled => "set up two-step sign-in",
+            SigninTotpFailure => "entered a wrong sign-in code",
+            TotpReset => "reset {}'s two-step sign-in",
+            ClinicRequireTotp => "changed whether staff must use two-step sign-in",
+            ApiTokenCreate => "created an API token",
+            ApiTokenRevoke => "revoked an API token",
+            ApiTokenUse => "used an API token",
+            FhirExport => "started a FHIR export",
+            FhirExportCancel => "cancelled a FHIR export",
+            FhirExportDownload => "downloaded a FHIR export file",
+        }
+    }
+
+    /// The phrase with `whom` in place of `{}`.
+    pub fn sentence(self, whom: &str) -> String {
+        self.phrase().replacen("{}", whom, 1)
     }
 }
 
@@ -180,7 +252,8 @@ mod tests {
             "signin.success signin.failure signin.locked signout signout.everywhere signout.session password.change \
              password.reset password.reset_requested password.reset_capped invite.accept clinic.create \
              clinic.settings rules.change rules.disable_urgent staff.create staff.invite staff.disable staff.enable \
-             patient.create patient.view patient.close_follow_up patient.reminders treatment.create flag.view \
+             staff.role patient.create patient.view patient.close_follow_up patient.reminders patient.edit \
+             patient.reopen_follow_up treatment.create treatment.edit flag.view \
              flag.acknowledge flag.resolve outbox.retry export photo.add photo.remove photo.view photo.request \
              photo.compare totp.enrolled signin.totp-failure totp.reset clinic.require-totp api_token.create \
              api_token.revoke api_token.use fhir.export fhir.export_cancel fhir.export_download"
@@ -189,6 +262,10 @@ mod tests {
             texts(ExportState::ALL.iter().map(|k| k.as_str()).collect()),
             "queued running done failed cancelled"
         );
+        for a in AuditAction::ALL {
+            assert!(a.phrase().matches("{}").count() <= 1, "{a}");
+        }
+        assert_eq!(AuditAction::PatientView.sentence("Pat Lee"), "viewed Pat Lee's record");
         let kinds = [ScheduledKind::Digest, ScheduledKind::Missed(RuleId::M2)];
         for k in kinds {
             assert_eq!(ScheduledKind::parse(k.as_str()).unwrap(), k);

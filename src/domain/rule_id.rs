@@ -104,6 +104,40 @@ impl RuleId {
             RuleId::M3 => "missed check-in after a flag",
         }
     }
+    /// What the rule watches for, in the plain words staff use (the id is
+    /// shown beside it as a small tag; [`RuleId::summary`] has the detail).
+    pub fn plain_name(self) -> &'static str {
+        use RuleId::*;
+        match self {
+            U1 => "fever",
+            U2 => "signs of infection (cloudy or foul oozing, honey-coloured crusts)",
+            U3 => "cold sore signs (blisters, clustered sores, tingling)",
+            U4 => "a change in vision or eye pain",
+            U5 => "pain rising since the last check-in",
+            U6 => "severe pain, or pain medicine not helping",
+            U7 => "spreading redness or red streaks",
+            U8 => "eyes swollen shut or severe swelling",
+            U9 => "bleeding that will not stop, or a patient asking for a call",
+            U10 => "a rash with lip or tongue swelling or trouble breathing",
+            R1 => "oozing later than expected",
+            R2 => "a raw area not healing",
+            R3 => "more swelling than expected",
+            R4 => "more redness than expected",
+            R5 => "strong or rising itch, or white patches",
+            R6 => "a rash outside the treated area",
+            R7 => "whiteheads or pimples",
+            R8 => "a raised, firm or tight area (weekly question)",
+            R9 => "an eyelid pulling down or an eye that will not close",
+            R10 => "dark patches (weekly question)",
+            R11 => "light patches",
+            R12 => "a missed antiviral or antibiotic",
+            R13 => "feeling worse on two check-ins in a row",
+            M1 => "today's check-in not done (a reminder to the patient only)",
+            M2 => "several check-ins missed",
+            M3 => "a check-in missed after a worrying one",
+        }
+    }
+
     /// Rules that can raise an urgent flag: switching one off needs a
     /// confirmation that the caller audits (R2 and R9 count: they escalate).
     pub fn can_raise_urgent(self) -> bool {

@@ -161,8 +161,11 @@ pub struct SettingField {
     pub value: String,
     /// The reference default, shown beside it.
     pub default: String,
-    /// Heading under which the field is shown.
+    /// Heading under which the field is shown: what it watches (one of
+    /// [`WATCHES`]), or one procedure class's expected course.
     pub group: String,
+    /// The rule ids the field feeds ("U5 U6"), shown beside the plain label.
+    pub tag: String,
     pub kind: FieldKind,
     /// For rule switches: whether switching it off needs confirmation.
     pub needs_confirmation_to_disable: bool,
@@ -172,6 +175,8 @@ pub struct SettingField {
 struct Scalar {
     name: &'static str,
     label: &'static str,
+    /// The rule ids it feeds, shown as a small secondary tag.
+    tag: &'static str,
     group: &'static str,
     min: i64,
     max: i64,
@@ -181,44 +186,72 @@ struct Scalar {
     set: fn(&mut RuleSettings, i64),
 }
 
+const FEVER: &str = "Fever and infection";
+const PAIN: &str = "Pain";
+const SWELLING: &str = "Swelling and redness";
+const SKIN: &str = "Healing skin";
+const ITCH: &str = "Itch, rash and spots";
+const EYES: &str = "Eyes";
+const EMERGENCY: &str = "Bleeding, allergy and call requests";
+const CHECKINS: &str = "Check-ins and medicines";
+
+/// What the settings watch, in the page's order; the expected course of
+/// each procedure class follows.
+pub const WATCHES: &[&str] = &[FEVER, PAIN, SWELLING, SKIN, ITCH, EYES, EMERGENCY, CHECKINS];
+
+/// Which group a rule's on/off switch sits in: beside the values it reads.
+fn watches(rule: RuleId) -> &'static str {
+    use RuleId::*;
+    match rule {
+        U1 | U2 | U3 => FEVER,
+        U5 | U6 => PAIN,
+        U7 | U8 | R3 | R4 => SWELLING,
+        R1 | R2 | R8 | R10 | R11 => SKIN,
+        R5 | R6 | R7 => ITCH,
+        U4 | R9 => EYES,
+        U9 | U10 => EMERGENCY,
+        R12 | R13 | M1 | M2 | M3 => CHECKINS,
+    }
+}
+
 #[rustfmt::skip]
 const SCALARS: &[Scalar] = &[
-    Scalar { name: "pain_ok_level", label: "Expected pain level (section 2: \"pain ≤ 3 by day N\")", group: "Pain",
+    Scalar { name: "pain_ok_level", label: "Pain level counted as settled (0–10)", tag: "", group: PAIN,
         min: 0, max: 10, get: |s| s.pain_ok_level.into(), set: |s, v| s.pain_ok_level = v as u8 },
-    Scalar { name: "pain_rise", label: "U5: pain rise on the previous check-in (points)", group: "Pain",
+    Scalar { name: "pain_rise", label: "Pain rise since the last check-in (points)", tag: "U5", group: PAIN,
         min: 1, max: 10, get: |s| s.pain_rise.into(), set: |s, v| s.pain_rise = v as u8 },
-    Scalar { name: "pain_rise_min_level", label: "U5: a pain rise counts when pain reaches at least", group: "Pain",
+    Scalar { name: "pain_rise_min_level", label: "A pain rise counts when pain reaches at least", tag: "U5", group: PAIN,
         min: 0, max: 10, get: |s| s.pain_rise_min_level.into(), set: |s, v| s.pain_rise_min_level = v as u8 },
-    Scalar { name: "pain_from_day_ablative", label: "U5/U6: from day (ablative classes)", group: "Pain",
+    Scalar { name: "pain_from_day_ablative", label: "Pain rules start on day (ablative)", tag: "U5 U6", group: PAIN,
         min: 0, max: 30, get: |s| s.pain_from_day_ablative, set: |s, v| s.pain_from_day_ablative = v },
-    Scalar { name: "pain_from_day_other", label: "U5/U6: from day (other classes)", group: "Pain",
+    Scalar { name: "pain_from_day_other", label: "Pain rules start on day (other procedures)", tag: "U5 U6", group: PAIN,
         min: 0, max: 30, get: |s| s.pain_from_day_other, set: |s, v| s.pain_from_day_other = v },
-    Scalar { name: "pain_severe_ablative", label: "U6: pain at or above (ablative classes)", group: "Pain",
+    Scalar { name: "pain_severe_ablative", label: "Severe pain at or above (ablative)", tag: "U6", group: PAIN,
         min: 1, max: 10, get: |s| s.pain_severe_ablative.into(), set: |s, v| s.pain_severe_ablative = v as u8 },
-    Scalar { name: "pain_severe_other", label: "U6: pain at or above (other classes)", group: "Pain",
+    Scalar { name: "pain_severe_other", label: "Severe pain at or above (other procedures)", tag: "U6", group: PAIN,
         min: 1, max: 10, get: |s| s.pain_severe_other.into(), set: |s, v| s.pain_severe_other = v as u8 },
-    Scalar { name: "itch_high", label: "R5: itch at or above", group: "Itch",
+    Scalar { name: "itch_high", label: "Strong itch at or above (0–10)", tag: "R5", group: ITCH,
         min: 1, max: 10, get: |s| s.itch_high.into(), set: |s, v| s.itch_high = v as u8 },
-    Scalar { name: "itch_rise", label: "R5: itch rise on the previous check-in (points)", group: "Itch",
+    Scalar { name: "itch_rise", label: "Itch rise since the last check-in (points)", tag: "R5", group: ITCH,
         min: 1, max: 10, get: |s| s.itch_rise.into(), set: |s, v| s.itch_rise = v as u8 },
-    Scalar { name: "itch_rise_min_level", label: "R5: an itch rise counts when itch reaches at least", group: "Itch",
+    Scalar { name: "itch_rise_min_level", label: "An itch rise counts when itch reaches at least", tag: "R5", group: ITCH,
         min: 0, max: 10, get: |s| s.itch_rise_min_level.into(), set: |s, v| s.itch_rise_min_level = v as u8 },
-    Scalar { name: "itch_rise_after_day", label: "R5: itch rise counts after day", group: "Itch",
+    Scalar { name: "itch_rise_after_day", label: "An itch rise counts after day", tag: "R5", group: ITCH,
         min: 0, max: 30, get: |s| s.itch_rise_after_day, set: |s, v| s.itch_rise_after_day = v },
-    Scalar { name: "bumps_review_level", label: "R7: bumps need review with itch or pain at or above", group: "Itch",
+    Scalar { name: "bumps_review_level", label: "Whiteheads need a review with itch or pain at or above", tag: "R7", group: ITCH,
         min: 1, max: 10, get: |s| s.bumps_review_level.into(), set: |s, v| s.bumps_review_level = v as u8 },
-    Scalar { name: "swelling_rise", label: "R3: after day 3, swelling rise on the previous check-in (levels)",
-        group: "Swelling and redness", min: 1, max: 3,
+    Scalar { name: "swelling_rise", label: "After day 3, a swelling rise on the previous check-in of at least (levels)",
+        tag: "R3", group: SWELLING, min: 1, max: 3,
         get: |s| s.swelling_rise.into(), set: |s, v| s.swelling_rise = v as u8 },
-    Scalar { name: "redness_rise", label: "R4: after day 7, redness rise on the previous check-in (levels)",
-        group: "Swelling and redness", min: 1, max: 3,
+    Scalar { name: "redness_rise", label: "After day 7, a redness rise on the previous check-in of at least (levels)",
+        tag: "R4", group: SWELLING, min: 1, max: 3,
         get: |s| s.redness_rise.into(), set: |s, v| s.redness_rise = v as u8 },
-    Scalar { name: "missed_in_row_days_1_7_ablative", label: "M2: missed in a row, days 1–7 (ablative)",
-        group: "Missed check-ins", min: 1, max: 7,
+    Scalar { name: "missed_in_row_days_1_7_ablative", label: "Daily check-ins missed in a row, days 1–7 (ablative)",
+        tag: "M2", group: CHECKINS, min: 1, max: 7,
         get: |s| s.missed_in_row_days_1_7_ablative.into(), set: |s, v| s.missed_in_row_days_1_7_ablative = v as u32 },
-    Scalar { name: "missed_in_row_days_8_14", label: "M2: missed in a row, days 8–14", group: "Missed check-ins",
+    Scalar { name: "missed_in_row_days_8_14", label: "Daily check-ins missed in a row, days 8–14", tag: "M2", group: CHECKINS,
         min: 1, max: 7, get: |s| s.missed_in_row_days_8_14.into(), set: |s, v| s.missed_in_row_days_8_14 = v as u32 },
-    Scalar { name: "missed_none_by_day", label: "M2: no check-in at all by the end of day", group: "Missed check-ins",
+    Scalar { name: "missed_none_by_day", label: "No check-in at all by the end of day", tag: "M2", group: CHECKINS,
         min: 0, max: 14, get: |s| s.missed_none_by_day, set: |s, v| s.missed_none_by_day = v },
 ];
 
@@ -365,30 +398,38 @@ impl RuleSettings {
     pub fn form_fields(&self) -> Vec<SettingField> {
         let d = RuleSettings::default();
         let mut out = Vec::new();
-        let field = |name, label: String, value, default, group: &str, kind| SettingField {
+        let field = |name, (label, tag): (String, &str), value, default, group: &str, kind| SettingField {
             name,
             label,
             value,
             default,
             group: group.to_string(),
+            tag: tag.to_string(),
             kind,
             needs_confirmation_to_disable: false,
         };
         out.push(field(
             FEVER_FIELD,
-            "U1: fever at or above (°C)".into(),
+            ("Fever at or above (°C)".into(), "U1"),
             format!("{:.1}", self.fever_threshold_c),
             format!("{:.1}", d.fever_threshold_c),
-            "Fever",
+            FEVER,
             FieldKind::Decimal,
         ));
         for sc in SCALARS {
             let (v, dv) = ((sc.get)(self).to_string(), (sc.get)(&d).to_string());
-            out.push(field(sc.name, sc.label.into(), v, dv, sc.group, FieldKind::Integer));
+            out.push(field(
+                sc.name,
+                (sc.label.into(), sc.tag),
+                v,
+                dv,
+                sc.group,
+                FieldKind::Integer,
+            ));
         }
         for names in &COURSE_NAMES {
             let (cur, def) = (self.course_for(names.class), d.course_for(names.class));
-            let group = format!("Expected course: {}", names.class.label());
+            let group = format!("Expected recovery: {}", names.class.label());
             for (what, slots, cs, ds) in [
                 ("Swelling", &names.swelling, &cur.swelling, &def.swelling),
                 ("Redness", &names.redness, &cur.redness, &def.redness),
@@ -400,7 +441,10 @@ impl RuleSettings {
                     };
                     out.push(field(
                         max_name,
-                        format!("{what}, step {}: at or below (0–3; empty = no step)", i + 1),
+                        (
+                            format!("{what}, step {}: at or below (0–3; empty = no step)", i + 1),
+                            if what == "Swelling" { "R3" } else { "R4" },
+                        ),
                         opt(c, |s| s.max.into()),
                         opt(dft, |s| s.max.into()),
                         &group,
@@ -408,7 +452,10 @@ impl RuleSettings {
                     ));
                     out.push(field(
                         day_name,
-                        format!("{what}, step {}: by day", i + 1),
+                        (
+                            format!("{what}, step {}: by day", i + 1),
+                            if what == "Swelling" { "R3" } else { "R4" },
+                        ),
                         opt(c, |s| s.by_day),
                         opt(dft, |s| s.by_day),
                         &group,
@@ -419,7 +466,7 @@ impl RuleSettings {
             let opt_day = |d: Option<i64>| d.map(|d| d.to_string()).unwrap_or_default();
             out.push(field(
                 names.pain_ok_by_day,
-                "Pain at or below the expected level by day".into(),
+                ("Pain settled by day (quoted in reasons and charts)".into(), ""),
                 cur.pain_ok_by_day.to_string(),
                 def.pain_ok_by_day.to_string(),
                 &group,
@@ -427,7 +474,7 @@ impl RuleSettings {
             ));
             out.push(field(
                 names.oozing_stops_by_day,
-                "R1: oozing stops by day (empty = any oozing is unexpected)".into(),
+                ("Oozing stops by day (empty: any oozing is unexpected)".into(), "R1"),
                 opt_day(cur.oozing_stops_by_day),
                 opt_day(def.oozing_stops_by_day),
                 &group,
@@ -435,7 +482,7 @@ impl RuleSettings {
             ));
             out.push(field(
                 names.open_areas_closed_by_day,
-                "R2: open areas closed by day (empty = none expected)".into(),
+                ("Open areas closed by day (empty: none expected)".into(), "R2"),
                 opt_day(cur.open_areas_closed_by_day),
                 opt_day(def.open_areas_closed_by_day),
                 &group,
@@ -443,7 +490,7 @@ impl RuleSettings {
             ));
             out.push(field(
                 names.blister_unexpected,
-                "R1: any blister is unexpected".into(),
+                ("Any blister is unexpected".into(), "R1"),
                 on_off(cur.blister_unexpected),
                 on_off(def.blister_unexpected),
                 &group,
@@ -453,15 +500,19 @@ impl RuleSettings {
         for id in RuleId::ALL {
             let mut f = field(
                 id.enabled_field(),
-                format!("{}: {}", id.as_str(), id.summary()),
+                (format!("Watch for: {}", id.plain_name()), id.as_str()),
                 on_off(self.is_enabled(*id)),
                 on_off(true),
-                "Rules switched on",
+                watches(*id),
                 FieldKind::Checkbox,
             );
             f.needs_confirmation_to_disable = id.can_raise_urgent();
             out.push(f);
         }
+        // Grouped by what they watch (a stable sort keeps each group's order:
+        // values first, then the switches); the courses follow.
+        let rank = |g: &str| WATCHES.iter().position(|w| *w == g).unwrap_or(WATCHES.len());
+        out.sort_by_key(|f| rank(&f.group));
         out
     }
 

@@ -127,7 +127,13 @@ route_table! {
     get  "/clinic/patients/{id}/fhir"   => clinic::fhir::patient_bundle, Staff;
     get  "/clinic/patients/{id}/treatments/new" => clinic::patients::treatment_page, Staff;
     post "/clinic/patients/{id}/treatments"     => clinic::patients::add_treatment, Staff;
+    get  "/clinic/patients/{id}/close"  => clinic::corrections::close_page, Staff;
     post "/clinic/patients/{id}/close"  => clinic::patients::close_follow_up, Staff;
+    post "/clinic/patients/{id}/reopen" => clinic::corrections::reopen, Admin;
+    get  "/clinic/patients/{id}/edit"   => clinic::corrections::patient_form, Admin;
+    post "/clinic/patients/{id}/edit"   => clinic::corrections::save_patient, Admin;
+    get  "/clinic/patients/{id}/treatments/{treatment}/edit"  => clinic::corrections::treatment_form, Admin;
+    post "/clinic/patients/{id}/treatments/{treatment}/edit"  => clinic::corrections::save_treatment, Admin;
     post "/clinic/patients/{id}/ask-photo" => clinic::photos::ask, Staff;
     get  "/clinic/patients/{id}/photos/compare" => clinic::photos::compare, Staff;
     get  "/clinic/photos/{id}"          => clinic::photos::full, Staff;
@@ -148,12 +154,14 @@ route_table! {
     post "/clinic/staff/invite"         => clinic::staff::invite, Admin;
     post "/clinic/staff/{id}/disable"   => clinic::staff::disable, Admin;
     post "/clinic/staff/{id}/enable"    => clinic::staff::enable, Admin;
+    post "/clinic/staff/{id}/role"      => clinic::staff::role, Admin;
     post "/clinic/staff/{id}/reset-totp" => totp::reset, Admin;
     post "/clinic/staff/require-totp"   => totp::set_required, Admin;
-    get  "/clinic/audit"                => clinic::staff::audit_page, Admin;
     get  "/clinic/api-tokens"           => clinic::api_tokens::page, Admin;
     post "/clinic/api-tokens"           => clinic::api_tokens::create, Admin;
     post "/clinic/api-tokens/{id}/revoke" => clinic::api_tokens::revoke, Admin;
+    get  "/clinic/audit"                => clinic::audit::audit_page, Admin;
+    get  "/clinic/audit.csv"            => clinic::audit::audit_csv, Admin;
     // FHIR: the check-in Questionnaires at their canonical URLs and what the
     // server supports. Neither holds any patient's data.
     get  "/fhir/metadata"               => clinic::fhir::metadata, Public;

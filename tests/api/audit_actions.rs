@@ -152,6 +152,15 @@ async fn every_audited_action_writes_exactly_its_own_rows() {
         .await;
     assert_eq!(r.status(), 303);
     log.wrote("staff enable", &["staff.enable"]);
+    let r = app
+        .submit(
+            "/clinic/staff",
+            &format!("/clinic/staff/{}/role", nurse.id),
+            &[("role", "admin")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    log.wrote("role change", &["staff.role"]);
 
     // Patients: enrol, add a treatment, view the record.
     let r = app
@@ -311,19 +320,57 @@ async fn every_audited_action_writes_exactly_its_own_rows() {
     assert_eq!(r.headers()["location"], "/clinic/outbox?notice=retried");
     log.wrote("outbox retry", &["outbox.retry"]);
 
-    // Closing follow-up; signing out.
+    // Closing follow-up (after its confirmation page), reopening it; corrections.
     let r = app
         .submit(
-            &format!("/clinic/patients/{pid}"),
+            &format!("/clinic/patients/{pid}/close"),
             &format!("/clinic/patients/{pid}/close"),
             &[],
         )
         .await;
     assert_eq!(r.status(), 303);
-    log.wrote(
-        "view, then close follow-up",
-        &["patient.view", "patient.close_follow_up"],
-    );
+    log.wrote("confirm, then close follow-up", &["patient.close_follow_up"]);
+    let r = app
+        .submit(
+            &format!("/clinic/patients/{pid}"),
+            &format!("/clinic/patients/{pid}/reopen"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    log.wrote("view, then reopen", &["patient.view", "patient.reopen_follow_up"]);
+    let edit = format!("/clinic/patients/{pid}/edit");
+    let r = app
+        .submit(
+            &edit,
+            &edit,
+            &[("name", "Pat Leigh"), ("email", PATIENT), ("skin_type", "3")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    log.wrote("correct details", &["patient.view", "patient.edit"]);
+    let edit = format!("/clinic/patients/{pid}/treatments/{}/edit", treatment.id);
+    let r = app
+        .submit(
+            &edit,
+            &edit,
+            &[
+                ("procedure", "ablative_fractional"),
+                ("treated_on", "2026-02-28"),
+                ("zone_perioral", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    log.wrote("correct a treatment", &["patient.view", "treatment.edit"]);
+    assert_eq!(app.get("/clinic/audit").await.status(), 200);
+    log.wrote("read the audit log", &[]);
+    let r = app.get("/clinic/audit.csv").await;
+    assert_eq!(r.status(), 200);
+    r.text().await.unwrap();
+    log.wrote("audit log as CSV", &["export"]);
+
+    // Signing out.
     let csrf = csrf_of(&app.get_html("/clinic").await.1);
     assert_eq!(app.post_raw("/logout", &[("csrf", &csrf)]).await.status(), 303);
     log.wrote("sign out", &["signout"]);

@@ -731,7 +731,7 @@ async fn the_patient_count_is_answered_from_the_clinic_name_index() {
 
     let count = |q: Option<&'static str>| {
         app.db
-            .read(move |c| dashboard::patients_count(c, clinic, q))
+            .read(move |c| dashboard::patients_count(c, clinic, q, &Default::default()))
             .expect("count")
     };
     assert_eq!(count(None), 2);

@@ -2,6 +2,8 @@
 //! the outbox, exports, staff and the audit log.
 
 pub mod api_tokens;
+pub mod audit;
+pub mod corrections;
 pub mod export;
 pub mod fhir;
 pub mod patients;

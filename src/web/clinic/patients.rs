@@ -39,6 +39,44 @@ pub struct ListQuery {
     q: String,
     #[serde(default)]
     page: Option<i64>,
+    /// Which patients: everyone (empty), `flags`, `overdue` or `invited`.
+    #[serde(default)]
+    show: String,
+}
+
+/// The list's filters. Unknown values show everyone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Show {
+    Everyone,
+    /// With open (unresolved) flags.
+    OpenFlags,
+    /// With a check-in overdue.
+    Overdue,
+    /// Invited and not active yet.
+    Invited,
+}
+
+impl Show {
+    pub const ALL: [(Show, &'static str, &'static str); 4] = [
+        (Show::Everyone, "", "Everyone"),
+        (Show::OpenFlags, "flags", "Open flags"),
+        (Show::Overdue, "overdue", "Overdue check-in"),
+        (Show::Invited, "invited", "Invited, not active"),
+    ];
+    fn parse(s: &str) -> Self {
+        Self::ALL
+            .iter()
+            .find(|(_, k, _)| *k == s.trim())
+            .map(|(v, _, _)| *v)
+            .unwrap_or(Show::Everyone)
+    }
+    fn key(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(v, _, _)| *v == self)
+            .map(|(_, k, _)| *k)
+            .unwrap_or("")
+    }
 }
 
 pub struct PatientItem {
@@ -49,8 +87,10 @@ pub struct PatientItem {
     pub last_checkin: String,
     pub urgent: i64,
     pub review: i64,
+    pub info: i64,
     pub overdue: bool,
     pub closed: bool,
+    pub invited: bool,
 }
 
 #[derive(Template)]
@@ -58,6 +98,8 @@ pub struct PatientItem {
 struct PatientsPage {
     nav: Nav,
     q: String,
+    show: &'static str,
+    shows: Vec<(&'static str, &'static str, String)>,
     search_error: Option<&'static str>,
     items: Vec<PatientItem>,
     pager: Pager,
@@ -96,6 +138,7 @@ pub fn overdue(
 pub async fn list(state: web::Data<AppState>, user: StaffUser, q: web::Query<ListQuery>) -> Result<HttpResponse> {
     let query: String = q.q.trim().chars().take(100).collect();
     let page_no = q.page.unwrap_or(1).clamp(1, 100_000);
+    let show = Show::parse(&q.show);
     let clinic = user.clinic.id;
     // No name or address holds a control character, so such a search finds
     // nothing; it is refused before it reaches LIKE (where a NUL ends the
@@ -104,6 +147,10 @@ pub async fn list(state: web::Data<AppState>, user: StaffUser, q: web::Query<Lis
         .then_some("Search text cannot hold invisible control characters: type it again");
     let query_c = query.clone();
     let searchable = search_error.is_none();
+    let now = state.clock.now();
+    let tz = user.clinic.timezone;
+    let today = triage::clinic_today(now, tz.0);
+    let follow_up = user.clinic.follow_up_days as i64;
     let (rows, total, treatments, flag_counts) = state
         .db
         .read_async(move |c| {
@@ -111,18 +158,24 @@ pub async fn list(state: web::Data<AppState>, user: StaffUser, q: web::Query<Lis
                 return Ok((Vec::new(), 0, Default::default(), Default::default()));
             }
             let q = Some(query_c.as_str());
-            let rows = dashboard::patients_page(c, clinic, q, (page_no - 1) * PATIENT_PAGE, PATIENT_PAGE)?;
-            let total = dashboard::patients_count(c, clinic, q)?;
+            let set = dashboard::PatientSet {
+                only: match show {
+                    Show::OpenFlags => Some(dashboard::patients_with_unresolved_flags(c, clinic, None)?),
+                    Show::Overdue => Some(overdue_patients(c, clinic, today, follow_up, tz)?),
+                    Show::Everyone | Show::Invited => None,
+                },
+                invited: show == Show::Invited,
+            };
+            let urgent_first = dashboard::patients_with_unresolved_flags(c, clinic, Some(Severity::Urgent))?;
+            let offset = (page_no - 1) * PATIENT_PAGE;
+            let rows = dashboard::patients_page(c, clinic, q, &set, &urgent_first, offset, PATIENT_PAGE)?;
+            let total = dashboard::patients_count(c, clinic, q, &set)?;
             let ids: Vec<PatientId> = rows.iter().map(|r| r.id).collect();
             let treatments = dashboard::latest_treatments(c, clinic, &ids)?;
             let flag_counts = dashboard::unresolved_flags_of(c, clinic, &ids)?;
             Ok((rows, total, treatments, flag_counts))
         })
         .await?;
-    let now = state.clock.now();
-    let tz = user.clinic.timezone;
-    let today = triage::clinic_today(now, tz.0);
-    let follow_up = user.clinic.follow_up_days as i64;
     let items = rows
         .into_iter()
         .map(|r| {
@@ -138,6 +191,7 @@ pub async fn list(state: web::Data<AppState>, user: StaffUser, q: web::Query<Lis
                     .unwrap_or_else(|| "Never".into()),
                 urgent: n(Severity::Urgent),
                 review: n(Severity::Review),
+                info: n(Severity::Info),
                 overdue: t.is_some_and(|(_, d)| {
                     overdue(
                         *d,
@@ -149,16 +203,31 @@ pub async fn list(state: web::Data<AppState>, user: StaffUser, q: web::Query<Lis
                     )
                 }),
                 closed: r.follow_up_closed_at.is_some(),
+                invited: r.invited,
                 name: r.name,
                 email: r.email,
             }
         })
         .collect();
-    let q: String = url::form_urlencoded::byte_serialize(query.as_bytes()).collect();
+    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let q_enc = enc(&query);
+    let shows = Show::ALL
+        .iter()
+        .map(|(_, key, label)| {
+            let href = match (key.is_empty(), query.is_empty()) {
+                (true, true) => "/clinic/patients".to_string(),
+                (true, false) => format!("/clinic/patients?q={q_enc}"),
+                (false, true) => format!("/clinic/patients?show={key}"),
+                (false, false) => format!("/clinic/patients?show={key}&q={q_enc}"),
+            };
+            (*key, *label, href)
+        })
+        .collect();
+    let show_key = show.key();
     page(&PatientsPage {
         nav: Nav::new(&user, "patients"),
         pager: Pager::new(page_no, total, PATIENT_PAGE, |p| {
-            format!("/clinic/patients?q={q}&page={p}")
+            format!("/clinic/patients?show={show_key}&q={q_enc}&page={p}")
         }),
         // Shown back without the characters refused (never a NUL in a page).
         q: if search_error.is_some() {
@@ -166,30 +235,70 @@ pub async fn list(state: web::Data<AppState>, user: StaffUser, q: web::Query<Lis
         } else {
             query
         },
+        show: show_key,
+        shows,
         search_error,
         items,
         total,
     })
 }
 
+/// The patients whose check-in is overdue today: only those with a
+/// treatment recent enough to still be in follow-up are read (from the
+/// treatments' date index), then judged by [`overdue`] on their latest one.
+fn overdue_patients(
+    c: &mut crate::db::DbConn,
+    clinic: ClinicId,
+    today: NaiveDate,
+    follow_up_days: i64,
+    tz: ClinicTz,
+) -> std::result::Result<Vec<i64>, crate::db::DbError> {
+    let since = today - chrono::Duration::days(follow_up_days + 1);
+    let candidates = dashboard::in_follow_up_since(c, clinic, since)?;
+    let ids: Vec<PatientId> = candidates.iter().map(|(id, _)| *id).collect();
+    let latest = dashboard::latest_treatments(c, clinic, &ids)?;
+    let mut out: Vec<i64> = candidates
+        .into_iter()
+        .filter(|(id, last)| {
+            latest
+                .get(id)
+                .is_some_and(|(_, d)| overdue(*d, *last, false, today, follow_up_days, tz))
+        })
+        .map(|(id, _)| id.0)
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
 // ---------- forms ----------
 
+/// The enrolment and treatment form; corrections reuse it with the stored values.
 #[derive(Template)]
 #[template(path = "clinic/patient_new.html")]
-struct NewPatientPage {
-    nav: Nav,
-    form: FormState,
-    procedures: Vec<(&'static str, &'static str)>,
-    zones: Vec<(&'static str, &'static str)>,
-    with_treatment: bool,
-    patient_name: String,
-    action: String,
+pub(super) struct NewPatientPage {
+    pub nav: Nav,
+    pub form: FormState,
+    pub procedures: Vec<(&'static str, &'static str)>,
+    pub zones: Vec<(&'static str, &'static str)>,
+    pub with_treatment: bool,
+    pub patient_name: String,
+    pub action: String,
+    /// Set when correcting: the page's heading, its explanation, the button.
+    pub correcting: Option<Correcting>,
 }
 
-fn procedures() -> Vec<(&'static str, &'static str)> {
+pub(super) struct Correcting {
+    pub heading: String,
+    pub explain: &'static str,
+    pub submit: &'static str,
+    pub back: String,
+}
+
+pub(super) fn procedures() -> Vec<(&'static str, &'static str)> {
     ProcedureClass::ALL.iter().map(|p| (p.as_str(), p.label())).collect()
 }
-fn zones() -> Vec<(&'static str, &'static str)> {
+pub(super) fn zones() -> Vec<(&'static str, &'static str)> {
     Zone::ALL.iter().map(|z| (z.as_str(), z.label())).collect()
 }
 
@@ -202,10 +311,11 @@ pub async fn new_page(user: StaffUser) -> Result<HttpResponse> {
         with_treatment: false,
         patient_name: String::new(),
         action: "/clinic/patients/new".into(),
+        correcting: None,
     })
 }
 
-fn parse_patient(form: &SecureForm, clinic: ClinicId, errors: &mut FieldErrors) -> Option<PatientInput> {
+pub(super) fn parse_patient(form: &SecureForm, clinic: ClinicId, errors: &mut FieldErrors) -> Option<PatientInput> {
     let name = parse_name(form.get("name")).map_err(|m| errors.add("name", m)).ok();
     let email = EmailAddress::parse(form.get("email"))
         .map_err(|e| errors.add("email", e.to_string()))
@@ -236,7 +346,7 @@ fn parse_patient(form: &SecureForm, clinic: ClinicId, errors: &mut FieldErrors) 
 }
 
 /// Reads the treatment fields; `today` bounds the date (a year back, 90 days ahead).
-fn parse_treatment(
+pub(super) fn parse_treatment(
     form: &SecureForm,
     patient: PatientId,
     today: NaiveDate,
@@ -279,7 +389,7 @@ fn parse_treatment(
     })
 }
 
-fn kept_values(form: &SecureForm) -> HashMap<String, String> {
+pub(super) fn kept_values(form: &SecureForm) -> HashMap<String, String> {
     let mut v = form.fields.clone();
     v.remove("csrf");
     v
@@ -302,6 +412,7 @@ pub async fn create(state: web::Data<AppState>, user: StaffUser, form: SecureFor
                 with_treatment: false,
                 patient_name: String::new(),
                 action: "/clinic/patients/new".into(),
+                correcting: None,
             },
         )
     };
@@ -366,6 +477,7 @@ pub async fn treatment_page(
         with_treatment: true,
         patient_name: p.name,
         action: format!("/clinic/patients/{}/treatments", p.id),
+        correcting: None,
     })
 }
 
@@ -394,6 +506,7 @@ pub async fn add_treatment(
                 with_treatment: true,
                 patient_name: p.name,
                 action: format!("/clinic/patients/{}/treatments", p.id),
+                correcting: None,
             },
         );
     };

@@ -250,6 +250,10 @@ pub async fn save_settings(
 pub struct RuleFieldView {
     pub name: &'static str,
     pub label: String,
+    /// The rule ids it feeds, as a small tag after the words.
+    pub tag: String,
+    /// Differs from the default (what the collapsed group counts).
+    pub changed: bool,
     pub value: String,
     pub default: String,
     pub checkbox: bool,
@@ -263,6 +267,24 @@ pub struct RuleGroup {
     pub title: String,
     pub slug: String,
     pub fields: Vec<RuleFieldView>,
+}
+
+impl RuleGroup {
+    /// How many values differ from the defaults (shown on the closed group).
+    pub fn changed(&self) -> usize {
+        self.fields.iter().filter(|f| f.changed).count()
+    }
+    /// Rule switches in the group that are off.
+    pub fn off(&self) -> usize {
+        self.fields
+            .iter()
+            .filter(|f| f.checkbox && f.name.starts_with("rule.") && !f.checked)
+            .count()
+    }
+    /// A group with a problem opens by itself.
+    pub fn open(&self) -> bool {
+        self.fields.iter().any(|f| f.error.is_some())
+    }
 }
 
 #[derive(Template)]
@@ -297,9 +319,16 @@ pub(super) fn groups(
             Some(v) => !v.is_empty() && v != "off",
             None => f.value == "on",
         };
+        let changed = if checkbox {
+            checked != (f.default == "on")
+        } else {
+            value.trim() != f.default
+        };
         let view = RuleFieldView {
             name: f.name,
             label: f.label,
+            tag: f.tag,
+            changed,
             value,
             default: if checkbox {
                 if f.default == "on" { "on" } else { "off" }.to_string()
@@ -314,6 +343,7 @@ pub(super) fn groups(
             urgent: f.needs_confirmation_to_disable,
             error: errors.get(f.name).map(str::to_string),
         };
+        // Fields come grouped (triage::settings sorts them by what they watch).
         match out.last_mut() {
             Some(g) if g.title == f.group => g.fields.push(view),
             _ => out.push(RuleGroup {

@@ -1,11 +1,11 @@
-//! Clinic admins: the staff list, invitations, disabling and re-enabling
-//! accounts, and the clinic's audit log. Everything is scoped by the admin's
+//! Clinic admins: the staff list, invitations, roles, disabling and
+//! re-enabling accounts. Everything is scoped by the admin's
 //! own clinic; another clinic's staff id answers 404.
 
 use crate::app::notify::MailContext;
 use crate::app::onboarding::StaffInput;
 use crate::app::staff;
-use crate::db::{accounts, audit};
+use crate::db::accounts;
 use crate::domain::{parse_name, EmailAddress, FieldErrors, Role, StaffId};
 use crate::error::{Error, Result};
 use crate::web::error::{page, render, see_other};
@@ -13,13 +13,10 @@ use crate::web::session::{AdminUser, SecureForm};
 use crate::web::view::form::FormState;
 use crate::web::view::nav::Nav;
 use crate::web::view::notice::NoticeQuery;
-use crate::web::view::pager::Pager;
 use crate::web::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use serde::Deserialize;
-use std::collections::HashMap;
 
 #[derive(Template)]
 #[template(path = "clinic/staff.html")]
@@ -181,74 +178,25 @@ pub async fn enable(
     set_disabled(state, user, path.into_inner(), false).await
 }
 
-/// Audit rows per page.
-pub const AUDIT_PAGE_SIZE: i64 = 50;
-
-#[derive(Deserialize)]
-pub struct PageQuery {
-    #[serde(default)]
-    page: Option<i64>,
-}
-
-/// One audit row as shown.
-pub struct AuditRow {
-    pub at: String,
-    pub actor: String,
-    pub action: String,
-    pub target: String,
-    pub ip: String,
-    pub detail: String,
-}
-
-#[derive(Template)]
-#[template(path = "clinic/audit.html")]
-struct AuditPage<'a> {
-    nav: Nav,
-    clinic_name: &'a str,
-    rows: Vec<AuditRow>,
-    pager: Pager,
-    total: i64,
-}
-
-pub async fn audit_page(state: web::Data<AppState>, user: AdminUser, q: web::Query<PageQuery>) -> Result<HttpResponse> {
-    let clinic = user.0.clinic.id;
-    let requested = q.page.unwrap_or(1).max(1);
-    let (entries, total, names) = state
-        .db
-        .read_async(move |c| {
-            let names: HashMap<String, String> = accounts::clinic_staff(c, clinic)?
-                .into_iter()
-                .map(|s| (format!("staff:{}", s.id), s.name))
-                .collect();
-            let total = audit::count(c, clinic)?;
-            let p = requested.min(Pager::pages(total, AUDIT_PAGE_SIZE));
-            let rows = audit::page(c, clinic, (p - 1) * AUDIT_PAGE_SIZE, AUDIT_PAGE_SIZE)?;
-            Ok((rows, total, names))
-        })
-        .await?;
-    let pages = Pager::pages(total, AUDIT_PAGE_SIZE);
-    let rows = entries
-        .into_iter()
-        .map(|e| AuditRow {
-            at: e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
-            actor: match names.get(&e.actor) {
-                Some(name) => format!("{name} ({})", e.actor),
-                None => e.actor,
-            },
-            action: e.action,
-            target: e.target.unwrap_or_default(),
-            ip: e.ip.unwrap_or_default(),
-            detail: e.detail,
-        })
-        .collect();
-    page(&AuditPage {
-        nav: Nav::new(&user.0, "audit"),
-        clinic_name: &user.0.clinic.name,
-        rows,
-        pager: Pager::new(requested.min(pages), total, AUDIT_PAGE_SIZE, |p| {
-            format!("/clinic/audit?page={p}")
-        })
-        .labelled("Audit log pages", "Newer entries", "Older entries"),
-        total,
-    })
+pub async fn role(
+    state: web::Data<AppState>,
+    user: AdminUser,
+    path: web::Path<i64>,
+    form: SecureForm,
+) -> Result<HttpResponse> {
+    let role = Role::parse(form.get("role")).map_err(|_| Error::invalid("role", "choose clinician or admin"))?;
+    let changed = staff::set_role(
+        &state.db,
+        user.0.clinic.id,
+        StaffId(path.into_inner()),
+        role,
+        state.clock.now(),
+        user.0.actor(),
+    )
+    .await?;
+    Ok(see_other(if changed {
+        "/clinic/staff?notice=role"
+    } else {
+        "/clinic/staff?notice=unchanged"
+    }))
 }

@@ -56,6 +56,15 @@ const NOTICES: &[(&str, &str)] = &[
         "closed",
         "Follow-up closed: no more reminders or missed check-in flags for this patient.",
     ),
+    (
+        "reopened",
+        "Follow-up reopened: reminders and missed check-in flags run again.",
+    ),
+    ("corrected", "Correction saved and recorded in the audit log."),
+    (
+        "unchanged",
+        "Nothing was changed: the form held the values already recorded.",
+    ),
     // Settings, rules, outbox.
     ("saved", "Settings saved."),
     (
@@ -81,6 +90,7 @@ const NOTICES: &[(&str, &str)] = &[
     ),
     ("totp-required", "Two-step sign-in setting saved."),
     ("enabled", "Account enabled again."),
+    ("role", "Role changed."),
 ];
 
 /// The sentence for a notice code; `None` for anything else (a hand-typed

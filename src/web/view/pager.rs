@@ -28,6 +28,20 @@ impl Pager {
         }
     }
 
+    /// Keyset paging (no page numbers): links to the newer and older rows
+    /// beside the ones shown, when there are any.
+    pub fn keyset(prev: Option<String>, next: Option<String>) -> Self {
+        Self {
+            page: 0,
+            pages: 0,
+            prev,
+            next,
+            prev_label: "Previous",
+            next_label: "Next",
+            label: "Pages",
+        }
+    }
+
     /// How many pages `total` rows fill (at least one, even when empty).
     pub fn pages(total: i64, per_page: i64) -> i64 {
         ((total + per_page - 1) / per_page.max(1)).max(1)
