@@ -121,12 +121,14 @@ route_table! {
     get  "/clinic/patients/{id}/treatments/new" => clinic::patients::treatment_page, Staff;
     post "/clinic/patients/{id}/treatments"     => clinic::patients::add_treatment, Staff;
     post "/clinic/patients/{id}/close"  => clinic::patients::close_follow_up, Staff;
+    post "/clinic/patients/{id}/resend-invite" => clinic::patients::resend_invite, Staff;
     post "/clinic/patients/{id}/ask-photo" => clinic::photos::ask, Staff;
     get  "/clinic/patients/{id}/photos/compare" => clinic::photos::compare, Staff;
     get  "/clinic/photos/{id}"          => clinic::photos::full, Staff;
     get  "/clinic/photos/{id}/thumb"    => clinic::photos::thumbnail, Staff;
     get  "/clinic/settings"             => clinic::settings::settings_page, Admin;
     post "/clinic/settings"             => clinic::settings::save_settings, Admin;
+    post "/clinic/settings/test-email"  => clinic::settings::send_test_email, Admin;
     get  "/clinic/settings/rules"       => clinic::settings::rules_page, Admin;
     post "/clinic/settings/rules"       => clinic::settings::save_rules, Admin;
     get  "/clinic/outbox"               => clinic::settings::outbox_page, Admin;

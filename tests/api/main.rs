@@ -12,6 +12,7 @@ mod checkin;
 mod cli;
 mod dashboard;
 mod fhir;
+mod first_week;
 mod foundation;
 mod migrations;
 mod outcomes;

@@ -3,6 +3,7 @@
 
 pub mod export;
 pub mod fhir;
+pub mod getting_started;
 pub mod patients;
 pub mod photos;
 pub mod queue;

@@ -8,6 +8,7 @@ use crate::db::{accounts, outbox};
 use crate::domain::*;
 use crate::error::Result;
 use crate::triage;
+use crate::web::clinic::getting_started::GettingStarted;
 use crate::web::clinic::photos::{counts as photo_counts, PhotoBox, Scope};
 use crate::web::error::{page, render, see_other};
 use crate::web::session::{SecureForm, StaffUser};
@@ -67,6 +68,8 @@ struct QueuePage {
     mail_problems: usize,
     notice: Option<&'static str>,
     back: String,
+    /// A new clinic's first steps (admins, while nothing is waiting).
+    getting_started: Option<GettingStarted>,
 }
 
 pub async fn queue(state: web::Data<AppState>, user: StaffUser, q: web::Query<QueueQuery>) -> Result<HttpResponse> {
@@ -76,7 +79,8 @@ pub async fn queue(state: web::Data<AppState>, user: StaffUser, q: web::Query<Qu
     let clinic = user.clinic.id;
     let now = state.clock.now();
     let stuck_before = (now - chrono::Duration::minutes(15)).naive_utc();
-    let (rows, total, counts, names, problems, photo_counts) = state
+    let is_admin = user.is_admin();
+    let (rows, total, counts, names, problems, photo_counts, getting_started) = state
         .db
         .read_async(move |c| {
             let rows = dashboard::queue(c, clinic, filter, severity, (page_no - 1) * QUEUE_PAGE, QUEUE_PAGE)?;
@@ -86,7 +90,12 @@ pub async fn queue(state: web::Data<AppState>, user: StaffUser, q: web::Query<Qu
             let problems = outbox::problems(c, clinic, stuck_before)?.len();
             let ids: Vec<i64> = rows.iter().filter_map(|r| r.flag.checkin_id).collect();
             let photo_counts = photo_counts(c, &ids)?;
-            Ok((rows, total, counts, names, problems, photo_counts))
+            let nothing_waiting = counts.values().all(|n| *n == 0);
+            let getting_started = match is_admin && nothing_waiting {
+                true => GettingStarted::load(c, clinic)?,
+                false => None,
+            };
+            Ok((rows, total, counts, names, problems, photo_counts, getting_started))
         })
         .await?;
     let tz = user.clinic.timezone;
@@ -134,6 +143,7 @@ pub async fn queue(state: web::Data<AppState>, user: StaffUser, q: web::Query<Qu
         mail_problems: problems,
         notice: notice_text(&q.notice),
         back,
+        getting_started,
     })
 }
 
