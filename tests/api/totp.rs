@@ -391,11 +391,12 @@ async fn a_spent_second_step_budget_answers_429_until_it_refills() {
     .await;
     assert_eq!(status, 429);
     assert_eq!(app.audit("signin.totp-failure").len(), ACCOUNT_BURST_USIZE);
-    // A minute later one attempt is back, and the right code signs in.
+    // A minute later one attempt is back, and the right code signs in
+    // (in the newer browser: one open challenge per account).
     app.clock.advance(Duration::seconds(wait as i64));
     let (status, location, _) = submit_on(
         &app,
-        &client,
+        &other,
         "/login/totp",
         "/login/totp",
         &[("code", &code(&secret, &app, 0))],
