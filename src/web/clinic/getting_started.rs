@@ -30,25 +30,25 @@ impl GettingStarted {
         let steps = vec![
             Step {
                 done: patient,
-                text: "Enrol your first patient: they get an email to set up their account.",
+                text: "they get an email to set up their account.",
                 href: "/clinic/patients/new",
                 link: "Enrol a patient",
             },
             Step {
                 done: staff,
-                text: "Invite the clinicians who will work the flags.",
+                text: "the clinicians who will work the flags.",
                 href: "/clinic/staff",
                 link: "Invite staff",
             },
             Step {
                 done: settings,
-                text: "Check the clinic's settings: time zone, alert address, reminder time. Save them once.",
+                text: "time zone, alert address, reminder time; save them once.",
                 href: "/clinic/settings",
                 link: "Check settings",
             },
             Step {
                 done: test,
-                text: "Send a test email, and see it arrive at the alert address.",
+                text: "then see it arrive at the alert address.",
                 href: "/clinic/settings#test-email",
                 link: "Send a test email",
             },

@@ -1,5 +1,5 @@
 //! The time zone `<select>`: every IANA zone of the tz database (as
-//! chrono-tz has it), grouped by region, labelled by its city.
+//! chrono-tz has it), grouped by region, labelled by the zone name (underscores read as spaces).
 
 use std::sync::OnceLock;
 
@@ -9,7 +9,8 @@ pub struct ZoneGroup {
     pub zones: Vec<ZoneOption>,
 }
 
-/// One `<option>`: the stored name and its label ("Argentina / Buenos Aires").
+/// One `<option>`: the stored name and its label ("America/Argentina/Buenos Aires":
+/// the whole name, so the closed select still says which region).
 pub struct ZoneOption {
     pub value: &'static str,
     pub label: String,
@@ -29,8 +30,8 @@ const REGIONS: [&str; 10] = [
     "Pacific",
 ];
 
-fn label(city: &str) -> String {
-    city.replace('_', " ").replace('/', " / ")
+fn label(name: &str) -> String {
+    name.replace('_', " ")
 }
 
 fn by_region() -> &'static [ZoneGroup] {
@@ -45,13 +46,13 @@ fn by_region() -> &'static [ZoneGroup] {
             .collect();
         for tz in chrono_tz::TZ_VARIANTS.iter() {
             let name = tz.name();
-            let Some((region, city)) = name.split_once('/') else {
+            let Some((region, _)) = name.split_once('/') else {
                 continue;
             };
             if let Some(g) = groups.iter_mut().find(|g| g.region == region) {
                 g.zones.push(ZoneOption {
                     value: name,
-                    label: label(city),
+                    label: label(name),
                 });
             }
         }
@@ -120,7 +121,7 @@ mod tests {
         assert!(america
             .zones
             .iter()
-            .any(|z| z.value == "America/Argentina/Buenos_Aires" && z.label == "Argentina / Buenos Aires"));
+            .any(|z| z.value == "America/Argentina/Buenos_Aires" && z.label == "America/Argentina/Buenos Aires"));
         // A valid zone outside the list is kept as the current setting.
         assert_eq!(zone_select("US/Eastern").unlisted.map(|z| z.value), Some("US/Eastern"));
         assert!(zone_select("not a zone").unlisted.is_none());
