@@ -5,8 +5,7 @@ use super::schema::{accounts, patients, tokens, treatments};
 use super::{DbConn, DbError};
 use crate::domain::{
     AccountId, AccountKind, ClinicId, EmailAddress, PatientId, PhoneNumber, Prescribed, ProcedureClass, SkinType,
-    TokenPurpose,
-    TreatmentId, Zones,
+    TokenPurpose, TreatmentId, Zones,
 };
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -142,6 +141,8 @@ pub fn get(conn: &mut DbConn, id: PatientId) -> Result<Option<Patient>, DbError>
 
 /// A newest invite link: (sent, expires, used or retired).
 pub type InviteLink = (NaiveDateTime, NaiveDateTime, Option<NaiveDateTime>);
+/// A patient's activation time and newest invite link.
+pub type InviteFacts = (Option<NaiveDateTime>, Option<InviteLink>);
 
 /// For a page of patients of `clinic`: each one's activation time and newest
 /// invite link (two queries, whatever the page size).
@@ -149,7 +150,7 @@ pub fn invites_of(
     conn: &mut DbConn,
     clinic: ClinicId,
     ids: &[PatientId],
-) -> Result<std::collections::HashMap<PatientId, (Option<NaiveDateTime>, Option<InviteLink>)>, DbError> {
+) -> Result<std::collections::HashMap<PatientId, InviteFacts>, DbError> {
     let raw: Vec<i64> = ids.iter().map(|p| p.0).collect();
     let rows: Vec<(i64, i64, Option<NaiveDateTime>)> = patients::table
         .inner_join(accounts::table)

@@ -403,6 +403,7 @@ async fn missed_check_ins_and_reminders_count_from_activation_and_the_invite_fla
         name: "Ivy".into(),
         skin_type: None,
         cold_sores: false,
+        phone: None,
     };
     let pid = aftercare::app::patients::enrol(
         &app.db,
@@ -701,8 +702,7 @@ async fn a_test_email_reaches_a_real_smtp_server_and_a_failing_one_says_why() {
     let row = app
         .outbox()
         .into_iter()
-        .filter(|r| r.kind == OutboxKind::TestEmail)
-        .next_back()
+        .rfind(|r| r.kind == OutboxKind::TestEmail)
         .unwrap();
     assert_eq!(row.status, outbox::PENDING);
 
