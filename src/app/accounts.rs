@@ -18,13 +18,13 @@ use chrono::{DateTime, Duration, Utc};
 pub const RESET_LIFETIME: Duration = Duration::hours(1);
 
 /// The account a usable invite or reset link belongs to (it must exist and
-/// be enabled). Reads only: the link is used up by [`use_link`].
+/// be enabled), with its email. Reads only: the link is used up by [`use_link`].
 pub async fn link_account(
     db: &Db,
     purpose: TokenPurpose,
     token: &str,
     now: DateTime<Utc>,
-) -> Result<Option<(AccountId, AccountKind)>> {
+) -> Result<Option<(AccountId, AccountKind, String)>> {
     if token.is_empty() || token.len() > 64 {
         return Ok(None);
     }
@@ -33,7 +33,9 @@ pub async fn link_account(
         let Some(Some(id)) = accounts::peek_token(c, purpose, &hash, now.naive_utc())? else {
             return Ok(None);
         };
-        Ok(accounts::get(c, id)?.filter(|a| !a.disabled).map(|a| (a.id, a.kind)))
+        Ok(accounts::get(c, id)?
+            .filter(|a| !a.disabled)
+            .map(|a| (a.id, a.kind, a.email)))
     })
     .await
 }

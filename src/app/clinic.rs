@@ -1,11 +1,12 @@
 //! A clinic admin changing the clinic: its settings, its rule thresholds (a
 //! new rules version per change, with an extra audit row when an urgent rule
-//! is switched off), and exporting its data.
+//! is switched off), a test email to the alert address, and exporting its data.
 
 use crate::app::checkin::rules_of;
-use crate::db::{audit, clinics, Db, DbConn};
+use crate::app::notify::{self, MailContext};
+use crate::db::{audit, clinics, outbox, Db, DbConn};
 use crate::domain::AuditAction;
-use crate::domain::{ClinicId, StaffId};
+use crate::domain::{ClinicId, OutboxId, OutboxKind, StaffId};
 use crate::error::{Error, Result};
 use crate::triage::{RuleId, RuleSettings};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -31,6 +32,38 @@ pub async fn save_settings(
             now.naive_utc(),
         )?;
         Ok(())
+    })
+    .await
+}
+
+/// "Send a test email": queues one to the clinic's alert address through the
+/// outbox, audited. While an earlier test is still waiting to go, no second
+/// one is queued (a double click sends one); that one's id is returned.
+pub async fn send_test_email(
+    db: &Db,
+    mail: MailContext,
+    clinic: ClinicId,
+    now: DateTime<Utc>,
+    actor: audit::Actor,
+) -> Result<OutboxId> {
+    db.write_async(move |c| {
+        let clinic = clinics::get(c, clinic)?.ok_or(Error::NotFound)?;
+        if let Some(waiting) = outbox::latest_of_kind(c, clinic.id, OutboxKind::TestEmail)?
+            .filter(|r| r.status == outbox::PENDING && r.attempts == 0)
+        {
+            return Ok(waiting.id);
+        }
+        let id = notify::test_email(c, &mail, &clinic, now)?;
+        audit::record(
+            c,
+            Some(clinic.id),
+            &actor,
+            AuditAction::ClinicTestEmail,
+            Some(&format!("outbox:{id}")),
+            "",
+            now.naive_utc(),
+        )?;
+        Ok(id)
     })
     .await
 }

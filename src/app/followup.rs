@@ -7,7 +7,7 @@
 use crate::app::flags::raise_or_merge;
 use crate::app::notify::{self, MailContext};
 use crate::db::{clinics, flags, scheduled, Db};
-use crate::domain::{RulesVersionId, ScheduledKind};
+use crate::domain::{RuleId, RulesVersionId, ScheduledKind};
 use crate::error::Result;
 use crate::triage::MissedFinding;
 use chrono::{DateTime, Utc};
@@ -53,7 +53,8 @@ pub fn send_digest(
 }
 
 /// Acts on one missed check-in: M1 reminds the patient, M2/M3 raise (or
-/// merge into) a flag. False when another process already did.
+/// merge into) a flag; A1 raises one info flag per patient (never emailed:
+/// info). False when another process already did.
 pub fn missed_checkin(
     db: &Db,
     mail: &MailContext,
@@ -78,7 +79,16 @@ pub fn missed_checkin(
             notify::reminder(c, mail, clinic, f.patient_account, &f.patient_email, now)?;
             return Ok(true);
         };
-        let inputs = serde_json::json!({ "missed_day": finding.dedup_key }).to_string();
+        // One "invitation not accepted" per patient, however many treatments wait.
+        if rule == RuleId::A1 && flags::patient_has_rule(c, f.treatment.patient_id, rule)? {
+            return Ok(true);
+        }
+        let inputs = if rule == RuleId::A1 {
+            serde_json::json!({ "activated": false, "enrolled_at": f.enrolled_at.to_string() })
+        } else {
+            serde_json::json!({ "missed_day": finding.dedup_key })
+        }
+        .to_string();
         let new = flags::NewFlag {
             clinic: clinic.id,
             patient: f.treatment.patient_id,

@@ -254,6 +254,30 @@ pub fn reminder(
     Ok(id)
 }
 
+/// An admin's test of the alert address: the same route as an alert (the
+/// outbox, the worker, the clinic's alert address), with no clinical content.
+pub fn test_email(
+    conn: &mut DbConn,
+    ctx: &MailContext,
+    clinic: &clinics::Clinic,
+    now: DateTime<Utc>,
+) -> Result<OutboxId> {
+    let (subject, text, html) = rendered(message::render_test(&message::TestEmail {
+        clinic_name: &clinic.name,
+        public_url: &ctx.public_url,
+    }))?;
+    let e = NewEmail {
+        kind: OutboxKind::TestEmail,
+        clinic: Some(clinic.id),
+        flag: None,
+        recipient: &clinic.alert_email,
+        subject: &subject,
+        text: &text,
+        html: &html,
+    };
+    queue(conn, ctx, e, now)
+}
+
 /// A clinic asked the patient for a photo: a link, no clinical content.
 pub fn photo_request(
     conn: &mut DbConn,

@@ -1,6 +1,6 @@
-//! The clinic's work with patients: enrolment with an invite, adding a
-//! treatment, closing follow-up, the audited view of a record; and the
-//! patient's own reminder preference.
+//! The clinic's work with patients: enrolment with an invite (and resending
+//! it), adding a treatment, closing follow-up, the audited view of a record;
+//! and the patient's own reminder preference.
 
 use crate::app::checkin::rules_of;
 use crate::app::notify::{self, MailContext};
@@ -9,10 +9,10 @@ use crate::db::checkins;
 use crate::db::patients::TreatmentHistory;
 use crate::db::{accounts, audit, dashboard, flags, patients, Db, DbConn};
 use crate::domain::AuditAction;
-use crate::domain::{ClinicId, PatientId, TreatmentId};
+use crate::domain::{ClinicId, PatientId, TokenPurpose, TreatmentId};
 use crate::error::{Error, Result};
 use crate::triage::RuleSettings;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use std::collections::HashMap;
 
 /// Enrols a patient and emails them a link to choose a password. A taken
@@ -40,6 +40,106 @@ pub async fn enrol(
             )?;
         }
         Ok(id)
+    })
+    .await
+}
+
+/// Whether a patient has accepted the invite, and if not, their newest link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InviteState {
+    Active {
+        since: NaiveDateTime,
+    },
+    Invited {
+        /// When the newest link was sent (`None`: no link was ever sent, e.g. a
+        /// CLI enrolment whose link was printed and lost).
+        sent: Option<NaiveDateTime>,
+        expires: Option<NaiveDateTime>,
+        /// The link can no longer be used (expired, or replaced by a newer one).
+        expired: bool,
+    },
+}
+
+impl InviteState {
+    /// From the account's activation and its newest invite link (sent, expires, used).
+    pub fn of(
+        activated_at: Option<NaiveDateTime>,
+        latest: Option<(NaiveDateTime, NaiveDateTime, Option<NaiveDateTime>)>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        if let Some(since) = activated_at {
+            return InviteState::Active { since };
+        }
+        match latest {
+            Some((sent, expires, used)) => InviteState::Invited {
+                sent: Some(sent),
+                expires: Some(expires),
+                expired: used.is_some() || expires <= now.naive_utc(),
+            },
+            None => InviteState::Invited {
+                sent: None,
+                expires: None,
+                expired: true,
+            },
+        }
+    }
+
+    pub fn is_active(&self) -> bool {
+        matches!(self, InviteState::Active { .. })
+    }
+}
+
+/// The invite state of one patient.
+pub fn invite_state(conn: &mut DbConn, patient: &patients::Patient, now: DateTime<Utc>) -> Result<InviteState> {
+    let latest = match patient.activated_at {
+        Some(_) => None,
+        None => accounts::latest_invite(conn, patient.account_id)?,
+    };
+    Ok(InviteState::of(patient.activated_at, latest, now))
+}
+
+/// A new invite link for a patient who has not accepted one: older links
+/// stop working, the email goes through the outbox, audited. A patient who
+/// is already active is `Conflict` (they use "Forgot your password?").
+pub async fn resend_invite(
+    db: &Db,
+    mail: MailContext,
+    clinic: ClinicId,
+    clinic_name: String,
+    id: PatientId,
+    now: DateTime<Utc>,
+    actor: audit::Actor,
+) -> Result<()> {
+    db.write_async(move |c| {
+        let p = patients::in_clinic(c, clinic, id)?.ok_or(Error::NotFound)?;
+        if p.activated_at.is_some() {
+            return Err(Error::Conflict(
+                "This patient has already set up their account. If they forgot their password, they can use \"Forgot your password?\" on the sign-in page.".into(),
+            ));
+        }
+        if p.disabled {
+            return Err(Error::Conflict("This patient's account is disabled.".into()));
+        }
+        accounts::retire_tokens(c, TokenPurpose::Invite, Some(p.account_id), now.naive_utc())?;
+        let link = onboarding::issue_link(
+            c,
+            TokenPurpose::Invite,
+            Some(p.account_id),
+            now,
+            onboarding::INVITE_LIFETIME,
+            &mail.public_url,
+        )?;
+        notify::invite(c, &mail, clinic, &clinic_name, &p.email, &link, false, now)?;
+        audit::record(
+            c,
+            Some(clinic),
+            &actor,
+            AuditAction::InviteResend,
+            Some(&format!("patient:{}", p.id)),
+            "",
+            now.naive_utc(),
+        )?;
+        Ok(())
     })
     .await
 }
@@ -91,6 +191,7 @@ pub struct PatientRecord {
     pub flags: Vec<(flags::Flag, Vec<flags::FlagEvent>)>,
     pub staff_names: HashMap<i64, String>,
     pub rules: RuleSettings,
+    pub invite: InviteState,
 }
 
 /// A clinician opens a patient's record. Viewing is audited; the reads share
@@ -135,7 +236,9 @@ pub(crate) async fn view(
         }
         let staff_names = accounts::staff_names(c, clinic)?;
         let (_, rules) = rules_of(c, clinic)?;
+        let invite = invite_state(c, &patient, now)?;
         Ok(PatientRecord {
+            invite,
             patient,
             treatments,
             flags: flag_list,

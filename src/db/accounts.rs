@@ -18,6 +18,8 @@ pub struct Account {
     pub disabled: bool,
     pub password_changed_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    /// When a password was first set (the invite accepted): `None` while invited.
+    pub activated_at: Option<NaiveDateTime>,
 }
 
 /// Emails are unique across staff and patients: one sign-in form serves both.
@@ -75,11 +77,30 @@ pub fn get(conn: &mut DbConn, id: AccountId) -> Result<Option<Account>, DbError>
         .optional()?)
 }
 
+/// Sets the password; the first one also activates the account (by an
+/// invite, a reset link or at creation: whichever came first).
 pub fn set_password_hash(conn: &mut DbConn, id: AccountId, hash: &str, now: NaiveDateTime) -> Result<(), DbError> {
     diesel::update(accounts::table.find(id.0))
         .set((accounts::password_hash.eq(hash), accounts::password_changed_at.eq(now)))
         .execute(conn)?;
+    diesel::update(accounts::table.find(id.0).filter(accounts::activated_at.is_null()))
+        .set(accounts::activated_at.eq(now))
+        .execute(conn)?;
     Ok(())
+}
+
+/// The newest invite link of an account: (sent, expires, used or retired).
+pub fn latest_invite(
+    conn: &mut DbConn,
+    account: AccountId,
+) -> Result<Option<(NaiveDateTime, NaiveDateTime, Option<NaiveDateTime>)>, DbError> {
+    Ok(tokens::table
+        .filter(tokens::account_id.eq(account.0))
+        .filter(tokens::purpose.eq(TokenPurpose::Invite.as_str()))
+        .order((tokens::created_at.desc(), tokens::expires_at.desc()))
+        .select((tokens::created_at, tokens::expires_at, tokens::used_at))
+        .first(conn)
+        .optional()?)
 }
 
 pub fn set_disabled(conn: &mut DbConn, id: AccountId, disabled: bool) -> Result<(), DbError> {

@@ -214,3 +214,13 @@ pub fn after(conn: &mut DbConn, id: i64) -> Result<Vec<AuditEntry>, DbError> {
         .select(AuditEntry::as_select())
         .load(conn)?)
 }
+
+/// Whether `clinic` has any audit row of `action` (e.g. settings ever saved).
+pub fn any_of(conn: &mut DbConn, clinic: ClinicId, action: AuditAction) -> Result<bool, DbError> {
+    Ok(diesel::select(diesel::dsl::exists(
+        audit_log::table
+            .filter(audit_log::clinic_id.eq(clinic.0))
+            .filter(audit_log::action.eq(action.as_str())),
+    ))
+    .get_result(conn)?)
+}

@@ -169,6 +169,16 @@ pub fn unresolved_for_rule(conn: &mut DbConn, treatment: TreatmentId, rule: Rule
     Ok((flag.state != FlagState::Resolved).then_some(flag))
 }
 
+/// Whether `rule` ever raised a flag for this patient (any treatment, any state).
+pub fn patient_has_rule(conn: &mut DbConn, patient: PatientId, rule: RuleId) -> Result<bool, DbError> {
+    Ok(diesel::select(diesel::dsl::exists(
+        flags::table
+            .filter(flags::patient_id.eq(patient.0))
+            .filter(flags::rule_id.eq(rule.as_str())),
+    ))
+    .get_result(conn)?)
+}
+
 /// The rule fired again: count it, keep the latest values, raise severity if higher.
 #[allow(clippy::too_many_arguments)]
 pub fn record_repeat(

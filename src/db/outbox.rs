@@ -253,6 +253,17 @@ pub fn recent(conn: &mut DbConn, clinic: ClinicId, limit: i64) -> Result<Vec<Out
         .load(conn)?)
 }
 
+/// The newest row of `kind` for a clinic (the settings page's test email).
+pub fn latest_of_kind(conn: &mut DbConn, clinic: ClinicId, kind: OutboxKind) -> Result<Option<OutboxRow>, DbError> {
+    Ok(outbox::table
+        .filter(outbox::clinic_id.eq(clinic.0))
+        .filter(outbox::kind.eq(kind.as_str()))
+        .order(outbox::id.desc())
+        .select(OutboxRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 /// Every row, oldest first (tests and diagnostics).
 pub fn all(conn: &mut DbConn) -> Result<Vec<OutboxRow>, DbError> {
     Ok(outbox::table

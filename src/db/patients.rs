@@ -1,11 +1,11 @@
 //! Patients and their treatments. Every lookup for staff is scoped by clinic;
 //! another clinic's id finds nothing.
 
-use super::schema::{accounts, patients, treatments};
+use super::schema::{accounts, patients, tokens, treatments};
 use super::{DbConn, DbError};
 use crate::domain::{
     AccountId, AccountKind, ClinicId, EmailAddress, PatientId, PhoneNumber, Prescribed, ProcedureClass, SkinType,
-    TreatmentId, Zones,
+    TokenPurpose, TreatmentId, Zones,
 };
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -45,9 +45,13 @@ pub struct Patient {
     pub created_at: NaiveDateTime,
     pub disabled: bool,
     pub phone: Option<PhoneNumber>,
+    /// When the patient accepted the invite; `None` while only invited.
+    pub activated_at: Option<NaiveDateTime>,
 }
 
-fn to_patient((row, (email, disabled)): (PatientRow, (String, bool))) -> Patient {
+type AccountColumns = (String, bool, Option<NaiveDateTime>);
+
+fn to_patient((row, (email, disabled, activated_at)): (PatientRow, AccountColumns)) -> Patient {
     Patient {
         id: row.id,
         account_id: row.account_id,
@@ -63,6 +67,7 @@ fn to_patient((row, (email, disabled)): (PatientRow, (String, bool))) -> Patient
         created_at: row.created_at,
         disabled,
         phone: stored_phone(row.phone, row.phone_tel),
+        activated_at,
     }
 }
 
@@ -100,9 +105,10 @@ pub fn create(conn: &mut DbConn, new: &NewPatient, now: NaiveDateTime) -> Result
 
 macro_rules! patient_select {
     () => {
-        patients::table
-            .inner_join(accounts::table)
-            .select((PatientRow::as_select(), (accounts::email, accounts::disabled)))
+        patients::table.inner_join(accounts::table).select((
+            PatientRow::as_select(),
+            (accounts::email, accounts::disabled, accounts::activated_at),
+        ))
     };
 }
 
@@ -152,6 +158,52 @@ pub fn get(conn: &mut DbConn, id: PatientId) -> Result<Option<Patient>, DbError>
         .first(conn)
         .optional()?
         .map(to_patient))
+}
+
+/// A newest invite link: (sent, expires, used or retired).
+pub type InviteLink = (NaiveDateTime, NaiveDateTime, Option<NaiveDateTime>);
+/// A patient's activation time and newest invite link.
+pub type InviteFacts = (Option<NaiveDateTime>, Option<InviteLink>);
+
+/// For a page of patients of `clinic`: each one's activation time and newest
+/// invite link (two queries, whatever the page size).
+pub fn invites_of(
+    conn: &mut DbConn,
+    clinic: ClinicId,
+    ids: &[PatientId],
+) -> Result<std::collections::HashMap<PatientId, InviteFacts>, DbError> {
+    let raw: Vec<i64> = ids.iter().map(|p| p.0).collect();
+    let rows: Vec<(i64, i64, Option<NaiveDateTime>)> = patients::table
+        .inner_join(accounts::table)
+        .filter(patients::clinic_id.eq(clinic.0))
+        .filter(patients::id.eq_any(&raw))
+        .select((patients::id, accounts::id, accounts::activated_at))
+        .load(conn)?;
+    let waiting: Vec<i64> = rows.iter().filter(|r| r.2.is_none()).map(|r| r.1).collect();
+    let mut latest: std::collections::HashMap<i64, InviteLink> = std::collections::HashMap::new();
+    if !waiting.is_empty() {
+        let links: Vec<(Option<i64>, NaiveDateTime, NaiveDateTime, Option<NaiveDateTime>)> = tokens::table
+            .filter(tokens::purpose.eq(TokenPurpose::Invite.as_str()))
+            .filter(tokens::account_id.eq_any(&waiting))
+            .order((tokens::created_at.asc(), tokens::expires_at.asc()))
+            .select((
+                tokens::account_id,
+                tokens::created_at,
+                tokens::expires_at,
+                tokens::used_at,
+            ))
+            .load(conn)?;
+        // Oldest first, so the newest per account is the one left.
+        for (account, sent, expires, used) in links {
+            if let Some(a) = account {
+                latest.insert(a, (sent, expires, used));
+            }
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(id, account, activated)| (PatientId(id), (activated, latest.get(&account).copied())))
+        .collect())
 }
 
 /// Sets when the patient last checked in (the demo writes check-ins in bulk).

@@ -16,30 +16,49 @@ pub struct Followed {
     pub patient_email: String,
     pub reminders: bool,
     pub disabled: bool,
+    /// When the patient accepted the invite (`None`: only invited).
+    pub activated_at: Option<NaiveDateTime>,
+    /// When the patient was enrolled.
+    pub enrolled_at: NaiveDateTime,
 }
 
 /// Treatments of `clinic` treated on or after `since`, whose patient's
 /// follow-up is not closed.
 pub fn in_follow_up(conn: &mut DbConn, clinic: ClinicId, since: NaiveDate) -> Result<Vec<Followed>, DbError> {
-    let rows: Vec<(Treatment, (i64, String, bool, bool))> = treatments::table
+    type Row = (
+        Treatment,
+        (i64, String, bool, bool, Option<NaiveDateTime>, NaiveDateTime),
+    );
+    let rows: Vec<Row> = treatments::table
         .inner_join(patients::table.inner_join(accounts::table))
         .filter(treatments::clinic_id.eq(clinic.0))
         .filter(treatments::treated_on.ge(since))
         .filter(patients::follow_up_closed_at.is_null())
         .select((
             Treatment::as_select(),
-            (accounts::id, accounts::email, patients::reminders, accounts::disabled),
+            (
+                accounts::id,
+                accounts::email,
+                patients::reminders,
+                accounts::disabled,
+                accounts::activated_at,
+                patients::created_at,
+            ),
         ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(treatment, (account, patient_email, reminders, disabled))| Followed {
-            treatment,
-            patient_account: AccountId(account),
-            patient_email,
-            reminders,
-            disabled,
-        })
+        .map(
+            |(treatment, (account, patient_email, reminders, disabled, activated_at, enrolled_at))| Followed {
+                treatment,
+                patient_account: AccountId(account),
+                patient_email,
+                reminders,
+                disabled,
+                activated_at,
+                enrolled_at,
+            },
+        )
         .collect())
 }
 

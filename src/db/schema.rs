@@ -29,6 +29,7 @@ diesel::table! {
         disabled -> Bool,
         password_changed_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        activated_at -> Nullable<Timestamp>,
     }
 }
 

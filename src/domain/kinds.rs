@@ -32,6 +32,8 @@ text_enum! {
         Reminder = "reminder",
         /// The clinic asks the patient for a photo (no clinical content).
         PhotoRequest = "photo_request",
+        /// An admin's test of the alert address ("Send a test email").
+        TestEmail = "test_email",
     }
 }
 
@@ -52,8 +54,12 @@ text_enum! {
         /// The last reset email the hourly cap allows was sent.
         PasswordResetCapped = "password.reset_capped",
         InviteAccept = "invite.accept",
+        /// Staff sent a patient a new invite link (the old one stops working).
+        InviteResend = "invite.resend",
         ClinicCreate = "clinic.create",
         ClinicSettings = "clinic.settings",
+        /// An admin queued a test email to the clinic's alert address.
+        ClinicTestEmail = "clinic.test_email",
         RulesChange = "rules.change",
         /// An urgent-capable rule was switched off (who, when, which).
         RulesDisableUrgent = "rules.disable_urgent",
@@ -138,6 +144,8 @@ impl AuditAction {
             PasswordResetRequested => "asked for a password reset link",
             PasswordResetCapped => "was sent the last reset email allowed this hour",
             InviteAccept => "accepted their invitation",
+            InviteResend => "sent {} a new invitation",
+            ClinicTestEmail => "sent a test email to the alert address",
             ClinicCreate => "created the clinic",
             ClinicSettings => "changed the clinic's settings",
             RulesChange => "changed the rule settings",
@@ -185,11 +193,11 @@ impl AuditAction {
 }
 
 /// What the scheduler claimed for a treatment (each exactly once per key):
-/// a flag taken into the morning digest, or a missed check-in (M1–M3).
+/// a flag taken into the morning digest, or a scheduled rule (M1–M3, A1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ScheduledKind {
     Digest,
-    /// Only M1–M3 (see [`RuleId::is_missed_checkin`]).
+    /// Only M1–M3 and A1 (see [`RuleId::is_scheduled`]).
     Missed(RuleId),
 }
 
@@ -210,8 +218,8 @@ impl ScheduledKind {
             return Ok(ScheduledKind::Digest);
         }
         match RuleId::parse(s) {
-            Ok(rule) if rule.is_missed_checkin() => Ok(ScheduledKind::Missed(rule)),
-            _ => Err(super::UnknownOption::new("scheduled kind", s, "digest M1 M2 M3")),
+            Ok(rule) if rule.is_scheduled() => Ok(ScheduledKind::Missed(rule)),
+            _ => Err(super::UnknownOption::new("scheduled kind", s, "digest M1 M2 M3 A1")),
         }
     }
 }
@@ -245,18 +253,19 @@ mod tests {
         );
         assert_eq!(
             texts(OutboxKind::ALL.iter().map(|k| k.as_str()).collect()),
-            "invite password_reset alert_urgent alert_review digest escalation reminder photo_request"
+            "invite password_reset alert_urgent alert_review digest escalation reminder photo_request test_email"
         );
         assert_eq!(
             texts(AuditAction::ALL.iter().map(|k| k.as_str()).collect()),
-            "signin.success signin.failure signin.locked signout signout.everywhere signout.session password.change \
-             password.reset password.reset_requested password.reset_capped invite.accept clinic.create \
-             clinic.settings rules.change rules.disable_urgent staff.create staff.invite staff.disable staff.enable \
-             staff.role patient.create patient.view patient.close_follow_up patient.reminders patient.edit \
-             patient.reopen_follow_up treatment.create treatment.edit flag.view \
-             flag.acknowledge flag.resolve outbox.retry export photo.add photo.remove photo.view photo.request \
-             photo.compare totp.enrolled signin.totp-failure totp.reset clinic.require-totp api_token.create \
-             api_token.revoke api_token.use fhir.export fhir.export_cancel fhir.export_download"
+            "signin.success signin.failure signin.locked signout signout.everywhere signout.session \
+             password.change password.reset password.reset_requested password.reset_capped invite.accept \
+             invite.resend clinic.create clinic.settings clinic.test_email rules.change rules.disable_urgent \
+             staff.create staff.invite staff.disable staff.enable staff.role patient.create patient.view \
+             patient.close_follow_up patient.reminders patient.edit patient.reopen_follow_up treatment.create \
+             treatment.edit flag.view flag.acknowledge flag.resolve outbox.retry export photo.add photo.remove \
+             photo.view photo.request photo.compare totp.enrolled signin.totp-failure totp.reset \
+             clinic.require-totp api_token.create api_token.revoke api_token.use fhir.export fhir.export_cancel \
+             fhir.export_download"
         );
         assert_eq!(
             texts(ExportState::ALL.iter().map(|k| k.as_str()).collect()),
@@ -271,6 +280,7 @@ mod tests {
             assert_eq!(ScheduledKind::parse(k.as_str()).unwrap(), k);
         }
         assert_eq!(ScheduledKind::Missed(RuleId::M3).as_str(), "M3");
+        assert_eq!(ScheduledKind::parse("A1").unwrap(), ScheduledKind::Missed(RuleId::A1));
         assert!(
             ScheduledKind::parse("U1").is_err(),
             "only missed check-ins are scheduled"

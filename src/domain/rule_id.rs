@@ -68,6 +68,7 @@ rule_ids! {
     M1  = "M1",  REMINDER, "no check-in by the clinic's reminder time on a scheduled day: patient reminder only";
     M2  = "M2",  REVIEW,   "2 daily check-ins missed in a row in days 1–7 (ablative), 3 in days 8–14, or none by day 2";
     M3  = "M3",  URGENT,   "the last check-in raised urgent or review, and the next one is missed";
+    A1  = "A1",  INFO,     "invitation not accepted: the patient is not active 48 h after the treatment's start (or enrolment, if later)";
 }
 
 impl RuleId {
@@ -102,6 +103,7 @@ impl RuleId {
             RuleId::M1 => "reminder",
             RuleId::M2 => "missed check-ins",
             RuleId::M3 => "missed check-in after a flag",
+            RuleId::A1 => "invitation not accepted",
         }
     }
     /// What the rule watches for, in the plain words staff use (the id is
@@ -135,6 +137,7 @@ impl RuleId {
             M1 => "today's check-in not done (a reminder to the patient only)",
             M2 => "several check-ins missed",
             M3 => "a check-in missed after a worrying one",
+            A1 => "an invitation not accepted 48 hours after the treatment",
         }
     }
 
@@ -143,9 +146,15 @@ impl RuleId {
     pub fn can_raise_urgent(self) -> bool {
         self.default_severity() == Some(Severity::Urgent) || matches!(self, RuleId::R2 | RuleId::R9)
     }
-    /// M1–M3: judged by the scheduler, never by a check-in.
+    /// M1–M3: check-ins that were due and did not come.
     pub fn is_missed_checkin(self) -> bool {
         matches!(self, RuleId::M1 | RuleId::M2 | RuleId::M3)
+    }
+    /// Judged by the scheduler, never by a check-in: M1–M3, and A1 (not a
+    /// rule of the reference: an invitation nobody accepted, so the missed
+    /// check-in rules have nothing to count from).
+    pub fn is_scheduled(self) -> bool {
+        self.is_missed_checkin() || self == RuleId::A1
     }
 }
 
@@ -165,5 +174,9 @@ mod tests {
         assert_eq!(RuleId::M3.default_severity(), Some(Severity::Urgent));
         assert_eq!(RuleId::R11.default_severity(), Some(Severity::Info));
         assert!(RuleId::M2.is_missed_checkin() && !RuleId::U1.is_missed_checkin());
+        assert_eq!(RuleId::A1.default_severity(), Some(Severity::Info));
+        assert!(RuleId::A1.is_scheduled() && !RuleId::A1.is_missed_checkin());
+        // Stored in flags and scheduled_findings: the text is a contract.
+        assert_eq!(RuleId::A1.as_str(), "A1");
     }
 }

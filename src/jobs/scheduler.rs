@@ -1,6 +1,7 @@
 //! Time-driven work, run by every `serve` process every few seconds:
 //! escalations, the morning review digest, missed check-ins (M1 reminders,
-//! M2/M3 flags). Each action is claimed in the database first, so with
+//! M2/M3 flags, counted from the patient's activation) and invitations not
+//! accepted (A1). Each action is claimed in the database first, so with
 //! several processes (or after a restart) it happens exactly once.
 
 use crate::app::checkin::rules_of;
@@ -103,6 +104,8 @@ fn missed(db: &Db, mail: &MailContext, clinic: &clinics::Clinic, now: DateTime<U
             procedure: f.treatment.procedure,
             settings: &settings,
             reminders_enabled: f.reminders,
+            activated_at: f.activated_at.map(|t| t.and_utc()),
+            enrolled_at: f.enrolled_at.and_utc(),
         };
         for finding in triage::missed_checkins(&input) {
             let acted = followup::missed_checkin(db, mail, clinic, &f, &finding, rules_version, now)?;

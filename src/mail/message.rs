@@ -136,6 +136,7 @@ pub const REVIEW_SUBJECT: &str = "New item for review";
 pub const ESCALATION_SUBJECT: &str = "Escalation: an urgent item has not been acknowledged";
 pub const REMINDER_SUBJECT: &str = "Time for today's recovery check-in";
 pub const PASSWORD_RESET_SUBJECT: &str = "Reset your Aftercare password";
+pub const TEST_SUBJECT: &str = "Aftercare test email";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AlertSeverity {
@@ -187,6 +188,13 @@ pub struct ReminderEmail<'a> {
 /// A clinic's request for a photo with the next check-in: no clinical content.
 #[derive(Debug, Clone)]
 pub struct PhotoRequestEmail<'a> {
+    pub clinic_name: &'a str,
+    pub public_url: &'a str,
+}
+
+/// An admin's test of the alert address: no clinical content at all.
+#[derive(Debug, Clone)]
+pub struct TestEmail<'a> {
     pub clinic_name: &'a str,
     pub public_url: &'a str,
 }
@@ -270,6 +278,7 @@ text_and_html!(
     PhotoRequestText = "email/photo_request.txt",
     PhotoRequestHtml = "email/photo_request.html"
 );
+text_and_html!(TestEmail<'a>, TestText = "email/test.txt", TestHtml = "email/test.html");
 text_and_html!(
     InviteEmail<'a>,
     InviteText = "email/invite.txt",
@@ -367,6 +376,18 @@ pub fn render_photo_request(data: &PhotoRequestEmail<'_>) -> Result<Rendered, as
         format!("{} has a request for you on Aftercare", one_line(data.clinic_name)),
         PhotoRequestText { d: &view }.render()?,
         PhotoRequestHtml { d: &view }.render()?,
+    ))
+}
+
+pub fn render_test(data: &TestEmail<'_>) -> Result<Rendered, askama::Error> {
+    let view = TestEmail {
+        clinic_name: data.clinic_name,
+        public_url: base(data.public_url),
+    };
+    Ok((
+        TEST_SUBJECT.to_string(),
+        TestText { d: &view }.render()?,
+        TestHtml { d: &view }.render()?,
     ))
 }
 

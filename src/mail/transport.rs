@@ -236,6 +236,31 @@ fn describe_smtp_error(e: &lettre::transport::smtp::Error) -> String {
     format!("{kind}: {e}")
 }
 
+/// A failed attempt's stored error in plain words for an admin: what
+/// probably happened and what to check. The stored text (the server's own
+/// reply) is shown beside it.
+pub fn in_words(error: &str) -> &'static str {
+    let e = error.to_ascii_lowercase();
+    let code = |c: &str| e.contains(&format!("({c})"));
+    if e.contains("no answer within") || e.contains("timed out") {
+        "The mail server did not answer in time. It may be down or overloaded, or a firewall may be blocking the connection."
+    } else if code("530") || code("534") || code("535") || code("538") {
+        "The mail server refused Aftercare's sign-in: check SMTP_USERNAME and SMTP_PASSWORD (and SMTP_SECURITY)."
+    } else if e.contains("connection refused") || e.contains("connection error") || e.contains("network error") {
+        "Aftercare could not connect to the mail server: check SMTP_HOST and SMTP_PORT, and that the server is running."
+    } else if e.contains("tls error") || e.contains("tls failed") {
+        "The secure connection to the mail server failed: check SMTP_SECURITY and the server's certificate."
+    } else if e.contains("transient error") || e.contains("temporarily refused") {
+        "The mail server refused the message for now (a temporary problem on its side). Aftercare keeps trying."
+    } else if e.contains("permanent error") || e.contains("rejected") {
+        "The mail server rejected the message: check the address, and whether the server accepts mail from Aftercare's sender address (SMTP_FROM)."
+    } else if e.contains("mail folder") {
+        "Aftercare could not write the email into its mail folder (MAIL_DIR): check the folder exists and can be written."
+    } else {
+        "The email could not be sent. The server's reply below says why."
+    }
+}
+
 /// The domain part of a recipient, for logs (the full address is personal
 /// data and stays out of them).
 pub fn recipient_domain(to: &str) -> String {
@@ -339,6 +364,33 @@ mod tests {
         let out = redact(text, Some(&secret), "Jane <jane.doe@patient.example>");
         assert!(!out.contains("hunter2") && !out.contains("jane.doe"), "{out}");
         assert!(out.contains("…@patient.example"), "{out}");
+    }
+
+    #[test]
+    fn errors_read_in_plain_words() {
+        let cases = [
+            ("SMTP 127.0.0.1:25 (no TLS): no answer within 30 s", "did not answer"),
+            (
+                "SMTP h:25 (no TLS): failed: Connection error: Connection refused (os error 111)",
+                "could not connect",
+            ),
+            (
+                "SMTP h:25 (no TLS): temporarily refused: transient error (451): try later",
+                "for now",
+            ),
+            (
+                "SMTP h:25 (no TLS): rejected: permanent error (550): no such user",
+                "rejected",
+            ),
+            (
+                "SMTP h:25 (TLS): rejected: permanent error (535): bad credentials",
+                "sign-in",
+            ),
+            ("cannot write to mail folder: denied", "mail folder"),
+        ];
+        for (raw, words) in cases {
+            assert!(in_words(raw).contains(words), "{raw} -> {}", in_words(raw));
+        }
     }
 
     #[test]

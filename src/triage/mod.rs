@@ -9,7 +9,9 @@
 //!   one per rule, U1–U10 and R1–R13); [`highest`] of those decides the
 //!   patient's [`Advice`].
 //! - [`missed_checkins`]: the scheduler's view of check-ins that were due and
-//!   did not come (M1 reminder, M2, M3), each with a stable `dedup_key`.
+//!   did not come (M1 reminder, M2, M3), each with a stable `dedup_key`,
+//!   counted from the day the patient activated; A1 for an invitation not
+//!   accepted 48 h after the treatment's start.
 //! - [`on_finding`]: alert hygiene (merge the same rule within 24 hours, notify
 //!   again only when severity rises).
 //! - [`RuleSettings`]: the clinic's thresholds and rule switches, the expected
@@ -71,7 +73,7 @@ pub use hygiene::{on_finding, HygieneDecision, OpenFlag, DEDUP_WINDOW};
 pub use rules::{Rule, RULES};
 pub use schedule::{
     clinic_today, date_of_day, day_number, due_days, is_due_day, local_instant, missed_checkins, next_due,
-    MissedFinding, MissedInput, LOOKBACK_DAYS, MAX_FOLLOW_UP_DAYS, WEEKLY_FROM_DAY,
+    MissedFinding, MissedInput, INVITATION_GRACE, INVITATION_KEY, LOOKBACK_DAYS, MAX_FOLLOW_UP_DAYS, WEEKLY_FROM_DAY,
 };
 pub use settings::{FieldKind, RuleSettings, SettingField, CONFIRM_DISABLE_URGENT};
 

@@ -56,7 +56,7 @@ use RuleId::*;
 /// The rule table of the clinical reference, section 5: who judges each rule
 /// (a check-in function, or the scheduler). What each rule says is
 /// [`RuleId::summary`].
-pub static RULES: [Rule; 26] = [
+pub static RULES: [Rule; 27] = [
     rule(U1, u1),
     rule(U2, u2),
     rule(U3, u3),
@@ -83,6 +83,8 @@ pub static RULES: [Rule; 26] = [
     missed(M1),
     missed(M2),
     missed(M3),
+    // Not in the reference: an invitation not accepted (see `RuleId::is_scheduled`).
+    missed(A1),
 ];
 
 // Fixed day windows of the table (not clinic settings).
@@ -801,7 +803,7 @@ mod tests {
         let ids: Vec<RuleId> = RULES.iter().map(|r| r.id).collect();
         assert_eq!(ids, RuleId::ALL.to_vec());
         for r in &RULES {
-            assert_eq!(matches!(r.check, Check::Scheduler), r.id.is_missed_checkin(), "{r:?}");
+            assert_eq!(matches!(r.check, Check::Scheduler), r.id.is_scheduled(), "{r:?}");
         }
     }
 }

@@ -23,6 +23,11 @@ pub const MAX_FOLLOW_UP_DAYS: i64 = 730;
 /// older days are not raised, because an alert about ancient history helps
 /// nobody and would bury the current ones.
 pub const LOOKBACK_DAYS: i64 = 3;
+/// A1: how long after a treatment's start (or the enrolment, if later) a
+/// patient who has not accepted the invite is flagged.
+pub const INVITATION_GRACE: TimeDelta = TimeDelta::hours(48);
+/// A1's dedup key: one per treatment (the caller also keeps it to one per patient).
+pub const INVITATION_KEY: &str = "invitation";
 
 /// The clinic's calendar date at `now`.
 pub fn clinic_today(now: DateTime<Utc>, tz: Tz) -> NaiveDate {
@@ -113,12 +118,20 @@ pub struct MissedInput<'a> {
     pub settings: &'a RuleSettings,
     /// Whether the patient gets reminders (M1).
     pub reminders_enabled: bool,
+    /// When the patient accepted the invite (set a password); `None` while
+    /// only invited. M1–M3 count from the later of the treatment date and
+    /// this day; before it nobody could check in.
+    pub activated_at: Option<DateTime<Utc>>,
+    /// When the patient was enrolled: A1 waits 48 h from the later of this
+    /// and the treatment's start, so a patient enrolled after a back-dated
+    /// treatment is not flagged at once.
+    pub enrolled_at: DateTime<Utc>,
 }
 
-/// A missed check-in.
+/// A missed check-in (or A1: an invitation not accepted).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MissedFinding {
-    /// M1, M2 or M3.
+    /// M1, M2, M3 or A1.
     pub rule: RuleId,
     /// `None` for M1: a reminder to the patient, never a clinic flag.
     pub severity: Option<Severity>,
@@ -135,6 +148,13 @@ pub struct MissedFinding {
 /// later time yields the same keys for the same days, so the caller may run
 /// it as often as it likes.
 ///
+/// Days count from the patient's **start day**: the later of the treatment
+/// date (day 0) and the clinic date the patient activated their account.
+/// Days before it are never missed. A patient who has not activated gets no
+/// M1–M3 at all; instead, 48 hours after the later of the treatment's start
+/// (clinic midnight of day 0) and the enrolment, **A1** (info, key
+/// [`INVITATION_KEY`]): the invitation was not accepted.
+///
 /// - **M1** (reminder only): today (clinic date) is a due day, the clinic's
 ///   local time has reached the reminder time, and today has no check-in.
 ///   Only today: a reminder for a past day is useless. Nothing when
@@ -143,23 +163,30 @@ pub struct MissedFinding {
 ///   are completely over in the clinic's time zone, and only the last
 ///   [`LOOKBACK_DAYS`] of them. A missed day D raises:
 ///   - M2 when the run of missed daily check-ins ending at D (counted back to
-///     day 1) is at least 2 and D is in days 1–7 after an ablative class, or
-///     at least 3 and D is in days 8–14 (every class); or when D is day 2
-///     ("none by day 2": days 0, 1 and 2 all without a check-in). Each
+///     day 1, or the start day) is at least 2 and D is in days 1–7 after an
+///     ablative class, or at least 3 and D is in days 8–14 (every class); or
+///     when D is 2 days after the start day ("none by day 2": days 0, 1 and 2
+///     all without a check-in, when the patient was active on day 0). Each
 ///     further missed day of a run raises again with its own key; alert
 ///     hygiene merges them into the open flag.
 ///   - M3 when the latest check-in before D raised urgent or review and D is
 ///     the first due day after it.
 pub fn missed_checkins(input: &MissedInput) -> Vec<MissedFinding> {
     let s = input.settings;
+    let Some(activated_at) = input.activated_at else {
+        return invitation_not_accepted(input).into_iter().collect();
+    };
     let today = clinic_today(input.now, input.tz);
     let today_day = day_number(input.treated_on, today);
-    let missed = |d: i64| is_due_day(d, input.follow_up_days) && !input.checkin_days.contains(&d);
+    let start_day = start_day(input.treated_on, activated_at, input.tz);
+    let missed = |d: i64| d >= start_day && is_due_day(d, input.follow_up_days) && !input.checkin_days.contains(&d);
     let mut out = Vec::new();
 
     if input.reminders_enabled && s.is_enabled(RuleId::M1) && missed(today_day) {
         let reminder_at = local_instant(today, input.reminder_time, input.tz);
-        if input.now >= reminder_at {
+        // Someone who accepted the invite after today's reminder time is
+        // not reminded minutes later.
+        if input.now >= reminder_at && reminder_at >= activated_at {
             out.push(finding(
                 RuleId::M1,
                 today_day,
@@ -180,7 +207,7 @@ pub fn missed_checkins(input: &MissedInput) -> Vec<MissedFinding> {
             continue;
         };
         if s.is_enabled(RuleId::M2) {
-            if let Some(reason) = m2_reason(input, d, &missed) {
+            if let Some(reason) = m2_reason(input, d, start_day, &missed) {
                 out.push(finding(RuleId::M2, d, date, reason));
             }
         }
@@ -191,6 +218,43 @@ pub fn missed_checkins(input: &MissedInput) -> Vec<MissedFinding> {
         }
     }
     out
+}
+
+/// The first day that can be missed: the treatment's day 0, or the day the
+/// patient activated if that was later (clinic dates).
+fn start_day(treated_on: NaiveDate, activated_at: DateTime<Utc>, tz: Tz) -> i64 {
+    day_number(treated_on, clinic_today(activated_at, tz)).max(0)
+}
+
+/// A1: not active 48 h after the later of the treatment's start and the enrolment.
+fn invitation_not_accepted(input: &MissedInput) -> Option<MissedFinding> {
+    if !input.settings.is_enabled(RuleId::A1) {
+        return None;
+    }
+    let treatment_start = local_instant(input.treated_on, NaiveTime::MIN, input.tz);
+    let from = treatment_start.max(input.enrolled_at);
+    let due = from.checked_add_signed(INVITATION_GRACE)?;
+    let today = clinic_today(input.now, input.tz);
+    let day = day_number(input.treated_on, today);
+    if input.now < due || day > input.follow_up_days.min(MAX_FOLLOW_UP_DAYS) {
+        return None;
+    }
+    let since = if from == treatment_start {
+        format!("the treatment on {}", input.treated_on)
+    } else {
+        format!("enrolment on {}", clinic_today(input.enrolled_at, input.tz))
+    };
+    Some(MissedFinding {
+        rule: RuleId::A1,
+        severity: RuleId::A1.default_severity(),
+        day,
+        date: today,
+        dedup_key: INVITATION_KEY.to_string(),
+        reason: format!(
+            "Invitation not accepted: the patient has not set up their account 48 hours after {since}, \
+             so no check-ins can come. Resend the invite or call them."
+        ),
+    })
 }
 
 /// A missed check-in finding at its rule's severity (none for M1: a reminder).
@@ -205,7 +269,7 @@ fn finding(rule: RuleId, day: i64, date: NaiveDate, reason: String) -> MissedFin
     }
 }
 
-fn m2_reason(input: &MissedInput, d: i64, missed: &dyn Fn(i64) -> bool) -> Option<String> {
+fn m2_reason(input: &MissedInput, d: i64, start_day: i64, missed: &dyn Fn(i64) -> bool) -> Option<String> {
     let s = input.settings;
     let ablative = input.procedure.is_ablative();
     let needed = match d {
@@ -213,7 +277,8 @@ fn m2_reason(input: &MissedInput, d: i64, missed: &dyn Fn(i64) -> bool) -> Optio
         8..=LAST_DAILY_DAY => Some(i64::from(s.missed_in_row_days_8_14)),
         _ => None,
     };
-    // The run is at most 14 long: it only covers daily days 1..=d.
+    // The run is at most 14 long: it only covers daily days 1..=d (and
+    // `missed` is false before the start day).
     let run = (1..=d).rev().take_while(|k| missed(*k)).count() as i64;
     let mut parts = Vec::new();
     if let Some(n) = needed.filter(|n| run >= *n) {
@@ -225,10 +290,11 @@ fn m2_reason(input: &MissedInput, d: i64, missed: &dyn Fn(i64) -> bool) -> Optio
                 .unwrap_or_default()
         ));
     }
-    let none_by = s.missed_none_by_day;
-    // d ≥ 0 here (a due day), so the range below is never reversed.
-    if d == none_by && input.checkin_days.range(0..=none_by).next().is_none() {
-        parts.push(format!("no check-in at all from day 0 to day {none_by}"));
+    // "None by day N" counts N days from the start day.
+    let none_by = start_day.saturating_add(s.missed_none_by_day);
+    // d ≥ start_day here (a missed day), so the range below is never reversed.
+    if d == none_by && input.checkin_days.range(start_day..=d).next().is_none() {
+        parts.push(format!("no check-in at all from day {start_day} to day {d}"));
     }
     if parts.is_empty() {
         return None;

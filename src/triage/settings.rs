@@ -210,7 +210,7 @@ fn watches(rule: RuleId) -> &'static str {
         R5 | R6 | R7 => ITCH,
         U4 | R9 => EYES,
         U9 | U10 => EMERGENCY,
-        R12 | R13 | M1 | M2 | M3 => CHECKINS,
+        R12 | R13 | M1 | M2 | M3 | A1 => CHECKINS,
     }
 }
 

@@ -181,7 +181,7 @@ fn wild_settings() -> impl Strategy<Value = RuleSettings> {
         levels,
         days,
         any::<f64>(),
-        proptest::collection::vec(any::<bool>(), 26),
+        proptest::collection::vec(any::<bool>(), RuleId::ALL.len()),
     )
         .prop_map(|(p, c, l, d, fever, off)| {
             let mut s = RuleSettings::default();
@@ -309,7 +309,7 @@ proptest! {
         let mut rules: Vec<RuleId> = got.iter().map(|f| f.rule).collect();
         rules.dedup();
         prop_assert_eq!(rules.len(), got.len(), "one finding per rule");
-        prop_assert!(got.iter().all(|f| s.is_enabled(f.rule) && !f.rule.is_missed_checkin()));
+        prop_assert!(got.iter().all(|f| s.is_enabled(f.rule) && !f.rule.is_scheduled()));
         let _ = Advice::from_findings(&got);
         let _ = what_is_normal(f.procedure, day);
         let _ = s.validate();

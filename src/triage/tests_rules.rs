@@ -766,7 +766,7 @@ fn a_calm_day_raises_nothing_on_any_day_and_m_rules_never_come_from_a_checkin() 
     let mut everything = CheckInAnswers::calm();
     everything.want_call = true;
     let got = evaluate(0, &everything, &[], &facts(Ipl), &RuleSettings::default());
-    assert!(got.iter().all(|f| !f.rule.is_missed_checkin()));
+    assert!(got.iter().all(|f| !f.rule.is_scheduled()));
     assert_eq!(highest(&got), Some(Urgent));
     assert_eq!(highest(&[]), None);
 }

@@ -105,6 +105,10 @@ fn due_days_daily_then_weekly() {
     assert_eq!(next_due(i64::MAX, i64::MAX), None);
 }
 
+fn long_before(d: NaiveDate) -> DateTime<Utc> {
+    (d - TimeDelta::days(30)).and_hms_opt(12, 0, 0).expect("noon").and_utc()
+}
+
 struct Patient {
     treated_on: NaiveDate,
     tz: Tz,
@@ -114,6 +118,8 @@ struct Patient {
     severity: BTreeMap<i64, Severity>,
     settings: RuleSettings,
     reminders: bool,
+    activated_at: Option<DateTime<Utc>>,
+    enrolled_at: DateTime<Utc>,
 }
 
 impl Patient {
@@ -127,6 +133,9 @@ impl Patient {
             severity: BTreeMap::new(),
             settings: RuleSettings::default(),
             reminders: true,
+            // Active well before the treatment: the schedule as in the reference.
+            activated_at: Some(long_before(treated_on)),
+            enrolled_at: long_before(treated_on),
         }
     }
     fn at(&self, now: DateTime<Utc>) -> Vec<MissedFinding> {
@@ -141,6 +150,8 @@ impl Patient {
             procedure: self.procedure,
             settings: &self.settings,
             reminders_enabled: self.reminders,
+            activated_at: self.activated_at,
+            enrolled_at: self.enrolled_at,
         })
     }
     /// Runs the scheduler every 15 minutes from `from` to `to`; returns when
@@ -300,4 +311,79 @@ fn clamped_follow_up_and_weird_settings_do_not_panic() {
     }
     let _ = p.at(DateTime::<Utc>::MAX_UTC);
     let _ = p.at(DateTime::<Utc>::MIN_UTC);
+}
+
+#[test]
+fn missed_check_ins_and_reminders_count_from_the_activation_day() {
+    // Ablative, treated Mon 2026-03-02 (London, UTC in winter); the patient
+    // accepts the invite on day 3 (Thu) at 10:00, before the 18:00 reminder.
+    let mut p = Patient::new(
+        date(2026, 3, 2),
+        chrono_tz::Europe::London,
+        ProcedureClass::AblativeFractional,
+        &[],
+    );
+    let everything = p.run(utc(2026, 3, 2, 0, 0), utc(2026, 3, 8, 23, 45));
+    // Active from the start: M2 on day 2 ("none by day 2" and a run of 2).
+    assert!(everything.contains_key(&key(RuleId::M2, date(2026, 3, 4))));
+
+    p.activated_at = Some(utc(2026, 3, 5, 10, 0));
+    let seen = p.run(utc(2026, 3, 2, 0, 0), utc(2026, 3, 8, 23, 45));
+    let mut expected = BTreeMap::new();
+    // Reminders only from the activation day on.
+    for d in 5..=8 {
+        expected.insert(key(RuleId::M1, date(2026, 3, d)), utc(2026, 3, d, 18, 0));
+    }
+    // Days 3 and 4 missed (a run of 2 counted from day 3), judged once day 4 is over.
+    expected.insert(key(RuleId::M2, date(2026, 3, 6)), utc(2026, 3, 7, 0, 0));
+    // Day 5 = start day + 2 with nothing since day 3: "none by", and the run grows.
+    expected.insert(key(RuleId::M2, date(2026, 3, 7)), utc(2026, 3, 8, 0, 0));
+    assert_eq!(seen, expected);
+    let day5 = p
+        .at(utc(2026, 3, 8, 0, 0))
+        .into_iter()
+        .find(|f| f.rule == RuleId::M2 && f.day == 5)
+        .expect("M2 on day 5");
+    assert!(
+        day5.reason.contains("no check-in at all from day 3 to day 5"),
+        "{}",
+        day5.reason
+    );
+
+    // Accepted after today's reminder time: no reminder minutes later.
+    p.activated_at = Some(utc(2026, 3, 5, 19, 0));
+    let late = p.run(utc(2026, 3, 5, 19, 0), utc(2026, 3, 5, 23, 45));
+    assert!(late.is_empty(), "{late:?}");
+}
+
+#[test]
+fn a_patient_never_activated_gets_one_invitation_finding_instead() {
+    let mut p = Patient::new(
+        date(2026, 3, 2),
+        chrono_tz::Europe::London,
+        ProcedureClass::AblativeFractional,
+        &[],
+    );
+    p.activated_at = None;
+    p.enrolled_at = utc(2026, 3, 1, 15, 0);
+    let a1 = |p: &Patient, now| -> Vec<MissedFinding> { p.at(now) };
+    // 47 h 45 min after the treatment's start (midnight of day 0): nothing at all.
+    assert!(a1(&p, utc(2026, 3, 3, 23, 45)).is_empty());
+    let got = a1(&p, utc(2026, 3, 4, 0, 0));
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].rule, RuleId::A1);
+    assert_eq!(got[0].severity, Some(Severity::Info));
+    assert_eq!(got[0].dedup_key, INVITATION_KEY);
+    assert!(got[0].reason.contains("Invitation not accepted"));
+    // Its key stays the same on every later pass (the caller claims it once).
+    assert_eq!(a1(&p, utc(2026, 3, 9, 12, 0))[0].dedup_key, INVITATION_KEY);
+
+    // Enrolled after a back-dated treatment: 48 h from the enrolment.
+    p.enrolled_at = utc(2026, 3, 6, 9, 30);
+    assert!(a1(&p, utc(2026, 3, 8, 9, 15)).is_empty());
+    let got = a1(&p, utc(2026, 3, 8, 9, 30));
+    assert!(got[0].reason.contains("enrolment on 2026-03-06"), "{}", got[0].reason);
+    // Switched off: nothing.
+    p.settings.disabled.insert(RuleId::A1);
+    assert!(a1(&p, utc(2026, 3, 9, 12, 0)).is_empty());
 }

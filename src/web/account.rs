@@ -38,6 +38,9 @@ struct ChoosePassword<'a> {
     button: &'a str,
     token: &'a str,
     form: FormState,
+    /// The account's email, in a hidden `autocomplete="username"` field so a
+    /// password manager files the new password under the right account.
+    username: &'a str,
 }
 
 #[derive(Template)]
@@ -59,7 +62,7 @@ async fn link_account(
     state: &AppState,
     purpose: TokenPurpose,
     token: &str,
-) -> Result<Option<(AccountId, AccountKind)>> {
+) -> Result<Option<(AccountId, AccountKind, String)>> {
     accounts::link_account(&state.db, purpose, token, state.clock.now()).await
 }
 
@@ -88,9 +91,9 @@ fn texts(purpose: TokenPurpose) -> LinkTexts {
 }
 
 async fn choose_page(state: &AppState, visitor: &Visitor, purpose: TokenPurpose, token: &str) -> Result<HttpResponse> {
-    if link_account(state, purpose, token).await?.is_none() {
+    let Some((_, _, email)) = link_account(state, purpose, token).await? else {
         return link_invalid(purpose);
-    }
+    };
     let t = texts(purpose);
     page(&ChoosePassword {
         csrf: visitor.csrf(),
@@ -100,6 +103,7 @@ async fn choose_page(state: &AppState, visitor: &Visitor, purpose: TokenPurpose,
         button: t.button,
         token,
         form: FormState::default(),
+        username: &email,
     })
 }
 
@@ -138,7 +142,7 @@ fn new_password(form: &SecureForm, field: &'static str, confirm: &'static str) -
 /// Invite and reset links, submitted: sets the password and uses the link up.
 async fn use_link(state: web::Data<AppState>, form: SecureForm, purpose: TokenPurpose) -> Result<HttpResponse> {
     let token = form.get("token").to_string();
-    let Some((account, kind)) = link_account(&state, purpose, &token).await? else {
+    let Some((account, kind, email)) = link_account(&state, purpose, &token).await? else {
         state
             .throttle
             .attempt(throttle_action(purpose), form.visitor.ip.as_deref(), None)?;
@@ -163,6 +167,7 @@ async fn use_link(state: web::Data<AppState>, form: SecureForm, purpose: TokenPu
                     button: t.button,
                     token: &token,
                     form: FormState::errors(errors),
+                    username: &email,
                 },
             );
         }

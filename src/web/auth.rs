@@ -12,7 +12,8 @@ use crate::db::accounts;
 use crate::domain::{parse_name, AccountKind, EmailAddress, FieldErrors, TokenPurpose};
 use crate::error::{Error, Result};
 use crate::web::view::form::FormState;
-use crate::web::view::notice::notice_text;
+use crate::web::view::notice::{local_path, notice_text};
+use crate::web::view::timezones::{zone_select, ZoneSelect};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -26,12 +27,48 @@ struct LoginPage<'a> {
     error: Option<&'a str>,
     notice: Option<&'a str>,
     needs_setup: bool,
+    /// Where to go after signing in (already checked: a path on this site).
+    next: &'a str,
 }
 
 #[derive(Deserialize)]
 pub struct LoginQuery {
     #[serde(default)]
     notice: Option<String>,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// A `next=` target worth keeping through the sign-in: a path on this site
+/// (see [`local_path`]), not the sign-in pages themselves. Anything else is
+/// dropped, so the person lands on their home page.
+pub fn next_target(raw: &str) -> Option<&str> {
+    local_path(raw).filter(|p| !p.starts_with("/login") && !p.starts_with("/logout"))
+}
+
+/// Where a signed-in person goes: `next` when it is a page for them (staff
+/// pages for staff, the rest for patients), else their home.
+pub fn landing(kind: AccountKind, next: &str) -> String {
+    let fits = |p: &str| match kind {
+        AccountKind::Staff => p.starts_with("/clinic") || p.starts_with("/account"),
+        AccountKind::Patient => !p.starts_with("/clinic"),
+    };
+    match next_target(next).filter(|p| fits(p)) {
+        Some(p) => p.to_string(),
+        None => home_of(kind).to_string(),
+    }
+}
+
+/// `path` with `next=` carried along (when there is one worth keeping).
+pub fn with_next(path: &str, next: &str) -> String {
+    match next_target(next) {
+        Some(n) => {
+            let encoded: String = url::form_urlencoded::byte_serialize(n.as_bytes()).collect();
+            let sep = if path.contains('?') { '&' } else { '?' };
+            format!("{path}{sep}next={encoded}")
+        }
+        None => path.to_string(),
+    }
 }
 
 pub async fn login_page(
@@ -39,8 +76,9 @@ pub async fn login_page(
     visitor: Visitor,
     q: web::Query<LoginQuery>,
 ) -> Result<HttpResponse> {
+    let next = q.next.as_deref().and_then(next_target).unwrap_or("");
     if let Some(s) = &visitor.session {
-        return Ok(see_other(home_of(s.kind)));
+        return Ok(see_other(&landing(s.kind, next)));
     }
     let needs_setup = needs_setup(&state).await?;
     page(&LoginPage {
@@ -49,6 +87,7 @@ pub async fn login_page(
         error: None,
         notice: q.notice.as_deref().and_then(notice_text),
         needs_setup,
+        next,
     })
 }
 
@@ -66,6 +105,7 @@ async fn needs_setup(state: &AppState) -> Result<bool> {
 pub async fn login(state: web::Data<AppState>, req: actix_web::HttpRequest, form: SecureForm) -> Result<HttpResponse> {
     let email = form.get("email").trim().to_string();
     let password = form.get("password").to_string();
+    let next = next_target(form.get("next")).unwrap_or("").to_string();
     let ip = form.visitor.ip.clone();
     let https = state.settings.is_https();
     // Keyed by the normalised address, so "A@x" and "a@x " share one budget.
@@ -123,7 +163,7 @@ pub async fn login(state: web::Data<AppState>, req: actix_web::HttpRequest, form
     };
     match signed_in {
         Some(signin::Outcome::SecondStep { challenge, step }) => {
-            let mut resp = see_other(super::totp::step_path(step));
+            let mut resp = see_other(&with_next(super::totp::step_path(step), &next));
             resp.add_cookie(&super::totp::challenge_cookie(challenge, https))
                 .map_err(|e| Error::Internal(e.to_string()))?;
             add_device(&mut resp)?;
@@ -138,7 +178,7 @@ pub async fn login(state: web::Data<AppState>, req: actix_web::HttpRequest, form
                     .run(move |db| crate::app::accounts::drop_session(db, &id))
                     .await;
             }
-            let mut resp = see_other(home_of(new.kind));
+            let mut resp = see_other(&landing(new.kind, &next));
             resp.add_cookie(&session_cookie(new.token, https))
                 .map_err(|e| Error::Internal(e.to_string()))?;
             add_device(&mut resp)?;
@@ -159,6 +199,7 @@ pub async fn login(state: web::Data<AppState>, req: actix_web::HttpRequest, form
                     error: Some("That email and password do not match an account. Check them and try again."),
                     notice: None,
                     needs_setup: false,
+                    next: &next,
                 },
             )
         }
@@ -186,6 +227,7 @@ struct SetupPage<'a> {
     csrf: &'a str,
     token: &'a str,
     form: FormState,
+    zones: ZoneSelect,
 }
 
 #[derive(Deserialize)]
@@ -219,6 +261,7 @@ pub async fn setup_page(
         csrf: visitor.csrf(),
         token: &q.token,
         form: FormState::default(),
+        zones: zone_select(""),
     })
 }
 
@@ -260,6 +303,7 @@ pub async fn setup(state: web::Data<AppState>, form: SecureForm) -> Result<HttpR
             &SetupPage {
                 csrf: form.visitor.csrf(),
                 token: &token,
+                zones: zone_select(form.get("timezone")),
                 form: FormState::new(values, errors),
             },
         );

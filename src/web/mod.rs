@@ -134,12 +134,14 @@ route_table! {
     post "/clinic/patients/{id}/edit"   => clinic::corrections::save_patient, Admin;
     get  "/clinic/patients/{id}/treatments/{treatment}/edit"  => clinic::corrections::treatment_form, Admin;
     post "/clinic/patients/{id}/treatments/{treatment}/edit"  => clinic::corrections::save_treatment, Admin;
+    post "/clinic/patients/{id}/resend-invite" => clinic::patients::resend_invite, Staff;
     post "/clinic/patients/{id}/ask-photo" => clinic::photos::ask, Staff;
     get  "/clinic/patients/{id}/photos/compare" => clinic::photos::compare, Staff;
     get  "/clinic/photos/{id}"          => clinic::photos::full, Staff;
     get  "/clinic/photos/{id}/thumb"    => clinic::photos::thumbnail, Staff;
     get  "/clinic/settings"             => clinic::settings::settings_page, Admin;
     post "/clinic/settings"             => clinic::settings::save_settings, Admin;
+    post "/clinic/settings/test-email"  => clinic::settings::send_test_email, Admin;
     get  "/clinic/settings/rules"       => clinic::settings::rules_page, Admin;
     post "/clinic/settings/rules"       => clinic::settings::save_rules, Admin;
     // Replays the posted draft on the last 90 days; writes nothing.

@@ -62,8 +62,26 @@ pub async fn protect(
     };
     req.extensions_mut().insert(AnonCsrf(anon.clone()));
     let is_static = req.path().starts_with("/static/");
+    // A page that needs sign-in sends the browser to it with `next=`, so a
+    // link from an alert email lands on its flag afterwards.
+    let page_wanted = (*req.method() == Method::GET)
+        .then(|| req.uri().path_and_query().map(|p| p.as_str().to_string()))
+        .flatten()
+        .filter(|p| !matches!(p.as_str(), "/" | "/clinic"));
 
     let mut res = next.call(req).await?;
+    if let Some(wanted) = page_wanted {
+        let needs_sign_in = res
+            .response()
+            .error()
+            .and_then(|e| e.as_error::<Error>())
+            .is_some_and(|e| matches!(e, Error::Unauthenticated));
+        if needs_sign_in {
+            if let Ok(v) = HeaderValue::from_str(&super::auth::with_next("/login", &wanted)) {
+                res.headers_mut().insert(header::LOCATION, v);
+            }
+        }
+    }
     if fresh && !is_static {
         let c = Cookie::build(cookie_name, anon)
             .path("/")

@@ -6,8 +6,9 @@ use super::error::{page, render, see_other};
 use super::session::{session_cookie, AdminUser, SecureForm, StaffUser, Visitor};
 use super::AppState;
 use crate::app::totp::{self, Step};
-use crate::domain::{AccountId, StaffId};
+use crate::domain::{AccountId, AccountKind, StaffId};
 use crate::error::{Error, Result};
+use crate::web::auth::{landing, next_target, with_next};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -53,6 +54,26 @@ pub fn step_path(step: Step) -> &'static str {
 struct CodePage<'a> {
     csrf: &'a str,
     error: Option<&'a str>,
+    /// Where the sign-in goes once done (checked; empty for the home page).
+    next: &'a str,
+}
+
+/// `?next=` on the second-step pages.
+#[derive(serde::Deserialize)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+impl NextQuery {
+    fn target(&self) -> &str {
+        next_target(&self.next).unwrap_or("")
+    }
+}
+
+/// A form's `next` field, checked.
+fn next_of(form: &SecureForm) -> &str {
+    next_target(form.get("next")).unwrap_or("")
 }
 
 #[derive(Template)]
@@ -67,6 +88,8 @@ struct EnrolPage<'a> {
     error: Option<&'a str>,
     /// The server has no `TOTP_KEY`: nothing to enrol with.
     unavailable: bool,
+    /// At sign-in: where it goes once done (empty otherwise).
+    next: &'a str,
 }
 
 #[derive(Template)]
@@ -125,19 +148,26 @@ async fn failed(state: &AppState, account: AccountId, ip: Option<String>) -> Res
     totp::record_failure(&state.db, account, ip, now).await
 }
 
-pub async fn code_page(state: web::Data<AppState>, visitor: Visitor, req: HttpRequest) -> Result<HttpResponse> {
+pub async fn code_page(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    req: HttpRequest,
+    q: web::Query<NextQuery>,
+) -> Result<HttpResponse> {
     if challenge(&state, &req).await?.is_none() {
-        return Ok(see_other("/login"));
+        return Ok(see_other(&with_next("/login", q.target())));
     }
     page(&CodePage {
         csrf: visitor.csrf(),
         error: None,
+        next: q.target(),
     })
 }
 
 pub async fn submit_code(state: web::Data<AppState>, req: HttpRequest, form: SecureForm) -> Result<HttpResponse> {
+    let next = next_of(&form).to_string();
     let Some((token, account)) = challenge(&state, &req).await? else {
-        return Ok(see_other("/login"));
+        return Ok(see_other(&with_next("/login", &next)));
     };
     let ip = form.visitor.ip.clone();
     state.throttle.second_step_allowed(ip.as_deref(), account.0)?;
@@ -147,7 +177,7 @@ pub async fn submit_code(state: web::Data<AppState>, req: HttpRequest, form: Sec
     let ok = totp::verify(&state.db, key, account, typed, now).await?;
     if ok {
         if let Some((session, gone)) = finish(&state, &req, token, account, ip).await? {
-            let mut resp = see_other("/clinic");
+            let mut resp = see_other(&landing(AccountKind::Staff, &next));
             resp.add_cookie(&session).map_err(|e| Error::Internal(e.to_string()))?;
             resp.add_cookie(&gone).map_err(|e| Error::Internal(e.to_string()))?;
             return Ok(resp);
@@ -160,20 +190,26 @@ pub async fn submit_code(state: web::Data<AppState>, req: HttpRequest, form: Sec
         &CodePage {
             csrf: form.visitor.csrf(),
             error: Some(WRONG_CODE),
+            next: &next,
         },
     )
 }
 
-pub async fn enrol_page(state: web::Data<AppState>, visitor: Visitor, req: HttpRequest) -> Result<HttpResponse> {
+pub async fn enrol_page(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    req: HttpRequest,
+    q: web::Query<NextQuery>,
+) -> Result<HttpResponse> {
     let Some((_, account)) = challenge(&state, &req).await? else {
-        return Ok(see_other("/login"));
+        return Ok(see_other(&with_next("/login", q.target())));
     };
     let now = state.clock.now();
     let key = state.settings.totp_key.clone();
     let enrolment = match totp::begin(&state.db, key, account, now).await {
         Ok(e) => e,
         // Already enrolled (e.g. in another tab): the code step, then.
-        Err(Error::Conflict(_)) => return Ok(see_other("/login/totp")),
+        Err(Error::Conflict(_)) => return Ok(see_other(&with_next("/login/totp", q.target()))),
         Err(e) => return Err(e),
     };
     page(&EnrolPage {
@@ -184,6 +220,7 @@ pub async fn enrol_page(state: web::Data<AppState>, visitor: Visitor, req: HttpR
         codes_left: 0,
         error: None,
         unavailable: false,
+        next: q.target(),
     })
 }
 
@@ -212,17 +249,18 @@ async fn confirm(
 }
 
 pub async fn enrol(state: web::Data<AppState>, req: HttpRequest, form: SecureForm) -> Result<HttpResponse> {
+    let next = next_of(&form).to_string();
     let Some((token, account)) = challenge(&state, &req).await? else {
-        return Ok(see_other("/login"));
+        return Ok(see_other(&with_next("/login", &next)));
     };
     match confirm(&state, account, &form).await? {
         Ok(codes) => {
             let Some((session, gone)) = finish(&state, &req, token, account, form.visitor.ip.clone()).await? else {
-                return Ok(see_other("/login"));
+                return Ok(see_other(&with_next("/login", &next)));
             };
             let mut resp = page(&CodesPage {
                 codes: &codes,
-                next: "/clinic",
+                next: &landing(AccountKind::Staff, &next),
             })?;
             resp.add_cookie(&session).map_err(|e| Error::Internal(e.to_string()))?;
             resp.add_cookie(&gone).map_err(|e| Error::Internal(e.to_string()))?;
@@ -238,6 +276,7 @@ pub async fn enrol(state: web::Data<AppState>, req: HttpRequest, form: SecureFor
                 codes_left: 0,
                 error: Some(WRONG_CODE),
                 unavailable: false,
+                next: &next,
             },
         ),
     }
@@ -257,6 +296,7 @@ pub async fn account_page(state: web::Data<AppState>, user: StaffUser) -> Result
         codes_left: left,
         error: None,
         unavailable: left < 0,
+        next: "",
     })
 }
 
@@ -276,6 +316,7 @@ pub async fn account_enrol(state: web::Data<AppState>, user: StaffUser, form: Se
                 codes_left: 0,
                 error: Some(WRONG_CODE),
                 unavailable: false,
+                next: "",
             },
         ),
     }

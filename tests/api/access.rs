@@ -186,7 +186,19 @@ async fn every_non_public_route_refuses_an_anonymous_request() {
             continue;
         }
         match status {
-            303 => assert_eq!(r.headers()["location"], "/login", "{what}"),
+            // To sign in; a page (GET) comes back after it (`next=`).
+            303 => {
+                let to = r.headers()["location"].to_str().unwrap().to_string();
+                let expected = if route.method == "GET" && path != "/clinic" {
+                    format!(
+                        "/login?next={}",
+                        url::form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>()
+                    )
+                } else {
+                    "/login".to_string()
+                };
+                assert_eq!(to, expected, "{what}");
+            }
             401 | 403 | 404 => {}
             other => panic!("{what} answered {other} to an anonymous request"),
         }

@@ -230,6 +230,9 @@ async fn every_audited_action_writes_exactly_its_own_rows() {
     set(&mut fields, "name", "Bright Skin Harbour");
     assert_eq!(post_form(&app, "/clinic/settings", &fields).await.status(), 303);
     log.wrote("settings", &["clinic.settings"]);
+    let r = app.submit("/clinic/settings", "/clinic/settings/test-email", &[]).await;
+    assert_eq!(r.status(), 303);
+    log.wrote("test email", &["clinic.test_email"]);
     let (_, html) = app.get_html("/clinic/settings/rules").await;
     let mut fields = form_values(&html, "/clinic/settings/rules");
     fields.retain(|(k, _)| k != aftercare::triage::RuleId::U1.enabled_field());
@@ -319,6 +322,15 @@ async fn every_audited_action_writes_exactly_its_own_rows() {
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/clinic/outbox?notice=retried");
     log.wrote("outbox retry", &["outbox.retry"]);
+    let r = app
+        .submit(
+            &format!("/clinic/patients/{pid}"),
+            &format!("/clinic/patients/{pid}/resend-invite"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    log.wrote("view, then resend the invite", &["patient.view", "invite.resend"]);
 
     // Closing follow-up (after its confirmation page), reopening it; corrections.
     let r = app

@@ -781,7 +781,8 @@ async fn staff_and_anonymous_visitors_cannot_use_patient_pages() {
     for path in ["/checkin", "/history", "/checkin/result?checkin=1"] {
         let r = anon.client.get(format!("{}{path}", app.address)).send().await.unwrap();
         assert_eq!(r.status(), 303, "{path}");
-        assert_eq!(location(&r), "/login", "{path}");
+        let back: String = url::form_urlencoded::byte_serialize(path.as_bytes()).collect();
+        assert_eq!(location(&r), format!("/login?next={back}"), "{path}");
     }
     let r = anon
         .client

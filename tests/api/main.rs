@@ -14,6 +14,7 @@ mod corrections;
 mod dashboard;
 mod fhir;
 mod fhir_export;
+mod first_week;
 mod foundation;
 mod lists;
 mod migrations;

@@ -250,3 +250,159 @@ async fn the_server_refuses_to_start_without_totp_key_once_staff_use_it() {
     let err = started.err().expect("refuses to start").to_string();
     assert!(err.contains("TOTP_KEY"), "{err}");
 }
+
+/// Enrols `email` from "Your account"; returns the secret.
+async fn enrolled(app: &TestApp, email: &str) -> Vec<u8> {
+    let (client, _) = password_step(app, email).await;
+    let (_, html, _) = html_on(app, &client, "/account/totp").await;
+    let secret = secret_of(&html);
+    let (status, _, _) = submit_on(
+        app,
+        &client,
+        "/account/totp",
+        "/account/totp",
+        &[("code", &code(&secret, app, 0))],
+    )
+    .await;
+    assert_eq!(status, 200, "enrolled");
+    // The enrolment code's step is spent: the tests below use later ones.
+    app.clock.advance(Duration::seconds(30));
+    secret
+}
+
+/// The password step from a fresh browser with `next`; (browser, where it was sent).
+async fn password_step_to(app: &TestApp, email: &str, next: &str) -> (reqwest::Client, String) {
+    let client = new_client();
+    let csrf = csrf_on(app, &client, "/login").await;
+    let r = client
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", email),
+            ("password", PASSWORD),
+            ("next", next),
+        ])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(r.status(), 303);
+    (client, r.headers()["location"].to_str().unwrap().to_string())
+}
+
+#[tokio::test]
+async fn next_is_kept_through_the_code_step_and_through_enrolment() {
+    let (app, _) = app_with_key().await;
+    let secret = enrolled(&app, CLINICIAN).await;
+    let target = "/clinic/patients?q=ada";
+    let (client, to) = password_step_to(&app, CLINICIAN, target).await;
+    assert_eq!(to, "/login/totp?next=%2Fclinic%2Fpatients%3Fq%3Dada");
+    let (status, html, _) = html_on(&app, &client, &to).await;
+    assert_eq!(status, 200);
+    assert!(hidden_fields(&html).contains(&("next".to_string(), target.to_string())));
+    // A wrong code keeps it too.
+    let (status, _, body) = submit_on(&app, &client, &to, "/login/totp", &[("code", "000000")]).await;
+    assert_eq!(status, 401);
+    assert!(hidden_fields(&body).contains(&("next".to_string(), target.to_string())));
+    let (status, location, _) =
+        submit_on(&app, &client, &to, "/login/totp", &[("code", &code(&secret, &app, 0))]).await;
+    assert_eq!((status, location.as_deref()), (303, Some(target)));
+
+    // A foreign target is dropped at the second step as at the first.
+    app.clock.advance(Duration::seconds(30));
+    let (client, to) = password_step_to(&app, CLINICIAN, "//evil.example/clinic").await;
+    assert_eq!(to, "/login/totp");
+    let r = client
+        .post(app.url("/login/totp"))
+        .form(&[
+            ("csrf", csrf_on(&app, &client, "/login/totp").await.as_str()),
+            ("code", code(&secret, &app, 0).as_str()),
+            ("next", "https://evil.example/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.status().as_u16(), r.headers()["location"].to_str().unwrap()),
+        (303, "/clinic")
+    );
+
+    // Enrolment at sign-in (the clinic requires it): the recovery codes page leads on to the target.
+    let (admin, _) = password_step(&app, ADMIN).await;
+    let (status, _, _) = submit_on(
+        &app,
+        &admin,
+        "/clinic/staff",
+        "/clinic/staff/require-totp",
+        &[("require_totp", "on")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (client, to) = password_step_to(&app, ADMIN, "/clinic/settings").await;
+    assert_eq!(to, "/login/totp/enrol?next=%2Fclinic%2Fsettings");
+    let (_, html, _) = html_on(&app, &client, &to).await;
+    let admin_secret = secret_of(&html);
+    let (status, _, body) = submit_on(
+        &app,
+        &client,
+        &to,
+        "/login/totp/enrol",
+        &[("code", &code(&admin_secret, &app, 0))],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let doc = scraper::Html::parse_document(&body);
+    let next_link = scraper::Selector::parse("a.button.primary").unwrap();
+    let href = doc.select(&next_link).next().and_then(|a| a.value().attr("href"));
+    assert_eq!(href, Some("/clinic/settings"));
+    assert_eq!(html_on(&app, &client, "/clinic/settings").await.0, 200);
+}
+
+#[tokio::test]
+async fn a_spent_second_step_budget_answers_429_until_it_refills() {
+    let (app, _) = app_with_key().await;
+    let secret = enrolled(&app, CLINICIAN).await;
+    let (client, to) = password_step(&app, CLINICIAN).await;
+    assert_eq!(to, "/login/totp");
+    for i in 0..aftercare::auth::throttle::ACCOUNT_BURST {
+        let (status, _, _) = submit_on(&app, &client, "/login/totp", "/login/totp", &[("code", "000000")]).await;
+        assert_eq!(status, 401, "wrong code {i}");
+    }
+    // Spent: even the right code is refused, with a Retry-After.
+    let csrf = csrf_on(&app, &client, "/login/totp").await;
+    let r = client
+        .post(app.url("/login/totp"))
+        .form(&[("csrf", csrf.as_str()), ("code", code(&secret, &app, 0).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    let wait: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert_eq!(html_on(&app, &client, "/clinic").await.0, 303, "not signed in");
+    // Another browser with the password does not get round it: the budget is the account's.
+    let (other, _) = password_step(&app, CLINICIAN).await;
+    let (status, _, _) = submit_on(
+        &app,
+        &other,
+        "/login/totp",
+        "/login/totp",
+        &[("code", &code(&secret, &app, 0))],
+    )
+    .await;
+    assert_eq!(status, 429);
+    assert_eq!(app.audit("signin.totp-failure").len(), ACCOUNT_BURST_USIZE);
+    // A minute later one attempt is back, and the right code signs in
+    // (in the newer browser: one open challenge per account).
+    app.clock.advance(Duration::seconds(wait as i64));
+    let (status, location, _) = submit_on(
+        &app,
+        &other,
+        "/login/totp",
+        "/login/totp",
+        &[("code", &code(&secret, &app, 0))],
+    )
+    .await;
+    assert_eq!((status, location.as_deref()), (303, Some("/clinic")));
+}
+
+const ACCOUNT_BURST_USIZE: usize = aftercare::auth::throttle::ACCOUNT_BURST as usize;

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod corrections;
 pub mod export;
 pub mod fhir;
+pub mod getting_started;
 pub mod patients;
 pub mod photos;
 pub mod preview;

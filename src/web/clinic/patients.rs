@@ -4,7 +4,7 @@
 
 use crate::app::notify::MailContext;
 use crate::app::onboarding::{PatientInput, TreatmentInput};
-use crate::app::patients::{self as app_patients, PatientRecord};
+use crate::app::patients::{self as app_patients, InviteState, PatientRecord};
 use crate::db::checkins::{self, CheckIn};
 use crate::db::{dashboard, flags, patients};
 use crate::domain::questions::{self, Answer, Kind};
@@ -18,6 +18,7 @@ use crate::web::view::charts::{Chart, Frame, Point, Svg};
 use crate::web::view::flag::{event_views, EventView, FlagView};
 use crate::web::view::form::FormState;
 use crate::web::view::format::{ago, local_time};
+use crate::web::view::invite::InviteView;
 use crate::web::view::nav::Nav;
 use crate::web::view::notice::{safe_back, with_notice, NoticeQuery};
 use crate::web::view::pager::Pager;
@@ -91,6 +92,8 @@ pub struct PatientItem {
     pub overdue: bool,
     pub closed: bool,
     pub invited: bool,
+    /// Not active yet: when the invite went out, and whether its link expired.
+    pub invite: Option<InviteView>,
 }
 
 #[derive(Template)]
@@ -106,8 +109,10 @@ struct PatientsPage {
     total: i64,
 }
 
-/// Whether a check-in is overdue: follow-up is running, and nothing was
-/// entered since the last due day before today (today's may still come).
+/// Whether a check-in is overdue: follow-up is running, the patient is
+/// active (`activated_on`, a clinic date; an invited patient shows as
+/// invited instead), and nothing was entered since the last due day before
+/// today that came on or after the activation day (today's may still come).
 pub fn overdue(
     treated_on: NaiveDate,
     last_checkin_at: Option<NaiveDateTime>,
@@ -115,7 +120,11 @@ pub fn overdue(
     today: NaiveDate,
     follow_up_days: i64,
     tz: ClinicTz,
+    activated_on: Option<NaiveDate>,
 ) -> bool {
+    let Some(activated_on) = activated_on else {
+        return false;
+    };
     if closed {
         return false;
     }
@@ -123,7 +132,11 @@ pub fn overdue(
     if today_day < 1 || today_day > follow_up_days + 1 {
         return false;
     }
-    let Some(last_due) = (0..today_day).rev().find(|d| triage::is_due_day(*d, follow_up_days)) else {
+    let start_day = triage::day_number(treated_on, activated_on).max(0);
+    let Some(last_due) = (start_day..today_day)
+        .rev()
+        .find(|d| triage::is_due_day(*d, follow_up_days))
+    else {
         return false;
     };
     let Some(due_date) = triage::date_of_day(treated_on, last_due) else {
@@ -151,11 +164,17 @@ pub async fn list(state: web::Data<AppState>, user: StaffUser, q: web::Query<Lis
     let tz = user.clinic.timezone;
     let today = triage::clinic_today(now, tz.0);
     let follow_up = user.clinic.follow_up_days as i64;
-    let (rows, total, treatments, flag_counts) = state
+    let (rows, total, treatments, flag_counts, invites) = state
         .db
         .read_async(move |c| {
             if !searchable {
-                return Ok((Vec::new(), 0, Default::default(), Default::default()));
+                return Ok((
+                    Vec::new(),
+                    0,
+                    Default::default(),
+                    Default::default(),
+                    Default::default(),
+                ));
             }
             let q = Some(query_c.as_str());
             let set = dashboard::PatientSet {
@@ -173,7 +192,8 @@ pub async fn list(state: web::Data<AppState>, user: StaffUser, q: web::Query<Lis
             let ids: Vec<PatientId> = rows.iter().map(|r| r.id).collect();
             let treatments = dashboard::latest_treatments(c, clinic, &ids)?;
             let flag_counts = dashboard::unresolved_flags_of(c, clinic, &ids)?;
-            Ok((rows, total, treatments, flag_counts))
+            let invites = patients::invites_of(c, clinic, &ids)?;
+            Ok((rows, total, treatments, flag_counts, invites))
         })
         .await?;
     let items = rows
@@ -182,7 +202,11 @@ pub async fn list(state: web::Data<AppState>, user: StaffUser, q: web::Query<Lis
             let t = treatments.get(&r.id);
             let counts = flag_counts.get(&r.id);
             let n = |s: Severity| counts.and_then(|c| c.get(&s)).copied().unwrap_or(0);
+            let (activated_at, link) = invites.get(&r.id).copied().unwrap_or((None, None));
+            let invite = InviteState::of(activated_at, link, now);
+            let activated_on = activated_at.map(|t| triage::clinic_today(t.and_utc(), tz.0));
             PatientItem {
+                invite: InviteView::of(invite, tz, now),
                 id: r.id.0,
                 treatment: t.map(|(p, d)| format!("{}, day {}", p.label(), triage::day_number(*d, today))),
                 last_checkin: r
@@ -200,6 +224,7 @@ pub async fn list(state: web::Data<AppState>, user: StaffUser, q: web::Query<Lis
                         today,
                         follow_up,
                         tz,
+                        activated_on,
                     )
                 }),
                 closed: r.follow_up_closed_at.is_some(),
@@ -257,12 +282,17 @@ fn overdue_patients(
     let candidates = dashboard::in_follow_up_since(c, clinic, since)?;
     let ids: Vec<PatientId> = candidates.iter().map(|(id, _)| *id).collect();
     let latest = dashboard::latest_treatments(c, clinic, &ids)?;
+    let invites = patients::invites_of(c, clinic, &ids)?;
     let mut out: Vec<i64> = candidates
         .into_iter()
         .filter(|(id, last)| {
+            let activated_on = invites
+                .get(id)
+                .and_then(|(at, _)| *at)
+                .map(|t| triage::clinic_today(t.and_utc(), tz.0));
             latest
                 .get(id)
-                .is_some_and(|(_, d)| overdue(*d, *last, false, today, follow_up_days, tz))
+                .is_some_and(|(_, d)| overdue(*d, *last, false, today, follow_up_days, tz, activated_on))
         })
         .map(|(id, _)| id.0)
         .collect();
@@ -600,6 +630,8 @@ struct PatientPage {
     back: String,
     disclaimer: &'static str,
     photos: PhotoBox,
+    /// Not active yet: the invite's state, with "Resend invite".
+    invite: Option<InviteView>,
 }
 
 /// Ticked boxes and a measured temperature, in the catalogue's short words.
@@ -664,6 +696,7 @@ pub async fn show(
         flags: flag_list,
         staff_names: names,
         rules,
+        invite,
     } = app_patients::view_record(&state.db, user.clinic.id, PatientId(path.id), now, user.actor()).await?;
     let tz = user.clinic.timezone;
     let back = format!("/clinic/patients/{}", patient.id);
@@ -699,7 +732,28 @@ pub async fn show(
         back: format!("/clinic/patients/{}", path.id),
         disclaimer: triage::DISCLAIMER,
         photos,
+        invite: InviteView::of(invite, tz, now),
     })
+}
+
+/// "Resend invite": a new link by email; the old one stops working.
+pub async fn resend_invite(
+    state: web::Data<AppState>,
+    user: StaffUser,
+    path: web::Path<IdPath>,
+    _form: SecureForm,
+) -> Result<HttpResponse> {
+    app_patients::resend_invite(
+        &state.db,
+        MailContext::from_settings(&state.settings),
+        user.clinic.id,
+        user.clinic.name.clone(),
+        PatientId(path.id),
+        state.clock.now(),
+        user.actor(),
+    )
+    .await?;
+    Ok(see_other(&format!("/clinic/patients/{}?notice=invite-resent", path.id)))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -856,13 +910,42 @@ mod tests {
         let t = d("2026-03-01");
         // Day 3 today; nothing since day 2 → overdue.
         let entered = |s: &str| Some(d(s).and_hms_opt(12, 0, 0).unwrap());
-        assert!(overdue(t, None, false, d("2026-03-04"), 84, tz));
-        assert!(overdue(t, entered("2026-03-02"), false, d("2026-03-04"), 84, tz));
-        assert!(!overdue(t, entered("2026-03-03"), false, d("2026-03-04"), 84, tz));
+        let active = Some(d("2026-02-20"));
+        assert!(overdue(t, None, false, d("2026-03-04"), 84, tz, active));
+        assert!(overdue(
+            t,
+            entered("2026-03-02"),
+            false,
+            d("2026-03-04"),
+            84,
+            tz,
+            active
+        ));
+        assert!(!overdue(
+            t,
+            entered("2026-03-03"),
+            false,
+            d("2026-03-04"),
+            84,
+            tz,
+            active
+        ));
         // Day 0 today: nothing due yet; closed: never.
-        assert!(!overdue(t, None, false, d("2026-03-01"), 84, tz));
-        assert!(!overdue(t, None, true, d("2026-03-04"), 84, tz));
+        assert!(!overdue(t, None, false, d("2026-03-01"), 84, tz, active));
+        assert!(!overdue(t, None, true, d("2026-03-04"), 84, tz, active));
         // Day 17: the last due day was 14.
-        assert!(!overdue(t, entered("2026-03-15"), false, d("2026-03-18"), 84, tz));
+        assert!(!overdue(
+            t,
+            entered("2026-03-15"),
+            false,
+            d("2026-03-18"),
+            84,
+            tz,
+            active
+        ));
+        // Not active: invited, never overdue; active today (day 3): nothing due before today.
+        assert!(!overdue(t, None, false, d("2026-03-04"), 84, tz, None));
+        assert!(!overdue(t, None, false, d("2026-03-04"), 84, tz, Some(d("2026-03-04"))));
+        assert!(overdue(t, None, false, d("2026-03-05"), 84, tz, Some(d("2026-03-04"))));
     }
 }

@@ -9,6 +9,7 @@ use crate::domain::*;
 use crate::error::Error;
 use crate::error::Result;
 use crate::triage;
+use crate::web::clinic::getting_started::GettingStarted;
 use crate::web::clinic::photos::{counts as photo_counts, PhotoBox, Scope};
 use crate::web::error::{page, render, see_other};
 use crate::web::session::{SecureForm, StaffUser};
@@ -101,6 +102,8 @@ struct QueuePage {
     mail_problems: usize,
     notice: Option<&'static str>,
     back: String,
+    /// A new clinic's first steps (admins, while nothing is waiting).
+    getting_started: Option<GettingStarted>,
 }
 
 /// "2 urgent, 1 review": a patient's flags by severity, highest first.
@@ -120,7 +123,8 @@ pub async fn queue(state: web::Data<AppState>, user: StaffUser, q: web::Query<Qu
     let now = state.clock.now();
     let stuck_before = (now - chrono::Duration::minutes(15)).naive_utc();
     let offset = (page_no as usize - 1) * QUEUE_PAGE;
-    let (groups, unresolved, rows, latest, problems, photo_counts) = state
+    let is_admin = user.is_admin();
+    let (groups, unresolved, rows, latest, problems, photo_counts, getting_started) = state
         .db
         .read_async(move |c| {
             let groups = dashboard::queue_groups(c, clinic, filter, severity)?;
@@ -137,7 +141,12 @@ pub async fn queue(state: web::Data<AppState>, user: StaffUser, q: web::Query<Qu
             ids.sort_unstable();
             ids.dedup();
             let photo_counts = photo_counts(c, &ids)?;
-            Ok((groups, unresolved, rows, latest, problems, photo_counts))
+            let nothing_waiting = unresolved.is_empty();
+            let getting_started = match is_admin && nothing_waiting {
+                true => GettingStarted::load(c, clinic)?,
+                false => None,
+            };
+            Ok((groups, unresolved, rows, latest, problems, photo_counts, getting_started))
         })
         .await?;
     let tz = user.clinic.timezone;
@@ -249,6 +258,7 @@ pub async fn queue(state: web::Data<AppState>, user: StaffUser, q: web::Query<Qu
         mail_problems: problems,
         notice: notice_text(&q.notice),
         back,
+        getting_started,
     })
 }
 

@@ -14,6 +14,7 @@ use crate::web::view::form::FormState;
 use crate::web::view::format::local_time;
 use crate::web::view::nav::Nav;
 use crate::web::view::notice::NoticeQuery;
+use crate::web::view::timezones::{zone_select, ZoneSelect};
 use crate::web::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -33,6 +34,54 @@ struct SettingsPage {
     rules_version: i32,
     /// "12 photos, 3.4 MB".
     photo_storage: String,
+    zones: ZoneSelect,
+    /// The saved alert address (the test email goes there, whatever is typed).
+    alert_email: String,
+    /// The newest test email and what became of it.
+    test_email: Option<TestEmailView>,
+}
+
+/// What became of the newest test email, for the settings page.
+pub struct TestEmailView {
+    pub recipient: String,
+    pub queued: String,
+    /// "sent", "waiting", "retrying" or "failed".
+    pub outcome: &'static str,
+    pub sent: Option<String>,
+    pub attempts: i32,
+    pub next_attempt: String,
+    /// The last failure in plain words, and the server's own reply.
+    pub error_words: Option<&'static str>,
+    pub error_raw: Option<String>,
+}
+
+impl TestEmailView {
+    fn of(r: outbox::OutboxRow, tz: ClinicTz) -> Self {
+        let outcome = match (r.status.as_str(), r.attempts) {
+            (outbox::SENT, _) => "sent",
+            (outbox::DEAD, _) => "failed",
+            (_, 0) => "waiting",
+            _ => "retrying",
+        };
+        TestEmailView {
+            recipient: r.recipient,
+            queued: local_time(r.created_at, tz),
+            outcome,
+            sent: r.sent_at.map(|t| local_time(t, tz)),
+            attempts: r.attempts,
+            next_attempt: local_time(r.next_attempt_at, tz),
+            error_words: r.last_error.as_deref().map(crate::mail::transport::in_words),
+            error_raw: r.last_error,
+        }
+    }
+}
+
+async fn test_email(state: &AppState, clinic: ClinicId, tz: ClinicTz) -> Result<Option<TestEmailView>> {
+    let row = state
+        .db
+        .read_async(move |c| Ok(outbox::latest_of_kind(c, clinic, OutboxKind::TestEmail)?))
+        .await?;
+    Ok(row.map(|r| TestEmailView::of(r, tz)))
 }
 
 fn hhmm(t: NaiveTime) -> String {
@@ -75,6 +124,7 @@ pub async fn settings_page(
     let version = rules_version(&state, user.clinic.id).await?;
     page(&SettingsPage {
         nav: Nav::new(&user, "settings"),
+        zones: zone_select(user.clinic.timezone.name()),
         form: FormState {
             values: current_values(&user.clinic),
             errors: FieldErrors::default(),
@@ -82,7 +132,26 @@ pub async fn settings_page(
         notice: q.text(),
         rules_version: version,
         photo_storage: photo_storage(&state, user.clinic.id).await?,
+        alert_email: user.clinic.alert_email.clone(),
+        test_email: test_email(&state, user.clinic.id, user.clinic.timezone).await?,
     })
+}
+
+/// "Send a test email" to the saved alert address, through the outbox.
+pub async fn send_test_email(
+    state: web::Data<AppState>,
+    AdminUser(user): AdminUser,
+    _form: SecureForm,
+) -> Result<HttpResponse> {
+    app::clinic::send_test_email(
+        &state.db,
+        crate::app::notify::MailContext::from_settings(&state.settings),
+        user.clinic.id,
+        state.clock.now(),
+        user.actor(),
+    )
+    .await?;
+    Ok(see_other("/clinic/settings?notice=test-email#test-email"))
 }
 
 fn parse_time(v: &str) -> Option<NaiveTime> {
@@ -224,10 +293,13 @@ pub async fn save_settings(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &SettingsPage {
                     nav: Nav::new(&user, "settings"),
+                    zones: zone_select(form.get("timezone")),
                     form: FormState { values, errors },
                     notice: None,
                     rules_version: version,
                     photo_storage: photo_storage(&state, user.clinic.id).await?,
+                    alert_email: user.clinic.alert_email.clone(),
+                    test_email: test_email(&state, user.clinic.id, user.clinic.timezone).await?,
                 },
             );
         }

@@ -7,6 +7,8 @@ pub mod charts;
 pub mod flag;
 pub mod form;
 pub mod format;
+pub mod invite;
 pub mod nav;
 pub mod notice;
 pub mod pager;
+pub mod timezones;

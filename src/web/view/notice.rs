@@ -53,6 +53,10 @@ const NOTICES: &[(&str, &str)] = &[
     // Patients.
     ("treatment", "Treatment added."),
     (
+        "invite-resent",
+        "A new invitation is on its way. The link in it works once, for 7 days; earlier links no longer work.",
+    ),
+    (
         "closed",
         "Follow-up closed: no more reminders or missed check-in flags for this patient.",
     ),
@@ -67,6 +71,10 @@ const NOTICES: &[(&str, &str)] = &[
     ),
     // Settings, rules, outbox.
     ("saved", "Settings saved."),
+    (
+        "test-email",
+        "Test email queued to the alert address. Its outcome shows below; reload the page to see it change.",
+    ),
     (
         "rules",
         "New rule settings saved as a new version. Flags already raised keep the version that raised them.",
@@ -108,15 +116,56 @@ pub fn with_notice(path: &str, code: &str) -> String {
 /// A local path to go back to after a POST; anything else goes to the queue
 /// (no open redirects).
 pub fn safe_back(raw: &str) -> &str {
-    let ok = raw.starts_with("/clinic")
-        && !raw.contains("//")
-        && !raw.contains('\\')
-        && raw.chars().all(|c| c.is_ascii_graphic());
-    if ok {
-        raw
-    } else {
-        "/clinic"
+    match local_path(raw) {
+        Some(p) if p.starts_with("/clinic") && !p.contains("//") => p,
+        _ => "/clinic",
     }
+}
+
+/// `raw` when it is a path on this site (for `next=` and back links), else
+/// `None`. Refused: anything not starting with one `/` (absolute URLs,
+/// `javascript:`, relative paths), `//host` and `/\host` (browsers read both
+/// as another host), any backslash, space or control character, non-ASCII,
+/// and the same forms percent-encoded once more (`/%2F%2Fhost`, `%2F%5Chost`).
+pub fn local_path(raw: &str) -> Option<&str> {
+    /// One `/`, then not a second `/` or `\\` (either makes `//host`).
+    fn rooted(p: &str) -> bool {
+        let mut chars = p.chars();
+        chars.next() == Some('/') && !matches!(chars.next(), Some('/' | '\\'))
+    }
+    let visible = raw.chars().all(|c| c.is_ascii_graphic() && c != '\\');
+    if raw.len() > 2000 || !visible || !rooted(raw) {
+        return None;
+    }
+    // The same checks once more after one more decoding: a hop through
+    // anything that decodes again must not turn it into another host.
+    let decoded = percent_decoded(raw);
+    if !rooted(&decoded) || decoded.contains('\\') || decoded.chars().any(char::is_control) {
+        return None;
+    }
+    // Belt and braces: resolved against this site, it stays on this site.
+    let base = url::Url::parse("http://this.invalid/").ok()?;
+    let joined = base.join(raw).ok()?;
+    (joined.origin() == base.origin()).then_some(raw)
+}
+
+/// `%XX` decoded once (ASCII input; an invalid escape stays as it is).
+fn percent_decoded(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(s.get(i + 1..i + 3).unwrap_or(""), 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -130,6 +179,44 @@ mod tests {
         assert_eq!(safe_back("//evil.example"), "/clinic");
         assert_eq!(safe_back("/clinic//evil"), "/clinic");
         assert_eq!(safe_back("/login"), "/clinic");
+    }
+
+    #[test]
+    fn only_paths_on_this_site_are_local() {
+        for ok in [
+            "/clinic/flags/AC-7F3K2Q",
+            "/clinic/patients?q=ada%20lee&page=2",
+            "/checkin",
+            "/",
+            "/clinic/flags/AC-1#history",
+        ] {
+            assert_eq!(local_path(ok), Some(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "//evil.example",
+            "//evil.example/clinic",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/\\/evil.example",
+            "https://evil.example/clinic",
+            "http:/evil.example",
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            " /clinic",
+            "/clinic\r\nSet-Cookie: x=1",
+            "/clinic\tx",
+            "clinic/flags",
+            "/%2F%2Fevil.example",
+            "/%2fevil.example",
+            "/%5Cevil.example",
+            "/%5cevil.example",
+            "%2F%2Fevil.example",
+            "/clinic/%0d%0aSet-Cookie:x",
+            "/clinic/\u{e9}",
+        ] {
+            assert_eq!(local_path(bad), None, "{bad:?}");
+        }
     }
 
     #[test]
