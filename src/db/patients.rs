@@ -4,7 +4,7 @@
 use super::schema::{accounts, patients, treatments};
 use super::{DbConn, DbError};
 use crate::domain::{
-    AccountId, AccountKind, ClinicId, EmailAddress, PatientId, PhoneNumber, Prescribed, ProcedureClass, SkinType,
+    AccountId, AccountKind, ClinicId, EmailAddress, Lang, PatientId, PhoneNumber, Prescribed, ProcedureClass, SkinType,
     TreatmentId, Zones,
 };
 use chrono::{NaiveDate, NaiveDateTime};
@@ -28,6 +28,7 @@ pub struct PatientRow {
     pub created_at: NaiveDateTime,
     pub phone: Option<String>,
     pub phone_tel: Option<String>,
+    pub language: String,
 }
 
 #[derive(Debug, Clone)]
@@ -45,6 +46,8 @@ pub struct Patient {
     pub created_at: NaiveDateTime,
     pub disabled: bool,
     pub phone: Option<PhoneNumber>,
+    /// The language of their pages and emails.
+    pub language: Lang,
 }
 
 fn to_patient((row, (email, disabled)): (PatientRow, (String, bool))) -> Patient {
@@ -63,6 +66,8 @@ fn to_patient((row, (email, disabled)): (PatientRow, (String, bool))) -> Patient
         created_at: row.created_at,
         disabled,
         phone: stored_phone(row.phone, row.phone_tel),
+        // Only `Lang` texts are written; anything else reads as English.
+        language: Lang::parse(&row.language).unwrap_or(Lang::En),
     }
 }
 
@@ -78,6 +83,7 @@ pub struct NewPatient<'a> {
     pub skin_type: Option<SkinType>,
     pub cold_sores: bool,
     pub phone: Option<&'a PhoneNumber>,
+    pub language: Lang,
 }
 
 pub fn create(conn: &mut DbConn, new: &NewPatient, now: NaiveDateTime) -> Result<(PatientId, AccountId), DbError> {
@@ -89,6 +95,7 @@ pub fn create(conn: &mut DbConn, new: &NewPatient, now: NaiveDateTime) -> Result
             patients::name.eq(new.name),
             patients::skin_type.eq(new.skin_type.map(|s| s.get())),
             patients::cold_sores.eq(new.cold_sores),
+            patients::language.eq(new.language.as_str()),
             patients::created_at.eq(now),
             patients::phone.eq(new.phone.map(|p| p.as_entered())),
             patients::phone_tel.eq(new.phone.map(|p| p.tel())),
@@ -144,6 +151,13 @@ pub fn set_last_checkin_at(conn: &mut DbConn, id: PatientId, at: NaiveDateTime) 
 pub fn set_reminders(conn: &mut DbConn, id: PatientId, on: bool) -> Result<(), DbError> {
     diesel::update(patients::table.find(id.0))
         .set(patients::reminders.eq(on))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_language(conn: &mut DbConn, id: PatientId, language: Lang) -> Result<(), DbError> {
+    diesel::update(patients::table.find(id.0))
+        .set(patients::language.eq(language.as_str()))
         .execute(conn)?;
     Ok(())
 }

@@ -4,7 +4,7 @@
 use super::patients::Treatment;
 use super::schema::{accounts, patients, scheduled_findings, treatments};
 use super::{DbConn, DbError};
-use crate::domain::{AccountId, ClinicId, ScheduledKind, TreatmentId};
+use crate::domain::{AccountId, ClinicId, Lang, ScheduledKind, TreatmentId};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -14,6 +14,8 @@ pub struct Followed {
     pub treatment: Treatment,
     pub patient_account: AccountId,
     pub patient_email: String,
+    /// The patient's language (their reminders are written in it).
+    pub language: Lang,
     pub reminders: bool,
     pub disabled: bool,
 }
@@ -21,25 +23,34 @@ pub struct Followed {
 /// Treatments of `clinic` treated on or after `since`, whose patient's
 /// follow-up is not closed.
 pub fn in_follow_up(conn: &mut DbConn, clinic: ClinicId, since: NaiveDate) -> Result<Vec<Followed>, DbError> {
-    let rows: Vec<(Treatment, (i64, String, bool, bool))> = treatments::table
+    let rows: Vec<(Treatment, (i64, String, String, bool, bool))> = treatments::table
         .inner_join(patients::table.inner_join(accounts::table))
         .filter(treatments::clinic_id.eq(clinic.0))
         .filter(treatments::treated_on.ge(since))
         .filter(patients::follow_up_closed_at.is_null())
         .select((
             Treatment::as_select(),
-            (accounts::id, accounts::email, patients::reminders, accounts::disabled),
+            (
+                accounts::id,
+                accounts::email,
+                patients::language,
+                patients::reminders,
+                accounts::disabled,
+            ),
         ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(treatment, (account, patient_email, reminders, disabled))| Followed {
-            treatment,
-            patient_account: AccountId(account),
-            patient_email,
-            reminders,
-            disabled,
-        })
+        .map(
+            |(treatment, (account, patient_email, language, reminders, disabled))| Followed {
+                treatment,
+                patient_account: AccountId(account),
+                patient_email,
+                language: Lang::parse(&language).unwrap_or(Lang::En),
+                reminders,
+                disabled,
+            },
+        )
         .collect())
 }
 

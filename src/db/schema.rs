@@ -57,6 +57,7 @@ diesel::table! {
         created_at -> Timestamp,
         phone -> Nullable<Text>,
         phone_tel -> Nullable<Text>,
+        language -> Text,
     }
 }
 

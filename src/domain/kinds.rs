@@ -66,6 +66,8 @@ text_enum! {
         PatientView = "patient.view",
         PatientCloseFollowUp = "patient.close_follow_up",
         PatientReminders = "patient.reminders",
+        /// The patient chose the language of their pages and emails.
+        PatientLanguage = "patient.language",
         TreatmentCreate = "treatment.create",
         /// A clinician opened a flag's page (it shows the patient's name and symptoms).
         FlagView = "flag.view",
@@ -156,7 +158,7 @@ mod tests {
             "signin.success signin.failure signin.locked signout signout.everywhere signout.session password.change \
              password.reset password.reset_requested password.reset_capped invite.accept clinic.create \
              clinic.settings rules.change rules.disable_urgent staff.create staff.invite staff.disable staff.enable \
-             patient.create patient.view patient.close_follow_up patient.reminders treatment.create flag.view \
+             patient.create patient.view patient.close_follow_up patient.reminders patient.language treatment.create flag.view \
              flag.acknowledge flag.resolve outbox.retry export photo.add photo.remove photo.view photo.request \
              photo.compare totp.enrolled signin.totp-failure totp.reset clinic.require-totp"
         );

@@ -13,6 +13,7 @@ mod cli;
 mod dashboard;
 mod fhir;
 mod foundation;
+mod i18n;
 mod migrations;
 mod outcomes;
 mod phone;

@@ -274,6 +274,7 @@ fn all_rendered(refs: &[String]) -> Vec<(&'static str, Rendered)> {
         (
             "reminder",
             render_reminder(&ReminderEmail {
+                tr: aftercare::i18n::Tr::EN,
                 clinic_name: clinic,
                 public_url: PUBLIC_URL,
                 unsubscribe_url: "https://aftercare.example.org/reminders/unsubscribe/tok789",
@@ -283,6 +284,7 @@ fn all_rendered(refs: &[String]) -> Vec<(&'static str, Rendered)> {
         (
             "invite",
             render_invite(&InviteEmail {
+                tr: aftercare::i18n::Tr::EN,
                 clinic_name: clinic,
                 link: "https://aftercare.example.org/invite/tok123",
                 for_staff: false,
@@ -292,6 +294,7 @@ fn all_rendered(refs: &[String]) -> Vec<(&'static str, Rendered)> {
         (
             "staff invite",
             render_invite(&InviteEmail {
+                tr: aftercare::i18n::Tr::EN,
                 clinic_name: clinic,
                 link: "https://aftercare.example.org/invite/tok123",
                 for_staff: true,
@@ -301,6 +304,7 @@ fn all_rendered(refs: &[String]) -> Vec<(&'static str, Rendered)> {
         (
             "password reset",
             render_password_reset(&PasswordResetEmail {
+                tr: aftercare::i18n::Tr::EN,
                 link: "https://aftercare.example.org/reset/tok456",
             })
             .unwrap(),

@@ -225,6 +225,13 @@ fn parse_patient(form: &SecureForm, clinic: ClinicId, errors: &mut FieldErrors) 
     let phone = PhoneNumber::parse_optional(form.get("phone"))
         .map_err(|m| errors.add("phone", m))
         .ok();
+    let language = match form.get("language").trim() {
+        // Absent (an older client): English, as before languages existed.
+        "" => Some(Lang::En),
+        s => Lang::parse(s)
+            .map_err(|_| errors.add("language", "Choose English or Spanish"))
+            .ok(),
+    };
     Some(PatientInput {
         clinic,
         email: email?,
@@ -232,6 +239,7 @@ fn parse_patient(form: &SecureForm, clinic: ClinicId, errors: &mut FieldErrors) 
         skin_type: skin_type?,
         cold_sores: form.checked("cold_sores"),
         phone: phone?,
+        language: language?,
     })
 }
 
@@ -480,6 +488,7 @@ struct PatientPage {
     phone: Option<PhoneNumber>,
     skin_type: String,
     cold_sores: bool,
+    language: &'static str,
     closed: Option<String>,
     last_checkin: String,
     treatments: Vec<TreatmentView>,
@@ -574,6 +583,7 @@ pub async fn show(
             .map(|s| s.roman().to_string())
             .unwrap_or_else(|| "not recorded".into()),
         cold_sores: patient.cold_sores,
+        language: patient.language.own_name(),
         closed: patient.follow_up_closed_at.map(|t| local_time(t, tz)),
         last_checkin: patient
             .last_checkin_at

@@ -7,6 +7,7 @@ pub mod charts;
 pub mod flag;
 pub mod form;
 pub mod format;
+pub mod lang;
 pub mod nav;
 pub mod notice;
 pub mod pager;
