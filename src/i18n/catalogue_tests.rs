@@ -54,7 +54,7 @@ fn every_key_the_code_names_exists() {
         walk(&root.join(dir), &mut files);
     }
     let mut named = 0;
-    for f in files {
+    for f in files.into_iter().filter(|f| !f.ends_with("i18n/catalogue_tests.rs")) {
         let text = std::fs::read_to_string(&f).unwrap_or_default();
         for call in [
             ".t(",
@@ -101,8 +101,10 @@ fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
 fn markup_only_in_html_keys() {
     for (lang, file, _) in SOURCES {
         for (key, pieces) in messages(*lang) {
+            // Markup only where the template writes the message unescaped
+            // (an -html key may also carry markup only in an argument).
             let tagged = pieces.iter().any(|p| p.contains('<'));
-            assert_eq!(tagged, key.ends_with("-html"), "{file}: {key}");
+            assert!(!tagged || key.ends_with("-html"), "{file}: {key}");
         }
     }
 }

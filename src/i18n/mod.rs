@@ -175,7 +175,12 @@ impl Tr {
 
     /// Whether the catalogue of this language has `key` itself (no fallback).
     pub fn has(&self, key: &str) -> bool {
-        LOCALES.lookup_single_language::<&str>(&self.id(), key, None).is_ok()
+        match LOCALES.lookup_single_language::<&str>(&self.id(), key, None) {
+            Ok(_) => true,
+            // Found, but formatting wanted its arguments (the loader's error
+            // type is not public: only its variant's name tells).
+            Err(e) => format!("{e:?}").starts_with("FluentError"),
+        }
     }
 
     /// A message with any number of arguments.

@@ -678,6 +678,7 @@ pub async fn history_page(state: web::Data<AppState>, user: PatientUser, req: Ht
 
     let ranges = rules.expected_ranges(t.procedure);
     let x_label = tr.t("chart-days-axis");
+    let empty_label = tr.t("history-none");
     let figures = [
         (Measure::Pain, "chart-pain", "chart-expected"),
         (Measure::Itch, "chart-itch", "chart-expected"),
@@ -709,6 +710,7 @@ pub async fn history_page(state: web::Data<AppState>, user: PatientUser, req: Ht
         let summary = chart_summary(tr, &points);
         let mut chart = Chart::of_measure(id, &title, m, &ranges, days, points, Frame::PHONE);
         chart.x_label = &x_label;
+        chart.empty_label = &empty_label;
         chart.y_label = Some(&y_label);
         chart.description = format!("{summary} {caption}");
         Figure {
