@@ -264,3 +264,15 @@ expected-at-most = { $value } or less
 expected-from-day = { $words } from day { $day }
 expected-any = any level
 expected-any-before = { $parts }; any level before that
+
+## Stopping reminders from the email's link
+unsubscribe-done-title = Reminders are off
+unsubscribe-title = Stop reminders from { $clinic }
+unsubscribe-invalid-title = This link does not work
+unsubscribe-done-notice = { $clinic } will not send you check-in reminder emails any more.
+unsubscribe-done-text = Please keep checking in each day: your clinic still reads what you send. You can turn reminders back on from your Aftercare home page.
+unsubscribe-question = Stop check-in reminders from { $clinic }?
+unsubscribe-explain = You will no longer get an email when a check-in is due. Your clinic still reads every check-in you send.
+unsubscribe-button = Stop the reminders
+unsubscribe-invalid-text = It may have been used already, or it is more than { $days } days old. If reminders still arrive, sign in to Aftercare and turn them off on your home page.
+unsubscribe-go = Go to Aftercare

@@ -264,3 +264,15 @@ expected-at-most = { $value } o menos
 expected-from-day = { $words } desde el día { $day }
 expected-any = cualquier nivel
 expected-any-before = { $parts }; cualquier nivel antes de eso
+
+## Dejar de recibir recordatorios desde el enlace del correo
+unsubscribe-done-title = Los recordatorios están desactivados
+unsubscribe-title = Dejar de recibir recordatorios de { $clinic }
+unsubscribe-invalid-title = Este enlace no funciona
+unsubscribe-done-notice = { $clinic } ya no le enviará correos para recordarle el registro.
+unsubscribe-done-text = Por favor, siga haciendo su registro cada día: su clínica sigue leyendo lo que envía. Puede volver a activar los recordatorios desde su página de inicio de Aftercare.
+unsubscribe-question = ¿Dejar de recibir los recordatorios del registro de { $clinic }?
+unsubscribe-explain = Ya no recibirá un correo cuando le toque un registro. Su clínica sigue leyendo cada registro que envíe.
+unsubscribe-button = Dejar de recibir los recordatorios
+unsubscribe-invalid-text = Puede que ya se haya usado, o que tenga más de { $days } días. Si le siguen llegando recordatorios, entre en Aftercare y desactívelos en su página de inicio.
+unsubscribe-go = Ir a Aftercare
