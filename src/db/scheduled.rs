@@ -23,7 +23,9 @@ pub struct Followed {
 /// Treatments of `clinic` treated on or after `since`, whose patient's
 /// follow-up is not closed.
 pub fn in_follow_up(conn: &mut DbConn, clinic: ClinicId, since: NaiveDate) -> Result<Vec<Followed>, DbError> {
-    let rows: Vec<(Treatment, (i64, String, String, bool, bool))> = treatments::table
+    // account id, email, language, reminders, disabled
+    type Row = (Treatment, (i64, String, String, bool, bool));
+    let rows: Vec<Row> = treatments::table
         .inner_join(patients::table.inner_join(accounts::table))
         .filter(treatments::clinic_id.eq(clinic.0))
         .filter(treatments::treated_on.ge(since))

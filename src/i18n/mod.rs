@@ -198,6 +198,7 @@ impl Tr {
     pub fn t2<'a, 'b>(&self, key: &str, n1: &str, v1: impl Into<Arg<'a>>, n2: &str, v2: impl Into<Arg<'b>>) -> String {
         self.lookup(key, &[(n1, v1.into()), (n2, v2.into())], false)
     }
+    #[allow(clippy::too_many_arguments)]
     pub fn t3<'a, 'b, 'c>(
         &self,
         key: &str,
