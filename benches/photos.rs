@@ -242,6 +242,7 @@ mod load {
                         skin_type: None,
                         cold_sores: false,
                         phone: None,
+                        language: aftercare::domain::Lang::En,
                     };
                     let (pid, _, _) = onboarding::create_patient(c, &p, Some(&hash), now, &base, &sys)?;
                     first.get_or_insert(pid);

@@ -153,6 +153,8 @@ fn one_patient(
         cold_sores: rng.gen_bool(0.2),
         // Ofcom keeps 020 7946 0000–0999 for drama: never a real line.
         phone: PhoneNumber::parse(&format!("+44 20 7946 {:04}", i % 1000)).ok(),
+        // Every fourth demo patient reads Spanish.
+        language: if i % 4 == 3 { Lang::Es } else { Lang::En },
     };
     let (patient_id, _, cred) = onboarding::create_patient(c, &input, Some(hash), now, public_url, actor)?;
     debug_assert!(matches!(cred, Credential::PasswordSet));

@@ -143,6 +143,9 @@ enum PatientCmd {
         /// Phone number for the clinic to call: digits, spaces, + - ( ).
         #[arg(long)]
         phone: Option<String>,
+        /// The language of the patient's pages and emails: en or es.
+        #[arg(long, default_value = "en")]
+        language: String,
         /// Read the password from standard input.
         #[arg(long)]
         password_stdin: bool,
@@ -279,6 +282,7 @@ fn run(cli: Cli) -> Result<(), Fail> {
                     skin_type,
                     cold_sores,
                     phone,
+                    language,
                     password_stdin,
                 },
         } => {
@@ -300,6 +304,7 @@ fn run(cli: Cli) -> Result<(), Fail> {
                 cold_sores,
                 phone: PhoneNumber::parse_optional(phone.as_deref().unwrap_or(""))
                     .map_err(|e| Fail(format!("--phone: {e}")))?,
+                language: Lang::parse(&language).map_err(|e| Fail(format!("--language: {e}")))?,
             };
             create_account(&settings, password_stdin, |c, hash, now, url| {
                 onboarding::create_patient(c, &input, hash, now, url, &cli_actor())

@@ -119,7 +119,16 @@ pub async fn request_reset(
             &mail.public_url,
         )?;
         let clinic = staff_clinic(c, account.id)?;
-        notify::password_reset(c, &mail, clinic, email.as_str(), &link, now)?;
+        // A patient's reset email and page are in their language; staff's in English.
+        let language = match account.kind {
+            AccountKind::Patient => crate::db::patients::by_account(c, account.id)?.map(|p| p.language),
+            AccountKind::Staff => None,
+        };
+        let (tr, link) = match language {
+            Some(l) => (crate::i18n::Tr::new(l), crate::i18n::with_lang(&link, l)),
+            None => (crate::i18n::Tr::EN, link),
+        };
+        notify::password_reset(c, &mail, tr, clinic, email.as_str(), &link, now)?;
         signin::audit_self(
             c,
             account.id,

@@ -8,6 +8,7 @@ use crate::db::{checkins, clinics, flags, patients, Db, DbConn};
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::triage::{self, Advice, PriorCheckIn, RuleSettings, TreatmentFacts};
+use crate::words;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 /// How far back a patient may fill in a missed day.
@@ -15,21 +16,25 @@ pub const BACKFILL_DAYS: i64 = 3;
 
 /// Parses the `date` field: YYYY-MM-DD, not before the treatment, not in the
 /// future, at most [`BACKFILL_DAYS`] back. Empty means today.
-pub fn parse_checkin_date(raw: &str, today: NaiveDate, treated_on: NaiveDate) -> Result<NaiveDate, &'static str> {
+pub fn parse_checkin_date(raw: &str, today: NaiveDate, treated_on: NaiveDate) -> Result<NaiveDate, Words> {
     let raw = raw.trim();
     let date = if raw.is_empty() {
         today
     } else {
-        NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| "Enter the date as year-month-day, like 2026-03-14")?
+        NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+            .map_err(|_| words!("date-invalid", "Enter the date as year-month-day, like 2026-03-14"))?
     };
     if date > today {
-        return Err("You cannot check in for a day that has not happened yet");
+        return Err(words!(
+            "date-future",
+            "You cannot check in for a day that has not happened yet"
+        ));
     }
     if date < treated_on {
-        return Err("That day is before your treatment");
+        return Err(words!("date-before-treatment", "That day is before your treatment"));
     }
     if date < today - Duration::days(BACKFILL_DAYS) {
-        return Err("You can fill in a missed day up to 3 days back");
+        return Err(words!("date-too-old", "You can fill in a missed day up to 3 days back"));
     }
     Ok(date)
 }

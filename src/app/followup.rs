@@ -76,7 +76,15 @@ pub fn missed_checkin(
             return Ok(false);
         }
         let Some(severity) = finding.severity else {
-            notify::reminder(c, mail, clinic, f.patient_account, &f.patient_email, now)?;
+            notify::reminder(
+                c,
+                mail,
+                crate::i18n::Tr::new(f.language),
+                clinic,
+                f.patient_account,
+                &f.patient_email,
+                now,
+            )?;
             return Ok(true);
         };
         // One "invitation not accepted" per patient, however many treatments wait.

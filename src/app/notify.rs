@@ -7,6 +7,7 @@ use crate::db::outbox::{self, NewEmail};
 use crate::db::{clinics, flags, DbConn};
 use crate::domain::{AccountId, ClinicId, OutboxId, OutboxKind, Severity, TokenPurpose};
 use crate::error::{Error, Result};
+use crate::i18n::Tr;
 use crate::mail::message;
 use chrono::{DateTime, Utc};
 
@@ -38,11 +39,13 @@ fn rendered(r: std::result::Result<message::Rendered, askama::Error>) -> Result<
     r.map_err(|e| Error::Internal(format!("email template: {e}")))
 }
 
-/// An invitation to choose a password (new patient or staff member).
+/// An invitation to choose a password (new patient or staff member), in
+/// `tr`'s language.
 #[allow(clippy::too_many_arguments)]
 pub fn invite(
     conn: &mut DbConn,
     ctx: &MailContext,
+    tr: Tr,
     clinic: ClinicId,
     clinic_name: &str,
     to: &str,
@@ -51,6 +54,7 @@ pub fn invite(
     now: DateTime<Utc>,
 ) -> Result<OutboxId> {
     let (subject, text, html) = rendered(message::render_invite(&message::InviteEmail {
+        tr,
         clinic_name,
         link,
         for_staff,
@@ -67,16 +71,20 @@ pub fn invite(
     queue(conn, ctx, e, now)
 }
 
-/// A password reset link.
+/// A password reset link, in `tr`'s language.
 pub fn password_reset(
     conn: &mut DbConn,
     ctx: &MailContext,
+    tr: Tr,
     clinic: Option<ClinicId>,
     to: &str,
     link: &str,
     now: DateTime<Utc>,
 ) -> Result<OutboxId> {
-    let (subject, text, html) = rendered(message::render_password_reset(&message::PasswordResetEmail { link }))?;
+    let (subject, text, html) = rendered(message::render_password_reset(&message::PasswordResetEmail {
+        tr,
+        link,
+    }))?;
     let e = NewEmail {
         kind: OutboxKind::PasswordReset,
         clinic,
@@ -216,12 +224,13 @@ pub fn escalation(
 /// How long a reminder's one-click unsubscribe link works.
 pub const UNSUBSCRIBE_LIFETIME_DAYS: i64 = 30;
 
-/// The patient's check-in reminder: a link, no clinical content, sent in the
-/// clinic's name, with a one-click unsubscribe (RFC 8058) whose single-use
-/// token is stored hashed like every other link.
+/// The patient's check-in reminder, in their language: a link, no clinical
+/// content, sent in the clinic's name, with a one-click unsubscribe (RFC
+/// 8058) whose single-use token is stored hashed like every other link.
 pub fn reminder(
     conn: &mut DbConn,
     ctx: &MailContext,
+    tr: Tr,
     clinic: &clinics::Clinic,
     patient_account: AccountId,
     to: &str,
@@ -236,6 +245,7 @@ pub fn reminder(
         &ctx.public_url,
     )?;
     let (subject, text, html) = rendered(message::render_reminder(&message::ReminderEmail {
+        tr,
         clinic_name: &clinic.name,
         public_url: &ctx.public_url,
         unsubscribe_url: &unsubscribe,
@@ -278,15 +288,18 @@ pub fn test_email(
     queue(conn, ctx, e, now)
 }
 
-/// A clinic asked the patient for a photo: a link, no clinical content.
+/// A clinic asked the patient for a photo, in their language: a link, no
+/// clinical content.
 pub fn photo_request(
     conn: &mut DbConn,
     ctx: &MailContext,
+    tr: Tr,
     clinic: &clinics::Clinic,
     to: &str,
     now: DateTime<Utc>,
 ) -> Result<OutboxId> {
     let (subject, text, html) = rendered(message::render_photo_request(&message::PhotoRequestEmail {
+        tr,
         clinic_name: &clinic.name,
         public_url: &ctx.public_url,
     }))?;

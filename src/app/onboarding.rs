@@ -166,6 +166,8 @@ pub struct PatientInput {
     pub skin_type: Option<SkinType>,
     pub cold_sores: bool,
     pub phone: Option<PhoneNumber>,
+    /// The language of the patient's pages and emails.
+    pub language: Lang,
 }
 
 pub fn create_patient(
@@ -189,17 +191,22 @@ pub fn create_patient(
             skin_type: input.skin_type,
             cold_sores: input.cold_sores,
             phone: input.phone.as_ref(),
+            language: input.language,
         },
         now.naive_utc(),
     )?;
-    let credential = first_credential(conn, account, password_hash, now, public_url)?;
+    let credential = match first_credential(conn, account, password_hash, now, public_url)? {
+        // The page the invite link opens speaks the patient's language too.
+        Credential::Link(link) => Credential::Link(crate::i18n::with_lang(&link, input.language)),
+        set => set,
+    };
     audit::record(
         conn,
         Some(input.clinic),
         actor,
         AuditAction::PatientCreate,
         Some(&format!("patient:{id}")),
-        "",
+        &format!("language={}", input.language),
         now.naive_utc(),
     )?;
     Ok((id, account, credential))

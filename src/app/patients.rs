@@ -9,7 +9,7 @@ use crate::db::checkins;
 use crate::db::patients::TreatmentHistory;
 use crate::db::{accounts, audit, dashboard, flags, patients, Db, DbConn};
 use crate::domain::AuditAction;
-use crate::domain::{ClinicId, PatientId, TokenPurpose, TreatmentId};
+use crate::domain::{ClinicId, Lang, PatientId, TokenPurpose, TreatmentId};
 use crate::error::{Error, Result};
 use crate::triage::RuleSettings;
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -31,6 +31,7 @@ pub async fn enrol(
             notify::invite(
                 c,
                 &mail,
+                crate::i18n::Tr::new(input.language),
                 input.clinic,
                 &clinic_name,
                 input.email.as_str(),
@@ -129,7 +130,18 @@ pub async fn resend_invite(
             onboarding::INVITE_LIFETIME,
             &mail.public_url,
         )?;
-        notify::invite(c, &mail, clinic, &clinic_name, &p.email, &link, false, now)?;
+        let link = crate::i18n::with_lang(&link, p.language);
+        notify::invite(
+            c,
+            &mail,
+            crate::i18n::Tr::new(p.language),
+            clinic,
+            &clinic_name,
+            &p.email,
+            &link,
+            false,
+            now,
+        )?;
         audit::record(
             c,
             Some(clinic),
@@ -286,6 +298,31 @@ pub async fn set_reminders(
             AuditAction::PatientReminders,
             Some(&format!("patient:{patient}")),
             if on { "on" } else { "off" },
+            now.naive_utc(),
+        )?;
+        Ok(())
+    })
+    .await
+}
+
+/// The patient chooses the language of their pages and emails.
+pub async fn set_language(
+    db: &Db,
+    clinic: ClinicId,
+    patient: PatientId,
+    language: Lang,
+    now: DateTime<Utc>,
+    actor: audit::Actor,
+) -> Result<()> {
+    db.write_async(move |c| {
+        patients::set_language(c, patient, language)?;
+        audit::record(
+            c,
+            Some(clinic),
+            &actor,
+            AuditAction::PatientLanguage,
+            Some(&format!("patient:{patient}")),
+            language.as_str(),
             now.naive_utc(),
         )?;
         Ok(())

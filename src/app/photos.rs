@@ -175,7 +175,7 @@ fn ask_in(
     }
     let clinic = clinics::get(conn, staff.clinic_id)?.ok_or(Error::NotFound)?;
     let id = photos::request(conn, p.id, staff.clinic_id, flag, staff.id, now.naive_utc())?;
-    notify::photo_request(conn, mail, &clinic, &p.email, now)?;
+    notify::photo_request(conn, mail, crate::i18n::Tr::new(p.language), &clinic, &p.email, now)?;
     audit::record(
         conn,
         Some(staff.clinic_id),

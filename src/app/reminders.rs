@@ -13,6 +13,8 @@ use chrono::{DateTime, Utc};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unsubscribe {
     pub clinic_name: String,
+    /// The patient's language: the page answers in it.
+    pub language: crate::domain::Lang,
 }
 
 /// Tokens are 43 characters of base64url; anything else is not one of ours.
@@ -44,8 +46,9 @@ pub async fn peek(db: &Db, token: String, now: DateTime<Utc>) -> Result<Option<U
         let Some(Some(account)) = found else {
             return Ok(None);
         };
-        Ok(clinic_of_account(c, account)?.map(|(_, clinic)| Unsubscribe {
+        Ok(clinic_of_account(c, account)?.map(|(patient, clinic)| Unsubscribe {
             clinic_name: clinic.name,
+            language: patient.language,
         }))
     })
     .await
@@ -85,6 +88,7 @@ pub async fn stop(db: &Db, token: String, ip: Option<String>, now: DateTime<Utc>
         )?;
         Ok(Some(Unsubscribe {
             clinic_name: clinic.name,
+            language: patient.language,
         }))
     })
     .await

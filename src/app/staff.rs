@@ -27,6 +27,8 @@ pub async fn invite(
         notify::invite(
             c,
             &mail,
+            // Staff read Aftercare in the clinic's language.
+            crate::i18n::Tr::EN,
             input.clinic,
             &clinic_name,
             input.email.as_str(),

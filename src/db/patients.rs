@@ -4,7 +4,7 @@
 use super::schema::{accounts, patients, tokens, treatments};
 use super::{DbConn, DbError};
 use crate::domain::{
-    AccountId, AccountKind, ClinicId, EmailAddress, PatientId, PhoneNumber, Prescribed, ProcedureClass, SkinType,
+    AccountId, AccountKind, ClinicId, EmailAddress, Lang, PatientId, PhoneNumber, Prescribed, ProcedureClass, SkinType,
     TokenPurpose, TreatmentId, Zones,
 };
 use chrono::{NaiveDate, NaiveDateTime};
@@ -28,6 +28,7 @@ pub struct PatientRow {
     pub created_at: NaiveDateTime,
     pub phone: Option<String>,
     pub phone_tel: Option<String>,
+    pub language: String,
 }
 
 #[derive(Debug, Clone)]
@@ -47,6 +48,8 @@ pub struct Patient {
     pub phone: Option<PhoneNumber>,
     /// When the patient accepted the invite; `None` while only invited.
     pub activated_at: Option<NaiveDateTime>,
+    /// The language of their pages and emails.
+    pub language: Lang,
 }
 
 type AccountColumns = (String, bool, Option<NaiveDateTime>);
@@ -68,6 +71,8 @@ fn to_patient((row, (email, disabled, activated_at)): (PatientRow, AccountColumn
         disabled,
         phone: stored_phone(row.phone, row.phone_tel),
         activated_at,
+        // Only `Lang` texts are written; anything else reads as English.
+        language: Lang::parse(&row.language).unwrap_or(Lang::En),
     }
 }
 
@@ -83,6 +88,7 @@ pub struct NewPatient<'a> {
     pub skin_type: Option<SkinType>,
     pub cold_sores: bool,
     pub phone: Option<&'a PhoneNumber>,
+    pub language: Lang,
 }
 
 pub fn create(conn: &mut DbConn, new: &NewPatient, now: NaiveDateTime) -> Result<(PatientId, AccountId), DbError> {
@@ -94,6 +100,7 @@ pub fn create(conn: &mut DbConn, new: &NewPatient, now: NaiveDateTime) -> Result
             patients::name.eq(new.name),
             patients::skin_type.eq(new.skin_type.map(|s| s.get())),
             patients::cold_sores.eq(new.cold_sores),
+            patients::language.eq(new.language.as_str()),
             patients::created_at.eq(now),
             patients::phone.eq(new.phone.map(|p| p.as_entered())),
             patients::phone_tel.eq(new.phone.map(|p| p.tel())),
@@ -217,6 +224,13 @@ pub fn set_last_checkin_at(conn: &mut DbConn, id: PatientId, at: NaiveDateTime) 
 pub fn set_reminders(conn: &mut DbConn, id: PatientId, on: bool) -> Result<(), DbError> {
     diesel::update(patients::table.find(id.0))
         .set(patients::reminders.eq(on))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_language(conn: &mut DbConn, id: PatientId, language: Lang) -> Result<(), DbError> {
+    diesel::update(patients::table.find(id.0))
+        .set(patients::language.eq(language.as_str()))
         .execute(conn)?;
     Ok(())
 }

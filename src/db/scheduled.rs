@@ -4,7 +4,7 @@
 use super::patients::Treatment;
 use super::schema::{accounts, patients, scheduled_findings, treatments};
 use super::{DbConn, DbError};
-use crate::domain::{AccountId, ClinicId, ScheduledKind, TreatmentId};
+use crate::domain::{AccountId, ClinicId, Lang, ScheduledKind, TreatmentId};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -14,6 +14,8 @@ pub struct Followed {
     pub treatment: Treatment,
     pub patient_account: AccountId,
     pub patient_email: String,
+    /// The patient's language (their reminders are written in it).
+    pub language: Lang,
     pub reminders: bool,
     pub disabled: bool,
     /// When the patient accepted the invite (`None`: only invited).
@@ -25,9 +27,10 @@ pub struct Followed {
 /// Treatments of `clinic` treated on or after `since`, whose patient's
 /// follow-up is not closed.
 pub fn in_follow_up(conn: &mut DbConn, clinic: ClinicId, since: NaiveDate) -> Result<Vec<Followed>, DbError> {
+    // account id, email, language, reminders, disabled, activated, enrolled
     type Row = (
         Treatment,
-        (i64, String, bool, bool, Option<NaiveDateTime>, NaiveDateTime),
+        (i64, String, String, bool, bool, Option<NaiveDateTime>, NaiveDateTime),
     );
     let rows: Vec<Row> = treatments::table
         .inner_join(patients::table.inner_join(accounts::table))
@@ -39,6 +42,7 @@ pub fn in_follow_up(conn: &mut DbConn, clinic: ClinicId, since: NaiveDate) -> Re
             (
                 accounts::id,
                 accounts::email,
+                patients::language,
                 patients::reminders,
                 accounts::disabled,
                 accounts::activated_at,
@@ -49,14 +53,17 @@ pub fn in_follow_up(conn: &mut DbConn, clinic: ClinicId, since: NaiveDate) -> Re
     Ok(rows
         .into_iter()
         .map(
-            |(treatment, (account, patient_email, reminders, disabled, activated_at, enrolled_at))| Followed {
-                treatment,
-                patient_account: AccountId(account),
-                patient_email,
-                reminders,
-                disabled,
-                activated_at,
-                enrolled_at,
+            |(treatment, (account, patient_email, language, reminders, disabled, activated_at, enrolled_at))| {
+                Followed {
+                    treatment,
+                    patient_account: AccountId(account),
+                    patient_email,
+                    language: Lang::parse(&language).unwrap_or(Lang::En),
+                    reminders,
+                    disabled,
+                    activated_at,
+                    enrolled_at,
+                }
             },
         )
         .collect())

@@ -58,6 +58,7 @@ diesel::table! {
         created_at -> Timestamp,
         phone -> Nullable<Text>,
         phone_tel -> Nullable<Text>,
+        language -> Text,
     }
 }
 

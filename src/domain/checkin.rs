@@ -176,7 +176,7 @@ pub fn is_checked(v: &str) -> bool {
 
 /// Problems with a submitted form, one message per field name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FieldErrors(Vec<(&'static str, String)>);
+pub struct FieldErrors(Vec<(&'static str, String, Option<&'static str>)>);
 
 impl FieldErrors {
     pub fn single(field: &'static str, msg: impl Into<String>) -> Self {
@@ -186,21 +186,37 @@ impl FieldErrors {
     }
     pub fn add(&mut self, field: &'static str, msg: impl Into<String>) {
         if self.get(field).is_none() {
-            self.0.push((field, msg.into()));
+            self.0.push((field, msg.into(), None));
+        }
+    }
+    /// A message the domain wrote, kept with its catalogue key so a page can
+    /// show it in the reader's language.
+    pub fn add_words(&mut self, field: &'static str, w: super::Words) {
+        if self.get(field).is_none() {
+            self.0.push((field, w.en.to_string(), Some(w.key)));
         }
     }
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+        self.0.iter().find(|(f, ..)| *f == field).map(|(_, m, _)| m.as_str())
+    }
+    /// The message for `field` with its catalogue key, when it has one.
+    pub fn entry(&self, field: &str) -> Option<(&str, Option<&'static str>)> {
+        self.0
+            .iter()
+            .find(|(f, ..)| *f == field)
+            .map(|(_, m, k)| (m.as_str(), *k))
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        self.0.iter().map(|(f, m)| (*f, m.as_str()))
+        self.0.iter().map(|(f, m, _)| (*f, m.as_str()))
     }
     pub fn merge(&mut self, other: FieldErrors) {
-        for (f, m) in other.0 {
-            self.add(f, m);
+        for e in other.0 {
+            if self.get(e.0).is_none() {
+                self.0.push(e);
+            }
         }
     }
 }

@@ -78,6 +78,8 @@ text_enum! {
         PatientEdit = "patient.edit",
         /// An admin reopened a closed follow-up.
         PatientReopenFollowUp = "patient.reopen_follow_up",
+        /// The patient chose the language of their pages and emails.
+        PatientLanguage = "patient.language",
         TreatmentCreate = "treatment.create",
         /// An admin corrected a treatment (before and after in the detail).
         TreatmentEdit = "treatment.edit",
@@ -159,6 +161,7 @@ impl AuditAction {
             PatientView => "viewed {}'s record",
             PatientCloseFollowUp => "closed {}'s follow-up",
             PatientReminders => "changed {}'s reminder emails",
+            PatientLanguage => "changed {}'s language",
             PatientEdit => "corrected {}'s details",
             PatientReopenFollowUp => "reopened {}'s follow-up",
             TreatmentCreate => "added a treatment for {}",
@@ -261,11 +264,11 @@ mod tests {
              password.change password.reset password.reset_requested password.reset_capped invite.accept \
              invite.resend clinic.create clinic.settings clinic.test_email rules.change rules.disable_urgent \
              staff.create staff.invite staff.disable staff.enable staff.role patient.create patient.view \
-             patient.close_follow_up patient.reminders patient.edit patient.reopen_follow_up treatment.create \
-             treatment.edit flag.view flag.acknowledge flag.resolve outbox.retry export photo.add photo.remove \
-             photo.view photo.request photo.compare totp.enrolled signin.totp-failure totp.reset \
-             clinic.require-totp api_token.create api_token.revoke api_token.use fhir.export fhir.export_cancel \
-             fhir.export_download"
+             patient.close_follow_up patient.reminders patient.edit patient.reopen_follow_up patient.language \
+             treatment.create treatment.edit flag.view flag.acknowledge flag.resolve outbox.retry export \
+             photo.add photo.remove photo.view photo.request photo.compare totp.enrolled signin.totp-failure \
+             totp.reset clinic.require-totp api_token.create api_token.revoke api_token.use fhir.export \
+             fhir.export_cancel fhir.export_download"
         );
         assert_eq!(
             texts(ExportState::ALL.iter().map(|k| k.as_str()).collect()),

@@ -11,6 +11,8 @@
 //! `db/checkins.rs`, and the rules that read it.
 
 use super::checkin::*;
+use super::Words;
+use crate::words;
 use std::collections::HashMap;
 
 /// One option of a choice, as stored (`value`) and as the patient reads it.
@@ -76,7 +78,7 @@ pub enum Presence {
     /// An empty answer leaves the calm value (unticked, not measured, no note).
     Optional,
     /// Asked only when the tick box `tick` is ticked, and then required.
-    With { tick: &'static str, missing: &'static str },
+    With { tick: &'static str, missing: Words },
 }
 
 /// A stored answer, as the summaries and the export read it.
@@ -121,7 +123,7 @@ pub struct Question {
     pub get: fn(&CheckInAnswers) -> Answer<'_>,
     /// Reads the submitted (trimmed) value into the answers, or says what is
     /// wrong with it.
-    pub set: fn(&mut CheckInAnswers, &str) -> Result<(), &'static str>,
+    pub set: fn(&mut CheckInAnswers, &str) -> Result<(), Words>,
 }
 
 const ZERO_TO_TEN: &[Opt] = &[
@@ -189,16 +191,15 @@ impl Question {
     /// What the patient's "also reported" list says about this answer, if
     /// anything: a ticked box, a measured temperature, a notable choice.
     /// Scales and levels are charted instead; the note is shown as itself.
-    pub fn reported(&self, a: &CheckInAnswers) -> Option<String> {
+    pub fn reported(&'static self, a: &CheckInAnswers) -> Option<Said> {
         match (self.get)(a) {
-            Answer::Tick(true) => Some(self.label.to_string()),
-            Answer::Temperature(Some(t)) => Some(format!("Temperature {} °C ({} °F)", t.celsius(), t.fahrenheit())),
+            Answer::Tick(true) => Some(Said::Tick(self)),
+            Answer::Temperature(Some(t)) => Some(Said::Temperature(t)),
             Answer::Choice(Some(v)) => self
                 .options()
                 .iter()
-                .find(|o| o.value == v)
-                .and_then(|o| o.reported)
-                .map(str::to_string),
+                .find(|o| o.value == v && o.reported.is_some())
+                .map(|o| Said::Choice(self, o)),
             _ => None,
         }
     }
@@ -213,8 +214,15 @@ impl Question {
     }
 }
 
-fn scale(v: &str, max: u8, msg: &'static str) -> Result<u8, &'static str> {
+fn scale(v: &str, max: u8, msg: Words) -> Result<u8, Words> {
     v.parse::<u8>().ok().filter(|n| *n <= max).ok_or(msg)
+}
+
+/// The catalogue key of a question's message about a wrong answer.
+macro_rules! invalid {
+    ($field:ident, $msg:expr) => {
+        words!(concat!("q-", stringify!($field), "-invalid"), $msg)
+    };
 }
 
 /// A tick box question: optional, reads as ticked or not.
@@ -254,7 +262,7 @@ macro_rules! choice {
             column: stringify!($field),
             get: |a| Answer::Choice(Some(a.$field.as_str())),
             set: |a, v| {
-                a.$field = $ty::parse(v).map_err(|_| $msg)?;
+                a.$field = $ty::parse(v).map_err(|_| invalid!($field, $msg))?;
                 Ok(())
             },
         }
@@ -276,7 +284,7 @@ macro_rules! number {
             column: stringify!($field),
             get: |a| Answer::Number(a.$field),
             set: |a, v| {
-                a.$field = scale(v, $max, $msg)?;
+                a.$field = scale(v, $max, invalid!($field, $msg))?;
                 Ok(())
             },
         }
@@ -443,7 +451,7 @@ pub static TEMPERATURE: Question = Question {
     column: "temperature_c",
     get: |a| Answer::Temperature(a.temperature),
     set: |a, v| {
-        a.temperature = Some(Temperature::parse(v)?);
+        a.temperature = Some(Temperature::parse(v).map_err(|m| invalid!(temperature, m))?);
         Ok(())
     },
 };
@@ -525,13 +533,19 @@ pub static RAISED_AREA_SITE: Question = Question {
     cadence: Cadence::Weekly,
     presence: Presence::With {
         tick: "raised_area",
-        missing: "Say where the raised, firm or tight area is",
+        missing: words!(
+            "q-raised_area_site-missing",
+            "Say where the raised, firm or tight area is"
+        ),
     },
     rules: &["R8"],
     column: "raised_area_site",
     get: |a| Answer::Choice(a.raised_area_site.map(|s| s.as_str())),
     set: |a, v| {
-        a.raised_area_site = Some(RaisedAreaSite::parse(v).map_err(|_| "Choose neck, jawline, eyelid or other")?);
+        a.raised_area_site = Some(
+            RaisedAreaSite::parse(v)
+                .map_err(|_| invalid!(raised_area_site, "Choose neck, jawline, eyelid or other"))?,
+        );
         Ok(())
     },
 };
@@ -548,10 +562,16 @@ pub static NOTE: Question = Question {
     get: |a| Answer::Text(a.note.as_deref()),
     set: |a, v| {
         if v.chars().count() > NOTE_MAX_CHARS {
-            return Err("Your note is too long: keep it under 2000 characters");
+            return Err(words!(
+                "q-note-too-long",
+                "Your note is too long: keep it under 2000 characters"
+            ));
         }
         if super::text::check_note(v).is_err() {
-            return Err("Your note has characters that cannot be saved: remove the invisible control characters (often pasted from another program) and try again");
+            return Err(words!(
+                "q-note-bad-characters",
+                "Your note has characters that cannot be saved: remove the invisible control characters (often pasted from another program) and try again"
+            ));
         }
         a.note = Some(v.to_string());
         Ok(())
@@ -604,9 +624,9 @@ pub enum Frame {
     /// The questions alone.
     Bare,
     /// Under a heading.
-    Heading(&'static str),
+    Heading(Words),
     /// In a fieldset with this legend.
-    Fieldset(&'static str),
+    Fieldset(Words),
 }
 
 /// Questions asked together on the form.
@@ -616,13 +636,13 @@ pub struct Group {
 }
 
 impl Group {
-    pub fn heading(&self) -> Option<&'static str> {
+    pub fn heading(&self) -> Option<Words> {
         match self.frame {
             Frame::Heading(h) => Some(h),
             _ => None,
         }
     }
-    pub fn legend(&self) -> Option<&'static str> {
+    pub fn legend(&self) -> Option<Words> {
         match self.frame {
             Frame::Fieldset(l) => Some(l),
             _ => None,
@@ -645,19 +665,19 @@ pub static FORM: &[Group] = &[
         questions: &[&OVERALL],
     },
     Group {
-        frame: Frame::Heading("Pain and itch"),
+        frame: Frame::Heading(words!("group-pain", "Pain and itch")),
         questions: &[&PAIN, &PAIN_RELIEF, &ITCH],
     },
     Group {
-        frame: Frame::Heading("Swelling and redness"),
+        frame: Frame::Heading(words!("group-swelling", "Swelling and redness")),
         questions: &[&SWELLING, &EYES_SWOLLEN_SHUT, &REDNESS, &REDNESS_SPREADING],
     },
     Group {
-        frame: Frame::Heading("Oozing and crusts"),
+        frame: Frame::Heading(words!("group-oozing", "Oozing and crusts")),
         questions: &[&OOZING, &CRUSTS],
     },
     Group {
-        frame: Frame::Fieldset("Anything new? Tick all that you have"),
+        frame: Frame::Fieldset(words!("group-new", "Anything new? Tick all that you have")),
         questions: &[
             &BLISTERS,
             &TINGLING,
@@ -669,15 +689,15 @@ pub static FORM: &[Group] = &[
         ],
     },
     Group {
-        frame: Frame::Fieldset("Fever"),
+        frame: Frame::Fieldset(words!("group-fever", "Fever")),
         questions: &[&FEVER, &TEMPERATURE],
     },
     Group {
-        frame: Frame::Fieldset("Eyes: tick any you have"),
+        frame: Frame::Fieldset(words!("group-eyes", "Eyes: tick any you have")),
         questions: &[&VISION_CHANGE, &EYE_PAIN, &CANNOT_CLOSE_EYE, &LID_PULLING],
     },
     Group {
-        frame: Frame::Fieldset("Changes in your skin: tick any you have"),
+        frame: Frame::Fieldset(words!("group-skin", "Changes in your skin: tick any you have")),
         questions: &[&DARK_PATCHES, &LIGHT_PATCHES, &RAISED_AREA, &RAISED_AREA_SITE],
     },
     Group {
@@ -685,7 +705,7 @@ pub static FORM: &[Group] = &[
         questions: &[&PROPHYLAXIS],
     },
     Group {
-        frame: Frame::Fieldset("Anything else"),
+        frame: Frame::Fieldset(words!("group-else", "Anything else")),
         questions: &[&BLEEDING, &WANT_CALL],
     },
     Group {
@@ -705,7 +725,7 @@ pub static FIRST_STEP: &[&Question] = &[&OVERALL, &PAIN, &ITCH, &SWELLING, &REDN
 /// One line of the short form's summary of warning signs, in plain words,
 /// standing for the questions the second step asks about it.
 pub struct Sign {
-    pub words: &'static str,
+    pub words: Words,
     pub questions: &'static [&'static Question],
     /// Listed only up to this day after treatment.
     pub until_day: Option<i64>,
@@ -723,57 +743,69 @@ impl Sign {
 /// exactly one line, so none of them disappears.
 pub static SIGNS: &[Sign] = &[
     Sign {
-        words: "Eyes swollen shut, or redness spreading or red streaks",
+        words: words!("sign-eyes", "Eyes swollen shut, or redness spreading or red streaks"),
         questions: &[&EYES_SWOLLEN_SHUT, &REDNESS_SPREADING],
         until_day: None,
     },
     Sign {
-        words: "Pain medicine not helping",
+        words: words!("sign-pain-relief", "Pain medicine not helping"),
         questions: &[&PAIN_RELIEF],
         until_day: None,
     },
     Sign {
-        words: "Any oozing, weeping or crusts",
+        words: words!("sign-oozing", "Any oozing, weeping or crusts"),
         questions: &[&OOZING, &CRUSTS],
         until_day: None,
     },
     Sign {
-        words: "Blisters, sores, tingling, pimples, white patches, a rash or a raw area",
+        words: words!(
+            "sign-spots",
+            "Blisters, sores, tingling, pimples, white patches, a rash or a raw area"
+        ),
         questions: &[&BLISTERS, &TINGLING, &PIMPLES, &WHITE_PATCHES, &RASH_OUTSIDE, &RAW_AREA],
         until_day: None,
     },
     Sign {
-        words: "Swollen lips or tongue, or trouble breathing",
+        words: words!("sign-breathing", "Swollen lips or tongue, or trouble breathing"),
         questions: &[&LIP_SWELLING_OR_BREATHING],
         until_day: None,
     },
     Sign {
-        words: "A fever, or feeling hot and shivery",
+        words: words!("sign-fever", "A fever, or feeling hot and shivery"),
         questions: &[&FEVER, &TEMPERATURE],
         until_day: None,
     },
     Sign {
-        words: "Eye trouble: your vision, eye pain, light hurting, closing the eye, the lower lid",
+        words: words!(
+            "sign-eye-trouble",
+            "Eye trouble: your vision, eye pain, light hurting, closing the eye, the lower lid"
+        ),
         questions: &[&VISION_CHANGE, &EYE_PAIN, &CANNOT_CLOSE_EYE, &LID_PULLING],
         until_day: None,
     },
     Sign {
-        words: "Darker or lighter patches, or a raised, firm or tight area",
+        words: words!(
+            "sign-patches",
+            "Darker or lighter patches, or a raised, firm or tight area"
+        ),
         questions: &[&DARK_PATCHES, &LIGHT_PATCHES, &RAISED_AREA, &RAISED_AREA_SITE],
         until_day: None,
     },
     Sign {
-        words: "A missed dose of the tablets the clinic gave you",
+        words: words!("sign-missed-dose", "A missed dose of the tablets the clinic gave you"),
         questions: &[&PROPHYLAXIS],
         until_day: Some(PROPHYLAXIS_LAST_DAY),
     },
     Sign {
-        words: "Bleeding that will not stop",
+        words: words!("sign-bleeding", "Bleeding that will not stop"),
         questions: &[&BLEEDING],
         until_day: None,
     },
     Sign {
-        words: "You would like a call, or want to tell the clinic something",
+        words: words!(
+            "sign-call",
+            "You would like a call, or want to tell the clinic something"
+        ),
         questions: &[&WANT_CALL, &NOTE],
         until_day: None,
     },
@@ -794,12 +826,15 @@ pub enum SignsAnswer {
 impl SignsAnswer {
     /// The optional `signs` field: absent is `Ok(None)` (a client that sends
     /// the full form), anything but `none`/`some` is wrong.
-    pub fn parse(v: &str) -> Result<Option<Self>, &'static str> {
+    pub fn parse(v: &str) -> Result<Option<Self>, Words> {
         match v.trim() {
             "" => Ok(None),
             "none" => Ok(Some(Self::None)),
             "some" => Ok(Some(Self::Some)),
-            _ => Err("Choose “None of these” or “Yes, some of these”"),
+            _ => Err(words!(
+                "checkin-signs-invalid",
+                "Choose “None of these” or “Yes, some of these”"
+            )),
         }
     }
 }
@@ -807,7 +842,7 @@ impl SignsAnswer {
 /// What a submitted form says behind the warning signs, in the patient's
 /// words: every ticked box and every notable choice (a measured temperature
 /// and a note are not signs by themselves).
-pub fn signs_reported(form: &std::collections::HashMap<String, String>) -> Vec<&'static str> {
+pub fn signs_reported(form: &std::collections::HashMap<String, String>) -> Vec<Said> {
     behind_signs()
         .filter(|q| !q.is_temperature() && !q.is_note())
         .filter_map(|q| {
@@ -816,11 +851,7 @@ pub fn signs_reported(form: &std::collections::HashMap<String, String>) -> Vec<&
             if v.is_empty() || (q.set)(&mut a, v).is_err() {
                 return None;
             }
-            match (q.get)(&a) {
-                Answer::Tick(true) => Some(q.label),
-                Answer::Choice(Some(c)) => q.options().iter().find(|o| o.value == c).and_then(|o| o.reported),
-                _ => None,
-            }
+            q.reported(&a)
         })
         .collect()
 }
@@ -857,17 +888,70 @@ pub fn fill_calm_behind_signs(form: &mut std::collections::HashMap<String, Strin
     }
 }
 
-/// What the patient reported that the rules `rules` read, in the patient's
-/// own words (the urgent result page's reasons). Without rules: everything
-/// notable they reported.
-pub fn in_own_words(a: &CheckInAnswers, rules: &[&str]) -> Vec<String> {
+/// One thing the patient reported, to be put into words in the patient's
+/// language (`i18n::Tr::said`; `Said::en` is the English).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Said {
+    /// A ticked box: its label.
+    Tick(&'static Question),
+    /// A notable choice: the option's "reported" words.
+    Choice(&'static Question, &'static Opt),
+    /// A measured temperature.
+    Temperature(Temperature),
+    /// A 0–10 score above 0.
+    Scale(&'static Question, u8),
+    /// A 0–3 level above 0.
+    Level(&'static Question, u8),
+}
+
+impl Said {
+    /// The English words (the catalogue's own language).
+    pub fn en(&self) -> String {
+        match *self {
+            Said::Tick(q) => q.label.to_string(),
+            Said::Choice(_, o) => o.reported.unwrap_or(o.label).to_string(),
+            Said::Temperature(t) => format!("Temperature {} °C ({} °F)", t.celsius(), t.fahrenheit()),
+            Said::Scale(q, n) => format!("{}: {n} out of 10", q.label),
+            Said::Level(q, n) => format!("{} {}", q.label, q.label_of(&n.to_string())),
+        }
+    }
+}
+
+impl PartialEq for Question {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl std::fmt::Debug for Question {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id)
+    }
+}
+
+impl PartialEq for Opt {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
+}
+
+impl std::fmt::Debug for Opt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.value)
+    }
+}
+
+/// What the patient reported that the rules `rules` read (the urgent result
+/// page's reasons). Without rules: everything notable they reported.
+pub fn in_own_words(a: &CheckInAnswers, rules: &[&str]) -> Vec<Said> {
     QUESTIONS
         .iter()
+        .copied()
         .filter(|q| rules.is_empty() || q.rules.iter().any(|r| rules.contains(r)))
         .filter_map(|q| match (q.get)(a) {
             Answer::Number(0) => None,
-            Answer::Number(n) if q.ends().is_some() => Some(format!("{}: {n} out of 10", q.label)),
-            Answer::Number(n) => Some(format!("{} {}", q.label, q.label_of(&n.to_string()))),
+            Answer::Number(n) if q.ends().is_some() => Some(Said::Scale(q, n)),
+            Answer::Number(n) => Some(Said::Level(q, n)),
             _ => q.reported(a),
         })
         .collect()
@@ -884,7 +968,7 @@ pub fn in_form_order() -> impl Iterator<Item = &'static Question> {
 }
 
 /// The patient's "also reported" list: everything beyond the charted scales.
-pub fn reported(a: &CheckInAnswers) -> Vec<String> {
+pub fn reported(a: &CheckInAnswers) -> Vec<Said> {
     QUESTIONS.iter().filter_map(|q| q.reported(a)).collect()
 }
 
@@ -912,7 +996,7 @@ impl CheckInAnswers {
                 Presence::With { tick, missing } => match (is_checked(get(tick)), v.is_empty()) {
                     (false, _) => false,
                     (true, true) => {
-                        errors.add(q.id, missing);
+                        errors.add_words(q.id, missing);
                         false
                     }
                     (true, false) => true,
@@ -920,7 +1004,7 @@ impl CheckInAnswers {
             };
             if asked {
                 if let Err(msg) = (q.set)(&mut answers, v) {
-                    errors.add(q.id, msg);
+                    errors.add_words(q.id, msg);
                 }
             }
         }
@@ -987,7 +1071,7 @@ mod tests {
         b.lid_pulling = true;
         b.oozing = Oozing::Clear;
         assert_eq!(
-            reported(&b),
+            reported(&b).iter().map(Said::en).collect::<Vec<_>>(),
             [
                 "Oozing: thin, clear or yellow liquid",
                 "My lower eyelid is pulling down, or my eye waters all the time"

@@ -6,6 +6,7 @@
 //! data structs below have no field for anything about a patient, so a
 //! caller cannot put a name, symptom or note into an alert by mistake.
 
+use crate::i18n::Tr;
 use askama::Template;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
@@ -134,8 +135,6 @@ pub type Rendered = (String, String, String);
 pub const URGENT_SUBJECT: &str = "Urgent: a patient needs a same-day call";
 pub const REVIEW_SUBJECT: &str = "New item for review";
 pub const ESCALATION_SUBJECT: &str = "Escalation: an urgent item has not been acknowledged";
-pub const REMINDER_SUBJECT: &str = "Time for today's recovery check-in";
-pub const PASSWORD_RESET_SUBJECT: &str = "Reset your Aftercare password";
 pub const TEST_SUBJECT: &str = "Aftercare test email";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,6 +178,8 @@ pub struct EscalationEmail<'a> {
 /// The daily check-in reminder to a patient: no clinical content at all.
 #[derive(Debug, Clone)]
 pub struct ReminderEmail<'a> {
+    /// The patient's language.
+    pub tr: Tr,
     pub clinic_name: &'a str,
     pub public_url: &'a str,
     /// The one-click "stop these reminders" link (also in `List-Unsubscribe`).
@@ -188,6 +189,8 @@ pub struct ReminderEmail<'a> {
 /// A clinic's request for a photo with the next check-in: no clinical content.
 #[derive(Debug, Clone)]
 pub struct PhotoRequestEmail<'a> {
+    /// The patient's language.
+    pub tr: Tr,
     pub clinic_name: &'a str,
     pub public_url: &'a str,
 }
@@ -202,6 +205,8 @@ pub struct TestEmail<'a> {
 /// An invitation for a patient or a member of staff.
 #[derive(Debug, Clone)]
 pub struct InviteEmail<'a> {
+    /// The patient's language (staff invitations are in English).
+    pub tr: Tr,
     pub clinic_name: &'a str,
     pub link: &'a str,
     pub for_staff: bool,
@@ -209,6 +214,8 @@ pub struct InviteEmail<'a> {
 
 #[derive(Debug, Clone)]
 pub struct PasswordResetEmail<'a> {
+    /// The account's language (a patient's own; English for staff).
+    pub tr: Tr,
     pub link: &'a str,
 }
 
@@ -234,6 +241,21 @@ struct EscalationView<'a> {
     public_url: &'a str,
     reference: &'a str,
     window_minutes: u32,
+}
+
+impl ReminderEmail<'_> {
+    fn checkin_url(&self) -> String {
+        format!("{}/checkin", self.public_url)
+    }
+    fn home_url(&self) -> String {
+        format!("{}/", self.public_url)
+    }
+}
+
+impl PhotoRequestEmail<'_> {
+    fn home_url(&self) -> String {
+        format!("{}/", self.public_url)
+    }
 }
 
 // Two templates per email share one view; askama wants one struct per file.
@@ -361,7 +383,7 @@ pub fn render_reminder(data: &ReminderEmail<'_>) -> Result<Rendered, askama::Err
         ..data.clone()
     };
     Ok((
-        REMINDER_SUBJECT.to_string(),
+        data.tr.t("email-reminder-subject"),
         ReminderText { d: &view }.render()?,
         ReminderHtml { d: &view }.render()?,
     ))
@@ -369,11 +391,12 @@ pub fn render_reminder(data: &ReminderEmail<'_>) -> Result<Rendered, askama::Err
 
 pub fn render_photo_request(data: &PhotoRequestEmail<'_>) -> Result<Rendered, askama::Error> {
     let view = PhotoRequestEmail {
+        tr: data.tr,
         clinic_name: data.clinic_name,
         public_url: base(data.public_url),
     };
     Ok((
-        format!("{} has a request for you on Aftercare", one_line(data.clinic_name)),
+        data.tr.t1("email-photo-subject", "clinic", one_line(data.clinic_name)),
         PhotoRequestText { d: &view }.render()?,
         PhotoRequestHtml { d: &view }.render()?,
     ))
@@ -398,7 +421,7 @@ pub fn render_invite(data: &InviteEmail<'_>) -> Result<Rendered, askama::Error> 
             one_line(data.clinic_name)
         )
     } else {
-        format!("{} has invited you to Aftercare", one_line(data.clinic_name))
+        data.tr.t1("email-invite-subject", "clinic", one_line(data.clinic_name))
     };
     Ok((
         subject,
@@ -409,7 +432,7 @@ pub fn render_invite(data: &InviteEmail<'_>) -> Result<Rendered, askama::Error> 
 
 pub fn render_password_reset(data: &PasswordResetEmail<'_>) -> Result<Rendered, askama::Error> {
     Ok((
-        PASSWORD_RESET_SUBJECT.to_string(),
+        data.tr.t("email-reset-subject"),
         ResetText { d: data }.render()?,
         ResetHtml { d: data }.render()?,
     ))

@@ -228,6 +228,29 @@ impl ExpectedRanges {
     /// "moderate or less from day 7; mild or less from day 14; any level before that",
     /// "6 or less".
     pub fn describe(&self, m: Measure) -> String {
+        let (runs, open_start) = self.runs(m);
+        let parts: Vec<String> = runs
+            .iter()
+            .map(|(d, c)| {
+                let words = m.ceiling_words(*c);
+                if *d == 0 {
+                    words
+                } else {
+                    format!("{words} from day {d}")
+                }
+            })
+            .collect();
+        match (parts.is_empty(), open_start) {
+            (true, _) => "any level".into(),
+            (false, true) => format!("{}; any level before that", parts.join("; ")),
+            (false, false) => parts.join("; "),
+        }
+    }
+
+    /// The expected course of `m` as runs: from each day on, the highest
+    /// value expected; and whether any value is expected from day 0 until the
+    /// first run (the words in other languages are put together from these).
+    pub fn runs(&self, m: Measure) -> (Vec<(i64, u8)>, bool) {
         let mut runs: Vec<(i64, Option<u8>)> = Vec::new();
         for d in self.change_days(m) {
             let c = self.ceiling(m, d);
@@ -236,22 +259,10 @@ impl ExpectedRanges {
             }
         }
         let open_start = matches!(runs.first(), Some((0, None)));
-        let parts: Vec<String> = runs
-            .iter()
-            .filter_map(|(d, c)| {
-                let words = m.ceiling_words((*c)?);
-                Some(if *d == 0 {
-                    words
-                } else {
-                    format!("{words} from day {d}")
-                })
-            })
-            .collect();
-        match (parts.is_empty(), open_start) {
-            (true, _) => "any level".into(),
-            (false, true) => format!("{}; any level before that", parts.join("; ")),
-            (false, false) => parts.join("; "),
-        }
+        (
+            runs.into_iter().filter_map(|(d, c)| Some((d, c?))).collect(),
+            open_start,
+        )
     }
 }
 

@@ -6,11 +6,13 @@ use super::session::{expired_session_cookie, session_cookie, SecureForm, SignedI
 use super::AppState;
 use crate::app::accounts::{self, LinkUsed};
 use crate::app::notify::MailContext;
-use crate::auth::password::NewPassword;
+use crate::auth::password::{NewPassword, PasswordError};
 use crate::auth::throttle::{Action, ForgotVerdict};
 use crate::domain::{AccountId, AccountKind, EmailAddress, FieldErrors, TokenPurpose};
 use crate::error::{Error, Result};
+use crate::i18n::Tr;
 use crate::web::view::form::FormState;
+use crate::web::view::lang::{LangLink, PageLang};
 use crate::web::view::notice::NoticeQuery;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -31,11 +33,13 @@ pub struct TokenQuery {
 #[derive(Template)]
 #[template(path = "account/choose_password.html")]
 struct ChoosePassword<'a> {
+    tr: Tr,
+    switch: &'a [LangLink],
     csrf: &'a str,
-    title: &'a str,
-    intro: &'a str,
+    title: String,
+    intro: String,
     action: &'a str,
-    button: &'a str,
+    button: String,
     token: &'a str,
     form: FormState,
     /// The account's email, in a hidden `autocomplete="username"` field so a
@@ -45,17 +49,22 @@ struct ChoosePassword<'a> {
 
 #[derive(Template)]
 #[template(path = "account/link_invalid.html")]
-struct LinkInvalid {
+struct LinkInvalid<'a> {
+    tr: Tr,
+    switch: &'a [LangLink],
     invite: bool,
 }
 
-fn link_invalid(purpose: TokenPurpose) -> Result<HttpResponse> {
+fn link_invalid(lang: &PageLang, purpose: TokenPurpose) -> Result<HttpResponse> {
     render(
         StatusCode::NOT_FOUND,
         &LinkInvalid {
+            tr: lang.tr,
+            switch: &lang.switch,
             invite: purpose == TokenPurpose::Invite,
         },
     )
+    .map(|r| lang.keep(r))
 }
 
 async fn link_account(
@@ -66,72 +75,97 @@ async fn link_account(
     accounts::link_account(&state.db, purpose, token, state.clock.now()).await
 }
 
-struct LinkTexts {
-    title: &'static str,
-    intro: &'static str,
-    action: &'static str,
-    button: &'static str,
-}
-
-fn texts(purpose: TokenPurpose) -> LinkTexts {
-    match purpose {
-        TokenPurpose::Invite => LinkTexts {
-            title: "Choose your password",
-            intro: "Welcome to Aftercare. Choose a password to finish setting up your account. Use at least 8 characters; a few unrelated words work well.",
-            action: "/invite",
-            button: "Save password and continue",
-        },
-        _ => LinkTexts {
-            title: "Choose a new password",
-            intro: "Choose a new password for your account. Use at least 8 characters; a few unrelated words work well. You will be signed out everywhere else.",
-            action: "/reset",
-            button: "Save new password",
-        },
+/// The choose-a-password page for an invite or a reset link.
+fn choose_password<'a>(
+    lang: &'a PageLang,
+    csrf: &'a str,
+    purpose: TokenPurpose,
+    token: &'a str,
+    form: FormState,
+    username: &'a str,
+) -> ChoosePassword<'a> {
+    let (prefix, action) = match purpose {
+        TokenPurpose::Invite => ("invite", "/invite"),
+        _ => ("reset", "/reset"),
+    };
+    let tr = lang.tr;
+    ChoosePassword {
+        tr,
+        switch: &lang.switch,
+        csrf,
+        title: tr.t(&format!("{prefix}-title")),
+        intro: tr.t(&format!("{prefix}-intro")),
+        action,
+        button: tr.t(&format!("{prefix}-button")),
+        token,
+        form,
+        username,
     }
 }
 
-async fn choose_page(state: &AppState, visitor: &Visitor, purpose: TokenPurpose, token: &str) -> Result<HttpResponse> {
+async fn choose_page(
+    state: &AppState,
+    visitor: &Visitor,
+    lang: &PageLang,
+    purpose: TokenPurpose,
+    token: &str,
+) -> Result<HttpResponse> {
     let Some((_, _, email)) = link_account(state, purpose, token).await? else {
-        return link_invalid(purpose);
+        return link_invalid(lang, purpose);
     };
-    let t = texts(purpose);
-    page(&ChoosePassword {
-        csrf: visitor.csrf(),
-        title: t.title,
-        intro: t.intro,
-        action: t.action,
-        button: t.button,
+    page(&choose_password(
+        lang,
+        visitor.csrf(),
+        purpose,
         token,
-        form: FormState::default(),
-        username: &email,
-    })
+        FormState::default(),
+        &email,
+    ))
+    .map(|r| lang.keep(r))
 }
 
 pub async fn invite_page(
     state: web::Data<AppState>,
     visitor: Visitor,
+    lang: PageLang,
     q: web::Query<TokenQuery>,
 ) -> Result<HttpResponse> {
-    choose_page(&state, &visitor, TokenPurpose::Invite, &q.token).await
+    choose_page(&state, &visitor, &lang, TokenPurpose::Invite, &q.token).await
 }
 
 pub async fn reset_page(
     state: web::Data<AppState>,
     visitor: Visitor,
+    lang: PageLang,
     q: web::Query<TokenQuery>,
 ) -> Result<HttpResponse> {
-    choose_page(&state, &visitor, TokenPurpose::Reset, &q.token).await
+    choose_page(&state, &visitor, &lang, TokenPurpose::Reset, &q.token).await
+}
+
+/// What is wrong with a new password, in the reader's language.
+fn password_problem(tr: Tr, e: &PasswordError) -> String {
+    tr.t(match e {
+        PasswordError::TooShort => "password-too-short",
+        PasswordError::TooLong => "password-too-long",
+        PasswordError::Common => "password-common",
+        PasswordError::ControlCharacters => "password-control",
+    })
 }
 
 /// A new password and its confirmation, checked; errors by field.
-fn new_password(form: &SecureForm, field: &'static str, confirm: &'static str) -> Result<NewPassword, FieldErrors> {
+fn new_password(
+    tr: Tr,
+    form: &SecureForm,
+    field: &'static str,
+    confirm: &'static str,
+) -> Result<NewPassword, FieldErrors> {
     let mut errors = FieldErrors::default();
     let typed = form.get(field);
     let parsed = NewPassword::parse(typed)
-        .map_err(|e| errors.add(field, e.to_string()))
+        .map_err(|e| errors.add(field, password_problem(tr, &e)))
         .ok();
     if parsed.is_some() && form.get(confirm) != typed {
-        errors.add(confirm, "the two passwords are not the same: type it again");
+        errors.add(confirm, tr.t("password-mismatch"));
     }
     match parsed {
         Some(p) if errors.is_empty() => Ok(p),
@@ -140,36 +174,36 @@ fn new_password(form: &SecureForm, field: &'static str, confirm: &'static str) -
 }
 
 /// Invite and reset links, submitted: sets the password and uses the link up.
-async fn use_link(state: web::Data<AppState>, form: SecureForm, purpose: TokenPurpose) -> Result<HttpResponse> {
+async fn use_link(
+    state: web::Data<AppState>,
+    form: SecureForm,
+    lang: PageLang,
+    purpose: TokenPurpose,
+) -> Result<HttpResponse> {
     let token = form.get("token").to_string();
     let Some((account, kind, email)) = link_account(&state, purpose, &token).await? else {
         state
             .throttle
             .attempt(throttle_action(purpose), form.visitor.ip.as_deref(), None)?;
-        return link_invalid(purpose);
+        return link_invalid(&lang, purpose);
     };
     state.throttle.attempt(
         throttle_action(purpose),
         form.visitor.ip.as_deref(),
         Some(&format!("account:{account}")),
     )?;
-    let password = match new_password(&form, "password", "confirm") {
+    let password = match new_password(lang.tr, &form, "password", "confirm") {
         Ok(p) => p,
         Err(errors) => {
-            let t = texts(purpose);
-            return render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &ChoosePassword {
-                    csrf: form.visitor.csrf(),
-                    title: t.title,
-                    intro: t.intro,
-                    action: t.action,
-                    button: t.button,
-                    token: &token,
-                    form: FormState::errors(errors),
-                    username: &email,
-                },
+            let p = choose_password(
+                &lang,
+                form.visitor.csrf(),
+                purpose,
+                &token,
+                FormState::errors(errors),
+                &email,
             );
+            return render(StatusCode::UNPROCESSABLE_ENTITY, &p);
         }
     };
     let used = accounts::use_link(
@@ -185,7 +219,7 @@ async fn use_link(state: web::Data<AppState>, form: SecureForm, purpose: TokenPu
     )
     .await?;
     match used {
-        LinkUsed::Invalid => link_invalid(purpose),
+        LinkUsed::Invalid => link_invalid(&lang, purpose),
         LinkUsed::PasswordSet { session: Some(cookie) } => {
             let mut resp = see_other(match kind {
                 AccountKind::Staff => "/clinic",
@@ -212,42 +246,49 @@ fn throttle_action(purpose: TokenPurpose) -> Action {
     }
 }
 
-pub async fn accept_invite(state: web::Data<AppState>, form: SecureForm) -> Result<HttpResponse> {
-    use_link(state, form, TokenPurpose::Invite).await
+pub async fn accept_invite(state: web::Data<AppState>, form: SecureForm, lang: PageLang) -> Result<HttpResponse> {
+    use_link(state, form, lang, TokenPurpose::Invite).await
 }
 
-pub async fn reset(state: web::Data<AppState>, form: SecureForm) -> Result<HttpResponse> {
-    use_link(state, form, TokenPurpose::Reset).await
+pub async fn reset(state: web::Data<AppState>, form: SecureForm, lang: PageLang) -> Result<HttpResponse> {
+    use_link(state, form, lang, TokenPurpose::Reset).await
 }
 
 #[derive(Template)]
 #[template(path = "account/forgot.html")]
 struct ForgotPage<'a> {
+    tr: Tr,
+    switch: &'a [LangLink],
     csrf: &'a str,
     email: &'a str,
-    error: Option<&'a str>,
+    error: Option<String>,
     sent: bool,
 }
 
-pub async fn forgot_page(visitor: Visitor) -> Result<HttpResponse> {
+pub async fn forgot_page(visitor: Visitor, lang: PageLang) -> Result<HttpResponse> {
     page(&ForgotPage {
+        tr: lang.tr,
+        switch: &lang.switch,
         csrf: visitor.csrf(),
         email: "",
         error: None,
         sent: false,
     })
+    .map(|r| lang.keep(r))
 }
 
-pub async fn forgot(state: web::Data<AppState>, form: SecureForm) -> Result<HttpResponse> {
+pub async fn forgot(state: web::Data<AppState>, form: SecureForm, lang: PageLang) -> Result<HttpResponse> {
     let started = tokio::time::Instant::now();
     let typed = form.get("email").trim().to_string();
     let Ok(email) = EmailAddress::parse(&typed) else {
         return render(
             StatusCode::UNPROCESSABLE_ENTITY,
             &ForgotPage {
+                tr: lang.tr,
+                switch: &lang.switch,
                 csrf: form.visitor.csrf(),
                 email: &typed,
-                error: Some("Enter an email address like name@example.org"),
+                error: Some(lang.tr.t("forgot-bad-email")),
                 sent: false,
             },
         );
@@ -272,6 +313,8 @@ pub async fn forgot(state: web::Data<AppState>, form: SecureForm) -> Result<Http
     .await?;
     tokio::time::sleep_until(started + FORGOT_MIN_DURATION).await;
     page(&ForgotPage {
+        tr: lang.tr,
+        switch: &lang.switch,
         csrf: form.visitor.csrf(),
         email: email.as_str(),
         error: None,
@@ -324,7 +367,8 @@ pub async fn change_password(state: web::Data<AppState>, user: SignedIn, form: S
             },
         )
     };
-    let new = match new_password(&form, "password", "confirm") {
+    // "Your account" is shared with staff and stays in English for now.
+    let new = match new_password(Tr::EN, &form, "password", "confirm") {
         Ok(p) => p,
         Err(mut errors) => {
             if form.get("current").is_empty() {

@@ -11,7 +11,9 @@ use crate::auth::throttle::Spent;
 use crate::db::accounts;
 use crate::domain::{parse_name, AccountKind, EmailAddress, FieldErrors, TokenPurpose};
 use crate::error::{Error, Result};
+use crate::i18n::Tr;
 use crate::web::view::form::FormState;
+use crate::web::view::lang::{LangLink, PageLang};
 use crate::web::view::notice::{local_path, notice_text};
 use crate::web::view::timezones::{zone_select, ZoneSelect};
 use actix_web::http::StatusCode;
@@ -22,13 +24,24 @@ use serde::Deserialize;
 #[derive(Template)]
 #[template(path = "auth/login.html")]
 struct LoginPage<'a> {
+    tr: Tr,
+    switch: &'a [LangLink],
     csrf: &'a str,
     email: &'a str,
-    error: Option<&'a str>,
-    notice: Option<&'a str>,
+    error: Option<String>,
+    notice: Option<String>,
     needs_setup: bool,
     /// Where to go after signing in (already checked: a path on this site).
     next: &'a str,
+}
+
+/// The notices a patient can meet on the sign-in page, in their language;
+/// the others (first-run setup) stay in English.
+fn login_notice(tr: Tr, code: &str) -> Option<String> {
+    match code {
+        "signed-out" | "password" | "signed-out-everywhere" | "changed" => Some(tr.t(&format!("notice-{code}"))),
+        _ => notice_text(code).map(str::to_string),
+    }
 }
 
 #[derive(Deserialize)]
@@ -74,6 +87,7 @@ pub fn with_next(path: &str, next: &str) -> String {
 pub async fn login_page(
     state: web::Data<AppState>,
     visitor: Visitor,
+    lang: PageLang,
     q: web::Query<LoginQuery>,
 ) -> Result<HttpResponse> {
     let next = q.next.as_deref().and_then(next_target).unwrap_or("");
@@ -82,13 +96,16 @@ pub async fn login_page(
     }
     let needs_setup = needs_setup(&state).await?;
     page(&LoginPage {
+        tr: lang.tr,
+        switch: &lang.switch,
         csrf: visitor.csrf(),
         email: "",
         error: None,
-        notice: q.notice.as_deref().and_then(notice_text),
+        notice: q.notice.as_deref().and_then(|c| login_notice(lang.tr, c)),
         needs_setup,
         next,
     })
+    .map(|r| lang.keep(r))
 }
 
 fn home_of(kind: AccountKind) -> &'static str {
@@ -102,7 +119,12 @@ async fn needs_setup(state: &AppState) -> Result<bool> {
     state.db.read_async(onboarding::needs_setup).await
 }
 
-pub async fn login(state: web::Data<AppState>, req: actix_web::HttpRequest, form: SecureForm) -> Result<HttpResponse> {
+pub async fn login(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+    form: SecureForm,
+    lang: PageLang,
+) -> Result<HttpResponse> {
     let email = form.get("email").trim().to_string();
     let password = form.get("password").to_string();
     let next = next_target(form.get("next")).unwrap_or("").to_string();
@@ -194,9 +216,11 @@ pub async fn login(state: web::Data<AppState>, req: actix_web::HttpRequest, form
             render(
                 StatusCode::UNAUTHORIZED,
                 &LoginPage {
+                    tr: lang.tr,
+                    switch: &lang.switch,
                     csrf: form.visitor.csrf(),
                     email: form.get("email").trim(),
-                    error: Some("That email and password do not match an account. Check them and try again."),
+                    error: Some(lang.tr.t("login-wrong")),
                     notice: None,
                     needs_setup: false,
                     next: &next,
@@ -336,7 +360,9 @@ pub async fn home(state: web::Data<AppState>, visitor: Visitor, req: actix_web::
             let mut payload = actix_web::dev::Payload::None;
             let patient =
                 <super::session::PatientUser as actix_web::FromRequest>::from_request(&req, &mut payload).await?;
-            crate::web::patient_home(&state, patient).await
+            let query: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+            let notice = query.iter().find(|(k, _)| k == "notice").map(|(_, v)| v.as_str());
+            crate::web::patient_home(&state, patient, notice).await
         }
     }
 }

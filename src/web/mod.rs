@@ -103,6 +103,7 @@ route_table! {
     // A reminder email's one-click unsubscribe (RFC 8058): the token is the key.
     get  "/reminders/unsubscribe/{token}" => patient::unsubscribe::confirm_page, Public;
     post "/reminders/unsubscribe/{token}" => patient::unsubscribe::stop, Public;
+    post "/language"                    => patient::home::set_language, Patient;
     post "/checkin/photos"              => patient::photos::upload, Patient;
     get  "/photos/{id}"                 => patient::photos::full, Patient;
     get  "/photos/{id}/thumb"           => patient::photos::thumbnail, Patient;

@@ -199,6 +199,13 @@ pub struct PatientUser {
     pub ip: Option<String>,
 }
 
+impl PatientUser {
+    /// The translator for this patient's pages: their own language.
+    pub fn tr(&self) -> crate::i18n::Tr {
+        crate::i18n::Tr::new(self.patient.language)
+    }
+}
+
 /// A signed-in staff member, with their clinic.
 #[derive(Debug, Clone)]
 pub struct StaffUser {

@@ -589,7 +589,10 @@ async fn admins_read_their_clinics_audit_log_page_by_page() {
     let (status, html) = app.get_html("/clinic/audit").await;
     assert_eq!(status, 200);
     assert!(html.contains("signin.success") && html.contains("127.0.0.1"), "{html}");
-    assert!(html.contains("Mon 2 Mar 2026, 10:0"), "clinic-local times (London: UTC in March)");
+    assert!(
+        html.contains("Mon 2 Mar 2026, 10:0"),
+        "clinic-local times (London: UTC in March)"
+    );
     // More than a page of entries gets a pager.
     let clinic = Some(fx.x);
     let now = app.clock_now().naive_utc();

@@ -415,6 +415,14 @@ async fn every_audited_action_writes_exactly_its_own_rows() {
         303
     );
     log.wrote("reminders", &["patient.reminders"]);
+    assert_eq!(
+        post("/language", vec![("language", "es".into())])
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+    log.wrote("language", &["patient.language"]);
     let r = post(
         "/account/password",
         vec![

@@ -46,6 +46,7 @@ fn invited_patient(app: &TestApp, clinic: ClinicId, email: &str, name: &str) -> 
         skin_type: None,
         cold_sores: false,
         phone: None,
+        language: aftercare::domain::Lang::En,
     };
     let now = app.clock_now();
     let (id, _, credential) = app

@@ -659,6 +659,7 @@ async fn failing_emails_show_a_banner_and_an_admin_can_retry_them() {
                 let id = aftercare::app::notify::invite(
                     c,
                     &app.mail,
+                    aftercare::i18n::Tr::EN,
                     clinic,
                     "X",
                     "x@example.org",

@@ -404,6 +404,7 @@ async fn missed_check_ins_and_reminders_count_from_activation_and_the_invite_fla
         skin_type: None,
         cold_sores: false,
         phone: None,
+        language: aftercare::domain::Lang::En,
     };
     let pid = aftercare::app::patients::enrol(
         &app.db,

@@ -57,6 +57,7 @@ async fn the_patient_list_filters_by_open_flags_overdue_and_invited_with_urgent_
         skin_type: None,
         cold_sores: false,
         phone: None,
+        language: aftercare::domain::Lang::En,
     };
     let now = app.clock_now();
     app.db

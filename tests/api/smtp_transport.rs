@@ -277,6 +277,7 @@ fn all_rendered(refs: &[String]) -> Vec<(&'static str, Rendered)> {
         (
             "reminder",
             render_reminder(&ReminderEmail {
+                tr: aftercare::i18n::Tr::EN,
                 clinic_name: clinic,
                 public_url: PUBLIC_URL,
                 unsubscribe_url: "https://aftercare.example.org/reminders/unsubscribe/tok789",
@@ -286,6 +287,7 @@ fn all_rendered(refs: &[String]) -> Vec<(&'static str, Rendered)> {
         (
             "invite",
             render_invite(&InviteEmail {
+                tr: aftercare::i18n::Tr::EN,
                 clinic_name: clinic,
                 link: "https://aftercare.example.org/invite/tok123",
                 for_staff: false,
@@ -295,6 +297,7 @@ fn all_rendered(refs: &[String]) -> Vec<(&'static str, Rendered)> {
         (
             "staff invite",
             render_invite(&InviteEmail {
+                tr: aftercare::i18n::Tr::EN,
                 clinic_name: clinic,
                 link: "https://aftercare.example.org/invite/tok123",
                 for_staff: true,
@@ -304,6 +307,7 @@ fn all_rendered(refs: &[String]) -> Vec<(&'static str, Rendered)> {
         (
             "password reset",
             render_password_reset(&PasswordResetEmail {
+                tr: aftercare::i18n::Tr::EN,
                 link: "https://aftercare.example.org/reset/tok456",
             })
             .unwrap(),

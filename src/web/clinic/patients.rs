@@ -365,6 +365,13 @@ pub(super) fn parse_patient(form: &SecureForm, clinic: ClinicId, errors: &mut Fi
     let phone = PhoneNumber::parse_optional(form.get("phone"))
         .map_err(|m| errors.add("phone", m))
         .ok();
+    let language = match form.get("language").trim() {
+        // Absent (an older client): English, as before languages existed.
+        "" => Some(Lang::En),
+        s => Lang::parse(s)
+            .map_err(|_| errors.add("language", "Choose English or Spanish"))
+            .ok(),
+    };
     Some(PatientInput {
         clinic,
         email: email?,
@@ -372,6 +379,7 @@ pub(super) fn parse_patient(form: &SecureForm, clinic: ClinicId, errors: &mut Fi
         skin_type: skin_type?,
         cold_sores: form.checked("cold_sores"),
         phone: phone?,
+        language: language?,
     })
 }
 
@@ -623,6 +631,7 @@ struct PatientPage {
     phone: Option<PhoneNumber>,
     skin_type: String,
     cold_sores: bool,
+    language: &'static str,
     closed: Option<String>,
     last_checkin: String,
     treatments: Vec<TreatmentView>,
@@ -721,6 +730,7 @@ pub async fn show(
             .map(|s| s.roman().to_string())
             .unwrap_or_else(|| "not recorded".into()),
         cold_sores: patient.cold_sores,
+        language: patient.language.own_name(),
         closed: patient.follow_up_closed_at.map(|t| local_time(t, tz)),
         last_checkin: patient
             .last_checkin_at

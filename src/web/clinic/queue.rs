@@ -146,7 +146,15 @@ pub async fn queue(state: web::Data<AppState>, user: StaffUser, q: web::Query<Qu
                 true => GettingStarted::load(c, clinic)?,
                 false => None,
             };
-            Ok((groups, unresolved, rows, latest, problems, photo_counts, getting_started))
+            Ok((
+                groups,
+                unresolved,
+                rows,
+                latest,
+                problems,
+                photo_counts,
+                getting_started,
+            ))
         })
         .await?;
     let tz = user.clinic.timezone;

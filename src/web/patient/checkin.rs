@@ -9,12 +9,12 @@ use crate::db::{checkins, patients};
 use crate::domain::questions::{self, Group, Question, SignsAnswer};
 use crate::domain::*;
 use crate::error::{Error, Result};
-use crate::triage::{self, level_word, Advice, Measure};
+use crate::i18n::Tr;
+use crate::triage::{self, Advice, ExpectedRanges, Measure};
 use crate::web::error::{page, render, see_other};
 use crate::web::patient::photos::PhotoPanel;
 use crate::web::session::{PatientUser, SecureForm};
 use crate::web::view::charts::{Chart, Frame, Point, Svg};
-use crate::web::view::format::{long_date, short_date};
 use crate::web::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -60,11 +60,13 @@ pub struct DayLink {
 #[derive(Template)]
 #[template(path = "patient/checkin.html")]
 struct CheckinPage<'a> {
+    tr: Tr,
     csrf: &'a str,
     clinic_name: &'a str,
     clinic_phone: &'a str,
     treatment_id: i64,
-    procedure: &'static str,
+    procedure: String,
+    backfill_days: i64,
     treated_on: String,
     /// The date field's value: the chosen day, or what was sent when it was wrong.
     date_value: String,
@@ -84,8 +86,9 @@ struct CheckinPage<'a> {
 }
 
 impl CheckinPage<'_> {
-    fn error(&self, name: &str) -> Option<&str> {
-        self.errors.get(name)
+    /// The message for `name`, in the patient's language.
+    fn error(&self, name: &str) -> Option<String> {
+        self.errors.entry(name).map(|(msg, key)| self.tr.keyed(key, msg))
     }
     fn value(&self, name: &str) -> &str {
         self.values.get(name).map(|s| s.as_str()).unwrap_or("")
@@ -119,11 +122,11 @@ impl CheckinPage<'_> {
             .collect()
     }
     /// The warning-sign summary's lines for this day.
-    fn signs(&self) -> Vec<&'static str> {
+    fn signs(&self) -> Vec<String> {
         questions::SIGNS
             .iter()
             .filter(|s| s.listed_on(self.kind(), self.day))
-            .map(|s| s.words)
+            .map(|s| self.tr.words(s.words))
             .collect()
     }
     /// Where the error summary's link for `field` points: a radio group's
@@ -137,7 +140,7 @@ impl CheckinPage<'_> {
         }
     }
     /// The errors in form order (the date first: it is at the top).
-    fn summary(&self) -> Vec<(String, &str)> {
+    fn summary(&self) -> Vec<(String, String)> {
         let order = |f: &str| match f {
             "form" => 0,
             "date" => 1,
@@ -145,15 +148,18 @@ impl CheckinPage<'_> {
                 .position(|q| q.id == f)
                 .map_or(usize::MAX, |i| i + 2),
         };
-        let mut v: Vec<(&str, &str)> = self.errors.iter().collect();
-        v.sort_by_key(|(f, _)| order(f));
-        v.into_iter().map(|(f, m)| (self.anchor(f), m)).collect()
+        let mut v: Vec<&str> = self.errors.iter().map(|(f, _)| f).collect();
+        v.sort_by_key(|f| order(f));
+        v.into_iter()
+            .map(|f| (self.anchor(f), self.error(f).unwrap_or_default()))
+            .collect()
     }
 }
 
 #[derive(Template)]
 #[template(path = "patient/message.html")]
 struct MessagePage<'a> {
+    tr: Tr,
     csrf: &'a str,
     title: &'a str,
     message: &'a str,
@@ -169,6 +175,7 @@ fn message_with(user: &PatientUser, title: &str, msg: &str, status: StatusCode) 
     render(
         status,
         &MessagePage {
+            tr: user.tr(),
             csrf: &user.session.csrf,
             title,
             message: msg,
@@ -181,11 +188,12 @@ fn message_with(user: &PatientUser, title: &str, msg: &str, status: StatusCode) 
 /// After the clinic closed the follow-up nobody watches new check-ins, so the
 /// patient is sent to the phone instead of a form whose answers nobody reads.
 fn follow_up_closed(user: &PatientUser, status: StatusCode) -> Option<Result<HttpResponse>> {
+    let tr = user.tr();
     user.patient.follow_up_closed_at.map(|_| {
         message_with(
             user,
-            "Your follow-up has ended",
-            "Your clinic has closed your recovery follow-up, so check-ins are no longer read. If anything worries you, call the clinic.",
+            &tr.t("checkin-closed-title"),
+            &tr.t("checkin-closed-text"),
             status,
         )
     })
@@ -243,18 +251,17 @@ fn render_form(
     status: StatusCode,
 ) -> Result<HttpResponse> {
     let t = &ctx.treatment;
+    let tr = user.tr();
     let (day_date, date_value) = match &date {
         Ok(d) => (*d, d.format("%Y-%m-%d").to_string()),
         Err(raw) => (ctx.today, raw.clone()),
     };
     let day = triage::day_number(t.treated_on, day_date);
     let (heading, back_fill) = if day_date == ctx.today {
-        (format!("Today’s check-in: day {day}"), None)
+        (tr.t1("checkin-heading-today", "day", day), None)
     } else {
-        (
-            format!("Check-in for {}: day {day}", long_date(day_date)),
-            Some(long_date(day_date)),
-        )
+        let date = tr.long_date(day_date);
+        (tr.t2("checkin-heading-other", "date", &date, "day", day), Some(date))
     };
     let other_days = (0..=BACKFILL_DAYS)
         .filter_map(|back| ctx.today.checked_sub_signed(Duration::days(back)))
@@ -262,20 +269,28 @@ fn render_form(
         .map(|d| DayLink {
             href: format!("/checkin?treatment={}&date={}", t.id.0, d.format("%Y-%m-%d")),
             label: if d == ctx.today {
-                "Today".into()
+                tr.t("home-today")
             } else {
-                format!("{} (day {})", short_date(d), triage::day_number(t.treated_on, d))
+                tr.t2(
+                    "checkin-day-link",
+                    "date",
+                    tr.short_date(d),
+                    "day",
+                    triage::day_number(t.treated_on, d),
+                )
             },
             done: ctx.answers_on(d).is_some(),
         })
         .collect();
     let p = CheckinPage {
+        tr,
         csrf: &user.session.csrf,
         clinic_name: &user.clinic.name,
         clinic_phone: &user.clinic.phone,
         treatment_id: t.id.0,
-        procedure: t.procedure.label(),
-        treated_on: long_date(t.treated_on),
+        procedure: tr.procedure(t.procedure),
+        backfill_days: BACKFILL_DAYS,
+        treated_on: tr.long_date(t.treated_on),
         date_value,
         heading,
         back_fill,
@@ -296,19 +311,17 @@ pub async fn checkin_page(state: web::Data<AppState>, user: PatientUser, req: Ht
         return closed;
     }
     let q = query(&req);
+    let tr = user.tr();
     let Some(ctx) = form_context(&state, &user, q.get("treatment").cloned()).await? else {
         return message(
             &user,
-            "No treatment yet",
-            "Your clinic has not added a treatment for you yet. Check-ins start on the day of your treatment.",
+            &tr.t("checkin-no-treatment-title"),
+            &tr.t("checkin-no-treatment-text"),
         );
     };
     if ctx.today < ctx.treatment.treated_on {
-        let msg = format!(
-            "Your check-ins start on the day of your treatment, {}.",
-            long_date(ctx.treatment.treated_on)
-        );
-        return message(&user, "Not yet", &msg);
+        let msg = tr.t1("checkin-not-yet-text", "date", tr.long_date(ctx.treatment.treated_on));
+        return message(&user, &tr.t("checkin-not-yet-title"), &msg);
     }
     let raw = q.get("date").map(|s| s.as_str()).unwrap_or("");
     // `signs=some` asks for every question at once (the second step).
@@ -329,15 +342,19 @@ pub async fn checkin_page(state: web::Data<AppState>, user: PatientUser, req: Ht
                 StatusCode::OK,
             )
         }
-        Err(msg) => render_form(
-            &user,
-            &ctx,
-            short,
-            Err(raw.to_string()),
-            &HashMap::new(),
-            &FieldErrors::single("date", msg),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ),
+        Err(msg) => {
+            let mut errors = FieldErrors::default();
+            errors.add_words("date", msg);
+            render_form(
+                &user,
+                &ctx,
+                short,
+                Err(raw.to_string()),
+                &HashMap::new(),
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
     }
 }
 
@@ -356,20 +373,21 @@ pub async fn checkin_submit(state: web::Data<AppState>, user: PatientUser, form:
     let mut errors = FieldErrors::default();
     // The short form's summary is optional: without it the form is read as
     // every question at once (the public contract).
+    let tr = user.tr();
     let short = match SignsAnswer::parse(form.get("signs")) {
         Err(msg) => {
-            errors.add("signs", msg);
+            errors.add_words("signs", msg);
             true
         }
         Ok(None) => false,
         Ok(Some(SignsAnswer::None)) => {
             let said = questions::signs_reported(&fields);
             if !said.is_empty() {
-                let msg = format!(
-                    "You answered “None of these” but also reported: {}. Choose “Yes, some of these”, or untick them.",
-                    said.join("; ")
+                // Already in the patient's language: no key to look up again.
+                errors.add(
+                    "signs",
+                    tr.t1("checkin-none-but-reported", "signs", tr.said_list(&said)),
                 );
-                errors.add("signs", msg);
             }
             questions::fill_calm_behind_signs(&mut fields);
             said.is_empty()
@@ -389,7 +407,7 @@ pub async fn checkin_submit(state: web::Data<AppState>, user: PatientUser, form:
         (Ok(d), Ok(a)) if errors.is_empty() => (d, a),
         (date, answers) => {
             if let Err(msg) = &date {
-                errors.add("date", *msg);
+                errors.add_words("date", *msg);
             }
             if let Err(e) = answers {
                 errors.merge(e);
@@ -422,6 +440,7 @@ pub async fn checkin_submit(state: web::Data<AppState>, user: PatientUser, form:
 #[derive(Template)]
 #[template(path = "patient/result.html")]
 struct ResultPage<'a> {
+    tr: Tr,
     csrf: &'a str,
     clinic_name: &'a str,
     clinic_phone: &'a str,
@@ -433,7 +452,7 @@ struct ResultPage<'a> {
     day: i64,
     date: String,
     date_iso: String,
-    normal: &'static str,
+    normal: Words,
     treatment_id: i64,
     /// "Add a photo of the area", with the photos already added.
     panel: PhotoPanel,
@@ -467,11 +486,16 @@ pub async fn result_page(state: web::Data<AppState>, user: PatientUser, req: Htt
         .await?;
     let today = triage::clinic_today(state.clock.now(), user.clinic.timezone.0);
     let rules: Vec<&str> = urgent_rules.iter().map(String::as_str).collect();
+    let tr = user.tr();
     let reasons = match ci.advice {
-        Advice::Emergency | Advice::CallClinicNow => questions::in_own_words(&ci.answers, &rules),
+        Advice::Emergency | Advice::CallClinicNow => questions::in_own_words(&ci.answers, &rules)
+            .iter()
+            .map(|s| tr.said(s))
+            .collect(),
         _ => Vec::new(),
     };
     page(&ResultPage {
+        tr,
         csrf: &user.session.csrf,
         clinic_name: &user.clinic.name,
         clinic_phone: &user.clinic.phone,
@@ -479,7 +503,7 @@ pub async fn result_page(state: web::Data<AppState>, user: PatientUser, req: Htt
         advice: ci.advice,
         amended: ci.version > 1,
         day: ci.day_number,
-        date: long_date(ci.day),
+        date: tr.long_date(ci.day),
         date_iso: ci.day.format("%Y-%m-%d").to_string(),
         normal: triage::what_is_normal(treatment.procedure, ci.day_number),
         treatment_id: treatment.id.0,
@@ -496,17 +520,18 @@ pub async fn result_page(state: web::Data<AppState>, user: PatientUser, req: Htt
 pub struct Entry {
     pub day: i64,
     pub date: String,
-    pub overall: &'static str,
+    /// "Overall getting better. Pain 2, itch 1, swelling mild, redness none."
+    pub summary: String,
     pub pain: u8,
     pub itch: u8,
-    pub swelling: &'static str,
-    pub redness: &'static str,
+    pub swelling: String,
+    pub redness: String,
     pub swelling_n: u8,
     pub redness_n: u8,
     pub also: Vec<String>,
     pub note: Option<String>,
     pub severity: &'static str,
-    pub severity_label: &'static str,
+    pub severity_label: String,
     pub amended: bool,
 }
 
@@ -528,8 +553,9 @@ pub struct TreatmentLink {
 #[derive(Template)]
 #[template(path = "patient/history.html")]
 struct HistoryPage<'a> {
+    tr: Tr,
     csrf: &'a str,
-    procedure: &'static str,
+    procedure: String,
     treated_on: String,
     treatment_id: i64,
     /// Most recent first.
@@ -540,41 +566,83 @@ struct HistoryPage<'a> {
     treatments: Vec<TreatmentLink>,
 }
 
-fn overall_word(o: Overall) -> &'static str {
-    match o {
-        Overall::Better => "getting better",
-        Overall::Same => "about the same",
-        Overall::Worse => "getting worse",
-    }
-}
-
-fn severity_label(s: Option<Severity>) -> &'static str {
-    match s {
-        Some(Severity::Urgent) => "Urgent: the clinic was alerted",
-        Some(Severity::Review) => "The clinic will review",
-        Some(Severity::Info) => "Noted for the clinic",
-        None => "Nothing to flag",
-    }
-}
-
-fn entry(c: &checkins::CheckIn) -> Entry {
+fn entry(tr: Tr, c: &checkins::CheckIn) -> Entry {
     let a = &c.answers;
+    let severity = c.highest_severity.map(|s| s.as_str()).unwrap_or("none");
+    let (swelling, redness) = (tr.level(a.swelling), tr.level(a.redness));
+    let summary = tr.lookup_args(
+        "history-summary",
+        &[
+            ("overall", tr.overall(a.overall).into()),
+            ("pain", a.pain.into()),
+            ("itch", a.itch.into()),
+            ("swelling", swelling.as_str().into()),
+            ("redness", redness.as_str().into()),
+        ],
+    );
     Entry {
         day: c.day_number,
-        date: short_date(c.day),
-        overall: overall_word(a.overall),
+        date: tr.short_date(c.day),
+        summary,
         pain: a.pain,
         itch: a.itch,
-        swelling: level_word(a.swelling),
-        redness: level_word(a.redness),
+        swelling,
+        redness,
         swelling_n: a.swelling,
         redness_n: a.redness,
-        also: questions::reported(a),
+        also: questions::reported(a).iter().map(|s| tr.said(s)).collect(),
         note: a.note.clone(),
-        severity: c.highest_severity.map(|s| s.as_str()).unwrap_or("none"),
-        severity_label: severity_label(c.highest_severity),
+        severity,
+        severity_label: tr.t(&format!("history-sev-{severity}")),
         amended: c.version > 1,
     }
+}
+
+/// The expected course of `m` in words (`ExpectedRanges::describe`, in the
+/// patient's language).
+fn expected_words(tr: Tr, ranges: &ExpectedRanges, m: Measure) -> String {
+    let (runs, open_start) = ranges.runs(m);
+    let level = matches!(m, Measure::Swelling | Measure::Redness);
+    let parts: Vec<String> = runs
+        .iter()
+        .map(|(d, c)| {
+            let words = match (level, *c) {
+                (true, 0) => tr.t("expected-none"),
+                (true, c) => tr.t1("expected-at-most", "value", tr.level(c)),
+                (false, c) => tr.t1("expected-at-most", "value", c.to_string()),
+            };
+            if *d == 0 {
+                words
+            } else {
+                tr.t2("expected-from-day", "words", words, "day", *d)
+            }
+        })
+        .collect();
+    match (parts.is_empty(), open_start) {
+        (true, _) => tr.t("expected-any"),
+        (false, true) => tr.t1("expected-any-before", "parts", parts.join("; ")),
+        (false, false) => parts.join("; "),
+    }
+}
+
+/// What a chart shows, for screen readers (`Chart::summary`, in the
+/// patient's language).
+fn chart_summary(tr: Tr, points: &[Point]) -> String {
+    let (Some(first), Some(last)) = (points.iter().min_by_key(|p| p.day), points.iter().max_by_key(|p| p.day)) else {
+        return tr.t("history-none");
+    };
+    let lo = points.iter().map(|p| p.value).fold(f64::INFINITY, f64::min);
+    let hi = points.iter().map(|p| p.value).fold(f64::NEG_INFINITY, f64::max);
+    tr.lookup_args(
+        "chart-summary",
+        &[
+            ("first", first.day.into()),
+            ("last", last.day.into()),
+            ("lowest", tr.decimal(lo).into()),
+            ("highest", tr.decimal(hi).into()),
+            ("latest", tr.decimal(last.value).into()),
+        ],
+    )
 }
 
 pub async fn history_page(state: web::Data<AppState>, user: PatientUser, req: HttpRequest) -> Result<HttpResponse> {
@@ -594,11 +662,12 @@ pub async fn history_page(state: web::Data<AppState>, user: PatientUser, req: Ht
             Ok(Some((t, all, list, rules)))
         })
         .await?;
+    let tr = user.tr();
     let Some((t, all, list, rules)) = loaded else {
         return message(
             &user,
-            "No treatment yet",
-            "Your clinic has not added a treatment for you yet, so there is no history to show.",
+            &tr.t("checkin-no-treatment-title"),
+            &tr.t("history-no-treatment-text"),
         );
     };
     let today = triage::clinic_today(state.clock.now(), user.clinic.timezone.0);
@@ -608,43 +677,29 @@ pub async fn history_page(state: web::Data<AppState>, user: PatientUser, req: Ht
     let days = (first, last.max(today_day).max(7));
 
     let ranges = rules.expected_ranges(t.procedure);
+    let x_label = tr.t("chart-days-axis");
+    let empty_label = tr.t("history-none");
     let figures = [
-        (
-            Measure::Pain,
-            "chart-pain",
-            "Worst burning or pain by day",
-            "Pain (0–10)",
-            "Expected",
-        ),
-        (
-            Measure::Itch,
-            "chart-itch",
-            "Worst itch by day",
-            "Itch (0–10)",
-            "Expected",
-        ),
-        (
-            Measure::Swelling,
-            "chart-swelling",
-            "Swelling by day",
-            "Swelling (0–3)",
-            "Expected swelling",
-        ),
-        (
-            Measure::Redness,
-            "chart-redness",
-            "Redness by day",
-            "Redness (0–3)",
-            "Expected redness",
-        ),
+        (Measure::Pain, "chart-pain", "chart-expected"),
+        (Measure::Itch, "chart-itch", "chart-expected"),
+        (Measure::Swelling, "chart-swelling", "chart-expected-swelling"),
+        (Measure::Redness, "chart-redness", "chart-expected-redness"),
     ]
     .into_iter()
-    .map(|(m, id, title, y_label, lead)| {
-        let mut caption = format!("{lead}: {}.", ranges.describe(m));
+    .map(|(m, id, lead)| {
+        let (title, y_label) = (tr.t(&format!("{id}-title")), tr.t(&format!("{id}-axis")));
+        let mut caption = tr.t2(
+            "chart-caption",
+            "lead",
+            tr.t(lead),
+            "expected",
+            expected_words(tr, &ranges, m),
+        );
         if m == Measure::Itch {
-            caption.push_str(" Itching is common while the skin heals.");
+            caption.push(' ');
+            caption.push_str(&tr.t("chart-itch-common"));
         }
-        let points = list
+        let points: Vec<Point> = list
             .iter()
             .map(|c| Point {
                 day: c.day_number,
@@ -652,9 +707,12 @@ pub async fn history_page(state: web::Data<AppState>, user: PatientUser, req: Ht
                 mark: c.highest_severity.filter(|s| *s >= Severity::Review),
             })
             .collect();
-        let mut chart = Chart::of_measure(id, title, m, &ranges, days, points, Frame::PHONE);
-        chart.y_label = Some(y_label);
-        chart.description = format!("{} {caption}", chart.description);
+        let summary = chart_summary(tr, &points);
+        let mut chart = Chart::of_measure(id, &title, m, &ranges, days, points, Frame::PHONE);
+        chart.x_label = &x_label;
+        chart.empty_label = &empty_label;
+        chart.y_label = Some(&y_label);
+        chart.description = format!("{summary} {caption}");
         Figure {
             id: id.to_string(),
             svg: chart.render(),
@@ -662,13 +720,19 @@ pub async fn history_page(state: web::Data<AppState>, user: PatientUser, req: Ht
         }
     })
     .collect();
-    let rows: Vec<Entry> = list.iter().map(entry).collect();
-    let entries: Vec<Entry> = list.iter().rev().map(entry).collect();
+    let rows: Vec<Entry> = list.iter().map(|c| entry(tr, c)).collect();
+    let entries: Vec<Entry> = list.iter().rev().map(|c| entry(tr, c)).collect();
     let treatments = if all.len() > 1 {
         all.iter()
             .map(|x| TreatmentLink {
                 id: x.id.0,
-                label: format!("{}, {}", x.procedure.label(), long_date(x.treated_on)),
+                label: tr.t2(
+                    "history-treatment-link",
+                    "procedure",
+                    tr.procedure(x.procedure),
+                    "date",
+                    tr.long_date(x.treated_on),
+                ),
                 current: x.id == t.id,
             })
             .collect()
@@ -676,9 +740,10 @@ pub async fn history_page(state: web::Data<AppState>, user: PatientUser, req: Ht
         Vec::new()
     };
     page(&HistoryPage {
+        tr,
         csrf: &user.session.csrf,
-        procedure: t.procedure.label(),
-        treated_on: long_date(t.treated_on),
+        procedure: tr.procedure(t.procedure),
+        treated_on: tr.long_date(t.treated_on),
         treatment_id: t.id.0,
         entries,
         rows,

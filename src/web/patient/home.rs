@@ -2,7 +2,9 @@
 
 use crate::app;
 use crate::db::{checkins, patients};
+use crate::domain::Lang;
 use crate::error::{Error, Result};
+use crate::i18n::Tr;
 use crate::triage;
 use crate::web::error::{page, see_other};
 use crate::web::patient::photos::photo_requested;
@@ -15,7 +17,7 @@ use chrono::NaiveDate;
 /// One treatment as the patient sees it on their home page.
 pub struct TreatmentSummary {
     pub id: i64,
-    pub procedure: &'static str,
+    pub procedure: String,
     pub treated_on: String,
     pub day: i64,
     pub started: bool,
@@ -28,7 +30,11 @@ pub struct TreatmentSummary {
 #[derive(Template)]
 #[template(path = "patient/home.html")]
 struct PatientHome<'a> {
+    tr: Tr,
     csrf: &'a str,
+    notice: Option<String>,
+    /// Every language: its code and its own name.
+    languages: Vec<(&'static str, &'static str)>,
     name: &'a str,
     clinic_name: &'a str,
     clinic_phone: &'a str,
@@ -39,23 +45,30 @@ struct PatientHome<'a> {
     photo_requested: bool,
 }
 
-fn next_due_words(treated_on: NaiveDate, today_day: i64, done_today: bool, follow_up_days: i64) -> Option<String> {
+fn next_due_words(
+    tr: Tr,
+    treated_on: NaiveDate,
+    today_day: i64,
+    done_today: bool,
+    follow_up_days: i64,
+) -> Option<String> {
     // Once today is done, the next one is from tomorrow on.
     let from = if done_today { today_day + 1 } else { today_day };
     let day = triage::next_due(from, follow_up_days)?;
     Some(match day - today_day {
-        0 => "today".into(),
-        1 => "tomorrow".into(),
+        0 => tr.t("home-next-today"),
+        1 => tr.t("home-next-tomorrow"),
         _ => {
             let date = triage::date_of_day(treated_on, day)
-                .map(|d| d.format("%A %-d %B").to_string())
+                .map(|d| tr.date_no_year(d))
                 .unwrap_or_default();
-            format!("{date} (day {day})")
+            tr.t2("home-next-date", "date", date, "day", day)
         }
     })
 }
 
-pub async fn patient_home(state: &AppState, user: PatientUser) -> Result<HttpResponse> {
+pub async fn patient_home(state: &AppState, user: PatientUser, notice: Option<&str>) -> Result<HttpResponse> {
+    let tr = user.tr();
     let pid = user.patient.id;
     let today = triage::clinic_today(state.clock.now(), user.clinic.timezone.0);
     let (list, photo_requested) = state
@@ -76,18 +89,22 @@ pub async fn patient_home(state: &AppState, user: PatientUser) -> Result<HttpRes
             let day = triage::day_number(t.treated_on, today);
             TreatmentSummary {
                 id: t.id.0,
-                procedure: t.procedure.label(),
-                treated_on: t.treated_on.format("%-d %B %Y").to_string(),
+                procedure: tr.procedure(t.procedure),
+                treated_on: tr.long_date(t.treated_on),
                 day,
                 started: day >= 0,
                 done_today: *done,
                 due_today: triage::is_due_day(day, follow_up),
-                next_due: next_due_words(t.treated_on, day, *done, follow_up),
+                next_due: next_due_words(tr, t.treated_on, day, *done, follow_up),
             }
         })
         .collect();
     page(&PatientHome {
+        tr,
         csrf: &user.session.csrf,
+        // Only a notice this page knows: the language just saved.
+        notice: (notice == Some("language")).then(|| tr.t("home-language-saved")),
+        languages: Lang::ALL.iter().map(|l| (l.as_str(), l.own_name())).collect(),
         name: &user.patient.name,
         clinic_name: &user.clinic.name,
         clinic_phone: &user.clinic.phone,
@@ -115,4 +132,22 @@ pub async fn set_reminders(state: web::Data<AppState>, user: PatientUser, form: 
     )
     .await?;
     Ok(see_other("/"))
+}
+
+/// `POST /language` with `language` = a language code: the patient's pages
+/// and emails from now on.
+pub async fn set_language(state: web::Data<AppState>, user: PatientUser, form: SecureForm) -> Result<HttpResponse> {
+    let Ok(language) = Lang::parse(form.get("language")) else {
+        return Err(Error::invalid("language", "Choose English or Español"));
+    };
+    app::patients::set_language(
+        &state.db,
+        user.clinic.id,
+        user.patient.id,
+        language,
+        state.clock.now(),
+        user.actor(),
+    )
+    .await?;
+    Ok(see_other("/?notice=language"))
 }

@@ -90,6 +90,7 @@ pub fn photo_requested(conn: &mut DbConn, patient: PatientId) -> Result<bool> {
 #[derive(Template)]
 #[template(path = "patient/photo_refused.html")]
 struct RefusedPage<'a> {
+    tr: crate::i18n::Tr,
     csrf: &'a str,
     clinic_name: &'a str,
     clinic_phone: &'a str,
@@ -248,6 +249,7 @@ async fn refused(state: &AppState, user: &PatientUser, checkin: CheckInId, messa
     render(
         StatusCode::UNPROCESSABLE_ENTITY,
         &RefusedPage {
+            tr: user.tr(),
             csrf: &user.session.csrf,
             clinic_name: &user.clinic.name,
             clinic_phone: &user.clinic.phone,

@@ -7,8 +7,10 @@
 use crate::app::notify::UNSUBSCRIBE_LIFETIME_DAYS;
 use crate::app::reminders::{self, Unsubscribe};
 use crate::error::Result;
+use crate::i18n::Tr;
 use crate::web::error::render;
 use crate::web::session::client_ip;
+use crate::web::view::lang::PageLang;
 use crate::web::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -17,13 +19,16 @@ use askama::Template;
 #[derive(Template)]
 #[template(path = "patient/unsubscribe.html")]
 struct UnsubscribePage<'a> {
+    tr: Tr,
     token: &'a str,
     found: Option<Unsubscribe>,
     done: bool,
     lifetime_days: i64,
 }
 
-fn answer(token: &str, found: Option<Unsubscribe>, done: bool) -> Result<HttpResponse> {
+/// In the patient's language when the link is theirs, else the visitor's.
+fn answer(lang: &PageLang, token: &str, found: Option<Unsubscribe>, done: bool) -> Result<HttpResponse> {
+    let tr = found.as_ref().map_or(lang.tr, |u| Tr::new(u.language));
     // A link that does not work is 404: nothing is there for it.
     let status = if found.is_some() {
         StatusCode::OK
@@ -33,6 +38,7 @@ fn answer(token: &str, found: Option<Unsubscribe>, done: bool) -> Result<HttpRes
     render(
         status,
         &UnsubscribePage {
+            tr,
             token,
             found,
             done,
@@ -41,16 +47,21 @@ fn answer(token: &str, found: Option<Unsubscribe>, done: bool) -> Result<HttpRes
     )
 }
 
-pub async fn confirm_page(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse> {
+pub async fn confirm_page(state: web::Data<AppState>, path: web::Path<String>, lang: PageLang) -> Result<HttpResponse> {
     let token = path.into_inner();
     let found = reminders::peek(&state.db, token.clone(), state.clock.now()).await?;
-    answer(&token, found, false)
+    answer(&lang, &token, found, false)
 }
 
-pub async fn stop(state: web::Data<AppState>, path: web::Path<String>, req: HttpRequest) -> Result<HttpResponse> {
+pub async fn stop(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+    lang: PageLang,
+) -> Result<HttpResponse> {
     let token = path.into_inner();
     let ip = client_ip(&req);
     let done = reminders::stop(&state.db, token.clone(), ip, state.clock.now()).await?;
     let ok = done.is_some();
-    answer(&token, done, ok)
+    answer(&lang, &token, done, ok)
 }

@@ -77,6 +77,8 @@ pub struct Chart<'a> {
     /// A sentence or two for screen readers; see [`Chart::summary`].
     pub description: String,
     pub x_label: &'a str,
+    /// What an empty chart says ("No check-ins yet"; a patient's language).
+    pub empty_label: &'a str,
     /// `None` when the title already names the scale.
     pub y_label: Option<&'a str>,
     /// The scale runs from 0 to `y_max`; a tick and a grid line at each of `y_ticks`.
@@ -142,6 +144,7 @@ impl<'a> Chart<'a> {
             title,
             description: Chart::summary(&points, ""),
             x_label: "Days since treatment",
+            empty_label: "No check-ins yet",
             y_label: None,
             y_max: f64::from(max),
             y_ticks: (0..=max).step_by(step).map(f64::from).collect(),
@@ -318,9 +321,10 @@ impl<'a> Chart<'a> {
         if pts.is_empty() {
             let _ = write!(
                 s,
-                r#"<text x="{}" y="{}" font-size="13" text-anchor="middle" fill="{INK}">No check-ins yet</text>"#,
+                r#"<text x="{}" y="{}" font-size="13" text-anchor="middle" fill="{INK}">{}</text>"#,
                 f((plot_l + plot_r) / 2.0),
-                f((plot_t + plot_b) / 2.0)
+                f((plot_t + plot_b) / 2.0),
+                esc(self.empty_label)
             );
         }
         // One line per run of points with no missed day between them.
@@ -418,6 +422,7 @@ mod tests {
             title: "Pain <by> day",
             description: Chart::summary(&points, ""),
             x_label: "Days since treatment",
+            empty_label: "No check-ins yet",
             y_label: Some("Pain 0–10"),
             y_max: 10.0,
             y_ticks: vec![0.0, 5.0, 10.0],

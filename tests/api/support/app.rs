@@ -388,6 +388,7 @@ impl TestApp {
             skin_type: SkinType::new(3).ok(),
             cold_sores: false,
             phone: phone.map(|p| PhoneNumber::parse(p).expect("phone")),
+            language: aftercare::domain::Lang::En,
         };
         let hash = test_hash();
         let now = self.clock_now();
