@@ -45,7 +45,11 @@ async fn the_patient_list_filters_by_open_flags_overdue_and_invited_with_urgent_
     let rita = app.create_patient(clinic, "rita@example.org", "Rita Review");
     let t = app.create_treatment(rita, ProcedureClass::AblativeFractional, date("2026-02-27"), "other");
     app.record_checkin(t, date("2026-03-02"), &review());
+    // Olly accepted his invite before his treatment (overdue counts from then).
+    let today = app.clock_now();
+    app.clock.set(today - chrono::Duration::days(10));
     let olly = app.create_patient(clinic, "olly@example.org", "Olly Overdue");
+    app.clock.set(today);
     app.create_treatment(olly, ProcedureClass::AblativeFractional, date("2026-02-27"), "other");
     let abe = app.create_patient(clinic, "abe@example.org", "Abe Calm");
     let t = app.create_treatment(abe, ProcedureClass::AblativeFractional, date("2026-02-27"), "other");

@@ -75,6 +75,12 @@ async fn the_phone_is_kept_as_typed_shown_as_a_call_link_and_never_emailed() {
         .await;
     assert_eq!(r.status(), 303);
 
+    // The patient accepted the invite (reminders count from activation).
+    let account = stored.account_id;
+    let now = app.clock_now().naive_utc();
+    app.db
+        .write(|c| aftercare::db::accounts::set_password_hash(c, account, &test_hash(), now))
+        .unwrap();
     let t = app.create_treatment(pid, ProcedureClass::AblativeFullCo2, date("2026-03-01"), "perioral");
     let mut urgent = CheckInAnswers::calm();
     urgent.fever = true;
