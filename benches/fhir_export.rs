@@ -6,6 +6,11 @@
 //! above what was live before the run. A flat peak across data sizes is
 //! the point: memory holds one page of patients.
 //!
+//! Beside each run, in the same process and on the same database, a
+//! baseline reads the clinic's check-ins once in keyset pages and writes
+//! each as a plain JSON line (no FHIR, no references, nothing stored): the
+//! floor of any export of these rows. The ratio of the two is printed.
+//!
 //! ```sh
 //! cargo bench --bench fhir_export -- --patients 1000 --days 100 --runs 3
 //! # the demo's million check-ins (slow: generates ~1M rows first)
@@ -28,6 +33,68 @@ use chrono::{TimeZone, Utc};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
+
+/// The baseline: every check-in of `clinic` read once (pages of 5,000 by
+/// id) and written as a JSON line; returns (rows, bytes).
+fn baseline(db: &Db, clinic: ClinicId) -> (usize, usize) {
+    use aftercare::db::schema::checkins::dsl as c;
+    use diesel::prelude::*;
+    let (mut rows, mut bytes, mut after) = (0usize, 0usize, 0i64);
+    loop {
+        type Row = (
+            i64,
+            i64,
+            chrono::NaiveDate,
+            i32,
+            String,
+            i32,
+            i32,
+            i32,
+            i32,
+            String,
+            String,
+            bool,
+        );
+        let page: Vec<Row> = db
+            .read(|conn| {
+                c::checkins
+                    .filter(c::clinic_id.eq(clinic.0))
+                    .filter(c::id.gt(after))
+                    .order(c::id)
+                    .limit(5000)
+                    .select((
+                        c::id,
+                        c::patient_id,
+                        c::day,
+                        c::day_number,
+                        c::kind,
+                        c::pain,
+                        c::itch,
+                        c::swelling,
+                        c::redness,
+                        c::oozing,
+                        c::crusts,
+                        c::fever,
+                    ))
+                    .load::<Row>(conn)
+                    .map_err(aftercare::db::DbError::from)
+            })
+            .expect("baseline page");
+        let Some(last) = page.last() else { break };
+        after = last.0;
+        for r in &page {
+            let line = serde_json::json!({
+                "id": r.0, "patient": r.1, "day": r.2.to_string(), "day_number": r.3, "kind": r.4,
+                "pain": r.5, "itch": r.6, "swelling": r.7, "redness": r.8, "oozing": r.9,
+                "crusts": r.10, "fever": r.11,
+            })
+            .to_string();
+            bytes += line.len() + 1;
+        }
+        rows += page.len();
+    }
+    (rows, bytes)
+}
 
 fn arg(name: &str, default: u32) -> u32 {
     let raw: Vec<String> = std::env::args().collect();
@@ -77,7 +144,18 @@ fn main() {
     let runs = arg("--runs", 3).max(1) as usize;
     let mut times = Vec::new();
     let mut peaks = Vec::new();
+    let mut base_times = Vec::new();
+    let mut ratios = Vec::new();
     for run in 0..runs {
+        let t = Instant::now();
+        let (rows, base_bytes) = baseline(&db, clinic);
+        let base_secs = t.elapsed().as_secs_f64();
+        println!(
+            "run {}: baseline read {rows} check-ins as {:.0} MB of JSON lines in {base_secs:.1} s",
+            run + 1,
+            base_bytes as f64 / 1e6
+        );
+        base_times.push(base_secs);
         let who = Requester {
             clinic,
             actor: Actor::system("bench"),
@@ -119,11 +197,14 @@ fn main() {
         );
         times.push(secs);
         peaks.push(peak);
+        ratios.push(secs / base_secs.max(1e-9));
         // Free the space for the next run (a DELETE on the status URL does the same).
         db.write(|c| exports::cancel(c, clinic, &id, now.naive_utc()))
             .expect("delete");
     }
     times.sort_by(|a, b| a.total_cmp(b));
+    base_times.sort_by(|a, b| a.total_cmp(b));
+    ratios.sort_by(|a, b| a.total_cmp(b));
     peaks.sort();
     let n = times.len();
     println!(
@@ -133,5 +214,14 @@ fn main() {
         times[n - 1],
         peaks[0] as f64 / 1048576.0,
         peaks[n - 1] as f64 / 1048576.0
+    );
+    println!(
+        "baseline, {n} runs: min {:.1} s, median {:.1} s, max {:.1} s; export / baseline, paired: min {:.1}×, median {:.1}×, max {:.1}×",
+        base_times[0],
+        base_times[n / 2],
+        base_times[n - 1],
+        ratios[0],
+        ratios[n / 2],
+        ratios[n - 1]
     );
 }

@@ -2,7 +2,11 @@
 //! an EXIF block) through `media::process` — recognise, decode under limits,
 //! turn upright, scale to 2048 px, re-encode, thumbnail — on one thread.
 //! Reports min / median / max time, the size ratio, and the peak heap of one
-//! run (counted by this binary's allocator).
+//! run (counted by this binary's allocator). Each repeat also times a
+//! baseline beside it, decoding the same JPEG and nothing else (the floor
+//! any pipeline pays), and both are measured twice: wall time, and the
+//! thread's own CPU time (`/proc/thread-self/schedstat`), which a busy
+//! shared machine inflates far less than wall time.
 //!
 //! With `--load`, it then starts the app on a fresh SQLite file and sends
 //! ten such uploads at once (ten patients, each to their own check-in)
@@ -35,6 +39,26 @@ fn flag(name: &str) -> bool {
     std::env::args().any(|a| a == name)
 }
 
+/// CPU time this thread has used so far, in seconds (Linux; 0 elsewhere).
+fn thread_cpu() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()))
+        .map_or(0.0, |ns| ns as f64 / 1e9)
+}
+
+/// min / median / max of `v` in milliseconds.
+fn spread(v: &mut [f64]) -> String {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    format!(
+        "min {:.0} ms, median {:.0} ms, max {:.0} ms",
+        v[0] * 1000.0,
+        v[n / 2] * 1000.0,
+        v[n - 1] * 1000.0
+    )
+}
+
 fn main() {
     let (w, h) = (4032, 3024);
     let picture = fixtures::photo_like(w, h);
@@ -52,20 +76,27 @@ fn main() {
     );
 
     let n = runs();
-    let mut times = Vec::with_capacity(n);
+    let (mut wall, mut cpu, mut base_wall, mut base_cpu, mut ratio) = (vec![], vec![], vec![], vec![], vec![]);
     let mut peak = 0usize;
     let mut out_size = (0usize, 0usize, 0u32, 0u32);
     for _ in 0..n {
+        // The baseline: decode only, on the same thread, in the same repeat.
+        let (t, c) = (Instant::now(), thread_cpu());
+        let decoded = image::load_from_memory(&input).expect("the input decodes");
+        base_wall.push(t.elapsed().as_secs_f64());
+        base_cpu.push(thread_cpu() - c);
+        drop(decoded);
+
         let base = LIVE.load(Ordering::Relaxed);
         PEAK.store(base, Ordering::Relaxed);
-        let t = Instant::now();
+        let (t, c) = (Instant::now(), thread_cpu());
         let p = media::process(&input).expect("a phone photo is accepted");
-        times.push(t.elapsed().as_secs_f64());
+        wall.push(t.elapsed().as_secs_f64());
+        cpu.push(thread_cpu() - c);
         peak = peak.max(PEAK.load(Ordering::Relaxed) - base);
         out_size = (p.jpeg.len(), p.thumbnail.len(), p.width, p.height);
+        ratio.push(cpu[cpu.len() - 1] / base_cpu[base_cpu.len() - 1].max(1e-9));
     }
-    times.sort_by(|a, b| a.total_cmp(b));
-    let ms = |s: f64| s * 1000.0;
     println!(
         "output: {} × {} JPEG {:.0} KB + thumbnail {:.0} KB; size ratio {:.1} : 1",
         out_size.2,
@@ -74,11 +105,16 @@ fn main() {
         out_size.1 as f64 / 1024.0,
         input.len() as f64 / (out_size.0 + out_size.1) as f64
     );
+    println!("process, {n} runs on one thread, wall: {}", spread(&mut wall));
+    println!("process, {n} runs on one thread, CPU:  {}", spread(&mut cpu));
+    println!("baseline (decode only), wall: {}", spread(&mut base_wall));
+    println!("baseline (decode only), CPU:  {}", spread(&mut base_cpu));
+    ratio.sort_by(|a, b| a.total_cmp(b));
     println!(
-        "process, {n} runs on one thread: min {:.0} ms, median {:.0} ms, max {:.0} ms",
-        ms(times[0]),
-        ms(times[n / 2]),
-        ms(times[n - 1])
+        "process / decode-only CPU time, paired per repeat: min {:.2}×, median {:.2}×, max {:.2}×",
+        ratio[0],
+        ratio[n / 2],
+        ratio[n - 1]
     );
     println!("peak heap during one run: {:.0} MB", peak as f64 / (1024.0 * 1024.0));
     #[cfg(feature = "heic")]
