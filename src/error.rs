@@ -2,7 +2,7 @@
 //! to a status and an error page; the CLI prints it as one line.
 
 use crate::db::DbError;
-use crate::domain::FieldErrors;
+use crate::domain::{FieldErrors, Words};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -28,6 +28,10 @@ pub enum Error {
     Invalid(FieldErrors),
     #[error("{0}")]
     Conflict(String),
+    /// A conflict a patient can meet (409), in words with their catalogue
+    /// key, so the page says why in the patient's language.
+    #[error("{}", .0.en)]
+    Refused(Words),
     #[error(transparent)]
     Db(#[from] DbError),
     #[error("internal error: {0}")]
@@ -50,6 +54,12 @@ impl From<diesel::result::Error> for Error {
 impl Error {
     pub fn invalid(field: &'static str, msg: impl Into<String>) -> Self {
         Error::Invalid(FieldErrors::single(field, msg))
+    }
+    /// A refusal a patient can meet: its words kept with their key.
+    pub fn invalid_words(field: &'static str, w: Words) -> Self {
+        let mut e = FieldErrors::default();
+        e.add_words(field, w);
+        Error::Invalid(e)
     }
 }
 

@@ -129,6 +129,9 @@ impl Application {
                 .app_data(aweb::QueryConfig::default().error_handler(|_, _| Error::NotFound.into()))
                 .app_data(aweb::PathConfig::default().error_handler(|_, _| Error::NotFound.into()))
                 .wrap(middleware::from_fn(web::security::protect))
+                // Outside `protect`: it changes only an error page's words,
+                // keeping the headers `protect` set.
+                .wrap(middleware::from_fn(web::error::in_readers_language))
                 .wrap(middleware::Compress::default())
                 .wrap(tracing_actix_web::TracingLogger::<crate::telemetry::RequestSpan>::new())
                 .configure(web::routes)

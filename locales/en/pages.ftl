@@ -276,3 +276,70 @@ unsubscribe-explain = You will no longer get an email when a check-in is due. Yo
 unsubscribe-button = Stop the reminders
 unsubscribe-invalid-text = It may have been used already, or it is more than { $days } days old. If reminders still arrive, sign in to Aftercare and turn them off on your home page.
 unsubscribe-go = Go to Aftercare
+
+## Error pages (src/web/error.rs: one mapping from an error to its words)
+error-start = Go to the start page
+error-status = Error { $status }
+error-not-found-title = Page not found
+error-not-found = There is nothing here. Check the address, or go back to the start.
+error-forbidden-title = Not allowed
+error-forbidden = Your account does not have access to this page.
+error-csrf-title = Please try again
+error-csrf = This form could not be accepted: it may have been open too long, or come from another site. Reload the page and send it again.
+error-too-many-title = Too many attempts
+error-too-many-seconds = For your security, please wait { $seconds ->
+        [one] { $seconds } second
+       *[other] { $seconds } seconds
+    } before trying again.
+error-too-many-minutes = For your security, please wait { $minutes ->
+        [one] { $minutes } minute
+       *[other] { $minutes } minutes
+    } before trying again.
+error-invalid-title = Please check your answers
+error-conflict-title = That could not be done
+error-not-a-form-title = Not a form
+error-not-a-form = This address accepts only forms sent from Aftercare's own pages.
+error-internal-title = Something went wrong
+error-internal = We could not complete this request. Nothing you entered before was lost. Please try again in a moment.
+
+## Why a photo was not added (src/web/patient/photos.rs: `reason`)
+photo-refused-empty = The file is empty. Choose a photo and try again.
+photo-refused-too-big = The photo is larger than 15 MB. Choose a smaller one, or take the photo again at a lower size.
+photo-refused-not-an-image = This file is not a photo we can read. Send a JPEG, PNG, WebP or HEIC photo.
+photo-refused-too-many-pixels = This picture is { $width } × { $height } pixels, larger than we accept (40 megapixels). Take the photo again at a normal size.
+photo-refused-too-large = This picture is too large for us to read. Take the photo again at a normal size.
+photo-refused-corrupt = This photo could not be read: the file is damaged or incomplete. Take it again, or choose another.
+photo-refused-polyglot = This file holds something besides a photo, so it was not accepted. Send the photo straight from the camera or gallery.
+photo-refused-heic = HEIC photos cannot be read by this installation. On an iPhone, choose Settings › Camera › Formats › Most Compatible, or send a screenshot of the photo.
+photo-refused-too-many-at-once = Choose at most { $max } photos.
+photo-refused-full = This check-in already has { $max } photos. Remove one to add another.
+
+## Your account (password, where you are signed in)
+account-title = Your account
+account-nav-label = Account
+account-back = Back to my pages
+account-password-title = Change your password
+account-current = Current password
+account-new-hint = At least 8 characters. A few unrelated words work well.
+account-change-button = Change password
+account-change-signs-out = Changing your password signs you out on every other device.
+account-current-missing = enter your current password
+account-current-wrong = that is not your current password: check it and try again
+account-sessions-title = Where you are signed in
+account-this-device = This device
+account-address = Address
+account-signed-in = Signed in
+account-last-seen = Last seen
+account-sign-out-session = Sign out this session
+account-session-label = : { $browser }, signed in { $started }
+account-everywhere-title = Sign out everywhere
+account-everywhere-text = Lost a phone, or signed in on a shared computer? This signs you out on every device, this one included.
+account-everywhere-button = Sign out everywhere
+account-browser-on = { $browser } on { $system }
+account-a-browser-on = A browser on { $system }
+account-unknown-browser = Unknown browser
+account-unknown-address = unknown address
+account-when = { $day } { $month } { $year }, { $time } UTC
+home-account-link = Your password and the devices you are signed in on
+notice-session-ended = That session is signed out.
+notice-session-gone = That session had already ended.

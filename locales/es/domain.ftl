@@ -140,3 +140,10 @@ procedure-ablative_fractional = láser ablativo fraccionado
 procedure-nonablative_fractional = láser fraccionado no ablativo
 procedure-ipl = luz pulsada intensa (IPL)
 procedure-peel_medium = peeling químico medio
+
+## Mensajes escritos en el código (src/web, src/app)
+form-unreadable = El formulario era demasiado grande o no se pudo leer. Vuelva atrás y envíelo otra vez.
+photo-not-received = No pudimos recibir la foto. Revise su conexión e inténtelo de nuevo.
+photo-remove-too-late = Una foto solo se puede quitar el mismo día en que se agregó. Si no debería estar en su historial, llame a la clínica.
+home-reminders-choose = Elija si quiere recibir correos de recordatorio.
+home-language-choose = Elija English o Español.

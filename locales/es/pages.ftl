@@ -276,3 +276,70 @@ unsubscribe-explain = Ya no recibirá un correo cuando le toque un registro. Su 
 unsubscribe-button = Dejar de recibir los recordatorios
 unsubscribe-invalid-text = Puede que ya se haya usado, o que tenga más de { $days } días. Si le siguen llegando recordatorios, entre en Aftercare y desactívelos en su página de inicio.
 unsubscribe-go = Ir a Aftercare
+
+## Páginas de error (src/web/error.rs: una sola correspondencia de error a palabras)
+error-start = Ir a la página de inicio
+error-status = Error { $status }
+error-not-found-title = No encontramos esta página
+error-not-found = Aquí no hay nada. Revise la dirección, o vuelva al inicio.
+error-forbidden-title = No tiene permiso
+error-forbidden = Su cuenta no puede ver esta página.
+error-csrf-title = Por favor, inténtelo de nuevo
+error-csrf = No pudimos aceptar este formulario: puede que llevara demasiado tiempo abierto, o que viniera de otro sitio. Vuelva a cargar la página y envíelo otra vez.
+error-too-many-title = Demasiados intentos
+error-too-many-seconds = Por su seguridad, espere { $seconds ->
+        [one] { $seconds } segundo
+       *[other] { $seconds } segundos
+    } antes de volver a intentarlo.
+error-too-many-minutes = Por su seguridad, espere { $minutes ->
+        [one] { $minutes } minuto
+       *[other] { $minutes } minutos
+    } antes de volver a intentarlo.
+error-invalid-title = Por favor, revise sus respuestas
+error-conflict-title = No se pudo hacer
+error-not-a-form-title = No es un formulario
+error-not-a-form = Esta dirección solo acepta formularios enviados desde las páginas de Aftercare.
+error-internal-title = Algo salió mal
+error-internal = No pudimos terminar lo que pidió. No se perdió nada de lo que escribió antes. Inténtelo de nuevo en un momento.
+
+## Por qué no se agregó una foto (src/web/patient/photos.rs: `reason`)
+photo-refused-empty = El archivo está vacío. Elija una foto e inténtelo de nuevo.
+photo-refused-too-big = La foto pesa más de 15 MB. Elija una más pequeña, o tome la foto otra vez con un tamaño menor.
+photo-refused-not-an-image = Este archivo no es una foto que podamos abrir. Envíe una foto JPEG, PNG, WebP o HEIC.
+photo-refused-too-many-pixels = Esta imagen mide { $width } × { $height } píxeles, más de lo que aceptamos (40 megapíxeles). Tome la foto otra vez con un tamaño normal.
+photo-refused-too-large = Esta imagen es demasiado grande para abrirla. Tome la foto otra vez con un tamaño normal.
+photo-refused-corrupt = No pudimos abrir esta foto: el archivo está dañado o incompleto. Tómela otra vez, o elija otra.
+photo-refused-polyglot = Este archivo lleva algo más que una foto, así que no lo aceptamos. Envíe la foto directamente desde la cámara o la galería.
+photo-refused-heic = Este sistema no puede abrir fotos HEIC. En un iPhone, elija Ajustes › Cámara › Formatos › Más compatible, o envíe una captura de pantalla de la foto.
+photo-refused-too-many-at-once = Elija { $max } fotos como máximo.
+photo-refused-full = Este registro ya tiene { $max } fotos. Quite una para agregar otra.
+
+## Su cuenta (contraseña, dónde ha entrado)
+account-title = Su cuenta
+account-nav-label = Cuenta
+account-back = Volver a mis páginas
+account-password-title = Cambiar su contraseña
+account-current = Contraseña actual
+account-new-hint = Al menos 8 caracteres. Unas cuantas palabras sin relación entre sí funcionan bien.
+account-change-button = Cambiar la contraseña
+account-change-signs-out = Al cambiar su contraseña se cierra la sesión en todos los demás dispositivos.
+account-current-missing = escriba su contraseña actual
+account-current-wrong = esa no es su contraseña actual: revísela e inténtelo de nuevo
+account-sessions-title = Dónde ha entrado
+account-this-device = Este dispositivo
+account-address = Dirección
+account-signed-in = Entró
+account-last-seen = Visto por última vez
+account-sign-out-session = Cerrar esta sesión
+account-session-label = : { $browser }, entró el { $started }
+account-everywhere-title = Cerrar la sesión en todas partes
+account-everywhere-text = ¿Perdió un teléfono, o entró en una computadora compartida? Esto cierra la sesión en todos los dispositivos, también en este.
+account-everywhere-button = Cerrar la sesión en todas partes
+account-browser-on = { $browser } en { $system }
+account-a-browser-on = Un navegador en { $system }
+account-unknown-browser = Navegador desconocido
+account-unknown-address = dirección desconocida
+account-when = { $day } { $month } { $year }, { $time } UTC
+home-account-link = Su contraseña y los dispositivos donde ha entrado
+notice-session-ended = Esa sesión está cerrada.
+notice-session-gone = Esa sesión ya había terminado.

@@ -19,6 +19,20 @@ use sha2::{Digest, Sha256};
 /// How many photos one check-in may carry.
 pub const MAX_PER_CHECKIN: usize = 3;
 
+/// Why yesterday's photo stays.
+pub const REMOVE_TOO_LATE: Words = crate::words!(
+    "photo-remove-too-late",
+    "A photo can be removed only on the day it was added. If it should not be in your record, call the clinic."
+);
+
+/// What became of photos sent with a check-in: all stored, or none (the
+/// check-in would have more than [`MAX_PER_CHECKIN`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Added {
+    Stored,
+    Full,
+}
+
 fn target(id: PhotoId) -> String {
     format!("photo:{id}")
 }
@@ -33,12 +47,6 @@ fn add_one(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<PhotoId> {
-    checkins::of_patient(conn, patient.id, checkin)?.ok_or(Error::NotFound)?;
-    if photos::of_checkin(conn, checkin)?.len() >= MAX_PER_CHECKIN {
-        return Err(Error::Conflict(format!(
-            "This check-in already has {MAX_PER_CHECKIN} photos. Remove one to add another."
-        )));
-    }
     let sha = hex::encode(Sha256::digest(&photo.jpeg));
     let id = photos::insert(
         conn,
@@ -90,10 +98,7 @@ fn remove_in(
         .filter(|p| p.patient_id == patient.id)
         .ok_or(Error::NotFound)?;
     if !removable(&photo, clinic, now) {
-        return Err(Error::Conflict(
-            "A photo can be removed only on the day it was added. If it should not be in your record, call the clinic."
-                .into(),
-        ));
+        return Err(Error::Refused(REMOVE_TOO_LATE));
     }
     photos::delete(conn, id)?;
     audit::record(
@@ -196,12 +201,16 @@ pub async fn add(
     photos: Vec<Processed>,
     actor: Actor,
     now: DateTime<Utc>,
-) -> Result<()> {
+) -> Result<Added> {
     db.write_async(move |c| {
+        checkins::of_patient(c, patient.id, checkin)?.ok_or(Error::NotFound)?;
+        if photos::of_checkin(c, checkin)?.len() + photos.len() > MAX_PER_CHECKIN {
+            return Ok(Added::Full);
+        }
         for p in &photos {
             add_one(c, &patient, checkin, p, &actor, now)?;
         }
-        Ok(())
+        Ok(Added::Stored)
     })
     .await
 }

@@ -2,6 +2,13 @@
 //! person to recognise their own devices in the session list, without
 //! keeping the full string (which fingerprints).
 
+/// How the stored family reads: `{browser}{ON}{system}`, [`A_BROWSER`] when
+/// only the system is known, or [`UNKNOWN`] (the session list shows these
+/// in the reader's language).
+pub const ON: &str = " on ";
+pub const A_BROWSER: &str = "A browser";
+pub const UNKNOWN: &str = "Unknown browser";
+
 /// "Browser on System", or "Unknown browser".
 pub fn family(user_agent: &str) -> String {
     let ua = user_agent;
@@ -33,10 +40,10 @@ pub fn family(user_agent: &str) -> String {
     .find(|(needle, _)| ua.contains(needle))
     .map(|(_, name)| *name);
     match (browser, system) {
-        (Some(b), Some(s)) => format!("{b} on {s}"),
+        (Some(b), Some(s)) => format!("{b}{ON}{s}"),
         (Some(b), None) => b.to_string(),
-        (None, Some(s)) => format!("A browser on {s}"),
-        (None, None) => "Unknown browser".to_string(),
+        (None, Some(s)) => format!("{A_BROWSER}{ON}{s}"),
+        (None, None) => UNKNOWN.to_string(),
     }
 }
 

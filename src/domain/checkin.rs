@@ -212,6 +212,10 @@ impl FieldErrors {
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
         self.0.iter().map(|(f, m, _)| (*f, m.as_str()))
     }
+    /// Each message with its catalogue key, when it has one.
+    pub fn messages(&self) -> impl Iterator<Item = (&str, Option<&'static str>)> {
+        self.0.iter().map(|(_, m, k)| (m.as_str(), *k))
+    }
     pub fn merge(&mut self, other: FieldErrors) {
         for e in other.0 {
             if self.get(e.0).is_none() {

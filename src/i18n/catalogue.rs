@@ -131,6 +131,16 @@ pub fn domain_words() -> BTreeMap<String, String> {
     for a in Advice::ALL {
         add(a.message());
     }
+    // Refusals a patient can meet on an error page.
+    for w in [
+        crate::web::session::FORM_UNREADABLE,
+        crate::web::patient::photos::NOT_RECEIVED,
+        crate::web::patient::home::CHOOSE_REMINDERS,
+        crate::web::patient::home::CHOOSE_LANGUAGE,
+        crate::app::photos::REMOVE_TOO_LATE,
+    ] {
+        add(w);
+    }
     for p in ProcedureClass::ALL {
         for day in -1..=120 {
             add(crate::triage::what_is_normal(*p, day));

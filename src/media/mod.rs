@@ -70,24 +70,25 @@ fn is_heif_brand(brand: &[u8]) -> bool {
     )
 }
 
-/// Why a file was refused. Each message is safe and useful to show the patient.
+/// Why a file was refused. What the patient reads about each is in the
+/// catalogues (`web::patient::photos::reason`); these texts are for logs.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
-    #[error("The file is empty. Choose a photo and try again.")]
+    #[error("empty file")]
     Empty,
-    #[error("The photo is larger than 15 MB. Choose a smaller one, or take the photo again at a lower size.")]
+    #[error("larger than 15 MB")]
     TooBig,
-    #[error("This file is not a photo we can read. Send a JPEG, PNG, WebP or HEIC photo.")]
+    #[error("not a readable image")]
     NotAnImage,
-    #[error("This picture is {width} × {height} pixels, larger than we accept (40 megapixels). Take the photo again at a normal size.")]
+    #[error("{width} × {height} pixels, over 40 megapixels")]
     TooManyPixels { width: u32, height: u32 },
-    #[error("This picture is too large for us to read. Take the photo again at a normal size.")]
+    #[error("too large to decode")]
     TooLarge,
-    #[error("This photo could not be read: the file is damaged or incomplete. Take it again, or choose another.")]
+    #[error("damaged or incomplete")]
     Corrupt,
-    #[error("This file holds something besides a photo, so it was not accepted. Send the photo straight from the camera or gallery.")]
+    #[error("holds something besides an image")]
     Polyglot,
-    #[error("HEIC photos cannot be read by this installation. On an iPhone, choose Settings › Camera › Formats › Most Compatible, or send a screenshot of the photo.")]
+    #[error("HEIC, and this build cannot decode it")]
     HeicUnsupported,
 }
 

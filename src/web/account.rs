@@ -12,7 +12,7 @@ use crate::domain::{AccountId, AccountKind, EmailAddress, FieldErrors, TokenPurp
 use crate::error::{Error, Result};
 use crate::i18n::Tr;
 use crate::web::view::form::FormState;
-use crate::web::view::lang::{LangLink, PageLang};
+use crate::web::view::lang::{of_session, LangLink, PageLang};
 use crate::web::view::notice::NoticeQuery;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -325,6 +325,7 @@ pub async fn forgot(state: web::Data<AppState>, form: SecureForm, lang: PageLang
 #[derive(Template)]
 #[template(path = "account/password.html")]
 struct PasswordPage<'a> {
+    tr: Tr,
     csrf: &'a str,
     home: &'a str,
     notice: Option<&'a str>,
@@ -337,14 +338,21 @@ pub async fn password_page(
     user: SignedIn,
     q: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse> {
-    let notice = q.text();
+    let tr = of_session(&state, &user.session).await;
+    let notice = q.notice.as_deref().and_then(|c| account_notice(tr, c));
     page(&PasswordPage {
+        tr,
         csrf: &user.session.csrf,
         home: user.home(),
-        notice,
+        notice: notice.as_deref(),
         form: FormState::default(),
-        sessions: super::account_sessions::items(&state, &user).await?,
+        sessions: super::account_sessions::items(&state, &user, tr).await?,
     })
+}
+
+/// The notices this page shows, in the reader's language.
+fn account_notice(tr: Tr, code: &str) -> Option<String> {
+    matches!(code, "changed" | "session-ended" | "session-gone").then(|| tr.t(&format!("notice-{code}")))
 }
 
 pub async fn change_password(state: web::Data<AppState>, user: SignedIn, form: SecureForm) -> Result<HttpResponse> {
@@ -354,11 +362,13 @@ pub async fn change_password(state: web::Data<AppState>, user: SignedIn, form: S
         user.ip.as_deref(),
         Some(&format!("account:{account}")),
     )?;
-    let sessions = super::account_sessions::items(&state, &user).await?;
+    let tr = of_session(&state, &user.session).await;
+    let sessions = super::account_sessions::items(&state, &user, tr).await?;
     let fail = |errors: &FieldErrors| {
         render(
             StatusCode::UNPROCESSABLE_ENTITY,
             &PasswordPage {
+                tr,
                 csrf: &user.session.csrf,
                 home: user.home(),
                 notice: None,
@@ -367,12 +377,11 @@ pub async fn change_password(state: web::Data<AppState>, user: SignedIn, form: S
             },
         )
     };
-    // "Your account" is shared with staff and stays in English for now.
-    let new = match new_password(Tr::EN, &form, "password", "confirm") {
+    let new = match new_password(tr, &form, "password", "confirm") {
         Ok(p) => p,
         Err(mut errors) => {
             if form.get("current").is_empty() {
-                errors.add("current", "enter your current password");
+                errors.add("current", tr.t("account-current-missing"));
             }
             return fail(&errors);
         }
@@ -389,10 +398,7 @@ pub async fn change_password(state: web::Data<AppState>, user: SignedIn, form: S
     )
     .await?;
     if !changed {
-        return fail(&FieldErrors::single(
-            "current",
-            "that is not your current password: check it and try again",
-        ));
+        return fail(&FieldErrors::single("current", tr.t("account-current-wrong")));
     }
     Ok(see_other("/account/password?notice=changed"))
 }

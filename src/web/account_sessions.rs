@@ -7,6 +7,7 @@ use super::AppState;
 use crate::app::sessions::{self, Ended};
 use crate::domain::AccountKind;
 use crate::error::{Error, Result};
+use crate::i18n::{Arg, Tr};
 use actix_web::{web, HttpResponse};
 use chrono::NaiveDateTime;
 
@@ -20,12 +21,37 @@ pub struct SessionItem {
     pub current: bool,
 }
 
-fn when(t: NaiveDateTime) -> String {
-    t.format("%-d %b %Y, %H:%M UTC").to_string()
+fn when(tr: Tr, t: NaiveDateTime) -> String {
+    use chrono::Datelike;
+    // "2 Mar 2026, 10:05 UTC": digits as they are, the month in the reader's words.
+    tr.lookup_args(
+        "account-when",
+        &[
+            ("day", Arg::from(t.day().to_string())),
+            ("month", Arg::from(tr.t(&format!("month-short-{}", t.month())))),
+            ("year", Arg::from(t.year().to_string())),
+            ("time", Arg::from(t.format("%H:%M").to_string())),
+        ],
+    )
+}
+
+/// A browser's family as stored ("Firefox on Linux", see
+/// `auth::browser::family`), in the reader's words.
+fn browser_words(tr: Tr, stored: Option<&str>) -> String {
+    use crate::auth::browser::{A_BROWSER, ON, UNKNOWN};
+    match stored {
+        None => tr.t("account-unknown-browser"),
+        Some(s) if s == UNKNOWN => tr.t("account-unknown-browser"),
+        Some(s) => match s.split_once(ON) {
+            Some((b, system)) if b == A_BROWSER => tr.t1("account-a-browser-on", "system", system),
+            Some((browser, system)) => tr.t2("account-browser-on", "browser", browser, "system", system),
+            None => s.to_string(),
+        },
+    }
 }
 
 /// The signed-in person's active sessions, this one marked.
-pub async fn items(state: &AppState, user: &SignedIn) -> Result<Vec<SessionItem>> {
+pub async fn items(state: &AppState, user: &SignedIn, tr: Tr) -> Result<Vec<SessionItem>> {
     let (account, current) = (user.session.account, user.session.id_hash.clone());
     let idle = match user.session.kind {
         AccountKind::Staff => state.settings.sessions.staff_idle,
@@ -37,10 +63,10 @@ pub async fn items(state: &AppState, user: &SignedIn) -> Result<Vec<SessionItem>
         .into_iter()
         .map(|s| SessionItem {
             handle: s.handle,
-            browser: s.browser.unwrap_or_else(|| "Unknown browser".into()),
-            address: s.ip.unwrap_or_else(|| "unknown address".into()),
-            started: when(s.started),
-            last_seen: when(s.last_seen),
+            browser: browser_words(tr, s.browser.as_deref()),
+            address: s.ip.unwrap_or_else(|| tr.t("account-unknown-address")),
+            started: when(tr, s.started),
+            last_seen: when(tr, s.last_seen),
             current: s.current,
         })
         .collect())

@@ -11,7 +11,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::{web, HttpMessage, ResponseError};
+use actix_web::{web, HttpMessage};
 
 pub const CSP: &str =
     "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
@@ -47,8 +47,8 @@ pub async fn protect(
 
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe && is_cross_site(&req, &public_url) {
-        let resp = Error::Csrf.error_response();
-        return Ok(req.into_response(resp).map_into_right_body());
+        // Kept as the error, so its page can be put into the reader's language.
+        return Ok(req.error_response(Error::Csrf).map_into_right_body());
     }
 
     let cookie_name = csrf_cookie_name(https);

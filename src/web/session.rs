@@ -6,8 +6,9 @@
 use super::AppState;
 use crate::auth::tokens;
 use crate::db::{accounts, clinics, patients, sessions};
-use crate::domain::{AccountId, AccountKind, Role};
+use crate::domain::{AccountId, AccountKind, Role, Words};
 use crate::error::Error;
+use crate::words;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
@@ -289,8 +290,11 @@ impl FromRequest for PatientUser {
         let signed = signed_in_as(req, payload, AccountKind::Patient, patients::by_account, |p| {
             p.clinic_id
         });
+        let req = req.clone();
         Box::pin(async move {
             let (patient, session, clinic, ip) = signed.await?;
+            req.extensions_mut()
+                .insert(crate::web::view::lang::PatientLang(patient.language));
             Ok(PatientUser {
                 patient,
                 session,
@@ -336,6 +340,12 @@ impl FromRequest for AdminUser {
         })
     }
 }
+
+/// A form that could not be read (too large, or cut off on the way).
+pub const FORM_UNREADABLE: Words = words!(
+    "form-unreadable",
+    "The form was too large or could not be read. Go back, and send it again."
+);
 
 /// The largest form body accepted (a check-in with a 2000-character note is
 /// far below it).
@@ -387,11 +397,9 @@ impl FromRequest for SecureForm {
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             let visitor = visitor.await?;
-            let body = body
-                .await
-                .map_err(|_| Error::invalid("form", "The form was too large or could not be read"))?;
+            let body = body.await.map_err(|_| Error::invalid_words("form", FORM_UNREADABLE))?;
             if body.len() > FORM_LIMIT {
-                return Err(Error::invalid("form", "The form was too large"));
+                return Err(Error::invalid_words("form", FORM_UNREADABLE));
             }
             let fields: HashMap<String, String> = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
                 .map(|pairs| pairs.into_iter().collect())

@@ -6,7 +6,9 @@ use crate::accounts::link_in_outbox;
 use crate::support::app::*;
 use aftercare::domain::*;
 use aftercare::i18n::catalogue;
-use chrono::{TimeZone, Utc};
+use aftercare::media::fixtures::{phone_jpeg, png_header_only};
+use chrono::{Duration, TimeZone, Utc};
+use reqwest::multipart::{Form, Part};
 use scraper::{Html, Selector};
 use std::collections::BTreeSet;
 
@@ -51,8 +53,26 @@ fn raw_keys(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// A page a Spanish reader gets: `<html lang="es">`, no raw key, and not one
-/// English sentence of the catalogues.
+/// Everyday English words no Spanish sentence uses: they catch English
+/// written straight into a template or a handler, which the catalogue's
+/// sentences cannot.
+const ENGLISH_WORDS: &[&str] = &[
+    "the", "your", "you", "please", "this", "that", "with", "for", "and", "not", "was", "is", "are", "has", "have",
+    "page", "sign", "signed", "password", "photo", "check", "try", "again", "choose", "could", "what", "who", "where",
+];
+
+/// The English words of [`ENGLISH_WORDS`] in `text`.
+fn english_words(text: &str) -> Vec<String> {
+    let words: BTreeSet<String> = text
+        .split(|c: char| !c.is_alphabetic())
+        .map(str::to_lowercase)
+        .filter(|w| ENGLISH_WORDS.contains(&w.as_str()))
+        .collect();
+    words.into_iter().collect()
+}
+
+/// A page a Spanish reader gets: `<html lang="es">`, no raw key, not one
+/// English sentence of the catalogues and no everyday English word.
 fn assert_spanish(what: &str, html: &str) {
     let doc = Html::parse_document(html);
     let lang = doc.root_element().value().attr("lang");
@@ -68,6 +88,8 @@ fn assert_spanish(what: &str, html: &str) {
         .filter(|s| text.contains(s.as_str()))
         .collect();
     assert!(english.is_empty(), "{what}: English {english:?} in {text}");
+    let words = english_words(&text);
+    assert!(words.is_empty(), "{what}: English words {words:?} in {text}");
 }
 
 fn assert_english(what: &str, html: &str) {
@@ -92,6 +114,8 @@ fn the_page_checks_find_what_they_look_for() {
     assert!(std::panic::catch_unwind(|| assert_spanish("english", english)).is_err());
     let raw = "<html lang=\"es\"><body><h1>home-title</h1></body></html>";
     assert!(std::panic::catch_unwind(|| assert_spanish("raw", raw)).is_err());
+    let literal = "<html lang=\"es\"><body><p>Hola. Go back to the start.</p></body></html>";
+    assert!(std::panic::catch_unwind(|| assert_spanish("literal English", literal)).is_err());
     let wrong_lang = "<html lang=\"en\"><body><p>Hola</p></body></html>";
     assert!(std::panic::catch_unwind(|| assert_spanish("lang", wrong_lang)).is_err());
     assert_spanish("ok", "<html lang=\"es\"><body><p>Hola, Ana</p></body></html>");
@@ -493,4 +517,252 @@ async fn the_cli_enrols_a_patient_in_spanish() {
     );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--language"));
+}
+
+/// A multipart photo form with `files`, as the result page sends it.
+fn photo_form(csrf: &str, checkin: CheckInId, files: Vec<Vec<u8>>) -> Form {
+    let mut form = Form::new()
+        .text("csrf", csrf.to_string())
+        .text("checkin", checkin.to_string());
+    for f in files {
+        form = form.part("photo", Part::bytes(f).file_name("IMG.jpg"));
+    }
+    form
+}
+
+async fn answer(r: reqwest::Response) -> (u16, String) {
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// Every page a Spanish patient can reach, and every error page they or a
+/// Spanish visitor can meet, is Spanish (a browser asking for English
+/// changes nothing once signed in); staff and English readers get English.
+#[tokio::test]
+async fn every_page_a_spanish_patient_can_meet_is_in_spanish() {
+    let app = spawn_app().await;
+    let clinic = app.create_clinic("Clínica Sol", "Europe/London");
+    app.create_staff(clinic, ADMIN, Role::Admin);
+    let ana = app.create_patient(clinic, ANA, "Ana García");
+    app.db
+        .write(|c| aftercare::db::patients::set_language(c, ana, Lang::Es))
+        .unwrap();
+    let t = app.create_treatment(ana, ProcedureClass::AblativeFullCo2, date("2026-02-25"), "");
+    let checkin = app
+        .record_checkin(t, app.clock_now().date_naive(), &CheckInAnswers::calm())
+        .checkin;
+    let (client, csrf) = crate::access::browser_as(&app, ANA).await;
+    let get = |path: String| {
+        let (c, url) = (client.clone(), app.url(&path));
+        async move { answer(c.get(url).header("accept-language", "en").send().await.unwrap()).await }
+    };
+    let post = |path: &str, fields: Vec<(&'static str, String)>| {
+        let (c, url) = (client.clone(), app.url(path));
+        async move {
+            answer(
+                c.post(url)
+                    .header("accept-language", "en")
+                    .form(&fields)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+
+    // The pages, and the errors a mistyped or old address meets.
+    let pages = [
+        ("/", 200),
+        ("/checkin", 200),
+        ("/checkin?signs=some", 200),
+        (&*format!("/checkin/result?checkin={checkin}"), 200),
+        ("/history", 200),
+        ("/account/password", 200),
+        ("/account/password?notice=changed", 200),
+        ("/account/password?notice=session-ended", 200),
+        ("/no-such-page", 404),
+        ("/checkin/result?checkin=abc", 404),
+        ("/photos/99999", 404),
+        ("/clinic", 403),
+        ("/clinic/patients/1", 403),
+    ];
+    for (path, status) in pages {
+        let (got, html) = get(path.to_string()).await;
+        assert_eq!(got, status, "{path}");
+        assert_spanish(path, &html);
+    }
+    let (_, html) = get("/".into()).await;
+    assert!(
+        html.contains("Su contraseña y los dispositivos donde ha entrado"),
+        "home links to the account page"
+    );
+    let (_, html) = get("/account/password".into()).await;
+    assert!(
+        html.contains("Cambiar su contraseña") && html.contains("Este dispositivo"),
+        "{html}"
+    );
+
+    // Refused forms.
+    let with_csrf = |pairs: &[(&'static str, &str)]| {
+        let mut v: Vec<(&'static str, String)> = vec![("csrf", csrf.clone())];
+        v.extend(pairs.iter().map(|(k, v)| (*k, v.to_string())));
+        v
+    };
+    let (status, html) = post("/reminders", with_csrf(&[("reminders", "maybe")])).await;
+    assert_eq!(status, 422);
+    assert_spanish("reminders refused", &html);
+    assert!(
+        html.contains("Elija si quiere recibir correos de recordatorio"),
+        "{html}"
+    );
+    let (status, html) = post("/language", with_csrf(&[("language", "fr")])).await;
+    assert_eq!(status, 422);
+    assert_spanish("language refused", &html);
+    let (status, html) = post("/reminders", vec![("csrf", "stale".into()), ("reminders", "on".into())]).await;
+    assert_eq!(status, 403);
+    assert_spanish("CSRF refusal", &html);
+    assert!(html.contains("Vuelva a cargar la página"), "{html}");
+    let r = client
+        .post(app.url("/reminders"))
+        .header("origin", "https://elsewhere.example")
+        .form(&with_csrf(&[("reminders", "on")]))
+        .send()
+        .await
+        .unwrap();
+    let (status, html) = answer(r).await;
+    assert_eq!(status, 403);
+    assert_spanish("cross-site refusal", &html);
+    let r = client
+        .post(app.url("/reminders"))
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    let (status, html) = answer(r).await;
+    assert_eq!(status, 415);
+    assert_spanish("not a form", &html);
+    let (status, html) = post("/reminders", vec![("csrf", "x".repeat(70 * 1024))]).await;
+    assert_eq!(status, 422);
+    assert_spanish("form too large", &html);
+    assert!(html.contains("demasiado grande"), "{html}");
+
+    // Changing the password, wrongly.
+    let (status, html) = post(
+        "/account/password",
+        with_csrf(&[
+            ("current", "not it at all"),
+            ("password", "una frase larga y nueva"),
+            ("confirm", "una frase larga y nueva"),
+        ]),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_spanish("password change, wrong current", &html);
+    assert!(html.contains("esa no es su contraseña actual"), "{html}");
+    let (status, html) = post(
+        "/account/password",
+        with_csrf(&[("password", "short"), ("confirm", "x")]),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_spanish("password change, too short", &html);
+    assert!(html.contains("escriba su contraseña actual") && html.contains("use al menos 8 caracteres"));
+
+    // Photos refused, each reason in Spanish.
+    let upload = |files: Vec<Vec<u8>>| {
+        let (c, url, form) = (
+            client.clone(),
+            app.url("/checkin/photos"),
+            photo_form(&csrf, checkin, files),
+        );
+        async move { answer(c.post(url).multipart(form).send().await.unwrap()).await }
+    };
+    let refusals: Vec<(&str, Vec<Vec<u8>>, &str)> = vec![
+        (
+            "not an image",
+            vec![b"%PDF-1.4".to_vec()],
+            "no es una foto que podamos abrir",
+        ),
+        (
+            "too many pixels",
+            vec![png_header_only(50_000, 50_000)],
+            "50000 × 50000 píxeles",
+        ),
+        ("empty", vec![Vec::new()], "El archivo está vacío"),
+        ("four at once", vec![phone_jpeg(); 4], "Elija 3 fotos como máximo"),
+    ];
+    for (what, files, says) in refusals {
+        let (status, html) = upload(files).await;
+        assert_eq!(status, 422, "{what}");
+        assert_spanish(what, &html);
+        assert!(html.contains(says), "{what}: {html}");
+    }
+    for _ in 0..3 {
+        assert_eq!(upload(vec![phone_jpeg()]).await.0, 303);
+    }
+    let (status, html) = upload(vec![phone_jpeg()]).await;
+    assert_eq!(status, 422);
+    assert_spanish("a fourth photo", &html);
+    assert!(html.contains("Este registro ya tiene 3 fotos"), "{html}");
+    // Yesterday's photo stays: a 409 in Spanish.
+    app.clock.advance(Duration::days(1));
+    let photo = app.db.read(|c| aftercare::db::photos::of_checkin(c, checkin)).unwrap()[0].id;
+    let (status, html) = post(&format!("/photos/{photo}/remove"), with_csrf(&[])).await;
+    assert_eq!(status, 409);
+    assert_spanish("photo kept", &html);
+    assert!(html.contains("solo se puede quitar el mismo día"), "{html}");
+
+    // A visitor who reads Spanish: the header, or the switch's cookie.
+    let visitor = |accept: &'static str| {
+        let (c, url) = (new_client(), app.url("/no-such-page"));
+        async move { answer(c.get(url).header("accept-language", accept).send().await.unwrap()).await }
+    };
+    let (status, html) = visitor("es-ES,es;q=0.9").await;
+    assert_eq!(status, 404);
+    assert_spanish("404, Accept-Language es", &html);
+    assert_english("404, Accept-Language en", &visitor("en").await.1);
+    let browser = new_client();
+    browser.get(app.url("/login?lang=es")).send().await.unwrap();
+    let r = browser
+        .get(app.url("/no-such-page"))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    assert_spanish("404 after the switch", &answer(r).await.1);
+    // Too many sign-in attempts.
+    let visitor = new_client();
+    let csrf_v = csrf_on(&app, &visitor, "/login").await;
+    let mut last = (0, String::new());
+    for _ in 0..=aftercare::auth::throttle::ACCOUNT_BURST {
+        let r = visitor
+            .post(app.url("/login"))
+            .header("accept-language", "es")
+            .form(&[("csrf", csrf_v.as_str()), ("email", ANA), ("password", "wrong guess")])
+            .send()
+            .await
+            .unwrap();
+        last = answer(r).await;
+    }
+    assert_eq!(last.0, 429);
+    assert_spanish("429", &last.1);
+    assert!(
+        last.1.contains("Demasiados intentos") && last.1.contains("segundos"),
+        "{}",
+        last.1
+    );
+
+    // Staff read English, whatever their browser asks for.
+    let admin = new_client();
+    assert_eq!(sign_in_on(&app, &admin, ADMIN, PASSWORD).await, 303);
+    for path in ["/no-such-page", "/clinic/patients/99999", "/account/password"] {
+        let r = admin
+            .get(app.url(path))
+            .header("accept-language", "es")
+            .send()
+            .await
+            .unwrap();
+        assert_english(path, &answer(r).await.1);
+    }
 }

@@ -2,7 +2,7 @@
 
 use crate::app;
 use crate::db::{checkins, patients};
-use crate::domain::Lang;
+use crate::domain::{Lang, Words};
 use crate::error::{Error, Result};
 use crate::i18n::Tr;
 use crate::triage;
@@ -115,12 +115,15 @@ pub async fn patient_home(state: &AppState, user: PatientUser, notice: Option<&s
     })
 }
 
+pub const CHOOSE_REMINDERS: Words = crate::words!("home-reminders-choose", "Choose whether to get reminder emails.");
+pub const CHOOSE_LANGUAGE: Words = crate::words!("home-language-choose", "Choose English or Español.");
+
 /// `POST /reminders` with `reminders` = `on` or `off`.
 pub async fn set_reminders(state: web::Data<AppState>, user: PatientUser, form: SecureForm) -> Result<HttpResponse> {
     let on = match form.get("reminders") {
         "on" => true,
         "off" => false,
-        _ => return Err(Error::invalid("reminders", "Choose whether to get reminder emails")),
+        _ => return Err(Error::invalid_words("reminders", CHOOSE_REMINDERS)),
     };
     app::patients::set_reminders(
         &state.db,
@@ -138,7 +141,7 @@ pub async fn set_reminders(state: web::Data<AppState>, user: PatientUser, form: 
 /// and emails from now on.
 pub async fn set_language(state: web::Data<AppState>, user: PatientUser, form: SecureForm) -> Result<HttpResponse> {
     let Ok(language) = Lang::parse(form.get("language")) else {
-        return Err(Error::invalid("language", "Choose English or Español"));
+        return Err(Error::invalid_words("language", CHOOSE_LANGUAGE));
     };
     app::patients::set_language(
         &state.db,

@@ -3,12 +3,13 @@
 //! The check-in is always saved before a photo is sent, so a refused or
 //! failed photo never costs the answers.
 
-use crate::app::photos::{self as use_case, MAX_PER_CHECKIN};
+use crate::app::photos::{self as use_case, Added, MAX_PER_CHECKIN};
 use crate::auth::tokens;
 use crate::db::photos::{self, PhotoMeta, Size};
 use crate::db::{checkins, clinics, DbConn};
 use crate::domain::*;
 use crate::error::{Error, Result};
+use crate::i18n::Tr;
 use crate::media::{self, Refusal, MAX_UPLOAD_BYTES};
 use crate::web::error::{render, see_other};
 use crate::web::session::{PatientUser, SecureForm};
@@ -90,7 +91,7 @@ pub fn photo_requested(conn: &mut DbConn, patient: PatientId) -> Result<bool> {
 #[derive(Template)]
 #[template(path = "patient/photo_refused.html")]
 struct RefusedPage<'a> {
-    tr: crate::i18n::Tr,
+    tr: Tr,
     csrf: &'a str,
     clinic_name: &'a str,
     clinic_phone: &'a str,
@@ -110,11 +111,54 @@ struct Upload {
 const BODY_LIMIT: usize = (MAX_PER_CHECKIN + 1) * MAX_UPLOAD_BYTES;
 const TEXT_LIMIT: usize = 256;
 
+/// The upload broke off on the way.
+pub const NOT_RECEIVED: Words = crate::words!(
+    "photo-not-received",
+    "The photo could not be received. Check your connection and try again."
+);
+
 fn unreadable() -> Error {
-    Error::invalid(
-        "photo",
-        "The photo could not be received. Check your connection and try again.",
-    )
+    Error::invalid_words("photo", NOT_RECEIVED)
+}
+
+/// Why a photo was not added.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotAdded {
+    /// The file itself.
+    File(Refusal),
+    /// More files in one form than a check-in takes.
+    TooManyAtOnce,
+    /// The check-in has its photos already.
+    CheckInFull,
+}
+
+/// What the patient reads about a photo that was not added: the one place
+/// each reason meets its catalogue key.
+pub fn reason(tr: Tr, why: &NotAdded) -> String {
+    let key = match why {
+        NotAdded::File(r) => match r {
+            Refusal::Empty => "photo-refused-empty",
+            Refusal::TooBig => "photo-refused-too-big",
+            Refusal::NotAnImage => "photo-refused-not-an-image",
+            Refusal::TooManyPixels { width, height } => {
+                // Plain digits, as the picture's size is usually written.
+                return tr.t2(
+                    "photo-refused-too-many-pixels",
+                    "width",
+                    width.to_string(),
+                    "height",
+                    height.to_string(),
+                );
+            }
+            Refusal::TooLarge => "photo-refused-too-large",
+            Refusal::Corrupt => "photo-refused-corrupt",
+            Refusal::Polyglot => "photo-refused-polyglot",
+            Refusal::HeicUnsupported => "photo-refused-heic",
+        },
+        NotAdded::TooManyAtOnce => "photo-refused-too-many-at-once",
+        NotAdded::CheckInFull => "photo-refused-full",
+    };
+    tr.t1(key, "max", MAX_PER_CHECKIN)
 }
 
 async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upload> {
@@ -136,7 +180,10 @@ async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upload>
             let chunk = chunk.map_err(|_| unreadable())?;
             total += chunk.len();
             if total > BODY_LIMIT {
-                return Err(Error::invalid("photo", Refusal::TooBig.to_string()));
+                // Stop reading: the fields before the photo (the check-in)
+                // are enough to answer with the refusal page.
+                up.too_big = true;
+                return Ok(up);
             }
             // Past the limit the rest is read and dropped, so the browser
             // gets the answer instead of a reset connection.
@@ -206,34 +253,26 @@ pub async fn upload(
         Some(r) => Err(r),
         None => {
             if up.files.len() > MAX_PER_CHECKIN {
-                return refused(
-                    &state,
-                    &user,
-                    checkin,
-                    &format!("Choose at most {MAX_PER_CHECKIN} photos."),
-                )
-                .await;
+                return refused(&state, &user, checkin, &NotAdded::TooManyAtOnce).await;
             }
             process_all(up.files).await?
         }
     };
     let photos = match processed {
         Ok(p) => p,
-        Err(r) => return refused(&state, &user, checkin, &r.to_string()).await,
+        Err(r) => return refused(&state, &user, checkin, &NotAdded::File(r)).await,
     };
     let now = state.clock.now();
     let actor = user.actor();
     let patient = user.patient.clone();
-    let stored = use_case::add(&state.db, patient, checkin, photos, actor, now).await;
-    match stored {
-        Ok(()) => Ok(see_other(&format!("/checkin/result?checkin={}#photos", checkin.0))),
-        Err(Error::Conflict(m)) => refused(&state, &user, checkin, &m).await,
-        Err(e) => Err(e),
+    match use_case::add(&state.db, patient, checkin, photos, actor, now).await? {
+        Added::Stored => Ok(see_other(&format!("/checkin/result?checkin={}#photos", checkin.0))),
+        Added::Full => refused(&state, &user, checkin, &NotAdded::CheckInFull).await,
     }
 }
 
 /// The photo was not added: why, and the form again. The check-in stays saved.
-async fn refused(state: &AppState, user: &PatientUser, checkin: CheckInId, message: &str) -> Result<HttpResponse> {
+async fn refused(state: &AppState, user: &PatientUser, checkin: CheckInId, why: &NotAdded) -> Result<HttpResponse> {
     let pid = user.patient.id;
     let clinic = user.clinic.clone();
     let now = state.clock.now();
@@ -253,7 +292,7 @@ async fn refused(state: &AppState, user: &PatientUser, checkin: CheckInId, messa
             csrf: &user.session.csrf,
             clinic_name: &user.clinic.name,
             clinic_phone: &user.clinic.phone,
-            message,
+            message: &reason(user.tr(), why),
             panel,
         },
     )

@@ -1,14 +1,17 @@
 //! The language of a page shown before sign-in (sign-in, invitation, reset):
 //! `?lang=` (the visible switch; remembered in a cookie), else that cookie,
 //! else the browser's `Accept-Language`. Signed-in patients read their pages
-//! in the language stored on their record instead.
+//! in the language stored on their record instead; staff read English.
+//! [`reader`] decides for pages any of them can meet (error pages).
 
 use crate::domain::Lang;
 use crate::i18n::{self, Tr};
+use crate::web::session::{ActiveSession, Visitor};
+use crate::web::AppState;
 use actix_web::cookie::{time::Duration, Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::http::header::ACCEPT_LANGUAGE;
-use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use std::future::{ready, Ready};
 
 /// The query parameter and cookie that carry a chosen language.
@@ -103,5 +106,42 @@ impl FromRequest for PageLang {
     type Future = Ready<Result<Self, Self::Error>>;
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(Ok(PageLang::of(req)))
+    }
+}
+
+/// The language of the patient signed in on this request, once the
+/// `PatientUser` extractor has loaded them (saves [`reader`] a lookup).
+#[derive(Debug, Clone, Copy)]
+pub struct PatientLang(pub Lang);
+
+/// The translator for a signed-in person's pages: a patient's own language,
+/// English for staff.
+pub async fn of_session(state: &AppState, session: &ActiveSession) -> Tr {
+    if session.kind != crate::domain::AccountKind::Patient {
+        return Tr::EN;
+    }
+    let account = session.account;
+    let patient = state
+        .db
+        .read_async(move |c| crate::db::patients::by_account(c, account).map_err(Into::into))
+        .await;
+    // An account without a readable record reads the clinic's language.
+    Tr::new(patient.ok().flatten().map_or(Lang::En, |p| p.language))
+}
+
+/// The language of a page anyone can meet (an error page): the signed-in
+/// patient's, English for staff, else the visitor's ([`PageLang`]).
+pub async fn reader(req: &HttpRequest) -> Tr {
+    if let Some(PatientLang(l)) = req.extensions().get::<PatientLang>().copied() {
+        return Tr::new(l);
+    }
+    let session = Visitor::from_request(req, &mut Payload::None)
+        .await
+        .ok()
+        .and_then(|v| v.session);
+    let state = req.app_data::<actix_web::web::Data<AppState>>();
+    match (session, state) {
+        (Some(s), Some(state)) => of_session(state, &s).await,
+        _ => PageLang::of(req).tr,
     }
 }
