@@ -1124,6 +1124,57 @@ async fn the_short_form_asks_the_first_step_and_summarises_the_warning_signs() {
     assert!(!html.contains("Darker or lighter patches"), "weekly only");
 }
 
+/// "None of these" stores, for every question behind the signs, exactly
+/// what "none" says (clinical reference section 4): no tick, no oozing, no
+/// crusts, and for the tablets "taken" when the clinic prescribed some (no
+/// missed dose), "not prescribed" when it did not.
+#[tokio::test]
+async fn none_of_these_stores_what_none_means_for_each_sign() {
+    let app = spawn_app().await;
+    let clinic = app.create_clinic("Bright Skin", "Europe/London");
+    let patient = app.create_patient(clinic, PATIENT, "Pat Lee");
+    let input = aftercare::app::onboarding::TreatmentInput {
+        patient,
+        procedure: ProcedureClass::AblativeFullCo2,
+        treated_on: date("2026-02-25"),
+        zones: Zones::parse("perioral").expect("zones"),
+        prescribed: Prescribed {
+            antiviral: true,
+            antibiotic: false,
+        },
+    };
+    let now = app.clock_now();
+    let t = app
+        .db
+        .write(|c| {
+            aftercare::app::onboarding::create_treatment(
+                c,
+                None,
+                &input,
+                now,
+                &aftercare::db::audit::Actor::system("test"),
+            )
+        })
+        .expect("treatment");
+    assert_eq!(app.sign_in(PATIENT, PASSWORD).await.status(), 303);
+    send_ok(&app, t, &with(first_step(), &[("signs", "none")])).await;
+    let a = stored(&app, t)[0].answers.clone();
+    assert_eq!(a.prophylaxis, Prophylaxis::Taken, "none missed, and some were given");
+    assert_eq!((a.oozing, a.crusts), (Oozing::None, Crusts::None));
+    assert_ne!(a.pain_relief, PainRelief::No);
+    assert!(a.temperature.is_none() && a.note.is_none());
+    assert!(
+        questions::reported(&a).is_empty(),
+        "nothing behind a sign: {:?}",
+        questions::reported(&a)
+    );
+
+    // Without tablets on record: not prescribed.
+    let (app, _, t) = patient_app().await;
+    send_ok(&app, t, &with(first_step(), &[("signs", "none")])).await;
+    assert_eq!(stored(&app, t)[0].answers.prophylaxis, Prophylaxis::NotPrescribed);
+}
+
 #[tokio::test]
 async fn none_of_these_saves_the_day_in_one_post() {
     let (app, _, t) = patient_app().await;

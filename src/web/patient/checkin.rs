@@ -389,7 +389,7 @@ pub async fn checkin_submit(state: web::Data<AppState>, user: PatientUser, form:
                     tr.t1("checkin-none-but-reported", "signs", tr.said_list(&said)),
                 );
             }
-            questions::fill_calm_behind_signs(&mut fields);
+            questions::fill_calm_behind_signs(&mut fields, ctx.treatment.prescribed());
             said.is_empty()
         }
         Ok(Some(SignsAnswer::Some)) => {
