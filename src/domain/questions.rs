@@ -11,6 +11,7 @@
 //! `db/checkins.rs`, and the rules that read it.
 
 use super::checkin::*;
+use super::procedure::Prescribed;
 use super::Words;
 use crate::words;
 use std::collections::HashMap;
@@ -876,10 +877,22 @@ pub fn values_of(a: &CheckInAnswers) -> std::collections::HashMap<String, String
         .collect()
 }
 
-/// After "None of these": the calm answer of every required question behind
-/// the signs, where the form left it out.
-pub fn fill_calm_behind_signs(form: &mut std::collections::HashMap<String, String>) {
-    let calm = CheckInAnswers::calm();
+/// After "None of these": what it says of every required question behind
+/// the signs, where the form left it out. Ticks left out already read as
+/// "no". Each sign, answered "None":
+/// - "any oozing, weeping or crusts": oozing none, crusts none;
+/// - "a missed dose of the tablets the clinic gave you": none missed, so
+///   taken as prescribed when the clinic prescribed any (`prescribed`, the
+///   treatment's record), else not prescribed;
+/// - "pain medicine not helping": only that it is not "no, it does not
+///   help"; "not taking" stands for it (the one answer here the summary
+///   cannot tell apart: "yes, it helps" would be the same guess, and U6
+///   reads only "no").
+pub fn fill_calm_behind_signs(form: &mut std::collections::HashMap<String, String>, prescribed: Prescribed) {
+    let mut calm = CheckInAnswers::calm();
+    if prescribed.any() {
+        calm.prophylaxis = Prophylaxis::Taken;
+    }
     for q in behind_signs().filter(|q| matches!(q.presence, Presence::Required)) {
         let v = form.entry(q.id.to_string()).or_default();
         if v.trim().is_empty() {
@@ -1111,9 +1124,23 @@ mod tests {
         let some = form(&[("fever", "yes"), ("oozing", "pus")]);
         assert_eq!(signs_reported(&some).len(), 2);
         let mut filled = form(&[("pain", "2")]);
-        fill_calm_behind_signs(&mut filled);
+        fill_calm_behind_signs(&mut filled, Prescribed::default());
         assert_eq!(filled.get("oozing").map(String::as_str), Some("none"));
+        assert_eq!(filled.get("crusts").map(String::as_str), Some("none"));
+        assert_eq!(filled.get("prophylaxis").map(String::as_str), Some("not_prescribed"));
         assert!(!filled.contains_key("fever"));
+        // "No missed dose" from a patient the clinic gave tablets: taken.
+        let mut filled = form(&[("pain", "2")]);
+        let antiviral = Prescribed {
+            antiviral: true,
+            antibiotic: false,
+        };
+        fill_calm_behind_signs(&mut filled, antiviral);
+        assert_eq!(filled.get("prophylaxis").map(String::as_str), Some("taken"));
+        // Whatever "None" fills in reports no sign.
+        let mut filled = form(&[]);
+        fill_calm_behind_signs(&mut filled, antiviral);
+        assert!(signs_reported(&filled).is_empty(), "{filled:?}");
         let a = CheckInAnswers::from_form(&values_of(&CheckInAnswers::calm()), CheckInKind::Weekly).unwrap();
         assert_eq!(a, CheckInAnswers::calm());
     }

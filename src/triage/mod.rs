@@ -72,7 +72,7 @@ pub use course::{level_word, ExpectedCourse, ExpectedRanges, LevelStep, Measure}
 pub use hygiene::{on_finding, HygieneDecision, OpenFlag, DEDUP_WINDOW};
 pub use rules::{Rule, RULES};
 pub use schedule::{
-    clinic_today, date_of_day, day_number, due_days, is_due_day, local_instant, missed_checkins, next_due,
+    clinic_today, date_of_day, day_number, due_days, is_due_day, local_instant, missed_checkins, missed_days, next_due,
     MissedFinding, MissedInput, INVITATION_GRACE, INVITATION_KEY, LOOKBACK_DAYS, MAX_FOLLOW_UP_DAYS, WEEKLY_FROM_DAY,
 };
 pub use settings::{FieldKind, RuleSettings, SettingField, CONFIRM_DISABLE_URGENT};

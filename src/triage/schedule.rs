@@ -98,6 +98,15 @@ pub fn next_due(today_day: i64, follow_up_days: i64) -> Option<i64> {
     (day <= last).then_some(day)
 }
 
+/// The due days that passed with no check-in, for the charts' gaps: from
+/// day 1 (where the missed check-in rules start) up to yesterday, since
+/// today's may still come.
+pub fn missed_days(checkin_days: &BTreeSet<i64>, today_day: i64, follow_up_days: i64) -> Vec<i64> {
+    (1..today_day.min(MAX_FOLLOW_UP_DAYS + 1))
+        .filter(|d| is_due_day(*d, follow_up_days) && !checkin_days.contains(d))
+        .collect()
+}
+
 /// What the scheduler knows about one treatment.
 #[derive(Debug, Clone)]
 pub struct MissedInput<'a> {

@@ -105,6 +105,20 @@ fn due_days_daily_then_weekly() {
     assert_eq!(next_due(i64::MAX, i64::MAX), None);
 }
 
+#[test]
+fn missed_days_are_past_due_days_without_a_check_in() {
+    let entered: BTreeSet<i64> = [0, 1, 3, 16].into_iter().collect();
+    let daily_gaps: Vec<i64> = [2].into_iter().chain(4..=14).collect();
+    // Day 0 is not judged, 15-20 are not due, today (22) may still come.
+    assert_eq!(missed_days(&entered, 22, 84), [daily_gaps.clone(), vec![21]].concat());
+    assert_eq!(missed_days(&entered, 21, 84), daily_gaps);
+    assert_eq!(missed_days(&entered, 3, 84), vec![2]);
+    assert!(missed_days(&entered, 0, 84).is_empty());
+    assert!(missed_days(&entered, -4, 84).is_empty());
+    // Nothing after the follow-up window, however late today is.
+    assert_eq!(missed_days(&entered, i64::MAX, 28).last(), Some(&28));
+}
+
 fn long_before(d: NaiveDate) -> DateTime<Utc> {
     (d - TimeDelta::days(30)).and_hms_opt(12, 0, 0).expect("noon").and_utc()
 }

@@ -657,17 +657,202 @@ async fn history_shows_a_timeline_charts_and_a_table() {
     // Expected range shaded on pain, swelling and redness; flag marker for the review day.
     assert!(html.contains("Expected: 3 or less from day 5"));
     assert!(html.contains("Expected swelling"));
-    // The table: one row per check-in, by day.
+    // The table: one row per check-in, most recent first like the cards.
     let rows = select(&doc, "table tbody tr");
     assert_eq!(rows.len(), 2);
-    let first: String = rows[0].text().collect();
-    assert!(first.contains('3') && first.contains('6'), "{first}");
+    let last: String = rows[1].text().collect();
+    assert!(last.contains('3') && last.contains('6'), "{last}");
     // Timeline, most recent first, with the note escaped.
     let items = select(&doc, "ol.timeline > li");
     assert_eq!(items.len(), 2);
     assert!(items[0].text().collect::<String>().contains("Day 5"));
     assert!(html.contains("Sore &lt;b&gt;today&lt;/b&gt;") || html.contains("Sore &#60;b&#62;today"));
     assert!(html.contains("The clinic will review"));
+}
+
+/// The chart of `name` on the patient's history page (`chart-{name}`).
+fn chart<'a>(doc: &'a Html, name: &str) -> scraper::ElementRef<'a> {
+    let id = format!("chart-{name}");
+    select(doc, &format!("svg[aria-labelledby=\"{id}-title {id}-desc\"]"))
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("a {name} chart"))
+}
+
+/// The points of each line drawn in a chart, in order.
+fn lines(svg: scraper::ElementRef) -> Vec<usize> {
+    svg.select(&Selector::parse("polyline").expect("selector"))
+        .map(|l| l.value().attr("points").unwrap_or("").split_whitespace().count())
+        .collect()
+}
+
+/// Flag markers: the urgent diamond (a path) and the review square (a rect
+/// that is not the expected range).
+fn markers(svg: scraper::ElementRef) -> usize {
+    let paths = svg.select(&Selector::parse("path").expect("selector")).count();
+    let squares = svg
+        .select(&Selector::parse("rect").expect("selector"))
+        .filter(|r| r.value().attr("class") != Some("expected"))
+        .count();
+    paths + squares
+}
+
+/// Issue 11 item 5: a missed day is a gap in every line, not a line drawn
+/// through it (days 2 and 4 missed; 0-1 and 3 on either side of a gap).
+#[tokio::test]
+async fn history_lines_break_across_a_missed_day() {
+    let (app, _, t) = patient_app().await;
+    // Each on its own day: days 0, 1 and 3.
+    for (day, pain) in [(25, "6"), (26, "5"), (28, "4")] {
+        app.clock.set(Utc.with_ymd_and_hms(2026, 2, day, 10, 0, 0).unwrap());
+        send_ok(&app, t, &with(calm(), &[("pain", pain)])).await;
+    }
+    // Today (day 5) with yesterday (day 4) missed.
+    app.clock.set(Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap());
+    send_ok(&app, t, &calm()).await;
+    let (status, html) = app.get_html("/history").await;
+    assert_eq!(status, 200);
+    let doc = Html::parse_document(&html);
+    for name in ["pain", "itch", "swelling", "redness"] {
+        let svg = chart(&doc, name);
+        assert_eq!(
+            lines(svg),
+            vec![2],
+            "{name}: days 0-1 joined; day 3 and day 5 alone, each side of a missed day"
+        );
+        let desc: String = select(&doc, &format!("desc#chart-{name}-desc"))
+            .iter()
+            .flat_map(|d| d.text())
+            .collect();
+        assert!(desc.contains("No check-in on day 2, 4"), "{name}: {desc}");
+    }
+    assert!(html.contains("A gap in the line is a day with no check-in"));
+
+    // Day 2 filled in late: 0-1-2-3 is one line; 4 still breaks it before 5.
+    let page = format!("/checkin?treatment={}&date=2026-02-27", t.0);
+    let r = app
+        .submit(&page, "/checkin", &with(calm(), &[("date", "2026-02-27")]))
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = app.get_html("/history").await;
+    let doc = Html::parse_document(&html);
+    assert_eq!(lines(chart(&doc, "pain")), vec![4]);
+}
+
+/// Issue 11 item 5: a flag marks the value that raised it, on the chart of
+/// the symptom its rule reads, not every chart of that day. Itch 8 raises
+/// R5 (review), a rule about itch only.
+#[tokio::test]
+async fn history_marks_a_flag_on_its_symptoms_chart_only() {
+    let (app, _, t) = patient_app().await;
+    send_ok(&app, t, &with(calm(), &[("itch", "8")])).await;
+    assert!(flags_of(&app, t).iter().any(|f| f.rule_id == RuleId::R5), "R5 raised");
+    let (_, html) = app.get_html("/history").await;
+    let doc = Html::parse_document(&html);
+    for (name, expected) in [("pain", 0), ("itch", 1), ("swelling", 0), ("redness", 0)] {
+        assert_eq!(markers(chart(&doc, name)), expected, "{name}");
+    }
+    let desc: String = select(&doc, "desc#chart-itch-desc")
+        .iter()
+        .flat_map(|d| d.text())
+        .collect();
+    assert!(desc.contains("Marked: the value of day 5"), "{desc}");
+    let desc: String = select(&doc, "desc#chart-pain-desc")
+        .iter()
+        .flat_map(|d| d.text())
+        .collect();
+    assert!(!desc.contains("Marked"), "{desc}");
+
+    // Amended to urgent pain with medicine not helping (U6, about pain):
+    // the diamond goes on the pain chart; itch keeps its square.
+    app.clock.advance(chrono::Duration::minutes(10));
+    send_ok(
+        &app,
+        t,
+        &with(calm(), &[("itch", "8"), ("pain", "9"), ("pain_relief", "no")]),
+    )
+    .await;
+    assert!(flags_of(&app, t).iter().any(|f| f.severity == Severity::Urgent));
+    let (_, html) = app.get_html("/history").await;
+    let doc = Html::parse_document(&html);
+    let pain = chart(&doc, "pain");
+    assert_eq!(
+        pain.select(&Selector::parse("path").expect("selector")).count(),
+        1,
+        "urgent diamond"
+    );
+    assert_eq!(markers(chart(&doc, "itch")), 1);
+    assert_eq!(markers(chart(&doc, "swelling")), 0);
+    assert_eq!(markers(chart(&doc, "redness")), 0);
+}
+
+/// Issue 11 item 5: the cards and the table run in the same order (most
+/// recent first), and the table's cells carry their column's name for the
+/// phone layout (one card per row).
+#[tokio::test]
+async fn history_cards_and_table_run_in_the_same_order() {
+    let (app, _, t) = patient_app().await;
+    for day in ["2026-02-27", "2026-02-28", "2026-03-01"] {
+        let page = format!("/checkin?treatment={}&date={day}", t.0);
+        let r = app.submit(&page, "/checkin", &with(calm(), &[("date", day)])).await;
+        assert_eq!(r.status(), 303);
+    }
+    send_ok(&app, t, &calm()).await;
+    let (_, html) = app.get_html("/history").await;
+    let doc = Html::parse_document(&html);
+    let cards: Vec<String> = select(&doc, "ol.timeline > li h3")
+        .iter()
+        .map(|h| h.text().collect::<String>())
+        .collect();
+    let rows: Vec<String> = select(&doc, "table tbody tr th[scope=row]")
+        .iter()
+        .map(|h| h.text().collect::<String>())
+        .collect();
+    let card_days: Vec<String> = cards
+        .iter()
+        .map(|c| c.trim_start_matches("Day ").split(' ').next().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(card_days, ["5", "4", "3", "2"], "{cards:?}");
+    assert_eq!(rows, card_days, "table rows in the cards' order");
+    for cell in select(&doc, "table.checkins tbody td") {
+        assert!(
+            cell.value().attr("data-label").is_some_and(|l| !l.is_empty()),
+            "every cell names its column: {}",
+            cell.html()
+        );
+    }
+}
+
+/// Issue 11 item 5: "Check in now" only while today's check-in is not in;
+/// then the page offers to update it.
+#[tokio::test]
+async fn history_offers_check_in_now_only_until_today_is_done() {
+    let (app, _, t) = patient_app().await;
+    // Yesterday's only: today is still to do.
+    let page = format!("/checkin?treatment={}&date=2026-03-01", t.0);
+    let r = app
+        .submit(&page, "/checkin", &with(calm(), &[("date", "2026-03-01")]))
+        .await;
+    assert_eq!(r.status(), 303);
+    let links = |html: &str| -> Vec<String> {
+        let doc = Html::parse_document(html);
+        select(&doc, "main a[href^=\"/checkin\"]")
+            .iter()
+            .map(|a| a.text().collect::<String>())
+            .collect()
+    };
+    let (_, html) = app.get_html("/history").await;
+    assert_eq!(links(&html), ["Check in now"]);
+
+    send_ok(&app, t, &calm()).await;
+    let (_, html) = app.get_html("/history").await;
+    assert!(!html.contains("Check in now"), "{html}");
+    assert_eq!(links(&html), ["Update today’s check-in"]);
+
+    // The next day it is due again.
+    app.clock.advance(chrono::Duration::days(1));
+    let (_, html) = app.get_html("/history").await;
+    assert_eq!(links(&html), ["Check in now"]);
 }
 
 /// Issue 10, bug 3: the patient's history and the clinician's patient page
@@ -937,6 +1122,57 @@ async fn the_short_form_asks_the_first_step_and_summarises_the_warning_signs() {
         "day 5: the tablets matter"
     );
     assert!(!html.contains("Darker or lighter patches"), "weekly only");
+}
+
+/// "None of these" stores, for every question behind the signs, exactly
+/// what "none" says (clinical reference section 4): no tick, no oozing, no
+/// crusts, and for the tablets "taken" when the clinic prescribed some (no
+/// missed dose), "not prescribed" when it did not.
+#[tokio::test]
+async fn none_of_these_stores_what_none_means_for_each_sign() {
+    let app = spawn_app().await;
+    let clinic = app.create_clinic("Bright Skin", "Europe/London");
+    let patient = app.create_patient(clinic, PATIENT, "Pat Lee");
+    let input = aftercare::app::onboarding::TreatmentInput {
+        patient,
+        procedure: ProcedureClass::AblativeFullCo2,
+        treated_on: date("2026-02-25"),
+        zones: Zones::parse("perioral").expect("zones"),
+        prescribed: Prescribed {
+            antiviral: true,
+            antibiotic: false,
+        },
+    };
+    let now = app.clock_now();
+    let t = app
+        .db
+        .write(|c| {
+            aftercare::app::onboarding::create_treatment(
+                c,
+                None,
+                &input,
+                now,
+                &aftercare::db::audit::Actor::system("test"),
+            )
+        })
+        .expect("treatment");
+    assert_eq!(app.sign_in(PATIENT, PASSWORD).await.status(), 303);
+    send_ok(&app, t, &with(first_step(), &[("signs", "none")])).await;
+    let a = stored(&app, t)[0].answers.clone();
+    assert_eq!(a.prophylaxis, Prophylaxis::Taken, "none missed, and some were given");
+    assert_eq!((a.oozing, a.crusts), (Oozing::None, Crusts::None));
+    assert_ne!(a.pain_relief, PainRelief::No);
+    assert!(a.temperature.is_none() && a.note.is_none());
+    assert!(
+        questions::reported(&a).is_empty(),
+        "nothing behind a sign: {:?}",
+        questions::reported(&a)
+    );
+
+    // Without tablets on record: not prescribed.
+    let (app, _, t) = patient_app().await;
+    send_ok(&app, t, &with(first_step(), &[("signs", "none")])).await;
+    assert_eq!(stored(&app, t)[0].answers.prophylaxis, Prophylaxis::NotPrescribed);
 }
 
 #[tokio::test]
@@ -1215,6 +1451,7 @@ async fn browser_every_patient_page_passes_axe_at_390_px_and_200_percent_zoom() 
     for p in pages {
         assert_eq!(p["violations"].as_array().unwrap().len(), 0, "axe: {p}");
         assert!(p["overflow"].as_i64().unwrap() <= 0, "no sideways scrolling: {p}");
+        assert!(p["clipped"].as_i64().unwrap() <= 0, "nothing cut off in a box: {p}");
         if let Some(s) = p["status"].as_u64() {
             assert!(s == 200 || s == 404, "{p}");
         }

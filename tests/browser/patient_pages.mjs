@@ -2,7 +2,7 @@
 // and at 200 % zoom (a 1280x800 window zoomed to 200 %: 640x400 CSS px at
 // device scale 2): axe-core's WCAG 2.1 AA rules, no sideways scrolling, and
 // focus on the error summary when a form comes back with errors. Prints one
-// JSON line: { pages: [{ path, size, status, violations, overflow }], focus }.
+// JSON line: { pages: [{ path, size, status, violations, overflow, clipped }], focus }.
 // Driven by `browser_every_patient_page_*` in tests/api/checkin.rs (.ci/run).
 //   node patient_pages.mjs --base URL --email E --password P --public a,b --private c,d --result PATH
 // playwright-core and axe-core come from $BROWSER_MODULES (default ~/.cache/page-check/node_modules).
@@ -39,12 +39,20 @@ async function check(page, path, size, status) {
   const result = await page.evaluate(() =>
     window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }));
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  // A box of its own that scrolls sideways (a table in a scroll box) cuts
+  // its content off at the edge as surely as the page would. Charts may
+  // scroll (a picture, with the table beside it); 1-px boxes are hidden text.
+  const clipped = await page.evaluate(() => Math.max(0, ...[...document.querySelectorAll('main *')]
+    .filter((e) => !e.closest('.chart-scroll') && e.clientWidth > 1
+      && ['auto', 'scroll', 'hidden'].includes(getComputedStyle(e).overflowX))
+    .map((e) => e.scrollWidth - e.clientWidth)));
   out.pages.push({
     path,
     size,
     status,
     violations: result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`),
     overflow,
+    clipped,
   });
 }
 

@@ -782,15 +782,11 @@ fn treatment_view(
         all_flags.iter().filter(|(f, _)| f.treatment_id == t.id).collect();
     let day_now = triage::day_number(t.treated_on, today);
     let last_checkin_day = list.iter().map(|(c, _)| c.day_number).max().unwrap_or(0);
-    // Due days from day 1 (the day after treatment, where the missed
-    // check-in rules start) up to yesterday with nothing entered; today's
-    // may still come.
-    let entered: std::collections::HashSet<i64> = list.iter().map(|(c, _)| c.day_number).collect();
-    let missed: Vec<i64> = (1..day_now.min(triage::MAX_FOLLOW_UP_DAYS + 1))
-        .filter(|d| triage::is_due_day(*d, follow_up_days) && !entered.contains(d))
-        .collect();
+    let entered = list.iter().map(|(c, _)| c.day_number).collect();
+    let missed = triage::missed_days(&entered, day_now, follow_up_days);
     let days = (0, day_now.clamp(0, 120).max(last_checkin_day).max(7));
     let ranges = rules.expected_ranges(t.procedure);
+    let flags_here: Vec<&flags::Flag> = mine.iter().map(|(f, _)| f).collect();
     let id = t.id.0;
     let charts = [
         (Measure::Pain, "pain", "Pain (0–10) by day since treatment"),
@@ -809,21 +805,7 @@ fn treatment_view(
     .into_iter()
     .map(|(m, name, title)| {
         let chart_id = format!("chart-t{id}-{name}");
-        // A value is marked only where a flag was raised on it: the flag's
-        // check-in, by a rule that reads this measure (the catalogue's list).
-        let reads: &[&str] = questions::question(name).map(|q| q.rules).unwrap_or(&[]);
-        let points = list
-            .iter()
-            .map(|(c, _)| Point {
-                day: c.day_number,
-                value: f64::from(m.of(&c.answers)),
-                mark: mine
-                    .iter()
-                    .filter(|(f, _)| f.checkin_id == Some(c.id.0) && reads.contains(&f.rule_id.as_str()))
-                    .map(|(f, _)| f.severity)
-                    .max(),
-            })
-            .collect::<Vec<_>>();
+        let points = Point::of_measure(m, list.iter().map(|(c, _)| c), &flags_here);
         let marked: Vec<String> = points
             .iter()
             .filter_map(|p| p.mark.map(|s| format!("day {} ({})", p.day, s.as_str())))

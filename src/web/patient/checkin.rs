@@ -5,7 +5,7 @@
 
 use crate::app::checkin::{self, BACKFILL_DAYS};
 use crate::app::notify::MailContext;
-use crate::db::{checkins, patients};
+use crate::db::{checkins, flags, patients};
 use crate::domain::questions::{self, Group, Question, SignsAnswer};
 use crate::domain::*;
 use crate::error::{Error, Result};
@@ -389,7 +389,7 @@ pub async fn checkin_submit(state: web::Data<AppState>, user: PatientUser, form:
                     tr.t1("checkin-none-but-reported", "signs", tr.said_list(&said)),
                 );
             }
-            questions::fill_calm_behind_signs(&mut fields);
+            questions::fill_calm_behind_signs(&mut fields, ctx.treatment.prescribed());
             said.is_empty()
         }
         Ok(Some(SignsAnswer::Some)) => {
@@ -558,10 +558,12 @@ struct HistoryPage<'a> {
     procedure: String,
     treated_on: String,
     treatment_id: i64,
-    /// Most recent first.
+    /// Today's check-in is in: the page offers to update it, not to check in.
+    done_today: bool,
+    /// Day 0 has come: there is a day to check in for.
+    started: bool,
+    /// Most recent first, for the cards and the table alike.
     entries: Vec<Entry>,
-    /// By day, for the table.
-    rows: Vec<Entry>,
     figures: Vec<Figure>,
     treatments: Vec<TreatmentLink>,
 }
@@ -645,6 +647,11 @@ fn chart_summary(tr: Tr, points: &[Point]) -> String {
     )
 }
 
+/// "3, 5, 9": days for a sentence.
+fn day_list(days: &[i64]) -> String {
+    days.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
+}
+
 pub async fn history_page(state: web::Data<AppState>, user: PatientUser, req: HttpRequest) -> Result<HttpResponse> {
     let q = query(&req);
     let pid = user.patient.id;
@@ -658,12 +665,13 @@ pub async fn history_page(state: web::Data<AppState>, user: PatientUser, req: Ht
             };
             let all = patients::treatments_of(c, pid)?;
             let list = checkins::of_treatment(c, t.id)?;
+            let raised = flags::of_treatment(c, t.id)?;
             let (_, rules) = checkin::rules_of(c, clinic)?;
-            Ok(Some((t, all, list, rules)))
+            Ok(Some((t, all, list, raised, rules)))
         })
         .await?;
     let tr = user.tr();
-    let Some((t, all, list, rules)) = loaded else {
+    let Some((t, all, list, raised, rules)) = loaded else {
         return message(
             &user,
             &tr.t("checkin-no-treatment-title"),
@@ -675,6 +683,14 @@ pub async fn history_page(state: web::Data<AppState>, user: PatientUser, req: Ht
     let last = list.iter().map(|c| c.day_number).max().unwrap_or(0);
     let first = list.iter().map(|c| c.day_number).min().unwrap_or(0).min(0);
     let days = (first, last.max(today_day).max(7));
+    let entered = list.iter().map(|c| c.day_number).collect();
+    let missed = triage::missed_days(&entered, today_day, i64::from(user.clinic.follow_up_days));
+    let raised: Vec<&flags::Flag> = raised.iter().collect();
+    let gaps = if missed.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", tr.t1("chart-gaps", "days", day_list(&missed)))
+    };
 
     let ranges = rules.expected_ranges(t.procedure);
     let x_label = tr.t("chart-days-axis");
@@ -699,20 +715,27 @@ pub async fn history_page(state: web::Data<AppState>, user: PatientUser, req: Ht
             caption.push(' ');
             caption.push_str(&tr.t("chart-itch-common"));
         }
-        let points: Vec<Point> = list
-            .iter()
-            .map(|c| Point {
-                day: c.day_number,
-                value: f64::from(m.of(&c.answers)),
-                mark: c.highest_severity.filter(|s| *s >= Severity::Review),
+        // The legend names the urgent and review shapes only.
+        let points: Vec<Point> = Point::of_measure(m, &list, &raised)
+            .into_iter()
+            .map(|p| Point {
+                mark: p.mark.filter(|s| *s >= Severity::Review),
+                ..p
             })
             .collect();
+        let marked: Vec<i64> = points.iter().filter(|p| p.mark.is_some()).map(|p| p.day).collect();
+        let flagged = if marked.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", tr.t1("chart-flagged", "days", day_list(&marked)))
+        };
         let summary = chart_summary(tr, &points);
         let mut chart = Chart::of_measure(id, &title, m, &ranges, days, points, Frame::PHONE);
         chart.x_label = &x_label;
         chart.empty_label = &empty_label;
         chart.y_label = Some(&y_label);
-        chart.description = format!("{summary} {caption}");
+        chart.missed = missed.clone();
+        chart.description = format!("{summary} {caption}{flagged}{gaps}");
         Figure {
             id: id.to_string(),
             svg: chart.render(),
@@ -720,7 +743,7 @@ pub async fn history_page(state: web::Data<AppState>, user: PatientUser, req: Ht
         }
     })
     .collect();
-    let rows: Vec<Entry> = list.iter().map(|c| entry(tr, c)).collect();
+    let done_today = list.iter().any(|c| c.day == today);
     let entries: Vec<Entry> = list.iter().rev().map(|c| entry(tr, c)).collect();
     let treatments = if all.len() > 1 {
         all.iter()
@@ -745,8 +768,9 @@ pub async fn history_page(state: web::Data<AppState>, user: PatientUser, req: Ht
         procedure: tr.procedure(t.procedure),
         treated_on: tr.long_date(t.treated_on),
         treatment_id: t.id.0,
+        done_today,
+        started: today_day >= 0,
         entries,
-        rows,
         figures,
         treatments,
     })

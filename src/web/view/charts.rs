@@ -9,7 +9,8 @@
 //! The chart is a picture; every page that shows one must also give the same
 //! numbers as text (a table), since a screen reader gets only the summary.
 
-use crate::domain::Severity;
+use crate::db::{checkins::CheckIn, flags::Flag};
+use crate::domain::{questions, Severity};
 use crate::triage::{ExpectedRanges, Measure};
 use askama::filters::HtmlSafe;
 use std::fmt::{self, Write};
@@ -24,6 +25,38 @@ pub struct Point {
     pub value: f64,
     /// Drawn as a distinct shape when the day raised a flag.
     pub mark: Option<Severity>,
+}
+
+impl Point {
+    /// `m` in each check-in, marked only where a flag was raised on that
+    /// value: by that check-in, and by a rule that reads `m` (the catalogue's
+    /// list). A flag about another symptom that day marks that symptom's
+    /// chart, not this one.
+    pub fn of_measure<'c>(m: Measure, checkins: impl IntoIterator<Item = &'c CheckIn>, flags: &[&Flag]) -> Vec<Point> {
+        let reads = question_of(m).rules;
+        checkins
+            .into_iter()
+            .map(|c| Point {
+                day: c.day_number,
+                value: f64::from(m.of(&c.answers)),
+                mark: flags
+                    .iter()
+                    .filter(|f| f.checkin_id == Some(c.id.0) && reads.contains(&f.rule_id.as_str()))
+                    .map(|f| f.severity)
+                    .max(),
+            })
+            .collect()
+    }
+}
+
+/// The catalogue's question of a charted measure.
+fn question_of(m: Measure) -> &'static questions::Question {
+    match m {
+        Measure::Pain => &questions::PAIN,
+        Measure::Itch => &questions::ITCH,
+        Measure::Swelling => &questions::SWELLING,
+        Measure::Redness => &questions::REDNESS,
+    }
 }
 
 /// The expected range on one day (inclusive, in the chart's units).
