@@ -91,8 +91,8 @@ pub struct PatientItem {
     pub info: i64,
     pub overdue: bool,
     pub closed: bool,
-    pub invited: bool,
-    /// Not active yet: when the invite went out, and whether its link expired.
+    /// Not active yet (invited): when the invite went out, and whether its
+    /// link expired.
     pub invite: Option<InviteView>,
 }
 
@@ -228,7 +228,6 @@ pub async fn list(state: web::Data<AppState>, user: StaffUser, q: web::Query<Lis
                     )
                 }),
                 closed: r.follow_up_closed_at.is_some(),
-                invited: r.invited,
                 name: r.name,
                 email: r.email,
             }
