@@ -263,11 +263,12 @@ fn run(cli: Cli) -> Result<(), Fail> {
                     password_stdin,
                 },
         } => {
+            let (clinic, email, name) = account_flags(&clinic, &email, &name)?;
             let input = onboarding::StaffInput {
-                clinic: parse_id(&clinic, "--clinic")?,
-                email: EmailAddress::parse(&email).map_err(|e| Fail(format!("--email: {e}")))?,
-                name: parse_name(&name).map_err(|e| Fail(format!("--name: {e}")))?,
-                role: Role::parse(&role).map_err(|e| Fail(format!("--role: {e}")))?,
+                clinic,
+                email,
+                name,
+                role: flag("--role", Role::parse(&role))?,
             };
             create_account(&settings, password_stdin, |c, hash, now, url| {
                 onboarding::create_staff(c, &input, hash, now, url, &cli_actor())
@@ -296,15 +297,15 @@ fn run(cli: Cli) -> Result<(), Fail> {
                 ),
                 None => None,
             };
+            let (clinic, email, name) = account_flags(&clinic, &email, &name)?;
             let input = onboarding::PatientInput {
-                clinic: parse_id(&clinic, "--clinic")?,
-                email: EmailAddress::parse(&email).map_err(|e| Fail(format!("--email: {e}")))?,
-                name: parse_name(&name).map_err(|e| Fail(format!("--name: {e}")))?,
+                clinic,
+                email,
+                name,
                 skin_type,
                 cold_sores,
-                phone: PhoneNumber::parse_optional(phone.as_deref().unwrap_or(""))
-                    .map_err(|e| Fail(format!("--phone: {e}")))?,
-                language: Lang::parse(&language).map_err(|e| Fail(format!("--language: {e}")))?,
+                phone: flag("--phone", PhoneNumber::parse_optional(phone.as_deref().unwrap_or("")))?,
+                language: flag("--language", Lang::parse(&language))?,
             };
             create_account(&settings, password_stdin, |c, hash, now, url| {
                 onboarding::create_patient(c, &input, hash, now, url, &cli_actor())
@@ -323,10 +324,10 @@ fn run(cli: Cli) -> Result<(), Fail> {
         } => {
             let input = onboarding::TreatmentInput {
                 patient: parse_id(&patient, "--patient")?,
-                procedure: ProcedureClass::parse(&procedure).map_err(|e| Fail(format!("--procedure: {e}")))?,
+                procedure: flag("--procedure", ProcedureClass::parse(&procedure))?,
                 treated_on: chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
                     .map_err(|_| Fail(format!("--date: {date:?} is not a date like 2026-03-14")))?,
-                zones: Zones::parse(&zones).map_err(|e| Fail(format!("--zones: {e}")))?,
+                zones: flag("--zones", Zones::parse(&zones))?,
                 prescribed: Prescribed { antiviral, antibiotic },
             };
             let db = open_db(&settings)?;
@@ -399,6 +400,20 @@ fn cli_actor() -> Actor {
     Actor::system("cli")
 }
 
+/// A flag's value, or a failure naming the flag.
+fn flag<T, E: std::fmt::Display>(name: &str, value: Result<T, E>) -> Result<T, Fail> {
+    value.map_err(|e| Fail(format!("{name}: {e}")))
+}
+
+/// What every new account is given: `--clinic`, `--email` and `--name`.
+fn account_flags(clinic: &str, email: &str, name: &str) -> Result<(ClinicId, EmailAddress, String), Fail> {
+    Ok((
+        parse_id(clinic, "--clinic")?,
+        flag("--email", EmailAddress::parse(email))?,
+        flag("--name", parse_name(name))?,
+    ))
+}
+
 fn parse_id<T: std::str::FromStr>(s: &str, flag: &str) -> Result<T, Fail> {
     s.parse()
         .map_err(|_| Fail(format!("{flag}: {s:?} is not an id (a whole number)")))
@@ -409,11 +424,9 @@ fn password_from_stdin(read: bool) -> Result<Option<String>, Fail> {
         return Ok(None);
     }
     let mut raw = String::new();
-    std::io::stdin()
-        .read_to_string(&mut raw)
-        .map_err(|e| Fail(format!("--password-stdin: {e}")))?;
+    flag("--password-stdin", std::io::stdin().read_to_string(&mut raw))?;
     let line = raw.lines().next().unwrap_or("");
-    let password = NewPassword::parse(line).map_err(|e| Fail(format!("--password-stdin: {e}")))?;
+    let password = flag("--password-stdin", NewPassword::parse(line))?;
     Ok(Some(onboarding::hash_password(&password)?))
 }
 

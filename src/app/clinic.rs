@@ -161,19 +161,7 @@ pub async fn record_export(
     now: DateTime<Utc>,
     actor: audit::Actor,
 ) -> Result<()> {
-    db.write_async(move |c| {
-        audit::record(
-            c,
-            Some(clinic),
-            &actor,
-            AuditAction::Export,
-            Some(&format!("clinic:{clinic}")),
-            &format!("kind={kind} from={from} to={to}"),
-            now.naive_utc(),
-        )?;
-        Ok(())
-    })
-    .await
+    export_row(db, clinic, format!("kind={kind} from={from} to={to}"), now, actor).await
 }
 
 /// Records that an admin downloaded the audit log as CSV with `filters`
@@ -185,6 +173,12 @@ pub async fn record_audit_export(
     now: DateTime<Utc>,
     actor: audit::Actor,
 ) -> Result<()> {
+    let detail = format!("kind=audit {filters}").trim_end().to_string();
+    export_row(db, clinic, detail, now, actor).await
+}
+
+/// The audit row of an export (`detail`: what was exported).
+async fn export_row(db: &Db, clinic: ClinicId, detail: String, now: DateTime<Utc>, actor: audit::Actor) -> Result<()> {
     db.write_async(move |c| {
         audit::record(
             c,
@@ -192,7 +186,7 @@ pub async fn record_audit_export(
             &actor,
             AuditAction::Export,
             Some(&format!("clinic:{clinic}")),
-            format!("kind=audit {filters}").trim_end(),
+            &detail,
             now.naive_utc(),
         )?;
         Ok(())

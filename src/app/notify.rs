@@ -5,7 +5,7 @@
 use crate::config::Settings;
 use crate::db::outbox::{self, NewEmail};
 use crate::db::{clinics, flags, DbConn};
-use crate::domain::{AccountId, ClinicId, OutboxId, OutboxKind, Severity, TokenPurpose};
+use crate::domain::{AccountId, ClinicId, FlagId, OutboxId, OutboxKind, Severity, TokenPurpose};
 use crate::error::{Error, Result};
 use crate::i18n::Tr;
 use crate::mail::message;
@@ -31,12 +31,34 @@ impl MailContext {
     }
 }
 
-fn queue(conn: &mut DbConn, ctx: &MailContext, e: NewEmail, now: DateTime<Utc>) -> Result<OutboxId> {
-    Ok(outbox::enqueue(conn, &e, &ctx.domain, now.naive_utc())?)
+/// Where a rendered email goes: its kind, clinic, the flag it is about and
+/// the recipient.
+struct Envelope<'a> {
+    kind: OutboxKind,
+    clinic: Option<ClinicId>,
+    flag: Option<FlagId>,
+    recipient: &'a str,
 }
 
-fn rendered(r: std::result::Result<message::Rendered, askama::Error>) -> Result<message::Rendered> {
-    r.map_err(|e| Error::Internal(format!("email template: {e}")))
+/// Queues a rendered email (a template failure is an internal error).
+fn queue(
+    conn: &mut DbConn,
+    ctx: &MailContext,
+    to: Envelope,
+    email: std::result::Result<message::Rendered, askama::Error>,
+    now: DateTime<Utc>,
+) -> Result<OutboxId> {
+    let (subject, text, html) = email.map_err(|e| Error::Internal(format!("email template: {e}")))?;
+    let e = NewEmail {
+        kind: to.kind,
+        clinic: to.clinic,
+        flag: to.flag,
+        recipient: to.recipient,
+        subject: &subject,
+        text: &text,
+        html: &html,
+    };
+    Ok(outbox::enqueue(conn, &e, &ctx.domain, now.naive_utc())?)
 }
 
 /// An invitation to choose a password (new patient or staff member), in
@@ -53,22 +75,24 @@ pub fn invite(
     for_staff: bool,
     now: DateTime<Utc>,
 ) -> Result<OutboxId> {
-    let (subject, text, html) = rendered(message::render_invite(&message::InviteEmail {
+    let email = message::render_invite(&message::InviteEmail {
         tr,
         clinic_name,
         link,
         for_staff,
-    }))?;
-    let e = NewEmail {
-        kind: OutboxKind::Invite,
-        clinic: Some(clinic),
-        flag: None,
-        recipient: to,
-        subject: &subject,
-        text: &text,
-        html: &html,
-    };
-    queue(conn, ctx, e, now)
+    });
+    queue(
+        conn,
+        ctx,
+        Envelope {
+            kind: OutboxKind::Invite,
+            clinic: Some(clinic),
+            flag: None,
+            recipient: to,
+        },
+        email,
+        now,
+    )
 }
 
 /// A password reset link, in `tr`'s language.
@@ -81,20 +105,19 @@ pub fn password_reset(
     link: &str,
     now: DateTime<Utc>,
 ) -> Result<OutboxId> {
-    let (subject, text, html) = rendered(message::render_password_reset(&message::PasswordResetEmail {
-        tr,
-        link,
-    }))?;
-    let e = NewEmail {
-        kind: OutboxKind::PasswordReset,
-        clinic,
-        flag: None,
-        recipient: to,
-        subject: &subject,
-        text: &text,
-        html: &html,
-    };
-    queue(conn, ctx, e, now)
+    let email = message::render_password_reset(&message::PasswordResetEmail { tr, link });
+    queue(
+        conn,
+        ctx,
+        Envelope {
+            kind: OutboxKind::PasswordReset,
+            clinic: clinic,
+            flag: None,
+            recipient: to,
+        },
+        email,
+        now,
+    )
 }
 
 /// Alerts for flags that need the clinic now: one email per event, urgent if
@@ -125,13 +148,13 @@ pub fn flags_raised(
     } else {
         message::AlertSeverity::Review
     };
-    let email = rendered(message::render_alert(&message::AlertEmail {
+    let email = message::render_alert(&message::AlertEmail {
         severity,
         clinic_name: &clinic.name,
         public_url: &ctx.public_url,
         references: &references,
         also_review,
-    }))?;
+    });
     let kind = if urgent {
         OutboxKind::AlertUrgent
     } else {
@@ -148,20 +171,17 @@ fn to_clinic_inbox(
     ctx: &MailContext,
     clinic: &clinics::Clinic,
     kind: OutboxKind,
-    (subject, text, html): message::Rendered,
+    email: std::result::Result<message::Rendered, askama::Error>,
     about: &[&flags::Flag],
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let e = NewEmail {
+    let to = Envelope {
         kind,
         clinic: Some(clinic.id),
         flag: about.first().map(|f| f.id),
         recipient: &clinic.alert_email,
-        subject: &subject,
-        text: &text,
-        html: &html,
     };
-    queue(conn, ctx, e, now)?;
+    queue(conn, ctx, to, email, now)?;
     for f in about {
         flags::set_notified(conn, f.id, f.severity)?;
     }
@@ -180,11 +200,11 @@ pub fn review_digest(
         return Ok(());
     }
     let references: Vec<String> = pending.iter().map(|f| f.reference.clone()).collect();
-    let email = rendered(message::render_digest(&message::DigestEmail {
+    let email = message::render_digest(&message::DigestEmail {
         clinic_name: &clinic.name,
         public_url: &ctx.public_url,
         references: &references,
-    }))?;
+    });
     let about: Vec<&flags::Flag> = pending.iter().collect();
     to_clinic_inbox(conn, ctx, clinic, OutboxKind::Digest, email, &about, now)
 }
@@ -198,27 +218,29 @@ pub fn escalation(
     flag: &flags::Flag,
     now: DateTime<Utc>,
 ) -> Result<OutboxId> {
-    let (subject, text, html) = rendered(message::render_escalation(&message::EscalationEmail {
+    let email = message::render_escalation(&message::EscalationEmail {
         clinic_name: &clinic.name,
         public_url: &ctx.public_url,
         reference: &flag.reference,
         window_minutes: clinic.escalation_minutes.max(0) as u32,
-    }))?;
+    });
     let to = clinic
         .escalation_email
         .as_deref()
         .filter(|e| !e.is_empty())
         .unwrap_or(&clinic.alert_email);
-    let e = NewEmail {
-        kind: OutboxKind::Escalation,
-        clinic: Some(clinic.id),
-        flag: Some(flag.id),
-        recipient: to,
-        subject: &subject,
-        text: &text,
-        html: &html,
-    };
-    queue(conn, ctx, e, now)
+    queue(
+        conn,
+        ctx,
+        Envelope {
+            kind: OutboxKind::Escalation,
+            clinic: Some(clinic.id),
+            flag: Some(flag.id),
+            recipient: to,
+        },
+        email,
+        now,
+    )
 }
 
 /// How long a reminder's one-click unsubscribe link works.
@@ -244,22 +266,24 @@ pub fn reminder(
         chrono::Duration::days(UNSUBSCRIBE_LIFETIME_DAYS),
         &ctx.public_url,
     )?;
-    let (subject, text, html) = rendered(message::render_reminder(&message::ReminderEmail {
+    let email = message::render_reminder(&message::ReminderEmail {
         tr,
         clinic_name: &clinic.name,
         public_url: &ctx.public_url,
         unsubscribe_url: &unsubscribe,
-    }))?;
-    let e = NewEmail {
-        kind: OutboxKind::Reminder,
-        clinic: Some(clinic.id),
-        flag: None,
-        recipient: to,
-        subject: &subject,
-        text: &text,
-        html: &html,
-    };
-    let id = queue(conn, ctx, e, now)?;
+    });
+    let id = queue(
+        conn,
+        ctx,
+        Envelope {
+            kind: OutboxKind::Reminder,
+            clinic: Some(clinic.id),
+            flag: None,
+            recipient: to,
+        },
+        email,
+        now,
+    )?;
     outbox::set_headers(conn, id, Some(&clinic.name), Some(&unsubscribe))?;
     Ok(id)
 }
@@ -272,20 +296,22 @@ pub fn test_email(
     clinic: &clinics::Clinic,
     now: DateTime<Utc>,
 ) -> Result<OutboxId> {
-    let (subject, text, html) = rendered(message::render_test(&message::TestEmail {
+    let email = message::render_test(&message::TestEmail {
         clinic_name: &clinic.name,
         public_url: &ctx.public_url,
-    }))?;
-    let e = NewEmail {
-        kind: OutboxKind::TestEmail,
-        clinic: Some(clinic.id),
-        flag: None,
-        recipient: &clinic.alert_email,
-        subject: &subject,
-        text: &text,
-        html: &html,
-    };
-    queue(conn, ctx, e, now)
+    });
+    queue(
+        conn,
+        ctx,
+        Envelope {
+            kind: OutboxKind::TestEmail,
+            clinic: Some(clinic.id),
+            flag: None,
+            recipient: &clinic.alert_email,
+        },
+        email,
+        now,
+    )
 }
 
 /// A clinic asked the patient for a photo, in their language: a link, no
@@ -298,19 +324,21 @@ pub fn photo_request(
     to: &str,
     now: DateTime<Utc>,
 ) -> Result<OutboxId> {
-    let (subject, text, html) = rendered(message::render_photo_request(&message::PhotoRequestEmail {
+    let email = message::render_photo_request(&message::PhotoRequestEmail {
         tr,
         clinic_name: &clinic.name,
         public_url: &ctx.public_url,
-    }))?;
-    let e = NewEmail {
-        kind: OutboxKind::PhotoRequest,
-        clinic: Some(clinic.id),
-        flag: None,
-        recipient: to,
-        subject: &subject,
-        text: &text,
-        html: &html,
-    };
-    queue(conn, ctx, e, now)
+    });
+    queue(
+        conn,
+        ctx,
+        Envelope {
+            kind: OutboxKind::PhotoRequest,
+            clinic: Some(clinic.id),
+            flag: None,
+            recipient: to,
+        },
+        email,
+        now,
+    )
 }

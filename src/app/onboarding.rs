@@ -78,7 +78,11 @@ pub fn create_clinic(
 
 pub use super::links::issue_link;
 
-fn unique_email(conn: &mut DbConn, email: &EmailAddress) -> Result<()> {
+/// A new account needs an existing clinic and an email no account has yet.
+fn room_for_account(conn: &mut DbConn, clinic: ClinicId, email: &EmailAddress) -> Result<()> {
+    if clinics::get(conn, clinic)?.is_none() {
+        return Err(Error::Conflict(format!("there is no clinic with id {clinic}")));
+    }
     if accounts::claim_email(conn, email)? {
         return Err(Error::Conflict(format!(
             "an account with the email {email} already exists"
@@ -134,10 +138,7 @@ pub fn create_staff(
     public_url: &str,
     actor: &audit::Actor,
 ) -> Result<(StaffId, AccountId, Credential)> {
-    if clinics::get(conn, input.clinic)?.is_none() {
-        return Err(Error::Conflict(format!("there is no clinic with id {}", input.clinic)));
-    }
-    unique_email(conn, &input.email)?;
+    room_for_account(conn, input.clinic, &input.email)?;
     let (id, account) = accounts::create_staff(
         conn,
         input.clinic,
@@ -178,10 +179,7 @@ pub fn create_patient(
     public_url: &str,
     actor: &audit::Actor,
 ) -> Result<(PatientId, AccountId, Credential)> {
-    if clinics::get(conn, input.clinic)?.is_none() {
-        return Err(Error::Conflict(format!("there is no clinic with id {}", input.clinic)));
-    }
-    unique_email(conn, &input.email)?;
+    room_for_account(conn, input.clinic, &input.email)?;
     let (id, account) = patients::create(
         conn,
         &patients::NewPatient {

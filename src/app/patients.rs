@@ -289,20 +289,7 @@ pub async fn set_reminders(
     now: DateTime<Utc>,
     actor: audit::Actor,
 ) -> Result<()> {
-    db.write_async(move |c| {
-        patients::set_reminders(c, patient, on)?;
-        audit::record(
-            c,
-            Some(clinic),
-            &actor,
-            AuditAction::PatientReminders,
-            Some(&format!("patient:{patient}")),
-            if on { "on" } else { "off" },
-            now.naive_utc(),
-        )?;
-        Ok(())
-    })
-    .await
+    choose(db, clinic, patient, Choice::Reminders(on), now, actor).await
 }
 
 /// The patient chooses the language of their pages and emails.
@@ -314,15 +301,42 @@ pub async fn set_language(
     now: DateTime<Utc>,
     actor: audit::Actor,
 ) -> Result<()> {
+    choose(db, clinic, patient, Choice::Language(language), now, actor).await
+}
+
+/// What a patient chooses for themselves.
+enum Choice {
+    Reminders(bool),
+    Language(Lang),
+}
+
+/// Stores the patient's choice with its audit row (the detail: what they chose).
+async fn choose(
+    db: &Db,
+    clinic: ClinicId,
+    patient: PatientId,
+    choice: Choice,
+    now: DateTime<Utc>,
+    actor: audit::Actor,
+) -> Result<()> {
     db.write_async(move |c| {
-        patients::set_language(c, patient, language)?;
+        let (action, detail) = match choice {
+            Choice::Reminders(on) => {
+                patients::set_reminders(c, patient, on)?;
+                (AuditAction::PatientReminders, if on { "on" } else { "off" })
+            }
+            Choice::Language(language) => {
+                patients::set_language(c, patient, language)?;
+                (AuditAction::PatientLanguage, language.as_str())
+            }
+        };
         audit::record(
             c,
             Some(clinic),
             &actor,
-            AuditAction::PatientLanguage,
+            action,
             Some(&format!("patient:{patient}")),
-            language.as_str(),
+            detail,
             now.naive_utc(),
         )?;
         Ok(())

@@ -5,7 +5,7 @@
 
 use crate::auth::tokens;
 use crate::db::{accounts, audit, clinics, patients, Db, DbConn};
-use crate::domain::{AuditAction, TokenPurpose};
+use crate::domain::{AccountId, AuditAction, TokenPurpose};
 use crate::error::Result;
 use chrono::{DateTime, Utc};
 
@@ -25,14 +25,28 @@ fn plausible(token: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-fn clinic_of_account(
+impl Unsubscribe {
+    fn of(patient: patients::Patient, clinic: clinics::Clinic) -> Self {
+        Self {
+            clinic_name: clinic.name,
+            language: patient.language,
+        }
+    }
+}
+
+/// The account a link was found for (the token lookup's answer), with its
+/// patient and clinic; `None` when the link is not usable or not a patient's.
+fn holder(
     conn: &mut DbConn,
-    account: crate::domain::AccountId,
-) -> Result<Option<(patients::Patient, clinics::Clinic)>> {
+    found: Option<Option<AccountId>>,
+) -> Result<Option<(AccountId, patients::Patient, clinics::Clinic)>> {
+    let Some(Some(account)) = found else {
+        return Ok(None);
+    };
     let Some(p) = patients::by_account(conn, account)? else {
         return Ok(None);
     };
-    Ok(clinics::get(conn, p.clinic_id)?.map(|c| (p, c)))
+    Ok(clinics::get(conn, p.clinic_id)?.map(|c| (account, p, c)))
 }
 
 /// What an unused, unexpired link would stop; `None` for an unknown, used,
@@ -43,13 +57,7 @@ pub async fn peek(db: &Db, token: String, now: DateTime<Utc>) -> Result<Option<U
     }
     db.read_async(move |c| {
         let found = accounts::peek_token(c, TokenPurpose::Unsubscribe, &tokens::hash(&token), now.naive_utc())?;
-        let Some(Some(account)) = found else {
-            return Ok(None);
-        };
-        Ok(clinic_of_account(c, account)?.map(|(patient, clinic)| Unsubscribe {
-            clinic_name: clinic.name,
-            language: patient.language,
-        }))
+        Ok(holder(c, found)?.map(|(_, patient, clinic)| Unsubscribe::of(patient, clinic)))
     })
     .await
 }
@@ -63,10 +71,7 @@ pub async fn stop(db: &Db, token: String, ip: Option<String>, now: DateTime<Utc>
     }
     db.write_async(move |c| {
         let used = accounts::consume_token(c, TokenPurpose::Unsubscribe, &tokens::hash(&token), now.naive_utc())?;
-        let Some(Some(account)) = used else {
-            return Ok(None);
-        };
-        let Some((patient, clinic)) = clinic_of_account(c, account)? else {
+        let Some((account, patient, clinic)) = holder(c, used)? else {
             return Ok(None);
         };
         patients::set_reminders(c, patient.id, false)?;
@@ -86,10 +91,7 @@ pub async fn stop(db: &Db, token: String, ip: Option<String>, now: DateTime<Utc>
             "off (one-click unsubscribe link)",
             now.naive_utc(),
         )?;
-        Ok(Some(Unsubscribe {
-            clinic_name: clinic.name,
-            language: patient.language,
-        }))
+        Ok(Some(Unsubscribe::of(patient, clinic)))
     })
     .await
 }

@@ -217,9 +217,6 @@ pub struct PatientListRow {
     pub email: String,
     pub last_checkin_at: Option<NaiveDateTime>,
     pub follow_up_closed_at: Option<NaiveDateTime>,
-    /// Invited, not active: the account has no password yet (the invitation
-    /// was never accepted).
-    pub invited: bool,
 }
 
 /// Which patients the list shows, besides the search.
@@ -279,7 +276,7 @@ macro_rules! patient_search {
     }};
 }
 
-type ListTuple = (i64, String, String, Option<NaiveDateTime>, Option<NaiveDateTime>, bool);
+type ListTuple = (i64, String, String, Option<NaiveDateTime>, Option<NaiveDateTime>);
 
 /// A page of a clinic's patients in `set`, optionally matching `q` in the
 /// name or email (case-insensitive): those in `first` (the patients with
@@ -312,7 +309,6 @@ pub fn patients_page(
                 accounts::email,
                 patients::last_checkin_at,
                 patients::follow_up_closed_at,
-                accounts::password_hash.is_null(),
             ))
             .load(conn)?)
     };
@@ -341,13 +337,12 @@ pub fn patients_page(
     Ok(rows
         .into_iter()
         .map(
-            |(id, name, email, last_checkin_at, follow_up_closed_at, invited)| PatientListRow {
+            |(id, name, email, last_checkin_at, follow_up_closed_at)| PatientListRow {
                 id: PatientId(id),
                 name,
                 email,
                 last_checkin_at,
                 follow_up_closed_at,
-                invited,
             },
         )
         .collect())

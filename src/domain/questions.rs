@@ -732,6 +732,15 @@ pub struct Sign {
     pub until_day: Option<i64>,
 }
 
+/// A line listed on every day.
+const fn sign(words: Words, questions: &'static [&'static Question]) -> Sign {
+    Sign {
+        words,
+        questions,
+        until_day: None,
+    }
+}
+
 impl Sign {
     /// Whether this line is listed on day `day` of a `kind` check-in.
     pub fn listed_on(&self, kind: CheckInKind, day: i64) -> bool {
@@ -743,73 +752,57 @@ impl Sign {
 /// "Yes, some of these". Every question not on [`FIRST_STEP`] is behind
 /// exactly one line, so none of them disappears.
 pub static SIGNS: &[Sign] = &[
-    Sign {
-        words: words!("sign-eyes", "Eyes swollen shut, or redness spreading or red streaks"),
-        questions: &[&EYES_SWOLLEN_SHUT, &REDNESS_SPREADING],
-        until_day: None,
-    },
-    Sign {
-        words: words!("sign-pain-relief", "Pain medicine not helping"),
-        questions: &[&PAIN_RELIEF],
-        until_day: None,
-    },
-    Sign {
-        words: words!("sign-oozing", "Any oozing, weeping or crusts"),
-        questions: &[&OOZING, &CRUSTS],
-        until_day: None,
-    },
-    Sign {
-        words: words!(
+    sign(
+        words!("sign-eyes", "Eyes swollen shut, or redness spreading or red streaks"),
+        &[&EYES_SWOLLEN_SHUT, &REDNESS_SPREADING],
+    ),
+    sign(words!("sign-pain-relief", "Pain medicine not helping"), &[&PAIN_RELIEF]),
+    sign(
+        words!("sign-oozing", "Any oozing, weeping or crusts"),
+        &[&OOZING, &CRUSTS],
+    ),
+    sign(
+        words!(
             "sign-spots",
             "Blisters, sores, tingling, pimples, white patches, a rash or a raw area"
         ),
-        questions: &[&BLISTERS, &TINGLING, &PIMPLES, &WHITE_PATCHES, &RASH_OUTSIDE, &RAW_AREA],
-        until_day: None,
-    },
-    Sign {
-        words: words!("sign-breathing", "Swollen lips or tongue, or trouble breathing"),
-        questions: &[&LIP_SWELLING_OR_BREATHING],
-        until_day: None,
-    },
-    Sign {
-        words: words!("sign-fever", "A fever, or feeling hot and shivery"),
-        questions: &[&FEVER, &TEMPERATURE],
-        until_day: None,
-    },
-    Sign {
-        words: words!(
+        &[&BLISTERS, &TINGLING, &PIMPLES, &WHITE_PATCHES, &RASH_OUTSIDE, &RAW_AREA],
+    ),
+    sign(
+        words!("sign-breathing", "Swollen lips or tongue, or trouble breathing"),
+        &[&LIP_SWELLING_OR_BREATHING],
+    ),
+    sign(
+        words!("sign-fever", "A fever, or feeling hot and shivery"),
+        &[&FEVER, &TEMPERATURE],
+    ),
+    sign(
+        words!(
             "sign-eye-trouble",
             "Eye trouble: your vision, eye pain, light hurting, closing the eye, the lower lid"
         ),
-        questions: &[&VISION_CHANGE, &EYE_PAIN, &CANNOT_CLOSE_EYE, &LID_PULLING],
-        until_day: None,
-    },
-    Sign {
-        words: words!(
+        &[&VISION_CHANGE, &EYE_PAIN, &CANNOT_CLOSE_EYE, &LID_PULLING],
+    ),
+    sign(
+        words!(
             "sign-patches",
             "Darker or lighter patches, or a raised, firm or tight area"
         ),
-        questions: &[&DARK_PATCHES, &LIGHT_PATCHES, &RAISED_AREA, &RAISED_AREA_SITE],
-        until_day: None,
-    },
+        &[&DARK_PATCHES, &LIGHT_PATCHES, &RAISED_AREA, &RAISED_AREA_SITE],
+    ),
     Sign {
         words: words!("sign-missed-dose", "A missed dose of the tablets the clinic gave you"),
         questions: &[&PROPHYLAXIS],
         until_day: Some(PROPHYLAXIS_LAST_DAY),
     },
-    Sign {
-        words: words!("sign-bleeding", "Bleeding that will not stop"),
-        questions: &[&BLEEDING],
-        until_day: None,
-    },
-    Sign {
-        words: words!(
+    sign(words!("sign-bleeding", "Bleeding that will not stop"), &[&BLEEDING]),
+    sign(
+        words!(
             "sign-call",
             "You would like a call, or want to tell the clinic something"
         ),
-        questions: &[&WANT_CALL, &NOTE],
-        until_day: None,
-    },
+        &[&WANT_CALL, &NOTE],
+    ),
 ];
 
 /// The questions behind the warning signs (the second step).

@@ -259,63 +259,36 @@ impl PhotoRequestEmail<'_> {
 }
 
 // Two templates per email share one view; askama wants one struct per file.
+// Each email gets one function rendering both bodies under its subject.
 macro_rules! text_and_html {
-    ($view:ty, $text:ident = $text_path:tt, $html:ident = $html_path:tt) => {
-        #[derive(Template)]
-        #[template(path = $text_path)]
-        struct $text<'a> {
-            d: &'a $view,
-        }
+    ($bodies:ident($view:ty) = $text_path:tt, $html_path:tt) => {
+        fn $bodies<'a>(subject: String, d: &'a $view) -> Result<Rendered, askama::Error> {
+            #[derive(Template)]
+            #[template(path = $text_path)]
+            struct Text<'a> {
+                d: &'a $view,
+            }
 
-        #[derive(Template)]
-        #[template(path = $html_path)]
-        struct $html<'a> {
-            d: &'a $view,
+            #[derive(Template)]
+            #[template(path = $html_path)]
+            struct Html<'a> {
+                d: &'a $view,
+            }
+
+            Ok((subject, Text { d }.render()?, Html { d }.render()?))
         }
     };
 }
 
-text_and_html!(
-    ListView<'a>,
-    AlertText = "email/alert.txt",
-    AlertHtml = "email/alert.html"
-);
-text_and_html!(
-    ListView<'a>,
-    DigestText = "email/digest.txt",
-    DigestHtml = "email/digest.html"
-);
-text_and_html!(
-    EscalationView<'a>,
-    EscalationText = "email/escalation.txt",
-    EscalationHtml = "email/escalation.html"
-);
-text_and_html!(
-    ReminderEmail<'a>,
-    ReminderText = "email/reminder.txt",
-    ReminderHtml = "email/reminder.html"
-);
-text_and_html!(
-    PhotoRequestEmail<'a>,
-    PhotoRequestText = "email/photo_request.txt",
-    PhotoRequestHtml = "email/photo_request.html"
-);
-text_and_html!(TestEmail<'a>, TestText = "email/test.txt", TestHtml = "email/test.html");
-text_and_html!(
-    InviteEmail<'a>,
-    InviteText = "email/invite.txt",
-    InviteHtml = "email/invite.html"
-);
-text_and_html!(
-    PasswordResetEmail<'a>,
-    ResetText = "email/password_reset.txt",
-    ResetHtml = "email/password_reset.html"
-);
-text_and_html!(
-    SetPasswordEmail<'a>,
-    SetPasswordText = "email/set_password.txt",
-    SetPasswordHtml = "email/set_password.html"
-);
+text_and_html!(alert_bodies(ListView<'a>) = "email/alert.txt", "email/alert.html");
+text_and_html!(digest_bodies(ListView<'a>) = "email/digest.txt", "email/digest.html");
+text_and_html!(escalation_bodies(EscalationView<'a>) = "email/escalation.txt", "email/escalation.html");
+text_and_html!(reminder_bodies(ReminderEmail<'a>) = "email/reminder.txt", "email/reminder.html");
+text_and_html!(photo_request_bodies(PhotoRequestEmail<'a>) = "email/photo_request.txt", "email/photo_request.html");
+text_and_html!(test_bodies(TestEmail<'a>) = "email/test.txt", "email/test.html");
+text_and_html!(invite_bodies(InviteEmail<'a>) = "email/invite.txt", "email/invite.html");
+text_and_html!(reset_bodies(PasswordResetEmail<'a>) = "email/password_reset.txt", "email/password_reset.html");
+text_and_html!(set_password_bodies(SetPasswordEmail<'a>) = "email/set_password.txt", "email/set_password.html");
 
 fn base(url: &str) -> &str {
     url.trim_end_matches('/')
@@ -339,11 +312,7 @@ pub fn render_alert(data: &AlertEmail<'_>) -> Result<Rendered, askama::Error> {
         AlertSeverity::Urgent => URGENT_SUBJECT,
         AlertSeverity::Review => REVIEW_SUBJECT,
     };
-    Ok((
-        subject.to_string(),
-        AlertText { d: &view }.render()?,
-        AlertHtml { d: &view }.render()?,
-    ))
+    alert_bodies(subject.to_string(), &view)
 }
 
 pub fn render_digest(data: &DigestEmail<'_>) -> Result<Rendered, askama::Error> {
@@ -356,11 +325,7 @@ pub fn render_digest(data: &DigestEmail<'_>) -> Result<Rendered, askama::Error> 
     };
     let n = data.references.len();
     let subject = format!("Review digest: {n} {} waiting", if n == 1 { "item" } else { "items" });
-    Ok((
-        subject,
-        DigestText { d: &view }.render()?,
-        DigestHtml { d: &view }.render()?,
-    ))
+    digest_bodies(subject, &view)
 }
 
 pub fn render_escalation(data: &EscalationEmail<'_>) -> Result<Rendered, askama::Error> {
@@ -370,11 +335,7 @@ pub fn render_escalation(data: &EscalationEmail<'_>) -> Result<Rendered, askama:
         reference: data.reference,
         window_minutes: data.window_minutes,
     };
-    Ok((
-        ESCALATION_SUBJECT.to_string(),
-        EscalationText { d: &view }.render()?,
-        EscalationHtml { d: &view }.render()?,
-    ))
+    escalation_bodies(ESCALATION_SUBJECT.to_string(), &view)
 }
 
 pub fn render_reminder(data: &ReminderEmail<'_>) -> Result<Rendered, askama::Error> {
@@ -382,11 +343,7 @@ pub fn render_reminder(data: &ReminderEmail<'_>) -> Result<Rendered, askama::Err
         public_url: base(data.public_url),
         ..data.clone()
     };
-    Ok((
-        data.tr.t("email-reminder-subject"),
-        ReminderText { d: &view }.render()?,
-        ReminderHtml { d: &view }.render()?,
-    ))
+    reminder_bodies(data.tr.t("email-reminder-subject"), &view)
 }
 
 pub fn render_photo_request(data: &PhotoRequestEmail<'_>) -> Result<Rendered, askama::Error> {
@@ -395,11 +352,10 @@ pub fn render_photo_request(data: &PhotoRequestEmail<'_>) -> Result<Rendered, as
         clinic_name: data.clinic_name,
         public_url: base(data.public_url),
     };
-    Ok((
+    photo_request_bodies(
         data.tr.t1("email-photo-subject", "clinic", one_line(data.clinic_name)),
-        PhotoRequestText { d: &view }.render()?,
-        PhotoRequestHtml { d: &view }.render()?,
-    ))
+        &view,
+    )
 }
 
 pub fn render_test(data: &TestEmail<'_>) -> Result<Rendered, askama::Error> {
@@ -407,11 +363,7 @@ pub fn render_test(data: &TestEmail<'_>) -> Result<Rendered, askama::Error> {
         clinic_name: data.clinic_name,
         public_url: base(data.public_url),
     };
-    Ok((
-        TEST_SUBJECT.to_string(),
-        TestText { d: &view }.render()?,
-        TestHtml { d: &view }.render()?,
-    ))
+    test_bodies(TEST_SUBJECT.to_string(), &view)
 }
 
 pub fn render_invite(data: &InviteEmail<'_>) -> Result<Rendered, askama::Error> {
@@ -423,28 +375,16 @@ pub fn render_invite(data: &InviteEmail<'_>) -> Result<Rendered, askama::Error> 
     } else {
         data.tr.t1("email-invite-subject", "clinic", one_line(data.clinic_name))
     };
-    Ok((
-        subject,
-        InviteText { d: data }.render()?,
-        InviteHtml { d: data }.render()?,
-    ))
+    invite_bodies(subject, data)
 }
 
 pub fn render_password_reset(data: &PasswordResetEmail<'_>) -> Result<Rendered, askama::Error> {
-    Ok((
-        data.tr.t("email-reset-subject"),
-        ResetText { d: data }.render()?,
-        ResetHtml { d: data }.render()?,
-    ))
+    reset_bodies(data.tr.t("email-reset-subject"), data)
 }
 
 pub fn render_set_password(data: &SetPasswordEmail<'_>) -> Result<Rendered, askama::Error> {
     let subject = format!("Your {} account on Aftercare is ready", one_line(data.clinic_name));
-    Ok((
-        subject,
-        SetPasswordText { d: data }.render()?,
-        SetPasswordHtml { d: data }.render()?,
-    ))
+    set_password_bodies(subject, data)
 }
 
 #[cfg(test)]

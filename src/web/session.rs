@@ -252,14 +252,16 @@ fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, Error> {
 type Signed<T> = (T, ActiveSession, clinics::Clinic, Option<String>);
 
 /// The signed-in person of `kind` (their record loaded by `load`), their
-/// session, clinic and address. Anyone else: sign in (303) or 403.
-fn signed_in_as<T: Send + 'static>(
+/// session, clinic and address, made into the extractor's user by `user`.
+/// Anyone else: sign in (303) or 403.
+fn signed_in_as<T: Send + 'static, U: 'static>(
     req: &HttpRequest,
     payload: &mut Payload,
     kind: AccountKind,
     load: fn(&mut crate::db::DbConn, AccountId) -> Result<Option<T>, crate::db::DbError>,
     clinic_of: fn(&T) -> crate::domain::ClinicId,
-) -> Pin<Box<dyn Future<Output = Result<Signed<T>, Error>>>> {
+    user: fn(Signed<T>) -> U,
+) -> Pin<Box<dyn Future<Output = Result<U, Error>>>> {
     let visitor = Visitor::from_request(req, payload);
     let req = req.clone();
     Box::pin(async move {
@@ -278,7 +280,7 @@ fn signed_in_as<T: Send + 'static>(
                 Ok((person, clinic))
             })
             .await?;
-        Ok((person, session, clinic, v.ip))
+        Ok(user((person, session, clinic, v.ip)))
     })
 }
 
@@ -287,20 +289,26 @@ impl FromRequest for PatientUser {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let signed = signed_in_as(req, payload, AccountKind::Patient, patients::by_account, |p| {
-            p.clinic_id
-        });
-        let req = req.clone();
-        Box::pin(async move {
-            let (patient, session, clinic, ip) = signed.await?;
-            req.extensions_mut()
-                .insert(crate::web::view::lang::PatientLang(patient.language));
-            Ok(PatientUser {
+        let signed = signed_in_as(
+            req,
+            payload,
+            AccountKind::Patient,
+            patients::by_account,
+            |p| p.clinic_id,
+            |(patient, session, clinic, ip)| PatientUser {
                 patient,
                 session,
                 clinic,
                 ip,
-            })
+            },
+        );
+        let req = req.clone();
+        Box::pin(async move {
+            let user = signed.await?;
+            // The error pages and templates answer in the patient's own language.
+            req.extensions_mut()
+                .insert(crate::web::view::lang::PatientLang(user.patient.language));
+            Ok(user)
         })
     }
 }
@@ -310,18 +318,19 @@ impl FromRequest for StaffUser {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let signed = signed_in_as(req, payload, AccountKind::Staff, accounts::staff_by_account, |s| {
-            s.clinic_id
-        });
-        Box::pin(async move {
-            let (staff, session, clinic, ip) = signed.await?;
-            Ok(StaffUser {
+        signed_in_as(
+            req,
+            payload,
+            AccountKind::Staff,
+            accounts::staff_by_account,
+            |s| s.clinic_id,
+            |(staff, session, clinic, ip)| StaffUser {
                 staff,
                 session,
                 clinic,
                 ip,
-            })
-        })
+            },
+        )
     }
 }
 

@@ -104,33 +104,43 @@ impl Names {
     }
 }
 
+/// A pick from one of the filter's lists, by id.
+enum Chosen<'a, T> {
+    /// The field was left empty.
+    Nobody,
+    One(&'a T),
+    /// Not an id on the list.
+    Unknown,
+}
+
+fn chosen<'a, T>(raw: &str, list: &'a [T], id_of: impl Fn(&T) -> i64) -> Chosen<'a, T> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Chosen::Nobody;
+    }
+    match raw
+        .parse::<i64>()
+        .ok()
+        .and_then(|id| list.iter().find(|t| id_of(t) == id))
+    {
+        Some(t) => Chosen::One(t),
+        None => Chosen::Unknown,
+    }
+}
+
 /// Reads the filters; an unknown person or patient, action or date is a field error.
 fn parse(q: &AuditQuery, names: &Names, tz: ClinicTz) -> std::result::Result<AuditFilter, FieldErrors> {
     let mut e = FieldErrors::default();
     let mut f = AuditFilter::default();
-    if !q.person.trim().is_empty() {
-        match q
-            .person
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .and_then(|id| names.staff.iter().find(|(s, _, _)| s.0 == id))
-        {
-            Some((_, account, _)) => f.actor = Some(*account),
-            None => e.add("person", "Choose a person from the list"),
-        }
+    match chosen(&q.person, &names.staff, |(s, _, _)| s.0) {
+        Chosen::One((_, account, _)) => f.actor = Some(*account),
+        Chosen::Unknown => e.add("person", "Choose a person from the list"),
+        Chosen::Nobody => {}
     }
-    if !q.patient.trim().is_empty() {
-        match q
-            .patient
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .and_then(|id| names.patients.iter().find(|(p, _, _)| p.0 == id))
-        {
-            Some((p, _, _)) => f.patient = Some(*p),
-            None => e.add("patient", "Choose a patient from the list"),
-        }
+    match chosen(&q.patient, &names.patients, |(p, _, _)| p.0) {
+        Chosen::One((p, _, _)) => f.patient = Some(*p),
+        Chosen::Unknown => e.add("patient", "Choose a patient from the list"),
+        Chosen::Nobody => {}
     }
     if !q.action.trim().is_empty() {
         match AuditAction::parse(q.action.trim()) {

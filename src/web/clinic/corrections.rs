@@ -1,7 +1,7 @@
 //! Admins correcting a record: a patient's details, a treatment, reopening a
 //! follow-up; and the confirmation page before closing one (any staff).
 
-use super::patients::{kept_values, parse_patient, parse_treatment, procedures, zones, Correcting, NewPatientPage};
+use super::patients::{kept_values, parse_patient, parse_treatment, Correcting, NewPatientPage};
 use crate::app::corrections::{self, Corrected};
 use crate::db::patients;
 use crate::domain::*;
@@ -39,14 +39,8 @@ fn notice_of(result: Corrected) -> &'static str {
 // ---------- a patient's details ----------
 
 fn patient_page(user: &StaffUser, p: &patients::Patient, form: FormState) -> NewPatientPage {
+    let action = format!("/clinic/patients/{}/edit", p.id);
     NewPatientPage {
-        nav: Nav::new(user, "patients"),
-        form,
-        procedures: procedures(),
-        zones: zones(),
-        with_treatment: false,
-        patient_name: p.name.clone(),
-        action: format!("/clinic/patients/{}/edit", p.id),
         correcting: Some(Correcting {
             heading: format!("Correct {}'s details", p.name),
             explain: "Each change is recorded in the audit log with its value before and after. \
@@ -54,6 +48,7 @@ fn patient_page(user: &StaffUser, p: &patients::Patient, form: FormState) -> New
             submit: "Save the correction",
             back: record_of(p.id),
         }),
+        ..NewPatientPage::new(user, form, false, p.name.clone(), action)
     }
 }
 
@@ -121,14 +116,8 @@ pub async fn save_patient(
 // ---------- a treatment ----------
 
 fn treatment_page(user: &StaffUser, p: &patients::Patient, t: &patients::Treatment, form: FormState) -> NewPatientPage {
+    let action = format!("/clinic/patients/{}/treatments/{}/edit", p.id, t.id);
     NewPatientPage {
-        nav: Nav::new(user, "patients"),
-        form,
-        procedures: procedures(),
-        zones: zones(),
-        with_treatment: true,
-        patient_name: p.name.clone(),
-        action: format!("/clinic/patients/{}/treatments/{}/edit", p.id, t.id),
         correcting: Some(Correcting {
             heading: format!("Correct {}'s treatment of {}", p.name, t.treated_on.format("%-d %b %Y")),
             explain: "Flags already raised keep what the rules saw when they were raised; new check-ins use the corrected facts. \
@@ -136,6 +125,7 @@ fn treatment_page(user: &StaffUser, p: &patients::Patient, t: &patients::Treatme
             submit: "Save the correction",
             back: record_of(p.id),
         }),
+        ..NewPatientPage::new(user, form, true, p.name.clone(), action)
     }
 }
 

@@ -91,8 +91,8 @@ pub struct PatientItem {
     pub info: i64,
     pub overdue: bool,
     pub closed: bool,
-    pub invited: bool,
-    /// Not active yet: when the invite went out, and whether its link expired.
+    /// Not active yet (invited): when the invite went out, and whether its
+    /// link expired.
     pub invite: Option<InviteView>,
 }
 
@@ -228,7 +228,6 @@ pub async fn list(state: web::Data<AppState>, user: StaffUser, q: web::Query<Lis
                     )
                 }),
                 closed: r.follow_up_closed_at.is_some(),
-                invited: r.invited,
                 name: r.name,
                 email: r.email,
             }
@@ -318,6 +317,40 @@ pub(super) struct NewPatientPage {
     pub correcting: Option<Correcting>,
 }
 
+impl NewPatientPage {
+    /// The form for `patient_name` (empty when enrolling), posting to
+    /// `action`; `with_treatment` asks for a treatment's fields.
+    pub(super) fn new(
+        user: &StaffUser,
+        form: FormState,
+        with_treatment: bool,
+        patient_name: String,
+        action: String,
+    ) -> Self {
+        Self {
+            nav: Nav::new(user, "patients"),
+            form,
+            procedures: procedures(),
+            zones: zones(),
+            with_treatment,
+            patient_name,
+            action,
+            correcting: None,
+        }
+    }
+
+    /// Enrolling a new patient.
+    fn enrol(user: &StaffUser, form: FormState) -> Self {
+        Self::new(user, form, false, String::new(), "/clinic/patients/new".into())
+    }
+
+    /// A new treatment of `p`.
+    fn treatment(user: &StaffUser, form: FormState, p: &patients::Patient) -> Self {
+        let action = format!("/clinic/patients/{}/treatments", p.id);
+        Self::new(user, form, true, p.name.clone(), action)
+    }
+}
+
 pub(super) struct Correcting {
     pub heading: String,
     pub explain: &'static str,
@@ -333,16 +366,7 @@ pub(super) fn zones() -> Vec<(&'static str, &'static str)> {
 }
 
 pub async fn new_page(user: StaffUser) -> Result<HttpResponse> {
-    page(&NewPatientPage {
-        nav: Nav::new(&user, "patients"),
-        form: FormState::default(),
-        procedures: procedures(),
-        zones: zones(),
-        with_treatment: false,
-        patient_name: String::new(),
-        action: "/clinic/patients/new".into(),
-        correcting: None,
-    })
+    page(&NewPatientPage::enrol(&user, FormState::default()))
 }
 
 pub(super) fn parse_patient(form: &SecureForm, clinic: ClinicId, errors: &mut FieldErrors) -> Option<PatientInput> {
@@ -439,19 +463,7 @@ pub async fn create(state: web::Data<AppState>, user: StaffUser, form: SecureFor
     let rerender = |errors: FieldErrors| {
         render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &NewPatientPage {
-                nav: Nav::new(&user, "patients"),
-                form: FormState {
-                    values: kept_values(&form),
-                    errors,
-                },
-                procedures: procedures(),
-                zones: zones(),
-                with_treatment: false,
-                patient_name: String::new(),
-                action: "/clinic/patients/new".into(),
-                correcting: None,
-            },
+            &NewPatientPage::enrol(&user, FormState::new(kept_values(&form), errors)),
         )
     };
     let Some(input) = input.filter(|_| errors.is_empty()) else {
@@ -507,16 +519,7 @@ pub async fn treatment_page(
     if q.notice.as_deref() == Some("enrolled") {
         form.values.insert("enrolled".into(), "1".into());
     }
-    page(&NewPatientPage {
-        nav: Nav::new(&user, "patients"),
-        form,
-        procedures: procedures(),
-        zones: zones(),
-        with_treatment: true,
-        patient_name: p.name,
-        action: format!("/clinic/patients/{}/treatments", p.id),
-        correcting: None,
-    })
+    page(&NewPatientPage::treatment(&user, form, &p))
 }
 
 pub async fn add_treatment(
@@ -533,19 +536,7 @@ pub async fn add_treatment(
     let Some(input) = input.filter(|_| errors.is_empty()) else {
         return render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &NewPatientPage {
-                nav: Nav::new(&user, "patients"),
-                form: FormState {
-                    values: kept_values(&form),
-                    errors,
-                },
-                procedures: procedures(),
-                zones: zones(),
-                with_treatment: true,
-                patient_name: p.name,
-                action: format!("/clinic/patients/{}/treatments", p.id),
-                correcting: None,
-            },
+            &NewPatientPage::treatment(&user, FormState::new(kept_values(&form), errors), &p),
         );
     };
     app_patients::add_treatment(&state.db, user.clinic.id, input, now, user.actor()).await?;
