@@ -111,7 +111,7 @@ pub fn password_reset(
         ctx,
         Envelope {
             kind: OutboxKind::PasswordReset,
-            clinic: clinic,
+            clinic,
             flag: None,
             recipient: to,
         },

@@ -110,33 +110,30 @@ pub fn treatments_between(
 
 /// Check-ins of `clinic` describing each day of `from..=to`: (day, all
 /// check-ins, those on a day numbered in `due_days`). Grouped in the
-/// database over the `checkins_clinic_day` index, which covers the query.
+/// database in one pass over the `checkins_clinic_day` index, which covers
+/// the query.
 pub fn checkins_by_day(
     conn: &mut DbConn,
     clinic: ClinicId,
     (from, to): (NaiveDate, NaiveDate),
     due_days: &[i32],
 ) -> Result<Vec<(NaiveDate, i64, i64)>, DbError> {
-    let all: Vec<(NaiveDate, i64)> = checkins::table
+    use diesel::sql_types::BigInt;
+    // The day numbers come from the schedule in code, never from input, so
+    // they are written into the statement as integer literals.
+    let list = if due_days.is_empty() {
+        "NULL".to_string()
+    } else {
+        due_days.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(",")
+    };
+    let due_count = diesel::dsl::sql::<BigInt>(&format!("SUM(CASE WHEN day_number IN ({list}) THEN 1 ELSE 0 END)"));
+    Ok(checkins::table
         .filter(checkins::clinic_id.eq(clinic.0))
         .filter(checkins::day.ge(from))
         .filter(checkins::day.le(to))
         .group_by(checkins::day)
-        .select((checkins::day, diesel::dsl::count_star()))
-        .load(conn)?;
-    let due: Vec<(NaiveDate, i64)> = checkins::table
-        .filter(checkins::clinic_id.eq(clinic.0))
-        .filter(checkins::day.ge(from))
-        .filter(checkins::day.le(to))
-        .filter(checkins::day_number.eq_any(due_days))
-        .group_by(checkins::day)
-        .select((checkins::day, diesel::dsl::count_star()))
-        .load(conn)?;
-    let due: std::collections::HashMap<NaiveDate, i64> = due.into_iter().collect();
-    Ok(all
-        .into_iter()
-        .map(|(d, n)| (d, n, due.get(&d).copied().unwrap_or(0)))
-        .collect())
+        .select((checkins::day, diesel::dsl::count_star(), due_count))
+        .load(conn)?)
 }
 
 /// Check-ins of `treatments` on a day numbered in `due_days`, describing a

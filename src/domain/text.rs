@@ -39,6 +39,23 @@ pub fn check_note(s: &str) -> Result<(), &'static str> {
     }
 }
 
+/// `s` escaped for HTML and SVG text and attribute values: the one escaper
+/// for markup the code writes itself (askama escapes templates).
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

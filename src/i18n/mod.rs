@@ -108,21 +108,7 @@ impl From<String> for Arg<'_> {
     }
 }
 
-/// HTML-escapes text put into a message that carries markup.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::domain::text::escape_html as escape;
 
 /// The translator handed to each page and email: one language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -414,21 +414,15 @@ pub async fn resolve_all(
     form: SecureForm,
 ) -> Result<HttpResponse> {
     let id = PatientId(path.id);
-    let note = form.get("note").trim().to_string();
     let back = safe_back(form.get("back")).to_string();
-    let (outcome, outcome_error) = parse_outcome(form.get("outcome"));
-    let note_error = note_problem(&note);
-    let Some(outcome) = outcome.filter(|_| note_error.is_none()) else {
-        let input = ResolveInput {
-            outcome: outcome.map(|o| o.as_str().to_string()).unwrap_or_default(),
-            outcome_error,
-            note,
-            note_error,
-        };
-        let mut p = resolve_all_page_of(&state, &user, id, input, back).await?;
-        // Keep acting on the flags the clinician saw, not on any raised since.
-        p.references = references(&form).join(" ");
-        return render(StatusCode::UNPROCESSABLE_ENTITY, &p);
+    let (outcome, note) = match resolve_form(&form) {
+        Ok(chosen) => chosen,
+        Err(input) => {
+            let mut p = resolve_all_page_of(&state, &user, id, input, back).await?;
+            // Keep acting on the flags the clinician saw, not on any raised since.
+            p.references = references(&form).join(" ");
+            return render(StatusCode::UNPROCESSABLE_ENTITY, &p);
+        }
     };
     let out = app_flags::review_all(
         &state.db,
@@ -445,6 +439,24 @@ pub async fn resolve_all(
 }
 
 /// The outcome a resolve form chose, or what is wrong with the choice.
+/// The outcome and note of a resolve form (one flag or all shown), or the
+/// form's state with its errors to show again.
+fn resolve_form(form: &SecureForm) -> std::result::Result<(Outcome, String), ResolveInput> {
+    let note = form.get("note").trim().to_string();
+    let (outcome, outcome_error) = parse_outcome(form.get("outcome"));
+    let note_error = note_problem(&note);
+    match outcome {
+        Some(o) if note_error.is_none() => Ok((o, note)),
+        _ => Err(ResolveInput {
+            // An unknown value is not echoed back: the select starts over.
+            outcome: outcome.map(|o| o.as_str().to_string()).unwrap_or_default(),
+            outcome_error,
+            note,
+            note_error,
+        }),
+    }
+}
+
 fn parse_outcome(raw: &str) -> (Option<Outcome>, Option<String>) {
     let raw = raw.trim();
     match Outcome::parse(raw) {
@@ -573,19 +585,12 @@ pub async fn resolve(
     form: SecureForm,
 ) -> Result<HttpResponse> {
     let reference = path.into_inner().reference;
-    let note = form.get("note").trim().to_string();
-    let (outcome, outcome_error) = parse_outcome(form.get("outcome"));
-    let note_error = note_problem(&note);
-    let Some(outcome) = outcome.filter(|_| note_error.is_none()) else {
-        let input = ResolveInput {
-            // An unknown value is not echoed back: the select starts over.
-            outcome: outcome.map(|o| o.as_str().to_string()).unwrap_or_default(),
-            outcome_error,
-            note,
-            note_error,
-        };
-        let p = flag_page(&state, &user, reference, input).await?;
-        return render(StatusCode::UNPROCESSABLE_ENTITY, &p);
+    let (outcome, note) = match resolve_form(&form) {
+        Ok(chosen) => chosen,
+        Err(input) => {
+            let p = flag_page(&state, &user, reference, input).await?;
+            return render(StatusCode::UNPROCESSABLE_ENTITY, &p);
+        }
     };
     let changed = work_flag(&state, &user, reference, Transition::Resolve { outcome, note }).await?;
     Ok(see_other(&with_notice(

@@ -429,21 +429,7 @@ fn num(v: f64) -> String {
     }
 }
 
-/// Escapes text for SVG text nodes and attribute values.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::domain::text::escape_html as esc;
 
 #[cfg(test)]
 mod tests {
