@@ -28,10 +28,10 @@ pub struct Scored {
     pub category: &'static str,
 }
 
-/// Only codes checked against a published source are listed. Swelling and
-/// redness have no SNOMED CT finding code we could verify against a
-/// published source (candidate codes appeared only in unofficial data sets),
-/// so they travel in the QuestionnaireResponse only.
+/// Only codes checked against a published source are listed. Swelling has
+/// no SNOMED CT finding code we could verify against a published source
+/// (candidate codes appeared only in unofficial data sets), so it travels in
+/// the QuestionnaireResponse only.
 pub static SCORED: &[Scored] = &[
     // LOINC 72514-3 "Pain severity - 0-10 verbal numeric rating [Score] -
     // Reported": cited by the HL7 Belgium patient-monitoring IG, ValueSet
@@ -64,6 +64,19 @@ pub static SCORED: &[Scored] = &[
         system: SNOMED,
         code: "418363000",
         display: "Itching of skin",
+        category: "survey",
+    },
+    // SNOMED CT 247441003 "Erythema": listed as a patient-reported lesion
+    // characteristic in DICOM PS3.16 CID 4406 "Patient Reported Lesion
+    // Characteristic" (beside 418363000 "Itching") and in CID 4408 "Lesion
+    // Visual Finding" (dicom.nema.org/medical/dicom/current/output/chtml/
+    // part16/sect_CID_4406.html). The value is the patient's own 0-3 rating
+    // of how red the treated skin is (0 none, 1 mild, 2 moderate, 3 severe).
+    Scored {
+        question: "redness",
+        system: SNOMED,
+        code: "247441003",
+        display: "Erythema",
         category: "survey",
     },
 ];

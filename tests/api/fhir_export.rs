@@ -232,11 +232,17 @@ async fn the_bulk_export_runs_async_survives_a_restart_and_resolves_across_files
         let want = if qr["status"] == "amended" { "amended" } else { "final" };
         assert_eq!(o["status"], want);
     }
-    // Itch as SNOMED CT 418363000 (verified; swelling and redness stay in the response).
-    assert!(files["Observation"]
-        .iter()
-        .any(|o| o["code"]["coding"][0]["system"] == "http://snomed.info/sct"
-            && o["code"]["coding"][0]["code"] == "418363000"));
+    // Itch as SNOMED CT 418363000 and redness as 247441003 (verified;
+    // swelling stays in the response).
+    for code in ["418363000", "247441003"] {
+        assert!(
+            files["Observation"]
+                .iter()
+                .any(|o| o["code"]["coding"][0]["system"] == "http://snomed.info/sct"
+                    && o["code"]["coding"][0]["code"] == code),
+            "an Observation coded {code}"
+        );
+    }
     assert_eq!(files["Questionnaire"].len(), 2);
     assert!(files["Flag"].iter().all(|fl| fl["meta"]["lastUpdated"].is_string()));
     // Audited: the kick-off, each download, each token use.
