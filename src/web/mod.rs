@@ -78,6 +78,7 @@ route_table! {
     get  "/healthz"                     => system::healthz, Public;
     get  "/readyz"                      => system::readyz, Public;
     get  "/static/app.css"              => system::stylesheet, Public;
+    get  "/static/icon.svg"             => system::icon, Public;
     get  "/login"                       => auth::login_page, Public;
     post "/login"                       => auth::login, Public;
     get  "/login/totp"                  => totp::code_page, Public;

@@ -17,6 +17,7 @@ const EXPECTED_PUBLIC: &[(&str, &str)] = &[
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/static/app.css"),
+    ("GET", "/static/icon.svg"),
     ("GET", "/login"),
     ("POST", "/login"),
     ("POST", "/logout"),

@@ -22,6 +22,19 @@ async fn health_and_readiness() {
     assert_eq!(r.text().await.unwrap(), "ready");
 }
 
+/// Every page names its icon, so browsers do not ask for a missing
+/// /favicon.ico (a 404 logged at WARN on every page view).
+#[tokio::test]
+async fn pages_link_an_icon_that_is_served() {
+    let app = spawn_app().await;
+    let page = app.get("/login").await.text().await.unwrap();
+    assert!(page.contains(r#"<link rel="icon" href="/static/icon.svg""#), "{page}");
+    let r = app.get("/static/icon.svg").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/svg+xml");
+    assert!(r.text().await.unwrap().starts_with("<svg"));
+}
+
 #[tokio::test]
 async fn first_run_setup_creates_a_clinic_and_an_admin_who_can_sign_in() {
     let app = spawn_app().await;
