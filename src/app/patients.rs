@@ -6,7 +6,7 @@ use crate::app::checkin::rules_of;
 use crate::app::notify::{self, MailContext};
 use crate::app::onboarding::{self, Credential, PatientInput, TreatmentInput};
 use crate::db::checkins;
-use crate::db::patients::TreatmentHistory;
+use crate::db::checkins::TreatmentHistory;
 use crate::db::{accounts, audit, dashboard, flags, patients, Db, DbConn};
 use crate::domain::AuditAction;
 use crate::domain::{ClinicId, Lang, PatientId, TokenPurpose, TreatmentId};

@@ -8,6 +8,9 @@ use crate::domain::*;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+/// A treatment with its check-ins, each with its earlier versions.
+pub type TreatmentHistory = (super::patients::Treatment, Vec<(CheckIn, Vec<Revision>)>);
+
 /// A stored check-in with its answers.
 #[derive(Debug, Clone)]
 pub struct CheckIn {

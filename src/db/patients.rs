@@ -250,12 +250,6 @@ pub fn close_follow_up(conn: &mut DbConn, id: PatientId, now: NaiveDateTime) -> 
     Ok(())
 }
 
-/// A treatment with its check-ins, each with its earlier versions.
-pub type TreatmentHistory = (
-    Treatment,
-    Vec<(super::checkins::CheckIn, Vec<super::checkins::Revision>)>,
-);
-
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = treatments)]
 pub struct Treatment {

@@ -12,8 +12,9 @@ pub mod bulk;
 pub mod questionnaire;
 pub mod resources;
 
+use crate::db::checkins::TreatmentHistory;
 use crate::db::flags::{Flag, FlagEvent};
-use crate::db::patients::{Patient, TreatmentHistory};
+use crate::db::patients::Patient;
 use crate::domain::{CheckInKind, ClinicId};
 use chrono::NaiveDateTime;
 use serde_json::{json, Value};

@@ -24,11 +24,6 @@ use fluent_templates::{LanguageIdentifier, Loader};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-#[doc(hidden)]
-pub mod catalogue;
-#[cfg(test)]
-mod catalogue_tests;
-
 fluent_templates::static_loader! {
     static LOCALES = {
         locales: "./locales",

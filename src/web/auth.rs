@@ -13,8 +13,9 @@ use crate::domain::{parse_name, AccountKind, EmailAddress, FieldErrors, TokenPur
 use crate::error::{Error, Result};
 use crate::i18n::Tr;
 use crate::web::view::form::FormState;
+use crate::web::view::landing::{landing, next_target, with_next};
 use crate::web::view::lang::{LangLink, PageLang};
-use crate::web::view::notice::{local_path, notice_text};
+use crate::web::view::notice::notice_text;
 use crate::web::view::timezones::{zone_select, ZoneSelect};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -52,38 +53,6 @@ pub struct LoginQuery {
     next: Option<String>,
 }
 
-/// A `next=` target worth keeping through the sign-in: a path on this site
-/// (see [`local_path`]), not the sign-in pages themselves. Anything else is
-/// dropped, so the person lands on their home page.
-pub fn next_target(raw: &str) -> Option<&str> {
-    local_path(raw).filter(|p| !p.starts_with("/login") && !p.starts_with("/logout"))
-}
-
-/// Where a signed-in person goes: `next` when it is a page for them (staff
-/// pages for staff, the rest for patients), else their home.
-pub fn landing(kind: AccountKind, next: &str) -> String {
-    let fits = |p: &str| match kind {
-        AccountKind::Staff => p.starts_with("/clinic") || p.starts_with("/account"),
-        AccountKind::Patient => !p.starts_with("/clinic"),
-    };
-    match next_target(next).filter(|p| fits(p)) {
-        Some(p) => p.to_string(),
-        None => home_of(kind).to_string(),
-    }
-}
-
-/// `path` with `next=` carried along (when there is one worth keeping).
-pub fn with_next(path: &str, next: &str) -> String {
-    match next_target(next) {
-        Some(n) => {
-            let encoded: String = url::form_urlencoded::byte_serialize(n.as_bytes()).collect();
-            let sep = if path.contains('?') { '&' } else { '?' };
-            format!("{path}{sep}next={encoded}")
-        }
-        None => path.to_string(),
-    }
-}
-
 pub async fn login_page(
     state: web::Data<AppState>,
     visitor: Visitor,
@@ -106,13 +75,6 @@ pub async fn login_page(
         next,
     })
     .map(|r| lang.keep(r))
-}
-
-fn home_of(kind: AccountKind) -> &'static str {
-    match kind {
-        AccountKind::Staff => "/clinic",
-        AccountKind::Patient => "/",
-    }
 }
 
 async fn needs_setup(state: &AppState) -> Result<bool> {

@@ -77,7 +77,7 @@ pub async fn protect(
             .and_then(|e| e.as_error::<Error>())
             .is_some_and(|e| matches!(e, Error::Unauthenticated));
         if needs_sign_in {
-            if let Ok(v) = HeaderValue::from_str(&super::auth::with_next("/login", &wanted)) {
+            if let Ok(v) = HeaderValue::from_str(&super::view::landing::with_next("/login", &wanted)) {
                 res.headers_mut().insert(header::LOCATION, v);
             }
         }

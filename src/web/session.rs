@@ -284,6 +284,12 @@ fn signed_in_as<T: Send + 'static, U: 'static>(
     })
 }
 
+/// The language of the patient signed in on this request, once the
+/// `PatientUser` extractor has loaded them (saves `view::lang::reader` a
+/// lookup).
+#[derive(Debug, Clone, Copy)]
+pub struct PatientLang(pub crate::domain::Lang);
+
 impl FromRequest for PatientUser {
     type Error = Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
@@ -306,8 +312,7 @@ impl FromRequest for PatientUser {
         Box::pin(async move {
             let user = signed.await?;
             // The error pages and templates answer in the patient's own language.
-            req.extensions_mut()
-                .insert(crate::web::view::lang::PatientLang(user.patient.language));
+            req.extensions_mut().insert(PatientLang(user.patient.language));
             Ok(user)
         })
     }

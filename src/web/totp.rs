@@ -8,7 +8,7 @@ use super::AppState;
 use crate::app::totp::{self, Step};
 use crate::domain::{AccountId, AccountKind, StaffId};
 use crate::error::{Error, Result};
-use crate::web::auth::{landing, next_target, with_next};
+use crate::web::view::landing::{landing, next_target, with_next};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};

@@ -5,8 +5,8 @@
 use crate::accounts::link_in_outbox;
 use crate::support::app::*;
 use aftercare::domain::*;
-use aftercare::i18n::catalogue;
 use aftercare::media::fixtures::{phone_jpeg, png_header_only};
+use aftercare::web::catalogue;
 use chrono::{Duration, TimeZone, Utc};
 use reqwest::multipart::{Form, Part};
 use scraper::{Html, Selector};

@@ -1,21 +1,11 @@
-//! "Preview" on the rules page: the form as posted (not saved) replayed on
-//! the clinic's last 90 days (`app::preview`), shown above the same form
-//! with the draft still in it, so the admin can adjust, preview again, or
-//! save (a separate, audited step).
+//! What "Preview" on the rules page shows: the form as posted (not saved)
+//! replayed on the clinic's last 90 days (`app::preview`), as rows for the
+//! page. The handler (`settings::preview`) draws it above the same form with
+//! the draft still in it, so the admin can adjust, preview again, or save
+//! (a separate, audited step).
 
-use super::settings::{groups, rules_in_force, RulesPage};
-use crate::app;
 use crate::app::clinic::rule_list;
 use crate::app::preview::{Changed, RulesPreview, Tally};
-use crate::domain::FieldErrors;
-use crate::error::Result;
-use crate::triage::{RuleSettings, CONFIRM_DISABLE_URGENT};
-use crate::web::error::render;
-use crate::web::session::{AdminUser, SecureForm};
-use crate::web::view::nav::Nav;
-use crate::web::AppState;
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
 
 /// One rule's line of the comparison.
 pub struct RuleRow {
@@ -164,40 +154,6 @@ impl PreviewView {
             no_longer: links(&p.no_longer_flagged),
         }
     }
-}
-
-/// POST /clinic/settings/rules/preview: the rules form's "Preview" button.
-pub async fn preview(state: web::Data<AppState>, AdminUser(user): AdminUser, form: SecureForm) -> Result<HttpResponse> {
-    let note: String = form.get("note").trim().chars().take(500).collect();
-    // The confirmation guards saving. A preview writes nothing, and seeing
-    // what switching an urgent rule off would change is its very purpose.
-    let mut fields = form.fields.clone();
-    fields.insert(CONFIRM_DISABLE_URGENT.to_string(), "on".to_string());
-    let parsed = RuleSettings::from_form(&fields).and_then(|s| s.validate().map(|_| s));
-    let (version, current) = rules_in_force(&state, user.clinic.id).await?;
-    let (status, errors, preview) = match parsed {
-        Ok(draft) => {
-            let p = app::preview::preview_rules(&state.db, &user.clinic, draft, state.clock.now()).await?;
-            (StatusCode::OK, FieldErrors::default(), Some(PreviewView::new(&p)))
-        }
-        Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
-    };
-    render(
-        status,
-        &RulesPage {
-            nav: Nav::new(&user, "settings"),
-            groups: groups(&current, Some(&form.fields), &errors),
-            confirm_name: CONFIRM_DISABLE_URGENT,
-            confirm_error: None,
-            confirm_checked: form.checked(CONFIRM_DISABLE_URGENT),
-            disabled_urgent: rule_list(&current.disabled_urgent_rules()),
-            errors,
-            note,
-            version,
-            notice: None,
-            preview,
-        },
-    )
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use crate::domain::*;
 use crate::error::Result;
 use crate::triage::{FieldKind, RuleSettings, CONFIRM_DISABLE_URGENT};
 use crate::web::clinic::photos::photo_storage;
+use crate::web::clinic::preview::PreviewView;
 use crate::web::error::{page, render, see_other};
 use crate::web::session::{AdminUser, SecureForm};
 use crate::web::view::form::FormState;
@@ -373,7 +374,7 @@ pub(super) struct RulesPage {
     pub(super) version: i32,
     pub(super) notice: Option<&'static str>,
     /// The draft replayed on the clinic's history (`preview.rs`), shown above the form.
-    pub(super) preview: Option<super::preview::PreviewView>,
+    pub(super) preview: Option<PreviewView>,
 }
 
 /// Groups the settings' fields for the page; with `submitted`, shows what was typed.
@@ -593,4 +594,38 @@ pub async fn retry(
         app::outbox::Retry::BeingSent => "/clinic/outbox?notice=sending",
         app::outbox::Retry::AlreadySent => "/clinic/outbox?notice=not-retried",
     }))
+}
+
+/// POST /clinic/settings/rules/preview: the rules form's "Preview" button.
+pub async fn preview(state: web::Data<AppState>, AdminUser(user): AdminUser, form: SecureForm) -> Result<HttpResponse> {
+    let note: String = form.get("note").trim().chars().take(500).collect();
+    // The confirmation guards saving. A preview writes nothing, and seeing
+    // what switching an urgent rule off would change is its very purpose.
+    let mut fields = form.fields.clone();
+    fields.insert(CONFIRM_DISABLE_URGENT.to_string(), "on".to_string());
+    let parsed = RuleSettings::from_form(&fields).and_then(|s| s.validate().map(|_| s));
+    let (version, current) = rules_in_force(&state, user.clinic.id).await?;
+    let (status, errors, preview) = match parsed {
+        Ok(draft) => {
+            let p = app::preview::preview_rules(&state.db, &user.clinic, draft, state.clock.now()).await?;
+            (StatusCode::OK, FieldErrors::default(), Some(PreviewView::new(&p)))
+        }
+        Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
+    };
+    render(
+        status,
+        &RulesPage {
+            nav: Nav::new(&user, "settings"),
+            groups: groups(&current, Some(&form.fields), &errors),
+            confirm_name: CONFIRM_DISABLE_URGENT,
+            confirm_error: None,
+            confirm_checked: form.checked(CONFIRM_DISABLE_URGENT),
+            disabled_urgent: rule_list(&current.disabled_urgent_rules()),
+            errors,
+            note,
+            version,
+            notice: None,
+            preview,
+        },
+    )
 }

@@ -6,7 +6,7 @@
 
 use crate::domain::Lang;
 use crate::i18n::{self, Tr};
-use crate::web::session::{ActiveSession, Visitor};
+use crate::web::session::{ActiveSession, PatientLang, Visitor};
 use crate::web::AppState;
 use actix_web::cookie::{time::Duration, Cookie, SameSite};
 use actix_web::dev::Payload;
@@ -108,11 +108,6 @@ impl FromRequest for PageLang {
         ready(Ok(PageLang::of(req)))
     }
 }
-
-/// The language of the patient signed in on this request, once the
-/// `PatientUser` extractor has loaded them (saves [`reader`] a lookup).
-#[derive(Debug, Clone, Copy)]
-pub struct PatientLang(pub Lang);
 
 /// The translator for a signed-in person's pages: a patient's own language,
 /// English for staff.

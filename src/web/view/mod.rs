@@ -8,6 +8,7 @@ pub mod flag;
 pub mod form;
 pub mod format;
 pub mod invite;
+pub mod landing;
 pub mod lang;
 pub mod nav;
 pub mod notice;

@@ -66,27 +66,27 @@ pub fn domain_words() -> BTreeMap<String, String> {
     };
     for q in QUESTIONS {
         add(Words {
-            key: leak(super::question_key(q, "")),
+            key: leak(crate::i18n::question_key(q, "")),
             en: q.label,
         });
         if !q.hint.is_empty() {
             add(Words {
-                key: leak(super::question_key(q, "-hint")),
+                key: leak(crate::i18n::question_key(q, "-hint")),
                 en: q.hint,
             });
         }
         if let Some((low, high)) = q.ends() {
             add(Words {
-                key: leak(super::question_key(q, "-low")),
+                key: leak(crate::i18n::question_key(q, "-low")),
                 en: low,
             });
             add(Words {
-                key: leak(super::question_key(q, "-high")),
+                key: leak(crate::i18n::question_key(q, "-high")),
                 en: high,
             });
         }
         for o in q.options() {
-            if let Some(key) = super::option_key(q, o) {
+            if let Some(key) = crate::i18n::option_key(q, o) {
                 add(Words {
                     key: leak(key),
                     en: o.label,
@@ -94,7 +94,7 @@ pub fn domain_words() -> BTreeMap<String, String> {
             }
             if let Some(r) = o.reported {
                 add(Words {
-                    key: leak(super::question_key(q, &format!("-said-{}", o.value))),
+                    key: leak(crate::i18n::question_key(q, &format!("-said-{}", o.value))),
                     en: r,
                 });
             }
