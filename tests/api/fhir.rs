@@ -43,6 +43,8 @@ pub async fn fixture() -> Fixture {
     app.record_checkin(t, date("2026-03-01"), &second);
     let mut warm = CheckInAnswers::calm();
     warm.temperature = Some(Temperature::from_celsius(37.4));
+    // Answered "None of these": pain relief was not asked.
+    warm.pain_relief = PainRelief::NotAsked;
     app.clock.advance(chrono::Duration::hours(1));
     app.record_checkin(t, date("2026-03-02"), &warm);
     let now = app.clock_now().naive_utc();
@@ -256,6 +258,21 @@ async fn a_patients_record_exports_as_a_valid_bundle_with_resolving_references()
     };
     assert_eq!(answer(amended, "pain")["valueCoding"]["code"], "5");
     assert_eq!(answer(amended, "note")["valueString"], "Itchy at night");
+    // An item not asked has no answer: the day answered "None of these"
+    // says nothing about pain relief; the others say what was chosen.
+    for r in &responses {
+        let warm = r["item"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["linkId"] == "temperature");
+        let relief = answer(r, "pain_relief");
+        if warm {
+            assert_eq!(relief, Value::Null, "{r}");
+        } else {
+            assert_eq!(relief["valueCoding"]["code"], "not_taking", "{r}");
+        }
+    }
     let first = responses
         .iter()
         .find(|r| r["id"].as_str().unwrap().ends_with("-v1") && answer(r, "pain")["valueCoding"]["code"] == "4");
