@@ -599,7 +599,9 @@ pub static NOTE: Question = Question {
 /// The form's version: raise it when a question, an option or a label
 /// changes. FHIR publishes the Questionnaire under it, and every exported
 /// response names the version it answered.
-pub const FORM_VERSION: &str = "1";
+/// 2: pain relief is no longer required (the short form's "None of these"
+/// leaves it not asked).
+pub const FORM_VERSION: &str = "2";
 
 /// Every question, in the CSV export's column order (a public contract: a
 /// new question goes at the end).
@@ -900,16 +902,31 @@ pub fn values_of(a: &CheckInAnswers) -> std::collections::HashMap<String, String
 ///   ([`PainRelief::NotAsked`]) rather than a guess shown as the patient's
 ///   answer (U6 reads only "no").
 pub fn fill_calm_behind_signs(form: &mut std::collections::HashMap<String, String>, prescribed: Prescribed) {
-    let mut calm = CheckInAnswers::calm();
-    calm.pain_relief = PainRelief::NotAsked;
-    if prescribed.any() {
-        calm.prophylaxis = Prophylaxis::Taken;
-    }
+    let calm = what_none_says(prescribed);
     for q in behind_signs().filter(|q| matches!(q.presence, Presence::Required)) {
         let v = form.entry(q.id.to_string()).or_default();
         if v.trim().is_empty() {
             *v = (q.get)(&calm).csv();
         }
+    }
+}
+
+/// The answers "None of these" stands for (see [`fill_calm_behind_signs`]).
+fn what_none_says(prescribed: Prescribed) -> CheckInAnswers {
+    let mut calm = CheckInAnswers::calm();
+    calm.pain_relief = PainRelief::NotAsked;
+    if prescribed.any() {
+        calm.prophylaxis = Prophylaxis::Taken;
+    }
+    calm
+}
+
+impl Question {
+    /// Whether a stored check-in may hold no answer to this required
+    /// question: "None of these" leaves it not asked.
+    pub fn may_go_unasked(&self) -> bool {
+        behind_signs().any(|q| q.id == self.id)
+            && (self.get)(&what_none_says(Prescribed::default())) == Answer::NotAsked
     }
 }
 
@@ -1174,5 +1191,7 @@ mod tests {
         assert_eq!((PAIN_RELIEF.get)(&a).csv(), "not_asked");
         assert!(!values_of(&a).contains_key("pain_relief"), "nothing to preselect");
         assert!(reported(&a).is_empty() && in_own_words(&a, &["U6"]).is_empty());
+        let unasked: Vec<&str> = QUESTIONS.iter().filter(|q| q.may_go_unasked()).map(|q| q.id).collect();
+        assert_eq!(unasked, ["pain_relief"]);
     }
 }

@@ -31,7 +31,9 @@ fn item(base: &Base, q: &Question) -> Value {
         "linkId": q.id,
         "text": q.label,
         "type": item_type(q),
-        "required": matches!(q.presence, Presence::Required),
+        // Not for a question "None of these" leaves unasked: its item may
+        // have no answer.
+        "required": matches!(q.presence, Presence::Required) && !q.may_go_unasked(),
     });
     let options: Vec<Value> = q
         .options()

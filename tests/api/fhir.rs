@@ -218,12 +218,15 @@ async fn a_patients_record_exports_as_a_valid_bundle_with_resolving_references()
         !link_ids.contains(&"raised_area_site"),
         "weekly questions are not on the daily form"
     );
-    let oozing = daily["item"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["linkId"] == "oozing")
-        .unwrap();
+    let daily_item = |id: &str| {
+        daily["item"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["linkId"] == id)
+            .unwrap()
+    };
+    let oozing = daily_item("oozing");
     let codes: Vec<&str> = oozing["answerOption"]
         .as_array()
         .unwrap()
@@ -231,6 +234,14 @@ async fn a_patients_record_exports_as_a_valid_bundle_with_resolving_references()
         .map(|o| o["valueCoding"]["code"].as_str().unwrap())
         .collect();
     assert_eq!(codes, ["none", "clear", "pus"], "answer options as in the form");
+    // Pain relief may go unasked ("None of these"): not required, and
+    // "not asked" is no option.
+    let relief = daily_item("pain_relief");
+    assert_eq!(
+        (oozing["required"].as_bool(), relief["required"].as_bool()),
+        (Some(true), Some(false))
+    );
+    assert!(!relief.to_string().contains("not_asked"), "{relief}");
 
     // One response per check-in version: the amended day has both.
     let responses = of_type(&bundle, "QuestionnaireResponse");
