@@ -10,8 +10,10 @@ text_enum! {
     pub enum Overall ("overall") { Better = "better", Same = "same", Worse = "worse" }
 }
 text_enum! {
-    /// Whether pain medicine helps.
-    pub enum PainRelief ("pain_relief") { Yes = "yes", No = "no", NotTaking = "not_taking" }
+    /// Whether pain medicine helps. `NotAsked`: the patient answered "None of
+    /// these" to the warning signs, which rules out only "no", and so was
+    /// never asked (the form does not offer it; see `questions::NOT_ASKED`).
+    pub enum PainRelief ("pain_relief") { Yes = "yes", No = "no", NotTaking = "not_taking", NotAsked = "not_asked" }
 }
 text_enum! {
     /// Oozing: none, thin clear or yellow, thick cloudy green or foul-smelling.

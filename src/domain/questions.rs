@@ -82,22 +82,39 @@ pub enum Presence {
     With { tick: &'static str, missing: Words },
 }
 
+/// The stored value of a choice the patient was never asked (a value the
+/// form does not offer): "None of these" answered the warning signs without
+/// telling which option applies. Also its CSV cell.
+pub const NOT_ASKED: &str = "not_asked";
+
 /// A stored answer, as the summaries and the export read it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Answer<'a> {
     Number(u8),
     Choice(Option<&'static str>),
+    /// A choice the patient was not asked ([`NOT_ASKED`]): no answer at all,
+    /// so never shown as one of the options.
+    NotAsked,
     Tick(bool),
     Temperature(Option<Temperature>),
     Text(Option<&'a str>),
 }
 
 impl Answer<'_> {
+    /// A stored choice: [`NOT_ASKED`] is [`Answer::NotAsked`].
+    pub fn choice(v: &'static str) -> Self {
+        if v == NOT_ASKED {
+            Answer::NotAsked
+        } else {
+            Answer::Choice(Some(v))
+        }
+    }
     /// The CSV cell (before quoting).
     pub fn csv(&self) -> String {
         match self {
             Answer::Number(n) => n.to_string(),
             Answer::Choice(v) => v.unwrap_or_default().to_string(),
+            Answer::NotAsked => NOT_ASKED.to_string(),
             Answer::Tick(b) => b.to_string(),
             Answer::Temperature(t) => t.map(|t| format!("{:.1}", t.celsius())).unwrap_or_default(),
             Answer::Text(s) => s.unwrap_or_default().to_string(),
@@ -261,7 +278,7 @@ macro_rules! choice {
             presence: Presence::Required,
             rules: &[$($rule),*],
             column: stringify!($field),
-            get: |a| Answer::Choice(Some(a.$field.as_str())),
+            get: |a| Answer::choice(a.$field.as_str()),
             set: |a, v| {
                 a.$field = $ty::parse(v).map_err(|_| invalid!($field, $msg))?;
                 Ok(())
@@ -582,7 +599,9 @@ pub static NOTE: Question = Question {
 /// The form's version: raise it when a question, an option or a label
 /// changes. FHIR publishes the Questionnaire under it, and every exported
 /// response names the version it answered.
-pub const FORM_VERSION: &str = "1";
+/// 2: pain relief is no longer required (the short form's "None of these"
+/// leaves it not asked).
+pub const FORM_VERSION: &str = "2";
 
 /// Every question, in the CSV export's column order (a public contract: a
 /// new question goes at the end).
@@ -855,13 +874,14 @@ pub fn any_behind_signs(form: &std::collections::HashMap<String, String>) -> boo
     behind_signs().any(|q| form.get(q.id).is_some_and(|v| !v.trim().is_empty()))
 }
 
-/// The form values that stand for `a` (to fill a form in again).
+/// The form values that stand for `a` (to fill a form in again). A question
+/// not asked has none: the patient never chose an option.
 pub fn values_of(a: &CheckInAnswers) -> std::collections::HashMap<String, String> {
     QUESTIONS
         .iter()
         .filter_map(|q| {
             let v = match (q.get)(a) {
-                Answer::Tick(false) => return None,
+                Answer::Tick(false) | Answer::NotAsked => return None,
                 Answer::Tick(true) => "yes".to_string(),
                 other => other.csv(),
             };
@@ -878,19 +898,35 @@ pub fn values_of(a: &CheckInAnswers) -> std::collections::HashMap<String, String
 ///   taken as prescribed when the clinic prescribed any (`prescribed`, the
 ///   treatment's record), else not prescribed;
 /// - "pain medicine not helping": only that it is not "no, it does not
-///   help"; "not taking" stands for it (the one answer here the summary
-///   cannot tell apart: "yes, it helps" would be the same guess, and U6
-///   reads only "no").
+///   help", which leaves "yes" and "not taking" open: stored as not asked
+///   ([`PainRelief::NotAsked`]) rather than a guess shown as the patient's
+///   answer (U6 reads only "no").
 pub fn fill_calm_behind_signs(form: &mut std::collections::HashMap<String, String>, prescribed: Prescribed) {
-    let mut calm = CheckInAnswers::calm();
-    if prescribed.any() {
-        calm.prophylaxis = Prophylaxis::Taken;
-    }
+    let calm = what_none_says(prescribed);
     for q in behind_signs().filter(|q| matches!(q.presence, Presence::Required)) {
         let v = form.entry(q.id.to_string()).or_default();
         if v.trim().is_empty() {
             *v = (q.get)(&calm).csv();
         }
+    }
+}
+
+/// The answers "None of these" stands for (see [`fill_calm_behind_signs`]).
+fn what_none_says(prescribed: Prescribed) -> CheckInAnswers {
+    let mut calm = CheckInAnswers::calm();
+    calm.pain_relief = PainRelief::NotAsked;
+    if prescribed.any() {
+        calm.prophylaxis = Prophylaxis::Taken;
+    }
+    calm
+}
+
+impl Question {
+    /// Whether a stored check-in may hold no answer to this required
+    /// question: "None of these" leaves it not asked.
+    pub fn may_go_unasked(&self) -> bool {
+        behind_signs().any(|q| q.id == self.id)
+            && (self.get)(&what_none_says(Prescribed::default())) == Answer::NotAsked
     }
 }
 
@@ -1050,7 +1086,11 @@ mod tests {
         }
         let values = |q: &Question| q.options().iter().map(|o| o.value.to_string()).collect::<Vec<_>>();
         assert_eq!(values(&OVERALL), texts(Overall::ALL));
-        assert_eq!(values(&PAIN_RELIEF), texts(PainRelief::ALL));
+        // The one exception: "not asked" is stored after "None of these",
+        // never offered.
+        let offered: Vec<_> = PainRelief::ALL.iter().filter(|v| **v != PainRelief::NotAsked).collect();
+        assert_eq!(values(&PAIN_RELIEF), texts(&offered));
+        assert_eq!(PainRelief::NotAsked.as_str(), NOT_ASKED);
         assert_eq!(values(&OOZING), texts(Oozing::ALL));
         assert_eq!(values(&CRUSTS), texts(Crusts::ALL));
         assert_eq!(values(&PROPHYLAXIS), texts(Prophylaxis::ALL));
@@ -1121,7 +1161,12 @@ mod tests {
         assert_eq!(filled.get("oozing").map(String::as_str), Some("none"));
         assert_eq!(filled.get("crusts").map(String::as_str), Some("none"));
         assert_eq!(filled.get("prophylaxis").map(String::as_str), Some("not_prescribed"));
+        assert_eq!(filled.get("pain_relief").map(String::as_str), Some(NOT_ASKED));
         assert!(!filled.contains_key("fever"));
+        // What the patient did answer is kept.
+        let mut filled = form(&[("pain_relief", "yes")]);
+        fill_calm_behind_signs(&mut filled, Prescribed::default());
+        assert_eq!(filled.get("pain_relief").map(String::as_str), Some("yes"));
         // "No missed dose" from a patient the clinic gave tablets: taken.
         let mut filled = form(&[("pain", "2")]);
         let antiviral = Prescribed {
@@ -1136,5 +1181,17 @@ mod tests {
         assert!(signs_reported(&filled).is_empty(), "{filled:?}");
         let a = CheckInAnswers::from_form(&values_of(&CheckInAnswers::calm()), CheckInKind::Weekly).unwrap();
         assert_eq!(a, CheckInAnswers::calm());
+    }
+
+    #[test]
+    fn a_question_not_asked_is_no_answer() {
+        let mut a = CheckInAnswers::calm();
+        a.pain_relief = PainRelief::NotAsked;
+        assert_eq!((PAIN_RELIEF.get)(&a), Answer::NotAsked);
+        assert_eq!((PAIN_RELIEF.get)(&a).csv(), "not_asked");
+        assert!(!values_of(&a).contains_key("pain_relief"), "nothing to preselect");
+        assert!(reported(&a).is_empty() && in_own_words(&a, &["U6"]).is_empty());
+        let unasked: Vec<&str> = QUESTIONS.iter().filter(|q| q.may_go_unasked()).map(|q| q.id).collect();
+        assert_eq!(unasked, ["pain_relief"]);
     }
 }

@@ -31,7 +31,9 @@ fn item(base: &Base, q: &Question) -> Value {
         "linkId": q.id,
         "text": q.label,
         "type": item_type(q),
-        "required": matches!(q.presence, Presence::Required),
+        // Not for a question "None of these" leaves unasked: its item may
+        // have no answer.
+        "required": matches!(q.presence, Presence::Required) && !q.may_go_unasked(),
     });
     let options: Vec<Value> = q
         .options()
@@ -75,7 +77,8 @@ fn title(kind: CheckInKind) -> &'static str {
 }
 
 /// The answer of `q`, or `None` when it was left empty (an unmeasured
-/// temperature, no note, no site for an unticked raised area).
+/// temperature, no note, no site for an unticked raised area) or not asked
+/// (pain relief after "None of these"): such an item has no answer.
 fn answer(base: &Base, q: &Question, a: &CheckInAnswers) -> Option<Value> {
     let value = match (q.get)(a) {
         Answer::Number(n) => json!({ "valueCoding": coding(base, q, &n.to_string()) }),
@@ -83,7 +86,7 @@ fn answer(base: &Base, q: &Question, a: &CheckInAnswers) -> Option<Value> {
         Answer::Tick(b) => json!({ "valueBoolean": b }),
         Answer::Temperature(Some(t)) => json!({ "valueQuantity": celsius(t.celsius()) }),
         Answer::Text(Some(s)) if !s.is_empty() => json!({ "valueString": s }),
-        Answer::Choice(None) | Answer::Temperature(None) | Answer::Text(_) => return None,
+        Answer::Choice(None) | Answer::NotAsked | Answer::Temperature(None) | Answer::Text(_) => return None,
     };
     Some(value)
 }

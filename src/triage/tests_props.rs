@@ -13,7 +13,8 @@ fn answers() -> impl Strategy<Value = CheckInAnswers> {
     let nums = (0u8..=10, 0u8..=10, 0u8..=3, 0u8..=3, proptest::option::of(340i32..=430));
     let enums = (
         0usize..3,
-        0usize..3,
+        // "Not asked" too: the form's "None of these" stores it.
+        0usize..PainRelief::ALL.len(),
         0usize..3,
         0usize..3,
         0usize..3,

@@ -238,6 +238,14 @@ fn u6_severe_pain() {
             row(OTHER, 1, pain(9), NO),
             row(ALL, 0, a(|x| (x.pain, x.pain_relief) = (2, PainRelief::No)), U),
             row(ALL, 0, a(|x| (x.pain, x.pain_relief) = (2, PainRelief::NotTaking)), NO),
+            // "None of these" left it unasked: not a "no".
+            row(ALL, 0, a(|x| (x.pain, x.pain_relief) = (2, PainRelief::NotAsked)), NO),
+            row(
+                ABLATIVE,
+                3,
+                a(|x| (x.pain, x.pain_relief) = (7, PainRelief::NotAsked)),
+                U,
+            ),
         ],
     );
 }

@@ -1161,7 +1161,8 @@ async fn none_of_these_stores_what_none_means_for_each_sign() {
     let a = stored(&app, t)[0].answers.clone();
     assert_eq!(a.prophylaxis, Prophylaxis::Taken, "none missed, and some were given");
     assert_eq!((a.oozing, a.crusts), (Oozing::None, Crusts::None));
-    assert_ne!(a.pain_relief, PainRelief::No);
+    // "None" rules out only "no, it does not help": not asked, not a guess.
+    assert_eq!(a.pain_relief, PainRelief::NotAsked);
     assert!(a.temperature.is_none() && a.note.is_none());
     assert!(
         questions::reported(&a).is_empty(),
@@ -1173,6 +1174,81 @@ async fn none_of_these_stores_what_none_means_for_each_sign() {
     let (app, _, t) = patient_app().await;
     send_ok(&app, t, &with(first_step(), &[("signs", "none")])).await;
     assert_eq!(stored(&app, t)[0].answers.prophylaxis, Prophylaxis::NotPrescribed);
+}
+
+/// Pain relief after "None of these": stored as not asked, never shown as an
+/// option the patient chose (amend prefill, export, clinician summary); the
+/// one-POST contract without a summary is what it was.
+#[tokio::test]
+async fn none_of_these_leaves_pain_relief_not_asked() {
+    let (app, patient, t) = patient_app().await;
+    // A raw POST without `pain_relief` and without a summary: refused, as
+    // before (the question is required on the full form).
+    let without: Vec<_> = calm().into_iter().filter(|(k, _)| *k != "pain_relief").collect();
+    let r = send(&app, t, &without).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("Say whether pain medicine helps"));
+    assert!(stored(&app, t).is_empty(), "nothing stored");
+    // "None" with the patient's own pain-relief answer keeps it.
+    send_ok(
+        &app,
+        t,
+        &with(first_step(), &[("signs", "none"), ("pain_relief", "yes")]),
+    )
+    .await;
+    assert_eq!(stored(&app, t)[0].answers.pain_relief, PainRelief::Yes);
+    // "None" without it: not asked (also when amending the day).
+    send_ok(&app, t, &with(first_step(), &[("signs", "none")])).await;
+    assert_eq!(stored(&app, t)[0].answers.pain_relief, PainRelief::NotAsked);
+
+    // Amending: no pain-medicine option preselected, on either step.
+    for page in [form_page(t), full_form_page(t)] {
+        let (status, html) = app.get_html(&page).await;
+        assert_eq!(status, 200);
+        let doc = Html::parse_document(&html);
+        assert!(
+            has(&doc, "input[name=pain][value=\"2\"][checked]"),
+            "{page}: the day's answers"
+        );
+        assert!(!has(&doc, "input[name=pain_relief][checked]"), "{page}: never chosen");
+        assert!(!html.contains("not_asked"), "{page}: never offered");
+    }
+    let (_, html) = app.get_html("/history").await;
+    assert!(!html.contains("pain medicine") && !html.contains("not_asked"), "{html}");
+
+    // The export has the value (the admin in a browser of their own).
+    let clinic = clinic_of(&app, patient);
+    app.create_staff(clinic, "admin@bright.example", Role::Admin);
+    let admin = new_client();
+    assert_eq!(sign_in_on(&app, &admin, "admin@bright.example", PASSWORD).await, 303);
+    let staff_get = |path: String| {
+        let (admin, url) = (admin.clone(), app.url(&path));
+        async move {
+            let r = admin.get(url).send().await.expect("GET");
+            (r.status().as_u16(), r.text().await.expect("body"))
+        }
+    };
+    let (status, body) = staff_get("/clinic/export?from=2026-03-02&to=2026-03-02&kind=checkins".into()).await;
+    assert_eq!(status, 200, "{body}");
+    let column = aftercare::web::clinic::export::checkin_columns()
+        .iter()
+        .position(|c| *c == "pain_relief")
+        .expect("the column");
+    let relief: Vec<&str> = body
+        .split("\r\n")
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split(',').nth(column).unwrap_or(""))
+        .collect();
+    assert_eq!(relief, ["not_asked"], "{body}");
+
+    // Amended with an answer: the clinician's summary of the earlier
+    // version says "not asked" in words.
+    send_ok(&app, t, &with(calm(), &[("signs", "some")])).await;
+    let (status, html) = staff_get(format!("/clinic/patients/{}", patient.0)).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("pain relief not asked"), "{html}");
+    assert!(!html.contains("not_asked"), "{html}");
 }
 
 #[tokio::test]

@@ -43,6 +43,8 @@ pub async fn fixture() -> Fixture {
     app.record_checkin(t, date("2026-03-01"), &second);
     let mut warm = CheckInAnswers::calm();
     warm.temperature = Some(Temperature::from_celsius(37.4));
+    // Answered "None of these": pain relief was not asked.
+    warm.pain_relief = PainRelief::NotAsked;
     app.clock.advance(chrono::Duration::hours(1));
     app.record_checkin(t, date("2026-03-02"), &warm);
     let now = app.clock_now().naive_utc();
@@ -216,12 +218,15 @@ async fn a_patients_record_exports_as_a_valid_bundle_with_resolving_references()
         !link_ids.contains(&"raised_area_site"),
         "weekly questions are not on the daily form"
     );
-    let oozing = daily["item"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["linkId"] == "oozing")
-        .unwrap();
+    let daily_item = |id: &str| {
+        daily["item"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["linkId"] == id)
+            .unwrap()
+    };
+    let oozing = daily_item("oozing");
     let codes: Vec<&str> = oozing["answerOption"]
         .as_array()
         .unwrap()
@@ -229,6 +234,14 @@ async fn a_patients_record_exports_as_a_valid_bundle_with_resolving_references()
         .map(|o| o["valueCoding"]["code"].as_str().unwrap())
         .collect();
     assert_eq!(codes, ["none", "clear", "pus"], "answer options as in the form");
+    // Pain relief may go unasked ("None of these"): not required, and
+    // "not asked" is no option.
+    let relief = daily_item("pain_relief");
+    assert_eq!(
+        (oozing["required"].as_bool(), relief["required"].as_bool()),
+        (Some(true), Some(false))
+    );
+    assert!(!relief.to_string().contains("not_asked"), "{relief}");
 
     // One response per check-in version: the amended day has both.
     let responses = of_type(&bundle, "QuestionnaireResponse");
@@ -256,6 +269,21 @@ async fn a_patients_record_exports_as_a_valid_bundle_with_resolving_references()
     };
     assert_eq!(answer(amended, "pain")["valueCoding"]["code"], "5");
     assert_eq!(answer(amended, "note")["valueString"], "Itchy at night");
+    // An item not asked has no answer: the day answered "None of these"
+    // says nothing about pain relief; the others say what was chosen.
+    for r in &responses {
+        let warm = r["item"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["linkId"] == "temperature");
+        let relief = answer(r, "pain_relief");
+        if warm {
+            assert_eq!(relief, Value::Null, "{r}");
+        } else {
+            assert_eq!(relief["valueCoding"]["code"], "not_taking", "{r}");
+        }
+    }
     let first = responses
         .iter()
         .find(|r| r["id"].as_str().unwrap().ends_with("-v1") && answer(r, "pain")["valueCoding"]["code"] == "4");

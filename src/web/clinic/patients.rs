@@ -655,6 +655,7 @@ fn summary(a: &CheckInAnswers) -> String {
             }
             Answer::Number(n) => Some(format!("{} {n}", q.short)),
             Answer::Choice(Some(v)) => Some(format!("{} {v}", q.short)),
+            Answer::NotAsked => Some(format!("{} not asked", q.short)),
             _ => None,
         })
         .collect();
