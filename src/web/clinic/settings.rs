@@ -377,6 +377,34 @@ pub(super) struct RulesPage {
     pub(super) preview: Option<PreviewView>,
 }
 
+impl RulesPage {
+    /// The rules page drawn again with the form as posted (after an error, or
+    /// with a preview above it).
+    fn posted(
+        user: &crate::web::session::StaffUser,
+        current: &RuleSettings,
+        version: i32,
+        form: &SecureForm,
+        errors: FieldErrors,
+        note: String,
+        preview: Option<PreviewView>,
+    ) -> Self {
+        RulesPage {
+            nav: Nav::new(user, "settings"),
+            groups: groups(current, Some(&form.fields), &errors),
+            confirm_name: CONFIRM_DISABLE_URGENT,
+            confirm_error: None,
+            confirm_checked: form.checked(CONFIRM_DISABLE_URGENT),
+            disabled_urgent: rule_list(&current.disabled_urgent_rules()),
+            errors,
+            note,
+            version,
+            notice: None,
+            preview,
+        }
+    }
+}
+
 /// Groups the settings' fields for the page; with `submitted`, shows what was typed.
 pub(super) fn groups(
     settings: &RuleSettings,
@@ -485,20 +513,12 @@ pub async fn save_rules(
         Ok(s) => s,
         Err(errors) => {
             let (version, current) = rules_in_force(&state, clinic).await?;
+            let confirm_error = errors.get(CONFIRM_DISABLE_URGENT).map(str::to_string);
             return render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &RulesPage {
-                    nav: Nav::new(&user, "settings"),
-                    groups: groups(&current, Some(&form.fields), &errors),
-                    confirm_name: CONFIRM_DISABLE_URGENT,
-                    confirm_error: errors.get(CONFIRM_DISABLE_URGENT).map(str::to_string),
-                    confirm_checked: form.checked(CONFIRM_DISABLE_URGENT),
-                    disabled_urgent: rule_list(&current.disabled_urgent_rules()),
-                    errors,
-                    note,
-                    version,
-                    notice: None,
-                    preview: None,
+                    confirm_error,
+                    ..RulesPage::posted(&user, &current, version, &form, errors, note, None)
                 },
             );
         }
@@ -614,18 +634,6 @@ pub async fn preview(state: web::Data<AppState>, AdminUser(user): AdminUser, for
     };
     render(
         status,
-        &RulesPage {
-            nav: Nav::new(&user, "settings"),
-            groups: groups(&current, Some(&form.fields), &errors),
-            confirm_name: CONFIRM_DISABLE_URGENT,
-            confirm_error: None,
-            confirm_checked: form.checked(CONFIRM_DISABLE_URGENT),
-            disabled_urgent: rule_list(&current.disabled_urgent_rules()),
-            errors,
-            note,
-            version,
-            notice: None,
-            preview,
-        },
+        &RulesPage::posted(&user, &current, version, &form, errors, note, preview),
     )
 }
