@@ -114,10 +114,10 @@ pub fn record(conn: &mut DbConn, mail: &MailContext, sub: &Submission, now: Date
     };
     let (stored, amended) = checkins::upsert(conn, &key, answers, now.naive_utc())?;
 
-    let all = checkins::of_treatment(conn, treatment.id)?;
-    let earlier: Vec<PriorCheckIn> = all
+    // `evaluate` reads only the two latest earlier days (prev and the one before).
+    let recent = checkins::latest_before(conn, treatment.id, date, 2)?;
+    let earlier: Vec<PriorCheckIn> = recent
         .iter()
-        .filter(|c| c.id != stored.id)
         .map(|c| PriorCheckIn {
             day: c.day_number,
             answers: &c.answers,

@@ -273,7 +273,6 @@ pub fn for_day(conn: &mut DbConn, treatment: TreatmentId, day: NaiveDate) -> Res
         .transpose()
 }
 
-/// Every check-in of a treatment, by day.
 /// A treatment's check-in ids by day number (the demo links its flags).
 pub fn ids_by_day(
     conn: &mut DbConn,
@@ -286,10 +285,32 @@ pub fn ids_by_day(
     Ok(rows.into_iter().map(|(d, id)| (i64::from(d), CheckInId(id))).collect())
 }
 
+/// Every check-in of a treatment, by day.
 pub fn of_treatment(conn: &mut DbConn, treatment: TreatmentId) -> Result<Vec<CheckIn>, DbError> {
     checkins::table
         .filter(checkins::treatment_id.eq(treatment.0))
         .order(checkins::day.asc())
+        .select(Row::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(CheckIn::try_from)
+        .collect()
+}
+
+/// The `n` latest check-ins of a treatment on days before `day`, newest
+/// first: all the trend rules compare with (`prev` and the one before it),
+/// read through the (treatment, day) index instead of the whole history.
+pub fn latest_before(
+    conn: &mut DbConn,
+    treatment: TreatmentId,
+    day: NaiveDate,
+    n: i64,
+) -> Result<Vec<CheckIn>, DbError> {
+    checkins::table
+        .filter(checkins::treatment_id.eq(treatment.0))
+        .filter(checkins::day.lt(day))
+        .order(checkins::day.desc())
+        .limit(n)
         .select(Row::as_select())
         .load(conn)?
         .into_iter()

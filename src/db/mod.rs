@@ -36,6 +36,7 @@ pub mod dashboard;
 pub mod devices;
 pub mod exports;
 pub mod flags;
+mod group_commit;
 pub mod outbox;
 pub mod patients;
 pub mod photos;
@@ -138,6 +139,10 @@ pub enum DbError {
     Migration(String),
     #[error("background task failed: {0}")]
     Task(String),
+    /// The shared commit of a group of SQLite writers failed: nothing of
+    /// the group was stored.
+    #[error("the write could not be committed: {0}")]
+    Commit(String),
 }
 
 impl DbError {
@@ -196,8 +201,11 @@ impl ManageConnection for Manager {
 pub struct Db {
     source: Source,
     postgres: bool,
-    /// SQLite: one writer at a time inside this process.
+    /// SQLite one-shot commands: one writer at a time inside this process.
     write_gate: Arc<Mutex<()>>,
+    /// SQLite `serve`: writers that arrive together share one transaction
+    /// and one fsync ([`group_commit`]).
+    group: Option<Arc<group_commit::GroupCommit>>,
     /// SQLite: the shared lock that makes a restore refuse while this
     /// process has the database open ([`backup::hold`]).
     _holder: Option<Arc<std::fs::File>>,
@@ -270,7 +278,11 @@ impl Db {
             .connection_timeout(Duration::from_secs(10))
             .build(Manager { url: url.clone() })
             .map_err(|e| DbError::Connect(e.to_string()))?;
-        Ok(Self::with(Source::Pool(pool), url, holder))
+        let mut db = Self::with(Source::Pool(pool), url, holder);
+        if !url.is_postgres() {
+            db.group = Some(Arc::new(group_commit::GroupCommit::new(url)));
+        }
+        Ok(db)
     }
 
     /// Connects and runs pending migrations over one connection, kept for
@@ -288,6 +300,7 @@ impl Db {
             source,
             postgres: url.is_postgres(),
             write_gate: Arc::new(Mutex::new(())),
+            group: None,
             _holder: holder,
             url: url.clone(),
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
@@ -412,6 +425,9 @@ impl Db {
     where
         E: From<DbError> + From<diesel::result::Error>,
     {
+        if let Some(group) = &self.group {
+            return group.write(f);
+        }
         let mut conn = self.conn()?;
         let conn: &mut DbConn = &mut conn;
         if self.postgres {

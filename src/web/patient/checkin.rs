@@ -215,7 +215,15 @@ impl FormContext {
     }
 }
 
-async fn form_context(state: &AppState, user: &PatientUser, raw: Option<String>) -> Result<Option<FormContext>> {
+/// What the form needs. Without `history` only the treatment is read: a
+/// submission shows the form again only on its rare error paths, and the
+/// days done cost a read of every check-in of the treatment.
+async fn form_context(
+    state: &AppState,
+    user: &PatientUser,
+    raw: Option<String>,
+    history: bool,
+) -> Result<Option<FormContext>> {
     let pid = user.patient.id;
     let today = triage::clinic_today(state.clock.now(), user.clinic.timezone.0);
     state
@@ -224,6 +232,14 @@ async fn form_context(state: &AppState, user: &PatientUser, raw: Option<String>)
             let Some(treatment) = pick_treatment(c, pid, raw.as_deref())? else {
                 return Ok(None);
             };
+            if !history {
+                return Ok(Some(FormContext {
+                    treatment,
+                    today,
+                    done: Vec::new(),
+                    photo_requested: false,
+                }));
+            }
             let done = checkins::of_treatment(c, treatment.id)?
                 .into_iter()
                 .map(|ci| (ci.day, ci.answers))
@@ -312,7 +328,7 @@ pub async fn checkin_page(state: web::Data<AppState>, user: PatientUser, req: Ht
     }
     let q = query(&req);
     let tr = user.tr();
-    let Some(ctx) = form_context(&state, &user, q.get("treatment").cloned()).await? else {
+    let Some(ctx) = form_context(&state, &user, q.get("treatment").cloned(), true).await? else {
         return message(
             &user,
             &tr.t("checkin-no-treatment-title"),
@@ -362,8 +378,15 @@ pub async fn checkin_submit(state: web::Data<AppState>, user: PatientUser, form:
     if let Some(closed) = follow_up_closed(&user, StatusCode::CONFLICT) {
         return closed;
     }
-    let Some(ctx) = form_context(&state, &user, Some(form.get("treatment").to_string())).await? else {
+    let treatment_raw = form.get("treatment").to_string();
+    let Some(ctx) = form_context(&state, &user, Some(treatment_raw.clone()), false).await? else {
         return Err(Error::NotFound);
+    };
+    // The form drawn again (second step, errors) shows the days done.
+    let full = || async {
+        form_context(&state, &user, Some(treatment_raw.clone()), true)
+            .await?
+            .ok_or(Error::NotFound)
     };
     let raw_date = form.get("date");
     let date = checkin::parse_checkin_date(raw_date, ctx.today, ctx.treatment.treated_on);
@@ -397,7 +420,7 @@ pub async fn checkin_submit(state: web::Data<AppState>, user: PatientUser, form:
                 // The second step: every question, the first step's answers kept.
                 let date = date.map_err(|_| raw_date.to_string());
                 let none = FieldErrors::default();
-                return render_form(&user, &ctx, false, date, &fields, &none, StatusCode::OK);
+                return render_form(&user, &full().await?, false, date, &fields, &none, StatusCode::OK);
             }
             false
         }
@@ -417,7 +440,7 @@ pub async fn checkin_submit(state: web::Data<AppState>, user: PatientUser, form:
             // (`short` is false then), so the ticks can be seen and changed.
             return render_form(
                 &user,
-                &ctx,
+                &full().await?,
                 short,
                 date,
                 &fields,
