@@ -53,7 +53,7 @@ fn mild(kind: CheckInKind) -> CheckInAnswers {
         ("pain_relief", "not_taking"),
         ("itch", "2"),
         ("swelling", "1"),
-        ("redness", "4"),
+        ("redness", "1"),
         ("oozing", "none"),
         ("crusts", "none"),
         ("prophylaxis", "taken"),
@@ -65,7 +65,7 @@ fn mild(kind: CheckInKind) -> CheckInAnswers {
 
 /// One-row commits into a scratch file beside the database, for `secs` seconds.
 fn raw_commits_per_second(dir: &std::path::Path, n: usize) -> f64 {
-    let path = dir.join("bench-raw-commits.db");
+    let path = dir.join(format!("bench-raw-commits-{}.db", std::process::id()));
     let _ = std::fs::remove_file(&path);
     let mut c = SqliteConnection::establish(path.to_str().expect("utf-8 path")).expect("scratch db");
     c.batch_execute(

@@ -214,6 +214,22 @@ pub struct Db {
     /// [`Db::listen_for_outbox`] when another process did): the delivery
     /// worker waits on it instead of only its poll interval.
     outbox_wake: Arc<tokio::sync::Notify>,
+    /// Database calls running at once from async code ([`Db::run`]). The
+    /// rest wait here as tasks, not as blocked threads: each blocked
+    /// thread costs a stack and, under glibc, a share of malloc arenas that
+    /// are never given back (memory grew with concurrency without it).
+    running: Arc<tokio::sync::Semaphore>,
+}
+
+/// Pooled connections: SQLite's are readers only (writes have their own
+/// connection, [`group_commit`]); PostgreSQL's do both, and more of them
+/// keep its server's cores busy while some wait on the network.
+fn pool_size(url: &DatabaseUrl) -> u32 {
+    if url.is_postgres() {
+        16
+    } else {
+        4
+    }
 }
 
 /// SQLite: the shared lock a restore waits on while this process has the file open.
@@ -269,9 +285,8 @@ impl Db {
     pub fn connect(url: &DatabaseUrl) -> Result<Self, DbError> {
         let holder = hold(url)?;
         Self::migrate(url)?;
-        let size = if url.is_postgres() { 8 } else { 4 };
         let pool = r2d2::Pool::builder()
-            .max_size(size)
+            .max_size(pool_size(url))
             .min_idle(Some(0))
             .idle_timeout(None)
             .max_lifetime(None)
@@ -304,6 +319,8 @@ impl Db {
             _holder: holder,
             url: url.clone(),
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
+            // Enough to keep every pooled connection and the writer busy.
+            running: Arc::new(tokio::sync::Semaphore::new(2 * pool_size(url) as usize)),
         }
     }
 
@@ -462,9 +479,21 @@ impl Db {
         E: From<DbError> + Send + 'static,
     {
         let db = self.clone();
-        tokio::task::spawn_blocking(move || f(&db))
+        // Closed never: the semaphore lives as long as the Db. The permit
+        // moves into the thread: a request dropped mid-call (the client
+        // left) still counts until its call has finished.
+        let permit = self
+            .running
+            .clone()
+            .acquire_owned()
             .await
-            .map_err(|e| E::from(DbError::Task(e.to_string())))?
+            .map_err(|e| E::from(DbError::Task(e.to_string())))?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            f(&db)
+        })
+        .await
+        .map_err(|e| E::from(DbError::Task(e.to_string())))?
     }
 
     /// Readiness: the database answers and no migration is pending.

@@ -174,9 +174,8 @@ impl FromRequest for Visitor {
                 Some(t) if !t.is_empty() && t.len() <= 64 => {
                     let now = state.clock.now();
                     let st = state.clone();
-                    web::block(move || load_session(&st, &t, now))
-                        .await
-                        .map_err(|e| Error::Internal(e.to_string()))??
+                    // Through the database's own limit on calls at once.
+                    state.db.run(move |_| load_session(&st, &t, now)).await?
                 }
                 _ => None,
             };
