@@ -42,9 +42,30 @@ pub fn parse_checkin_date(raw: &str, today: NaiveDate, treated_on: NaiveDate) ->
 /// The rules in force for a clinic (the stored JSON, defaults where absent).
 pub fn rules_of(conn: &mut DbConn, clinic: ClinicId) -> Result<(RulesVersionId, RuleSettings)> {
     let v = clinics::current_rules(conn, clinic)?;
-    let settings: RuleSettings = serde_json::from_str(&v.settings)
-        .map_err(|e| Error::Internal(format!("stored rules version {}: {e}", v.id)))?;
+    let settings = parsed(&v.settings).map_err(|e| Error::Internal(format!("stored rules version {}: {e}", v.id)))?;
     Ok((v.id, settings))
+}
+
+/// Rules JSON already parsed. A rules version is never changed once
+/// written, so every check-in need not parse it again. Keyed by the text,
+/// not the version id, so databases sharing a process (tests) cannot mix.
+fn parsed(json: &str) -> Result<RuleSettings, serde_json::Error> {
+    type Cache = std::sync::Mutex<std::collections::HashMap<String, RuleSettings>>;
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    // A poisoned cache is still a map of correct entries.
+    let lock = || cache.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(s) = lock().get(json) {
+        return Ok(s.clone());
+    }
+    let s: RuleSettings = serde_json::from_str(json)?;
+    let mut c = lock();
+    // Clinics × versions in use is small; a bound all the same.
+    if c.len() >= 256 {
+        c.clear();
+    }
+    c.insert(json.to_string(), s.clone());
+    Ok(s)
 }
 
 /// What happened, for the patient's result page.
@@ -131,7 +152,7 @@ pub fn record(conn: &mut DbConn, mail: &MailContext, sub: &Submission, now: Date
         skin_type: patient.skin_type,
     };
     let (rules_version, settings) = rules_of(conn, clinic.id)?;
-    let findings = triage::evaluate(day_number, &stored.answers, &earlier, &facts, &settings);
+    let findings = triage::evaluate(day_number, answers, &earlier, &facts, &settings);
 
     let mut to_notify: Vec<flags::Flag> = Vec::new();
     let mut rules = Vec::new();
@@ -143,7 +164,7 @@ pub fn record(conn: &mut DbConn, mail: &MailContext, sub: &Submission, now: Date
             clinic: clinic.id,
             patient: patient.id,
             treatment: treatment.id,
-            checkin: Some(stored.id),
+            checkin: Some(stored),
             rule_id: rule,
             severity: f.severity,
             reason: &f.reason,
@@ -157,9 +178,9 @@ pub fn record(conn: &mut DbConn, mail: &MailContext, sub: &Submission, now: Date
 
     let highest = triage::highest(&findings);
     let advice = Advice::from_findings(&findings);
-    checkins::set_outcome(conn, stored.id, highest, advice)?;
+    checkins::set_outcome(conn, stored, highest, advice)?;
     Ok(Outcome {
-        checkin: stored.id,
+        checkin: stored,
         day_number,
         highest,
         advice,

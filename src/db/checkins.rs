@@ -165,13 +165,13 @@ pub struct CheckInKey {
 }
 
 /// Stores the answers for a day: inserts, or amends (keeping the earlier
-/// version). Returns the check-in and whether it was an amendment.
+/// version). Returns the check-in's id and whether it was an amendment.
 pub fn upsert(
     conn: &mut DbConn,
     key: &CheckInKey,
     a: &CheckInAnswers,
     now: NaiveDateTime,
-) -> Result<(CheckIn, bool), DbError> {
+) -> Result<(CheckInId, bool), DbError> {
     // Two submissions at once (a double tap) would both find no check-in,
     // or both the same version: the second waits here and then amends.
     super::patients::lock_treatment(conn, key.treatment)?;
@@ -212,7 +212,7 @@ pub fn upsert(
         checkins::entered_at.eq(now),
     );
     let amended = existing.is_some();
-    match existing {
+    let id = match existing {
         Some(old) => {
             let snapshot = serde_json::to_string(&old.answers)
                 .map_err(|e| DbError::Query(diesel::result::Error::SerializationError(Box::new(e))))?;
@@ -228,8 +228,9 @@ pub fn upsert(
             diesel::update(checkins::table.find(old.id.0))
                 .set((values, checkins::version.eq(old.version + 1)))
                 .execute(conn)?;
+            old.id
         }
-        None => {
+        None => CheckInId(
             diesel::insert_into(checkins::table)
                 .values((
                     values,
@@ -241,14 +242,14 @@ pub fn upsert(
                     checkins::first_entered_at.eq(now),
                     checkins::version.eq(1),
                 ))
-                .execute(conn)?;
-        }
-    }
+                .returning(checkins::id)
+                .get_result(conn)?,
+        ),
+    };
     diesel::update(patients::table.find(key.patient.0))
         .set(patients::last_checkin_at.eq(now))
         .execute(conn)?;
-    let stored = for_day(conn, key.treatment, key.day)?.ok_or(DbError::Query(diesel::result::Error::NotFound))?;
-    Ok((stored, amended))
+    Ok((id, amended))
 }
 
 /// Stores what the rules decided for the check-in's current version.
