@@ -641,6 +641,60 @@ impl Drop for Serve {
     }
 }
 
+/// CPU seconds (user + system) a process has used: `/proc/<pid>/stat`, in
+/// the kernel's fixed 100 ticks a second.
+fn cpu_seconds(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name, which is in parentheses: utime
+    // and stime are the 12th and 13th of them.
+    let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
+    let ticks: Vec<u64> = after
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    ticks.iter().sum::<u64>() as f64 / 100.0
+}
+
+/// One load phase, and the CPU time each side used during it.
+struct Phase {
+    r: PhaseResult,
+    serve_cpu_s: f64,
+    client_cpu_s: f64,
+    wall_s: f64,
+}
+
+impl Phase {
+    /// The server's CPU time per request, in ms.
+    fn serve_ms_per_request(&self) -> f64 {
+        1000.0 * self.serve_cpu_s / (self.r.sent_total.max(1) as f64)
+    }
+    /// The load generator's (this process's) share of one core, in %.
+    fn client_percent(&self) -> f64 {
+        100.0 * self.client_cpu_s / self.wall_s.max(f64::EPSILON)
+    }
+}
+
+async fn phase(serve: &Serve, clients: Vec<loadgen::Client>, expect: Expect, a: &Args) -> Phase {
+    let pid = serve.child.id().to_string();
+    let (s0, c0, t0) = (cpu_seconds(&pid), cpu_seconds("self"), Instant::now());
+    let r = loadgen::run(
+        serve.addr,
+        clients,
+        expect,
+        Duration::from_secs(a.warmup),
+        Duration::from_secs(a.seconds),
+    )
+    .await;
+    Phase {
+        r,
+        serve_cpu_s: cpu_seconds(&pid) - s0,
+        client_cpu_s: cpu_seconds("self") - c0,
+        wall_s: t0.elapsed().as_secs_f64(),
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Sign-in and the requests.
 
@@ -693,7 +747,7 @@ struct Mem {
 
 struct Checkins {
     connections: usize,
-    result: PhaseResult,
+    result: Phase,
     accepted: u64,
     stored: u64,
     flags_raised: u64,
@@ -721,8 +775,8 @@ struct Repeat {
     checkins: Vec<Checkins>,
     /// What the disk does: (what, commits/s).
     disk: (String, f64),
-    healthz: PhaseResult,
-    pages: Vec<(String, PhaseResult)>,
+    healthz: Phase,
+    pages: Vec<(String, Phase)>,
     alerts: Option<Alerts>,
     memory: Vec<(&'static str, Mem)>,
     log_bytes: u64,
@@ -942,8 +996,6 @@ async fn one_repeat(a: &Args, bin: &Path, source: &Source, dir: &Path, repeat: u
         ),
     };
 
-    let warmup = Duration::from_secs(a.warmup);
-    let measure = Duration::from_secs(a.seconds);
     let days = checkin_days(scene.today);
     let calm = mild();
     let mut checkin_results = Vec::new();
@@ -958,11 +1010,11 @@ async fn one_repeat(a: &Args, bin: &Path, source: &Source, dir: &Path, repeat: u
                 requests: days.iter().map(|d| checkin_post(s, p.mild, *d, &calm)).collect(),
             })
             .collect();
-        let result = loadgen::run(serve.addr, clients, CHECKED_IN, warmup, measure).await;
+        let result = phase(&serve, clients, CHECKED_IN, a).await;
         let (after, flags_after) = stored(&db, &scene)?;
         checkin_results.push(Checkins {
             connections: conns,
-            accepted: result.successes_total,
+            accepted: result.r.successes_total,
             stored: after - before,
             flags_raised: flags_after - flags_before,
             result,
@@ -970,16 +1022,17 @@ async fn one_repeat(a: &Args, bin: &Path, source: &Source, dir: &Path, repeat: u
     }
     memory.push(("check-ins", serve.memory()));
 
-    let wide = |local_group: u8, cookie: Option<hyper::header::HeaderValue>, path: &str| -> Vec<loadgen::Client> {
+    // WIDE connections asking for `path`, connection i from `local(i)`.
+    let wide = |local: &dyn Fn(usize) -> IpAddr, cookie: Option<hyper::header::HeaderValue>, path: &str| {
         (0..WIDE)
             .map(|i| loadgen::Client {
-                local: address(local_group, i),
+                local: local(i),
                 cookie: cookie.clone(),
                 requests: vec![Prepared::get(path)],
             })
-            .collect()
+            .collect::<Vec<_>>()
     };
-    let healthz = loadgen::run(serve.addr, wide(3, None, "/healthz"), Expect::OK, warmup, measure).await;
+    let healthz = phase(&serve, wide(&|i| address(3, i), None, "/healthz"), Expect::OK, a).await;
     memory.push(("/healthz", serve.memory()));
 
     let pages = [
@@ -1002,17 +1055,8 @@ async fn one_repeat(a: &Args, bin: &Path, source: &Source, dir: &Path, repeat: u
     let mut page_results = Vec::new();
     for (name, path) in pages {
         // All 64 connections share the one staff session, as tabs would.
-        let clients = wide(2, staff.cookie.clone(), &path)
-            .into_iter()
-            .map(|c| loadgen::Client {
-                local: staff.local,
-                ..c
-            })
-            .collect();
-        page_results.push((
-            name,
-            loadgen::run(serve.addr, clients, Expect::OK, warmup, measure).await,
-        ));
+        let clients = wide(&|_| staff.local, staff.cookie.clone(), &path);
+        page_results.push((name, phase(&serve, clients, Expect::OK, a).await));
     }
     memory.push(("staff pages", serve.memory()));
 
@@ -1097,18 +1141,23 @@ fn status_note(r: &PhaseResult) -> String {
 impl Repeat {
     fn print(&self) {
         println!(
-            "{:<26} {:>5} {:>9} {:>8} {:>8} {:>8} {:>6} {:>4}  compared",
-            "", "conns", "req/s", "p50 ms", "p99 ms", "max ms", "not ok", "5xx"
+            "{:<26} {:>5} {:>9} {:>8} {:>8} {:>8} {:>6} {:>4} {:>9} {:>7}  compared",
+            "", "conns", "req/s", "p50 ms", "p99 ms", "max ms", "not ok", "5xx", "CPU ms/r", "load %"
         );
-        let row = |name: &str, conns: usize, r: &PhaseResult, compared: String| {
+        // CPU ms/r: serve's CPU time per request; load %: the load
+        // generator's share of one core (it runs on the same machine).
+        let row = |name: &str, conns: usize, p: &Phase, compared: String| {
+            let r = &p.r;
             println!(
-                "{name:<26} {conns:>5} {:>9.1} {:>8.2} {:>8.2} {:>8.2} {:>6} {:>4}  {compared}{}",
+                "{name:<26} {conns:>5} {:>9.1} {:>8.2} {:>8.2} {:>8.2} {:>6} {:>4} {:>9.3} {:>7.0}  {compared}{}",
                 r.per_second(),
                 r.quantile(0.5),
                 r.quantile(0.99),
                 r.latencies.last().copied().unwrap_or(0.0),
                 r.unexpected,
                 r.server_errors(),
+                p.serve_ms_per_request(),
+                p.client_percent(),
                 status_note(r),
             )
         };
@@ -1125,20 +1174,20 @@ impl Repeat {
                 &c.result,
                 format!(
                     "{:.3}× disk; {stored}; {} flags",
-                    c.result.per_second() / disk,
+                    c.result.r.per_second() / disk,
                     c.flags_raised
                 ),
             );
         }
         println!("{:<32} {disk:>9.1}  {disk_what}", "disk");
         row("/healthz", WIDE, &self.healthz, String::new());
-        let h = self.healthz.per_second();
-        for (name, r) in &self.pages {
+        let h = self.healthz.r.per_second();
+        for (name, p) in &self.pages {
             row(
                 name,
                 WIDE,
-                r,
-                format!("{:.2} % of /healthz", 100.0 * r.per_second() / h),
+                p,
+                format!("{:.2} % of /healthz", 100.0 * p.r.per_second() / h),
             );
         }
         if let Some(a) = &self.alerts {
@@ -1177,23 +1226,25 @@ impl Repeat {
         let mut f = Vec::new();
         let disk = self.disk.1;
         for c in &self.checkins {
-            let n = c.connections;
-            f.push(fig(format!("check-in {n:>2} conns req/s"), c.result.per_second()));
-            f.push(fig(format!("check-in {n:>2} conns p50 ms"), c.result.quantile(0.5)));
-            f.push(fig(format!("check-in {n:>2} conns p99 ms"), c.result.quantile(0.99)));
+            let (n, r) = (c.connections, &c.result.r);
+            f.push(fig(format!("check-in {n:>2} conns req/s"), r.per_second()));
+            f.push(fig(format!("check-in {n:>2} conns p50 ms"), r.quantile(0.5)));
+            f.push(fig(format!("check-in {n:>2} conns p99 ms"), r.quantile(0.99)));
+            f.push(fig(format!("check-in {n:>2} conns × disk"), r.per_second() / disk));
             f.push(fig(
-                format!("check-in {n:>2} conns × disk"),
-                c.result.per_second() / disk,
+                format!("check-in {n:>2} conns CPU ms/req"),
+                c.result.serve_ms_per_request(),
             ));
         }
         f.push(fig("disk commits/s", disk));
-        let h = self.healthz.per_second();
+        let h = self.healthz.r.per_second();
         f.push(fig("/healthz req/s", h));
-        f.push(fig("/healthz p99 ms", self.healthz.quantile(0.99)));
-        for (name, r) in &self.pages {
-            f.push(fig(format!("{name} req/s"), r.per_second()));
-            f.push(fig(format!("{name} p99 ms"), r.quantile(0.99)));
-            f.push(fig(format!("{name} % of /healthz"), 100.0 * r.per_second() / h));
+        f.push(fig("/healthz p99 ms", self.healthz.r.quantile(0.99)));
+        for (name, p) in &self.pages {
+            f.push(fig(format!("{name} req/s"), p.r.per_second()));
+            f.push(fig(format!("{name} p99 ms"), p.r.quantile(0.99)));
+            f.push(fig(format!("{name} % of /healthz"), 100.0 * p.r.per_second() / h));
+            f.push(fig(format!("{name} CPU ms/req"), p.serve_ms_per_request()));
         }
         if let Some(a) = &self.alerts {
             f.push(fig("alert p50 ms", support::quantile(&a.latencies, 0.5)));

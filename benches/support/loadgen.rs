@@ -153,6 +153,9 @@ pub struct PhaseResult {
     /// Successes over the whole phase, warm-up included (to compare with
     /// what the database holds afterwards).
     pub successes_total: u64,
+    /// Requests sent over the whole phase, warm-up included (to share out
+    /// the CPU time the phase took).
+    pub sent_total: u64,
     /// The first connection error, if any, to say why.
     pub first_error: Option<String>,
 }
@@ -183,6 +186,7 @@ struct TaskResult {
     statuses: BTreeMap<u16, u64>,
     unexpected: u64,
     successes_total: u64,
+    sent_total: u64,
     first_error: Option<String>,
 }
 
@@ -216,6 +220,7 @@ pub async fn run(
                 let ms = sent.elapsed().as_secs_f64() * 1000.0;
                 let ok = matches!(&got, Ok(r) if r.meets(expect));
                 out.successes_total += u64::from(ok);
+                out.sent_total += 1;
                 if let Err(e) = &got {
                     out.first_error.get_or_insert_with(|| e.to_string());
                     // A refused connection would otherwise spin.
@@ -248,6 +253,7 @@ pub async fn run(
         }
         result.unexpected += t.unexpected;
         result.successes_total += t.successes_total;
+        result.sent_total += t.sent_total;
         if result.first_error.is_none() {
             result.first_error = t.first_error;
         }
