@@ -372,9 +372,17 @@ struct Scene {
     patients_total: i64,
 }
 
-/// Answers no rule flags (checked in [`check_answers`]).
+/// An ordinary day a few days after a non-ablative treatment: a little
+/// pain, itch, swelling and redness, which no rule flags (checked in
+/// [`check_answers`]).
 fn mild() -> CheckInAnswers {
-    CheckInAnswers::calm()
+    CheckInAnswers {
+        pain: 1,
+        itch: 1,
+        swelling: 1,
+        redness: 1,
+        ..CheckInAnswers::calm()
+    }
 }
 
 /// Answers a rule flags as urgent (a fever, as in tests/api/alerts.rs).
@@ -780,6 +788,9 @@ struct Repeat {
     alerts: Option<Alerts>,
     memory: Vec<(&'static str, Mem)>,
     log_bytes: u64,
+    /// Emails to others than the load's clinic (the scheduler's, on the
+    /// demo data) while it ran.
+    other_mail: usize,
 }
 
 /// SQLite: one-row transactions on one connection in a WAL file with
@@ -1079,6 +1090,7 @@ async fn one_repeat(a: &Args, bin: &Path, source: &Source, dir: &Path, repeat: u
     };
 
     serve.stop();
+    let other_mail = sink.count() - sink.count_to(LOAD_ALERTS);
     let log_bytes = serve.log_bytes();
     if !a.keep {
         let _ = std::fs::remove_file(&serve.log);
@@ -1094,6 +1106,7 @@ async fn one_repeat(a: &Args, bin: &Path, source: &Source, dir: &Path, repeat: u
             alerts: alert_results,
             memory,
             log_bytes,
+            other_mail,
         },
         scene,
     ))
@@ -1219,7 +1232,11 @@ impl Repeat {
             .map(|(when, m)| format!("{when} {:.0}/{:.0}", m.rss_kb as f64 / MB, m.hwm_kb as f64 / MB))
             .collect();
         println!("serve memory, VmRSS/VmHWM MB: {}", mem.join(", "));
-        println!("serve log: {:.1} MB", self.log_bytes as f64 / MB / MB);
+        println!(
+            "serve log: {:.1} MB; other emails sent meanwhile (the scheduler's): {}",
+            self.log_bytes as f64 / MB / MB,
+            self.other_mail
+        );
     }
 
     fn figures(&self) -> Vec<Figure> {

@@ -61,6 +61,11 @@ impl SmtpSink {
         self.addr.port()
     }
 
+    /// How many messages it accepted.
+    pub fn count(&self) -> usize {
+        self.shared.arrivals().len()
+    }
+
     /// How many accepted messages went to `recipient`.
     pub fn count_to(&self, recipient: &str) -> usize {
         self.shared
