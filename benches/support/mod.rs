@@ -4,9 +4,18 @@
 // Each benchmark uses part of this module.
 #![allow(dead_code)]
 
+pub mod loadgen;
+pub mod smtp;
+
 use aftercare::config::Settings;
 use aftercare::startup::{system_clock, Application};
+use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Instant;
+
+/// A surname the demo gives about one patient in 24 (it draws them evenly),
+/// for the patient-list search.
+pub const COMMON_SURNAME: &str = "okafor";
 
 /// Starts the app on `DATABASE_URL` (no workers) and returns its base URL,
 /// its database, and the temp dir its mail would go to (keep it alive).
@@ -48,9 +57,23 @@ pub fn csrf_of(html: &str) -> String {
 
 /// A client signed in like a browser.
 pub async fn signed_in(base: &str, email: &str, password: &str) -> reqwest::Client {
+    signed_in_from(base, email, password, None).await.0
+}
+
+/// A client signed in like a browser from `local` (any 127.x.y.z: each
+/// person at their own address, as the sign-in throttle counts per
+/// address), with its cookie jar, to hand the session to another client.
+pub async fn signed_in_from(
+    base: &str,
+    email: &str,
+    password: &str,
+    local: Option<IpAddr>,
+) -> (reqwest::Client, Arc<reqwest::cookie::Jar>) {
+    let jar = Arc::new(reqwest::cookie::Jar::default());
     let client = reqwest::Client::builder()
-        .cookie_store(true)
+        .cookie_provider(jar.clone())
         .redirect(reqwest::redirect::Policy::none())
+        .local_address(local)
         .build()
         .expect("client");
     let login = client
@@ -68,15 +91,27 @@ pub async fn signed_in(base: &str, email: &str, password: &str) -> reqwest::Clie
         .send()
         .await
         .expect("sign in");
-    assert_eq!(r.status(), 303, "sign-in failed: check --email/--password");
-    client
+    assert_eq!(r.status(), 303, "sign-in failed for {email}: check --email/--password");
+    (client, jar)
+}
+
+/// The `q` quantile (0 to 1, nearest rank) of sorted values; 0 when empty.
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    match sorted.len() {
+        0 => 0.0,
+        n => sorted[((n as f64 - 1.0) * q).round() as usize],
+    }
 }
 
 /// (min, median, p95, max) of milliseconds.
 pub fn stats(mut ms: Vec<f64>) -> (f64, f64, f64, f64) {
     ms.sort_by(|a, b| a.total_cmp(b));
-    let pick = |q: f64| ms[((ms.len() as f64 - 1.0) * q).round() as usize];
-    (pick(0.0), pick(0.5), pick(0.95), *ms.last().unwrap_or(&0.0))
+    (
+        quantile(&ms, 0.0),
+        quantile(&ms, 0.5),
+        quantile(&ms, 0.95),
+        *ms.last().unwrap_or(&0.0),
+    )
 }
 
 /// Times `n` runs of `f` (after one warm-up), in milliseconds.
