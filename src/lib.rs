@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod jobs;
 pub mod mail;
 pub mod media;
+pub mod memory;
 pub mod simulate;
 pub mod startup;
 pub mod telemetry;

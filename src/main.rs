@@ -216,6 +216,7 @@ fn run(cli: Cli) -> Result<(), Fail> {
     let settings = Settings::from_env()?;
     match cli.command {
         Command::Serve => {
+            aftercare::memory::bound_malloc();
             settings.check_mail_dir()?;
             aftercare::telemetry::init();
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
