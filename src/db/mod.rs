@@ -287,6 +287,10 @@ impl Db {
         Self::migrate(url)?;
         let pool = r2d2::Pool::builder()
             .max_size(pool_size(url))
+            // A SQLite connection is a file handle: nothing to test before
+            // each use (a `SELECT 1` per request). PostgreSQL's may have
+            // been closed by the server, so they are tested.
+            .test_on_check_out(url.is_postgres())
             .min_idle(Some(0))
             .idle_timeout(None)
             .max_lifetime(None)
