@@ -532,12 +532,17 @@ fn smtp_env(smtp: &crate::support::smtp::SmtpServer) -> Vec<(&'static str, Strin
     ]
 }
 
-#[tokio::test]
-async fn a_committed_alert_wakes_the_delivery_worker_at_once() {
+/// An app whose own worker runs as in `serve`, polling every 600 s.
+async fn serving_app() -> (TestApp, crate::support::smtp::SmtpServer) {
     let smtp = crate::support::smtp::SmtpServer::start_new().await;
     let env = smtp_env(&smtp);
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let app = spawn_app_with(&env).await;
+    (spawn_app_with(&env).await, smtp)
+}
+
+#[tokio::test]
+async fn a_committed_alert_wakes_the_delivery_worker_at_once() {
+    let (app, smtp) = serving_app().await;
     alert_arrives_before_the_poll(&app, &smtp).await;
     rows_end_sent(&app).await;
 }
@@ -564,10 +569,7 @@ async fn rows_end_sent(app: &TestApp) {
 /// (in parallel, marks in batches) long before its 600 s poll.
 #[tokio::test]
 async fn a_committed_burst_of_alerts_is_sent_at_once_and_every_row_marked() {
-    let smtp = crate::support::smtp::SmtpServer::start_new().await;
-    let env = smtp_env(&smtp);
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let app = spawn_app_with(&env).await;
+    let (app, smtp) = serving_app().await;
     let (clinic, _, _) = enrolled(&app);
     tokio::time::sleep(StdDuration::from_secs(1)).await;
     queue_alerts(&app, clinic, 200);
