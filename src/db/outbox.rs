@@ -137,21 +137,23 @@ pub fn claim_due(
         .limit(limit)
         .select(outbox::id)
         .load(conn)?;
-    let mut claimed = Vec::new();
-    for id in candidates {
-        let n = diesel::update(
-            outbox::table
-                .find(id)
-                .filter(outbox::status.eq(PENDING))
-                .filter(outbox::claimed_until.is_null().or(outbox::claimed_until.lt(now))),
-        )
-        .set((outbox::claimed_by.eq(worker), outbox::claimed_until.eq(lease_until)))
-        .execute(conn)?;
-        if n == 1 {
-            claimed.push(outbox::table.find(id).select(OutboxRow::as_select()).first(conn)?);
-        }
-    }
-    Ok(claimed)
+    // One conditional UPDATE for all of them: a row another worker claimed
+    // meanwhile no longer matches (PostgreSQL re-checks the condition on the
+    // row it waited for), so each row is claimed by one worker.
+    let claimed: Vec<i64> = diesel::update(
+        outbox::table
+            .filter(outbox::id.eq_any(&candidates))
+            .filter(outbox::status.eq(PENDING))
+            .filter(outbox::claimed_until.is_null().or(outbox::claimed_until.lt(now))),
+    )
+    .set((outbox::claimed_by.eq(worker), outbox::claimed_until.eq(lease_until)))
+    .returning(outbox::id)
+    .get_results(conn)?;
+    Ok(outbox::table
+        .filter(outbox::id.eq_any(&claimed))
+        .order((outbox::next_attempt_at.asc(), outbox::id.asc()))
+        .select(OutboxRow::as_select())
+        .load(conn)?)
 }
 
 /// The server accepted the message.
