@@ -156,17 +156,22 @@ pub fn claim_due(
         .load(conn)?)
 }
 
-/// The server accepted the message.
-pub fn mark_sent(conn: &mut DbConn, id: OutboxId, worker: &str, now: NaiveDateTime) -> Result<(), DbError> {
-    diesel::update(outbox::table.find(id.0).filter(outbox::claimed_by.eq(worker)))
-        .set((
-            outbox::status.eq(SENT),
-            outbox::sent_at.eq(now),
-            outbox::attempts.eq(outbox::attempts + 1),
-            outbox::claimed_until.eq(None::<NaiveDateTime>),
-            outbox::last_error.eq(None::<String>),
-        ))
-        .execute(conn)?;
+/// The server accepted these messages (by `now`: one statement for a batch).
+pub fn mark_sent(conn: &mut DbConn, ids: &[OutboxId], worker: &str, now: NaiveDateTime) -> Result<(), DbError> {
+    let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    diesel::update(
+        outbox::table
+            .filter(outbox::id.eq_any(&ids))
+            .filter(outbox::claimed_by.eq(worker)),
+    )
+    .set((
+        outbox::status.eq(SENT),
+        outbox::sent_at.eq(now),
+        outbox::attempts.eq(outbox::attempts + 1),
+        outbox::claimed_until.eq(None::<NaiveDateTime>),
+        outbox::last_error.eq(None::<String>),
+    ))
+    .execute(conn)?;
     Ok(())
 }
 

@@ -70,15 +70,6 @@ impl Outcome {
         matches!(self.result, Attempt::Sent { .. })
     }
 
-    fn write(&self, c: &mut crate::db::DbConn, worker: &str) -> std::result::Result<(), crate::db::DbError> {
-        match &self.result {
-            Attempt::Sent { at } => outbox::mark_sent(c, self.id, worker, at.naive_utc()),
-            Attempt::Failed { error, next, dead, .. } => {
-                outbox::mark_failed(c, self.id, worker, error, next.naive_utc(), *dead)
-            }
-        }
-    }
-
     fn log(&self) {
         let (id, kind, domain) = (self.id, &self.kind, &self.domain);
         match &self.result {
@@ -95,6 +86,33 @@ impl Outcome {
                 tracing::warn!(outbox = %id, kind = %kind, to_domain = %domain, attempts, error = %error, "email failed; will retry")
             }
         }
+    }
+}
+
+/// Writes outcomes to their rows in the caller's transaction: the sent ones
+/// in one statement, stamped with the latest acceptance among them (a few
+/// milliseconds late for the others, never early); each failure on its own.
+fn write_outcomes(
+    c: &mut crate::db::DbConn,
+    outcomes: &[Outcome],
+    worker: &str,
+) -> std::result::Result<(), crate::db::DbError> {
+    let mut sent = Vec::new();
+    let mut latest = None;
+    for o in outcomes {
+        match &o.result {
+            Attempt::Sent { at } => {
+                sent.push(o.id);
+                latest = latest.max(Some(*at));
+            }
+            Attempt::Failed { error, next, dead, .. } => {
+                outbox::mark_failed(c, o.id, worker, error, next.naive_utc(), *dead)?
+            }
+        }
+    }
+    match latest {
+        Some(at) => outbox::mark_sent(c, &sent, worker, at.naive_utc()),
+        None => Ok(()),
     }
 }
 
@@ -179,7 +197,7 @@ impl DeliveryWorker {
         let (db, id) = (self.db.clone(), self.id.clone());
         let outcome = db
             .write_async(move |c| {
-                outcome.write(c, &id)?;
+                write_outcomes(c, std::slice::from_ref(&outcome), &id)?;
                 Ok::<_, Error>(outcome)
             })
             .await?;
@@ -292,9 +310,7 @@ async fn record_outcomes(db: Db, worker: String, mut inbox: mpsc::UnboundedRecei
         let (db, worker) = (db.clone(), worker.clone());
         let written = db
             .write_async(move |c| {
-                for o in &batch {
-                    o.write(c, &worker)?;
-                }
+                write_outcomes(c, &batch, &worker)?;
                 Ok::<_, Error>(batch)
             })
             .await;
