@@ -129,6 +129,14 @@ pub fn claim_due(
     lease_until: NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<OutboxRow>, DbError> {
+    // The send pipeline claims often, so on PostgreSQL a claim's commit does
+    // not wait for the WAL flush. A database crash can then lose a claim, and
+    // another worker may send that row again: one resend with the same
+    // Message-ID, as with any crash between a send and its mark (which is
+    // durable, and flushes the claim before it).
+    if let DbConn::Pg(c) = conn {
+        diesel::sql_query("SET LOCAL synchronous_commit = off").execute(c)?;
+    }
     let candidates: Vec<i64> = outbox::table
         .filter(outbox::status.eq(PENDING))
         .filter(outbox::next_attempt_at.le(now))
