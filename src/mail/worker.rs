@@ -138,7 +138,7 @@ impl DeliveryWorker {
         let mut drained = false;
         loop {
             let free = PARALLEL - sends.len();
-            // Every due row failing (the server is down): leave the rest to their backoff.
+            // Nothing sent and many failed (the server is down): leave the rest for later passes.
             let failing = tally.failed() >= 2 * PARALLEL && tally.sent() == 0;
             if !drained && !failing && free > 0 && (free >= REFILL_AT || sends.is_empty()) {
                 match self.claim(free).await {
