@@ -85,6 +85,25 @@ impl SmtpSink {
             .collect()
     }
 
+    /// When each accepted message arrived, in order.
+    pub fn arrivals(&self) -> Vec<Instant> {
+        self.shared.arrivals().iter().map(|a| a.at).collect()
+    }
+
+    /// Waits until `n` messages in all arrived; false after `timeout`.
+    pub async fn wait_for_count(&self, n: usize, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let arrived = self.shared.arrived.notified();
+            if self.count() >= n {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, arrived).await.is_err() {
+                return self.count() >= n;
+            }
+        }
+    }
+
     /// Waits until `n` messages went to `recipient` or `timeout` passed;
     /// returns those that did, in order.
     pub async fn wait_for(&self, recipient: &str, n: usize, timeout: Duration) -> Vec<Arrival> {

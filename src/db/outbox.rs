@@ -129,6 +129,14 @@ pub fn claim_due(
     lease_until: NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<OutboxRow>, DbError> {
+    // The send pipeline claims often, so on PostgreSQL a claim's commit does
+    // not wait for the WAL flush. A database crash can then lose a claim, and
+    // another worker may send that row again: one resend with the same
+    // Message-ID, as with any crash between a send and its mark (which is
+    // durable, and flushes the claim before it).
+    if let DbConn::Pg(c) = conn {
+        diesel::sql_query("SET LOCAL synchronous_commit = off").execute(c)?;
+    }
     let candidates: Vec<i64> = outbox::table
         .filter(outbox::status.eq(PENDING))
         .filter(outbox::next_attempt_at.le(now))
@@ -137,34 +145,41 @@ pub fn claim_due(
         .limit(limit)
         .select(outbox::id)
         .load(conn)?;
-    let mut claimed = Vec::new();
-    for id in candidates {
-        let n = diesel::update(
-            outbox::table
-                .find(id)
-                .filter(outbox::status.eq(PENDING))
-                .filter(outbox::claimed_until.is_null().or(outbox::claimed_until.lt(now))),
-        )
-        .set((outbox::claimed_by.eq(worker), outbox::claimed_until.eq(lease_until)))
-        .execute(conn)?;
-        if n == 1 {
-            claimed.push(outbox::table.find(id).select(OutboxRow::as_select()).first(conn)?);
-        }
-    }
-    Ok(claimed)
+    // One conditional UPDATE for all of them: a row another worker claimed
+    // meanwhile no longer matches (PostgreSQL re-checks the condition on the
+    // row it waited for), so each row is claimed by one worker.
+    let claimed: Vec<i64> = diesel::update(
+        outbox::table
+            .filter(outbox::id.eq_any(&candidates))
+            .filter(outbox::status.eq(PENDING))
+            .filter(outbox::claimed_until.is_null().or(outbox::claimed_until.lt(now))),
+    )
+    .set((outbox::claimed_by.eq(worker), outbox::claimed_until.eq(lease_until)))
+    .returning(outbox::id)
+    .get_results(conn)?;
+    Ok(outbox::table
+        .filter(outbox::id.eq_any(&claimed))
+        .order((outbox::next_attempt_at.asc(), outbox::id.asc()))
+        .select(OutboxRow::as_select())
+        .load(conn)?)
 }
 
-/// The server accepted the message.
-pub fn mark_sent(conn: &mut DbConn, id: OutboxId, worker: &str, now: NaiveDateTime) -> Result<(), DbError> {
-    diesel::update(outbox::table.find(id.0).filter(outbox::claimed_by.eq(worker)))
-        .set((
-            outbox::status.eq(SENT),
-            outbox::sent_at.eq(now),
-            outbox::attempts.eq(outbox::attempts + 1),
-            outbox::claimed_until.eq(None::<NaiveDateTime>),
-            outbox::last_error.eq(None::<String>),
-        ))
-        .execute(conn)?;
+/// The server accepted these messages (by `now`: one statement for a batch).
+pub fn mark_sent(conn: &mut DbConn, ids: &[OutboxId], worker: &str, now: NaiveDateTime) -> Result<(), DbError> {
+    let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    diesel::update(
+        outbox::table
+            .filter(outbox::id.eq_any(&ids))
+            .filter(outbox::claimed_by.eq(worker)),
+    )
+    .set((
+        outbox::status.eq(SENT),
+        outbox::sent_at.eq(now),
+        outbox::attempts.eq(outbox::attempts + 1),
+        outbox::claimed_until.eq(None::<NaiveDateTime>),
+        outbox::last_error.eq(None::<String>),
+    ))
+    .execute(conn)?;
     Ok(())
 }
 

@@ -3,5 +3,6 @@
 
 pub mod backoff;
 pub mod message;
+pub mod smtp_pool;
 pub mod transport;
 pub mod worker;

@@ -1,5 +1,6 @@
-//! Sending an [`OutgoingEmail`]: over SMTP (lettre, pooled connections) or
-//! into a folder as `.eml` files (development, and sites without a relay).
+//! Sending an [`OutgoingEmail`]: over SMTP (lettre's protocol over our own
+//! pooled TCP_NODELAY connections, [`super::smtp_pool`]) or into a folder as
+//! `.eml` files (development, and sites without a relay).
 //!
 //! Errors are classified for the outbox: permanent ones (5xx replies, an
 //! address or message that can never be sent) end retries; everything else
@@ -9,17 +10,19 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use lettre::message::Mailbox;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::PoolConfig;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
-use crate::config::{ConfigError, MailTransportSettings, Secret, SmtpSecurity, SmtpSettings};
+use crate::config::{ConfigError, MailTransportSettings, Secret, SmtpSecurity};
 use crate::mail::message::{build_message, OutgoingEmail};
+use crate::mail::smtp_pool::{PoolOptions, SmtpError, SmtpPool};
 
 /// Messages sent at once: the worker's parallelism and the SMTP pool size.
-pub const PARALLEL: usize = 4;
+/// Each message waits on its server round trips, not on this machine, so
+/// more connections is more throughput; 16 stays well under the per-client
+/// connection limits of common relays (Postfix allows 50 by default).
+pub const PARALLEL: usize = 16;
 
-/// Per connect / per command timeout given to lettre.
+/// Bounds opening a connection (TCP, TLS, greeting, EHLO, STARTTLS, AUTH),
+/// and each check of a parked one.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 /// Upper bound for one whole send, so a server that trickles bytes cannot
 /// hold a delivery worker indefinitely.
@@ -29,7 +32,7 @@ const SEND_DEADLINE: Duration = Duration::from_secs(120);
 /// keeps a pool of connections, so it must not be rebuilt per message.
 pub enum Mailer {
     Smtp {
-        transport: Box<AsyncSmtpTransport<Tokio1Executor>>,
+        pool: Box<SmtpPool>,
         from: String,
         /// `host:port (security)`, for logs.
         endpoint: String,
@@ -88,7 +91,14 @@ impl Mailer {
                 from: from.to_string(),
             }),
             MailTransportSettings::Smtp(smtp) => Ok(Mailer::Smtp {
-                transport: Box::new(smtp_transport(smtp)?),
+                pool: Box::new(SmtpPool::new(
+                    smtp,
+                    PoolOptions {
+                        size: PARALLEL,
+                        timeout: SMTP_TIMEOUT,
+                        idle_timeout: Duration::from_secs(60),
+                    },
+                )?),
                 from: from.to_string(),
                 endpoint: format!("{}:{} ({})", smtp.host, smtp.port, security_name(smtp.security)),
                 password: smtp.password.clone(),
@@ -128,14 +138,15 @@ impl Mailer {
     async fn send_inner(&self, email: &OutgoingEmail) -> Result<Delivered, SendError> {
         match self {
             Mailer::Smtp {
-                transport,
+                pool,
                 from,
                 endpoint,
                 password,
             } => {
                 let message = build_message(email, from).map_err(|e| SendError::permanent(e.to_string()))?;
                 let clean = |text: String| redact(&text, password.as_ref(), &email.to);
-                match tokio::time::timeout(SEND_DEADLINE, transport.send(message)).await {
+                let (envelope, bytes) = (message.envelope().clone(), message.formatted());
+                match tokio::time::timeout(SEND_DEADLINE, pool.send(&envelope, &bytes)).await {
                     Err(_) => Err(SendError::transient(format!(
                         "SMTP {endpoint}: no answer within {} s",
                         SEND_DEADLINE.as_secs()
@@ -169,30 +180,6 @@ impl Mailer {
     }
 }
 
-fn smtp_transport(s: &SmtpSettings) -> Result<AsyncSmtpTransport<Tokio1Executor>, ConfigError> {
-    let builder = match s.security {
-        SmtpSecurity::Off => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(s.host.as_str()),
-        SmtpSecurity::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host)
-            .map_err(|e| ConfigError::new("SMTP_HOST", format!("{:?}: {e}", s.host)))?,
-        SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&s.host)
-            .map_err(|e| ConfigError::new("SMTP_HOST", format!("{:?}: {e}", s.host)))?,
-    };
-    let mut builder = builder
-        .port(s.port)
-        .timeout(Some(SMTP_TIMEOUT))
-        // A few connections: lettre 0.11.23 leaves Nagle on, so throughput
-        // comes from parallel connections rather than from one fast one.
-        .pool_config(
-            PoolConfig::new()
-                .max_size(PARALLEL as u32)
-                .idle_timeout(Duration::from_secs(60)),
-        );
-    if let (Some(user), Some(password)) = (&s.username, &s.password) {
-        builder = builder.credentials(Credentials::new(user.clone(), password.expose().to_string()));
-    }
-    Ok(builder.build())
-}
-
 fn security_name(s: SmtpSecurity) -> &'static str {
     match s {
         SmtpSecurity::Off => "no TLS",
@@ -202,11 +189,13 @@ fn security_name(s: SmtpSecurity) -> &'static str {
 }
 
 /// 5xx replies and client-side refusals of the message (an address or body
-/// the server cannot take) fail the same way every time; all else may pass later.
+/// the server cannot take) fail the same way every time; all else may pass later
+/// (a connection that could not be opened, TLS, a timeout).
 /// Authentication failures are the exception: they are our configuration,
 /// not the message, and an expired relay password must not turn every
 /// pending alert into a dead one, so they stay retryable until fixed.
-fn is_permanent(e: &lettre::transport::smtp::Error) -> bool {
+fn is_permanent(e: &SmtpError) -> bool {
+    let SmtpError::Smtp(e) = e else { return false };
     if let Some(code) = e.status() {
         return e.is_permanent() && !is_auth_code(&code.to_string());
     }
@@ -221,7 +210,13 @@ fn is_auth_code(code: &str) -> bool {
     matches!(code, "530" | "534" | "535" | "538")
 }
 
-fn describe_smtp_error(e: &lettre::transport::smtp::Error) -> String {
+fn describe_smtp_error(e: &SmtpError) -> String {
+    let e = match e {
+        SmtpError::Smtp(e) => e,
+        SmtpError::Connect(_) => return format!("failed: {e}"),
+        SmtpError::Tls(_) => return format!("TLS failed: {e}"),
+        SmtpError::ConnectTimeout(_) => return format!("timed out: {e}"),
+    };
     let kind = if e.is_timeout() {
         "timed out"
     } else if e.is_permanent() {

@@ -240,10 +240,24 @@ async fn an_email_committed_before_a_crash_is_sent_after_restart() {
 async fn two_workers_on_one_database_never_send_an_email_twice() {
     let (app, smtp) = spawn_app_with_smtp().await;
     let (clinic, _, _) = enrolled(&app);
+    queue_alerts(&app, clinic, 40);
+    let second = spawn_app_sharing_smtp(&app, &smtp).await;
+    let (a, b) = tokio::join!(app.drain_outbox(), second.drain_outbox());
+    assert_eq!(a + b, 40, "every email sent by one of them");
+    let got = smtp.wait_for(40, StdDuration::from_secs(10)).await;
+    assert_eq!(got.len(), 40);
+    let mut ids: Vec<_> = got.iter().map(|m| m.message_id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 40, "no email sent twice");
+}
+
+/// Queues `n` urgent alerts to distinct inboxes in one transaction.
+fn queue_alerts(app: &TestApp, clinic: ClinicId, n: usize) {
     let now = app.clock_now().naive_utc();
     app.db
         .write(|c| {
-            for i in 0..40 {
+            for i in 0..n {
                 let to = format!("inbox{i}@clinic.example");
                 outbox::enqueue(
                     c,
@@ -263,15 +277,64 @@ async fn two_workers_on_one_database_never_send_an_email_twice() {
             Ok::<_, aftercare::db::DbError>(())
         })
         .unwrap();
+}
+
+/// Issue 19: three processes, each with many sends in flight and its marks
+/// written in batches, share 300 alerts: each goes out once, and every row
+/// ends `sent` after one attempt (no mark lost, none written twice).
+#[tokio::test]
+async fn many_alerts_with_parallel_sends_in_three_workers_each_go_out_once_and_are_all_marked() {
+    let (app, smtp) = spawn_app_with_smtp().await;
+    let (clinic, _, _) = enrolled(&app);
+    queue_alerts(&app, clinic, 300);
     let second = spawn_app_sharing_smtp(&app, &smtp).await;
-    let (a, b) = tokio::join!(app.drain_outbox(), second.drain_outbox());
-    assert_eq!(a + b, 40, "every email sent by one of them");
-    let got = smtp.wait_for(40, StdDuration::from_secs(10)).await;
-    assert_eq!(got.len(), 40);
+    let third = spawn_app_sharing_smtp(&app, &smtp).await;
+    let (a, b, c) = tokio::join!(app.drain_outbox(), second.drain_outbox(), third.drain_outbox());
+    assert_eq!(a + b + c, 300, "every email sent by one of them");
+    let got = smtp.wait_for(300, StdDuration::from_secs(20)).await;
     let mut ids: Vec<_> = got.iter().map(|m| m.message_id.clone()).collect();
     ids.sort();
     ids.dedup();
-    assert_eq!(ids.len(), 40, "no email sent twice");
+    assert_eq!((got.len(), ids.len()), (300, 300), "no email sent twice");
+    let rows = app.outbox();
+    assert_eq!(rows.len(), 300);
+    for r in &rows {
+        assert_eq!(r.status, outbox::SENT, "row {} marked", r.id);
+        assert_eq!(r.attempts, 1, "row {} sent once", r.id);
+        assert!(r.sent_at.is_some() && r.claimed_until.is_none() && r.last_error.is_none());
+    }
+    assert_eq!(app.drain_outbox().await, 0, "nothing left");
+}
+
+/// A pass against a server that is down gives up after a few failures and
+/// leaves the rest due, each failed row waiting for its backoff.
+#[tokio::test]
+async fn a_pass_against_a_server_that_is_down_stops_early() {
+    let (app, smtp) = spawn_app_with_smtp().await;
+    let (clinic, _, _) = enrolled(&app);
+    queue_alerts(&app, clinic, 200);
+    smtp.stop().await;
+    assert_eq!(app.drain_outbox().await, 0);
+    let rows = app.outbox();
+    let tried: Vec<_> = rows.iter().filter(|r| r.attempts > 0).collect();
+    let parallel = aftercare::mail::worker::PARALLEL;
+    assert!(
+        !tried.is_empty() && tried.len() <= 3 * parallel,
+        "{} tried",
+        tried.len()
+    );
+    let now = app.clock_now().naive_utc();
+    for r in &rows {
+        assert_eq!(r.status, outbox::PENDING);
+        assert!(r.claimed_until.is_none(), "no lease kept");
+        if r.attempts > 0 {
+            assert!(r.next_attempt_at > now && r.last_error.is_some(), "backoff recorded");
+        }
+    }
+    smtp.start().await;
+    app.clock.advance(Duration::minutes(30));
+    assert_eq!(app.drain_outbox().await, 200, "all of them once the server is back");
+    assert_eq!(smtp.wait_for(200, StdDuration::from_secs(20)).await.len(), 200);
 }
 
 #[tokio::test]
@@ -469,13 +532,50 @@ fn smtp_env(smtp: &crate::support::smtp::SmtpServer) -> Vec<(&'static str, Strin
     ]
 }
 
-#[tokio::test]
-async fn a_committed_alert_wakes_the_delivery_worker_at_once() {
+/// An app whose own worker runs as in `serve`, polling every 600 s.
+async fn serving_app() -> (TestApp, crate::support::smtp::SmtpServer) {
     let smtp = crate::support::smtp::SmtpServer::start_new().await;
     let env = smtp_env(&smtp);
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let app = spawn_app_with(&env).await;
+    (spawn_app_with(&env).await, smtp)
+}
+
+#[tokio::test]
+async fn a_committed_alert_wakes_the_delivery_worker_at_once() {
+    let (app, smtp) = serving_app().await;
     alert_arrives_before_the_poll(&app, &smtp).await;
+    rows_end_sent(&app).await;
+}
+
+/// Waits (well within the 600 s poll) until every outbox row is marked sent.
+async fn rows_end_sent(app: &TestApp) {
+    let deadline = tokio::time::Instant::now() + StdDuration::from_secs(10);
+    loop {
+        let rows = app.outbox();
+        if rows.iter().all(|r| r.status == outbox::SENT) {
+            assert!(rows.iter().all(|r| r.attempts == 1), "each sent once");
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "rows not marked sent: {:?}",
+            rows.iter().map(|r| &r.status).collect::<Vec<_>>()
+        );
+        tokio::time::sleep(StdDuration::from_millis(20)).await;
+    }
+}
+
+/// The serving worker, woken by one commit of 200 alerts, sends them all
+/// (in parallel, marks in batches) long before its 600 s poll.
+#[tokio::test]
+async fn a_committed_burst_of_alerts_is_sent_at_once_and_every_row_marked() {
+    let (app, smtp) = serving_app().await;
+    let (clinic, _, _) = enrolled(&app);
+    tokio::time::sleep(StdDuration::from_secs(1)).await;
+    queue_alerts(&app, clinic, 200);
+    let got = smtp.wait_for(200, StdDuration::from_secs(20)).await;
+    assert_eq!(got.len(), 200, "the burst must arrive long before the 600 s poll");
+    rows_end_sent(&app).await;
 }
 
 #[tokio::test]
@@ -491,4 +591,5 @@ async fn on_postgres_another_process_sends_the_alert_at_once() {
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let _sender = spawn_app_sharing(&web, &env).await;
     alert_arrives_before_the_poll(&web, &smtp).await;
+    rows_end_sent(&web).await;
 }

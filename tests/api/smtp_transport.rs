@@ -147,6 +147,46 @@ async fn smtp_server_down_is_transient_and_recovers_on_same_port() {
     assert_eq!(got[1].message_id.as_deref(), Some("<outbox-6.k2q9@aftercare>"));
 }
 
+/// SMTP_SECURITY=tls and starttls against a server offering neither: the
+/// connection is refused as a TLS problem that may pass (retried), never sent
+/// in the clear.
+#[tokio::test]
+async fn tls_modes_refuse_a_server_without_tls_and_retry() {
+    let server = SmtpServer::start_new().await;
+    for security in [SmtpSecurity::Tls, SmtpSecurity::StartTls] {
+        let settings = MailTransportSettings::Smtp(SmtpSettings {
+            host: server.host(),
+            port: server.port(),
+            security,
+            username: None,
+            password: None,
+        });
+        let mailer = Mailer::new(&settings, FROM).expect("mailer");
+        let err = mailer.send(&urgent_alert(11)).await.expect_err("no TLS offered");
+        assert!(!err.permanent, "{security:?}: {err:?}");
+        let words = aftercare::mail::transport::in_words(&err.message);
+        if security == SmtpSecurity::Tls {
+            assert!(words.contains("secure connection"), "{err:?} -> {words}");
+        } else {
+            assert!(err.message.contains("STARTTLS"), "{err:?}");
+        }
+    }
+    assert!(server.messages().is_empty(), "nothing sent in the clear");
+}
+
+/// Sends over a pooled connection after the server dropped it: the pool
+/// notices (NOOP) and opens a new one, so no send fails for it.
+#[tokio::test]
+async fn a_pooled_connection_the_server_dropped_is_replaced_without_a_failed_send() {
+    let server = SmtpServer::start_new().await;
+    let mailer = smtp_mailer(&server);
+    mailer.send(&urgent_alert(12)).await.expect("sent");
+    server.stop().await;
+    server.start().await;
+    mailer.send(&urgent_alert(13)).await.expect("sent on a new connection");
+    assert_eq!(server.wait_for(2, WAIT).await.len(), 2);
+}
+
 #[tokio::test]
 async fn smtp_errors_never_show_the_password() {
     // Nothing listens on this port once the server is stopped.
