@@ -1,7 +1,9 @@
 //! A staff member opening a flag's page: it shows the patient's name and
-//! symptoms, so like the patient page the view is audited, in the same
-//! transaction as the reads.
+//! symptoms, so like the patient page the view is audited: read first, then
+//! the audit row alone (see `app::patients::view`), and the page is drawn
+//! only once that row committed.
 
+use crate::app::patients::audit_view;
 use crate::db::{accounts, audit, flags, patients, Db};
 use crate::domain::{AuditAction, ClinicId};
 use crate::error::{Error, Result};
@@ -27,28 +29,24 @@ pub async fn view(
     now: DateTime<Utc>,
     actor: audit::Actor,
 ) -> Result<FlagRecord> {
-    db.write_async(move |conn| {
-        let flag = flags::by_reference(conn, clinic, &reference)?.ok_or(Error::NotFound)?;
-        let patient = patients::in_clinic(conn, clinic, flag.patient_id)?.ok_or(Error::NotFound)?;
-        let treatment = patients::treatment_of(conn, patient.id, flag.treatment_id)?.ok_or(Error::NotFound)?;
-        let events = flags::events(conn, flag.id)?;
-        let staff_names = accounts::staff_names(conn, clinic)?;
-        audit::record(
-            conn,
-            Some(clinic),
-            &actor,
-            AuditAction::FlagView,
-            Some(&format!("patient:{}", patient.id)),
-            &format!("reference={}", flag.reference),
-            now.naive_utc(),
-        )?;
-        Ok(FlagRecord {
-            flag,
-            events,
-            patient,
-            treatment,
-            staff_names,
+    let record = db
+        .read_async(move |conn| {
+            let flag = flags::by_reference(conn, clinic, &reference)?.ok_or(Error::NotFound)?;
+            let patient = patients::in_clinic(conn, clinic, flag.patient_id)?.ok_or(Error::NotFound)?;
+            let treatment = patients::treatment_of(conn, patient.id, flag.treatment_id)?.ok_or(Error::NotFound)?;
+            let events = flags::events(conn, flag.id)?;
+            let staff_names = accounts::staff_names(conn, clinic)?;
+            Ok(FlagRecord {
+                flag,
+                events,
+                patient,
+                treatment,
+                staff_names,
+            })
         })
-    })
-    .await
+        .await?;
+    let target = format!("patient:{}", record.patient.id);
+    let detail = format!("reference={}", record.flag.reference);
+    audit_view(db, clinic, actor, AuditAction::FlagView, target, detail, now).await?;
+    Ok(record)
 }

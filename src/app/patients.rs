@@ -206,8 +206,9 @@ pub struct PatientRecord {
     pub invite: InviteState,
 }
 
-/// A clinician opens a patient's record. Viewing is audited; the reads share
-/// the audit row's transaction, so the row exists whenever the data was seen.
+/// A clinician opens a patient's record. Viewing is audited: the record is
+/// handed back only once its audit row has committed, so the row exists
+/// whenever the data was seen.
 pub async fn view_record(
     db: &Db,
     clinic: ClinicId,
@@ -219,8 +220,11 @@ pub async fn view_record(
 }
 
 /// Opens a record, writing the `patient.view` audit row with `detail` (what
-/// the record was opened as: the page, or a FHIR export) in the same
-/// transaction as the reads.
+/// the record was opened as: the page, or a FHIR export). The reads run in a
+/// read transaction first; the write is the one insert alone, so a view
+/// holds SQLite's single writer for as little as it can and never makes
+/// check-ins wait behind its reads. A patient of another clinic is
+/// `NotFound` and writes no row.
 pub(crate) async fn view(
     db: &Db,
     clinic: ClinicId,
@@ -229,34 +233,47 @@ pub(crate) async fn view(
     actor: audit::Actor,
     detail: &'static str,
 ) -> Result<PatientRecord> {
-    db.write_async(move |c| {
-        let patient = patients::in_clinic(c, clinic, id)?.ok_or(Error::NotFound)?;
-        audit::record(
-            c,
-            Some(clinic),
-            &actor,
-            AuditAction::PatientView,
-            Some(&format!("patient:{}", patient.id)),
-            detail,
-            now.naive_utc(),
-        )?;
-        let treatments = treatment_histories(c, patient.id)?;
-        let mut flag_list = Vec::new();
-        for f in dashboard::flags_of_patient(c, clinic, patient.id)? {
-            let ev = flags::events(c, f.id)?;
-            flag_list.push((f, ev));
-        }
-        let staff_names = accounts::staff_names(c, clinic)?;
-        let (_, rules) = rules_of(c, clinic)?;
-        let invite = invite_state(c, &patient, now)?;
-        Ok(PatientRecord {
-            invite,
-            patient,
-            treatments,
-            flags: flag_list,
-            staff_names,
-            rules,
+    let record = db
+        .read_async(move |c| {
+            let patient = patients::in_clinic(c, clinic, id)?.ok_or(Error::NotFound)?;
+            let treatments = treatment_histories(c, patient.id)?;
+            let mut flag_list = Vec::new();
+            for f in dashboard::flags_of_patient(c, clinic, patient.id)? {
+                let ev = flags::events(c, f.id)?;
+                flag_list.push((f, ev));
+            }
+            let staff_names = accounts::staff_names(c, clinic)?;
+            let (_, rules) = rules_of(c, clinic)?;
+            let invite = invite_state(c, &patient, now)?;
+            Ok(PatientRecord {
+                invite,
+                patient,
+                treatments,
+                flags: flag_list,
+                staff_names,
+                rules,
+            })
         })
+        .await?;
+    let target = format!("patient:{}", record.patient.id);
+    audit_view(db, clinic, actor, AuditAction::PatientView, target, detail.into(), now).await?;
+    Ok(record)
+}
+
+/// The audit row of a view whose reads are done: one insert, its own
+/// transaction, nothing read inside it.
+pub(crate) async fn audit_view(
+    db: &Db,
+    clinic: ClinicId,
+    actor: audit::Actor,
+    action: AuditAction,
+    target: String,
+    detail: String,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    db.write_async(move |c| {
+        audit::record(c, Some(clinic), &actor, action, Some(&target), &detail, now.naive_utc())?;
+        Ok(())
     })
     .await
 }

@@ -404,44 +404,9 @@ pub fn patients_count(conn: &mut DbConn, clinic: ClinicId, q: Option<&str>, set:
 }
 
 /// The plan the database chooses for the unsearched patient count, one line
-/// per step (tests check that it reads only the index). On PostgreSQL,
-/// sequential scans are switched off for this statement alone: on a small
-/// table the planner rightly prefers one, which would hide what the index can do.
+/// per step (tests check that it reads only the index).
 pub fn patients_count_plan(conn: &mut DbConn, clinic: ClinicId) -> Result<String, DbError> {
-    use diesel::sql_types::Text;
-    #[derive(QueryableByName)]
-    struct SqlitePlan {
-        #[diesel(sql_type = Text)]
-        detail: String,
-    }
-    #[derive(QueryableByName)]
-    struct PgPlan {
-        #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
-        line: String,
-    }
-    // The one bind is the clinic id, a number: inlined for EXPLAIN.
-    let inline = |sql: String, placeholder: &str| {
-        let sql = sql.split(" -- binds").next().unwrap_or_default().to_string();
-        sql.replace(placeholder, &clinic.0.to_string())
-    };
-    let lines = match conn {
-        DbConn::Sqlite(c) => {
-            let sql = diesel::debug_query::<diesel::sqlite::Sqlite, _>(&clinic_patient_count!(clinic)).to_string();
-            diesel::sql_query(format!("EXPLAIN QUERY PLAN {}", inline(sql, "?")))
-                .load::<SqlitePlan>(c)?
-                .into_iter()
-                .map(|p| p.detail)
-                .collect::<Vec<_>>()
-        }
-        DbConn::Pg(c) => {
-            let sql = diesel::debug_query::<diesel::pg::Pg, _>(&clinic_patient_count!(clinic)).to_string();
-            diesel::sql_query("SET LOCAL enable_seqscan = off").execute(c)?;
-            let plan = diesel::sql_query(format!("EXPLAIN {}", inline(sql, "$1"))).load::<PgPlan>(c)?;
-            diesel::sql_query("SET LOCAL enable_seqscan = on").execute(c)?;
-            plan.into_iter().map(|p| p.line).collect()
-        }
-    };
-    Ok(lines.join("\n"))
+    super::plan::explain(conn, clinic_patient_count!(clinic))
 }
 
 /// The latest treatment of each of `ids` (by date).

@@ -39,6 +39,7 @@ pub mod flags;
 pub mod outbox;
 pub mod patients;
 pub mod photos;
+pub mod plan;
 pub mod quality;
 pub mod scheduled;
 pub mod sessions;
