@@ -99,7 +99,7 @@ struct QueuePage {
     pager: Pager,
     /// Patients matching the filters.
     total: usize,
-    mail_problems: usize,
+    mail_problems: i64,
     notice: Option<&'static str>,
     back: String,
     /// A new clinic's first steps (admins, while nothing is waiting).
@@ -136,7 +136,7 @@ pub async fn queue(state: web::Data<AppState>, user: StaffUser, q: web::Query<Qu
             let page: Vec<PatientId> = groups.iter().skip(offset).take(QUEUE_PAGE).map(|g| g.patient).collect();
             let rows = dashboard::queue_flags_of(c, clinic, filter, severity, &page)?;
             let latest = dashboard::latest_checkin_days(c, clinic, &page)?;
-            let problems = outbox::problems(c, clinic, stuck_before)?.len();
+            let problems = outbox::problem_count(c, clinic, stuck_before)?;
             let mut ids: Vec<i64> = rows.iter().filter_map(|r| r.flag.checkin_id).collect();
             ids.sort_unstable();
             ids.dedup();
