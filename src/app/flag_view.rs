@@ -4,7 +4,7 @@
 //! only once that row committed.
 
 use crate::app::patients::audit_view;
-use crate::db::{accounts, audit, flags, patients, Db};
+use crate::db::{accounts, audit, flags, patients, Db, DbConn};
 use crate::domain::{AuditAction, ClinicId};
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
@@ -21,32 +21,37 @@ pub struct FlagRecord {
 }
 
 /// Loads flag `reference` of `clinic` (another clinic's answers `NotFound`,
-/// and is not audited) and records that `actor` viewed it.
-pub async fn view(
+/// and is not audited) with whatever else the page shows of it (`also`, in
+/// the same snapshot), and records that `actor` viewed it.
+pub async fn view<T: Send + 'static>(
     db: &Db,
     clinic: ClinicId,
     reference: String,
     now: DateTime<Utc>,
     actor: audit::Actor,
-) -> Result<FlagRecord> {
-    let record = db
-        .read_async(move |conn| {
+    also: impl FnOnce(&mut DbConn, &FlagRecord) -> Result<T> + Send + 'static,
+) -> Result<(FlagRecord, T)> {
+    db.run(move |db| {
+        let (record, more) = db.read(|conn| {
             let flag = flags::by_reference(conn, clinic, &reference)?.ok_or(Error::NotFound)?;
             let patient = patients::in_clinic(conn, clinic, flag.patient_id)?.ok_or(Error::NotFound)?;
             let treatment = patients::treatment_of(conn, patient.id, flag.treatment_id)?.ok_or(Error::NotFound)?;
             let events = flags::events(conn, flag.id)?;
             let staff_names = accounts::staff_names(conn, clinic)?;
-            Ok(FlagRecord {
+            let record = FlagRecord {
                 flag,
                 events,
                 patient,
                 treatment,
                 staff_names,
-            })
-        })
-        .await?;
-    let target = format!("patient:{}", record.patient.id);
-    let detail = format!("reference={}", record.flag.reference);
-    audit_view(db, clinic, actor, AuditAction::FlagView, target, detail, now).await?;
-    Ok(record)
+            };
+            let more = also(conn, &record)?;
+            Ok::<_, Error>((record, more))
+        })?;
+        let target = format!("patient:{}", record.patient.id);
+        let detail = format!("reference={}", record.flag.reference);
+        audit_view(db, clinic, &actor, AuditAction::FlagView, &target, &detail, now)?;
+        Ok((record, more))
+    })
+    .await
 }

@@ -206,17 +206,19 @@ pub struct PatientRecord {
     pub invite: InviteState,
 }
 
-/// A clinician opens a patient's record. Viewing is audited: the record is
-/// handed back only once its audit row has committed, so the row exists
-/// whenever the data was seen.
-pub async fn view_record(
+/// A clinician opens a patient's record, with whatever else the page shows
+/// of it (`also`, read in the same snapshot). Viewing is audited: the
+/// record is handed back only once its audit row has committed, so the row
+/// exists whenever the data was seen.
+pub async fn view_record<T: Send + 'static>(
     db: &Db,
     clinic: ClinicId,
     id: PatientId,
     now: DateTime<Utc>,
     actor: audit::Actor,
-) -> Result<PatientRecord> {
-    view(db, clinic, id, now, actor, "").await
+    also: impl FnOnce(&mut DbConn, &PatientRecord) -> Result<T> + Send + 'static,
+) -> Result<(PatientRecord, T)> {
+    view(db, clinic, id, now, actor, "", also).await
 }
 
 /// Opens a record, writing the `patient.view` audit row with `detail` (what
@@ -225,16 +227,17 @@ pub async fn view_record(
 /// holds SQLite's single writer for as little as it can and never makes
 /// check-ins wait behind its reads. A patient of another clinic is
 /// `NotFound` and writes no row.
-pub(crate) async fn view(
+pub(crate) async fn view<T: Send + 'static>(
     db: &Db,
     clinic: ClinicId,
     id: PatientId,
     now: DateTime<Utc>,
     actor: audit::Actor,
     detail: &'static str,
-) -> Result<PatientRecord> {
-    let record = db
-        .read_async(move |c| {
+    also: impl FnOnce(&mut DbConn, &PatientRecord) -> Result<T> + Send + 'static,
+) -> Result<(PatientRecord, T)> {
+    db.run(move |db| {
+        let (record, more) = db.read(|c| {
             let patient = patients::in_clinic(c, clinic, id)?.ok_or(Error::NotFound)?;
             let treatments = treatment_histories(c, patient.id)?;
             let mut flag_list = Vec::new();
@@ -245,37 +248,46 @@ pub(crate) async fn view(
             let staff_names = accounts::staff_names(c, clinic)?;
             let (_, rules) = rules_of(c, clinic)?;
             let invite = invite_state(c, &patient, now)?;
-            Ok(PatientRecord {
+            let record = PatientRecord {
                 invite,
                 patient,
                 treatments,
                 flags: flag_list,
                 staff_names,
                 rules,
-            })
-        })
-        .await?;
-    let target = format!("patient:{}", record.patient.id);
-    audit_view(db, clinic, actor, AuditAction::PatientView, target, detail.into(), now).await?;
-    Ok(record)
+            };
+            let more = also(c, &record)?;
+            Ok::<_, Error>((record, more))
+        })?;
+        let target = format!("patient:{}", record.patient.id);
+        audit_view(db, clinic, &actor, AuditAction::PatientView, &target, detail, now)?;
+        Ok((record, more))
+    })
+    .await
 }
 
 /// The audit row of a view whose reads are done: one insert, its own
 /// transaction, nothing read inside it.
-pub(crate) async fn audit_view(
+pub(crate) fn audit_view(
     db: &Db,
     clinic: ClinicId,
-    actor: audit::Actor,
+    actor: &audit::Actor,
     action: AuditAction,
-    target: String,
-    detail: String,
+    target: &str,
+    detail: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    db.write_async(move |c| {
-        audit::record(c, Some(clinic), &actor, action, Some(&target), &detail, now.naive_utc())?;
-        Ok(())
+    db.write(|c| {
+        Ok(audit::record(
+            c,
+            Some(clinic),
+            actor,
+            action,
+            Some(target),
+            detail,
+            now.naive_utc(),
+        )?)
     })
-    .await
 }
 
 /// A patient's treatments, each with its check-ins and their earlier

@@ -707,21 +707,29 @@ pub async fn show(
     q: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse> {
     let now = state.clock.now();
-    let PatientRecord {
-        patient,
-        treatments,
-        flags: flag_list,
-        staff_names: names,
-        rules,
-        invite,
-    } = app_patients::view_record(&state.db, user.clinic.id, PatientId(path.id), now, user.actor()).await?;
     let tz = user.clinic.timezone;
-    let back = format!("/clinic/patients/{}", patient.id);
-    let pid = patient.id;
-    let photos = state
-        .db
-        .read_async(move |c| PhotoBox::load(c, pid, Scope::Patient, None, tz, back))
-        .await?;
+    let (
+        PatientRecord {
+            patient,
+            treatments,
+            flags: flag_list,
+            staff_names: names,
+            rules,
+            invite,
+        },
+        photos,
+    ) = app_patients::view_record(
+        &state.db,
+        user.clinic.id,
+        PatientId(path.id),
+        now,
+        user.actor(),
+        move |c, r| {
+            let back = format!("/clinic/patients/{}", r.patient.id);
+            PhotoBox::load(c, r.patient.id, Scope::Patient, None, tz, back)
+        },
+    )
+    .await?;
     let today = triage::clinic_today(now, tz.0);
     let follow_up = user.clinic.follow_up_days as i64;
     let views = treatments
