@@ -111,7 +111,7 @@ pub async fn patient_details(
                     input.email
                 )));
             }
-            accounts::set_email(c, p.account_id, &input.email)?;
+            patients::set_email(c, p.id, p.account_id, &input.email)?;
             // A link mailed to the old (mistyped) address must not open the
             // account: it stops working; a new invite goes to the new address.
             for purpose in [TokenPurpose::Invite, TokenPurpose::Reset] {

@@ -18,7 +18,7 @@ pub async fn patient_bundle(
     now: DateTime<Utc>,
     actor: audit::Actor,
 ) -> Result<Value> {
-    let record = patients::view(db, clinic, id, now, actor, "fhir").await?;
+    let (record, ()) = patients::view(db, clinic, id, now, actor, "fhir", |_, _| Ok(())).await?;
     let parts = fhir::Record {
         patient: &record.patient,
         treatments: &record.treatments,

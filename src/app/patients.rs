@@ -206,59 +206,88 @@ pub struct PatientRecord {
     pub invite: InviteState,
 }
 
-/// A clinician opens a patient's record. Viewing is audited; the reads share
-/// the audit row's transaction, so the row exists whenever the data was seen.
-pub async fn view_record(
+/// A clinician opens a patient's record, with whatever else the page shows
+/// of it (`also`, read in the same snapshot). Viewing is audited: the
+/// record is handed back only once its audit row has committed, so the row
+/// exists whenever the data was seen.
+pub async fn view_record<T: Send + 'static>(
     db: &Db,
     clinic: ClinicId,
     id: PatientId,
     now: DateTime<Utc>,
     actor: audit::Actor,
-) -> Result<PatientRecord> {
-    view(db, clinic, id, now, actor, "").await
+    also: impl FnOnce(&mut DbConn, &PatientRecord) -> Result<T> + Send + 'static,
+) -> Result<(PatientRecord, T)> {
+    view(db, clinic, id, now, actor, "", also).await
 }
 
 /// Opens a record, writing the `patient.view` audit row with `detail` (what
-/// the record was opened as: the page, or a FHIR export) in the same
-/// transaction as the reads.
-pub(crate) async fn view(
+/// the record was opened as: the page, or a FHIR export). The reads run in a
+/// read transaction first; the write is the one insert alone, so a view
+/// holds SQLite's single writer for as little as it can and never makes
+/// check-ins wait behind its reads. A patient of another clinic is
+/// `NotFound` and writes no row.
+pub(crate) async fn view<T: Send + 'static>(
     db: &Db,
     clinic: ClinicId,
     id: PatientId,
     now: DateTime<Utc>,
     actor: audit::Actor,
     detail: &'static str,
-) -> Result<PatientRecord> {
-    db.write_async(move |c| {
-        let patient = patients::in_clinic(c, clinic, id)?.ok_or(Error::NotFound)?;
-        audit::record(
-            c,
-            Some(clinic),
-            &actor,
-            AuditAction::PatientView,
-            Some(&format!("patient:{}", patient.id)),
-            detail,
-            now.naive_utc(),
-        )?;
-        let treatments = treatment_histories(c, patient.id)?;
-        let mut flag_list = Vec::new();
-        for f in dashboard::flags_of_patient(c, clinic, patient.id)? {
-            let ev = flags::events(c, f.id)?;
-            flag_list.push((f, ev));
-        }
-        let staff_names = accounts::staff_names(c, clinic)?;
-        let (_, rules) = rules_of(c, clinic)?;
-        let invite = invite_state(c, &patient, now)?;
-        Ok(PatientRecord {
-            invite,
-            patient,
-            treatments,
-            flags: flag_list,
-            staff_names,
-            rules,
-        })
+    also: impl FnOnce(&mut DbConn, &PatientRecord) -> Result<T> + Send + 'static,
+) -> Result<(PatientRecord, T)> {
+    db.run(move |db| {
+        let (record, more) = db.read(|c| {
+            let patient = patients::in_clinic(c, clinic, id)?.ok_or(Error::NotFound)?;
+            let treatments = treatment_histories(c, patient.id)?;
+            let mut flag_list = Vec::new();
+            for f in dashboard::flags_of_patient(c, clinic, patient.id)? {
+                let ev = flags::events(c, f.id)?;
+                flag_list.push((f, ev));
+            }
+            let staff_names = accounts::staff_names(c, clinic)?;
+            let (_, rules) = rules_of(c, clinic)?;
+            let invite = invite_state(c, &patient, now)?;
+            let record = PatientRecord {
+                invite,
+                patient,
+                treatments,
+                flags: flag_list,
+                staff_names,
+                rules,
+            };
+            let more = also(c, &record)?;
+            Ok::<_, Error>((record, more))
+        })?;
+        let target = format!("patient:{}", record.patient.id);
+        audit_view(db, clinic, &actor, AuditAction::PatientView, &target, detail, now)?;
+        Ok((record, more))
     })
     .await
+}
+
+/// The audit row of a view whose reads are done: one insert, its own
+/// transaction, nothing read inside it.
+pub(crate) fn audit_view(
+    db: &Db,
+    clinic: ClinicId,
+    actor: &audit::Actor,
+    action: AuditAction,
+    target: &str,
+    detail: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    db.write(|c| {
+        Ok(audit::record(
+            c,
+            Some(clinic),
+            actor,
+            action,
+            Some(target),
+            detail,
+            now.naive_utc(),
+        )?)
+    })
 }
 
 /// A patient's treatments, each with its check-ins and their earlier

@@ -205,11 +205,14 @@ pub fn clinic_staff(conn: &mut DbConn, clinic: ClinicId) -> Result<Vec<Staff>, D
         .collect())
 }
 
-/// Staff ids to names, for "acknowledged by …" lines.
+/// Staff ids to names, for "acknowledged by …" lines: `staff_clinic` alone,
+/// no account joined.
 pub fn staff_names(conn: &mut DbConn, clinic: ClinicId) -> Result<std::collections::HashMap<i64, String>, DbError> {
-    Ok(clinic_staff(conn, clinic)?
+    Ok(staff::table
+        .filter(staff::clinic_id.eq(clinic.0))
+        .select((staff::id, staff::name))
+        .load::<(i64, String)>(conn)?
         .into_iter()
-        .map(|s| (s.id.0, s.name))
         .collect())
 }
 

@@ -66,6 +66,17 @@ pub fn get(conn: &mut DbConn, id: ClinicId) -> Result<Option<Clinic>, DbError> {
         .optional()?)
 }
 
+/// How many patients the clinic has: kept by the database on every insert
+/// and delete of a patient (a trigger), so nothing counts them per page.
+pub fn patients_count(conn: &mut DbConn, id: ClinicId) -> Result<i64, DbError> {
+    Ok(clinics::table
+        .find(id.0)
+        .select(clinics::patients_count)
+        .first::<i64>(conn)
+        .optional()?
+        .unwrap_or(0))
+}
+
 pub fn all(conn: &mut DbConn) -> Result<Vec<Clinic>, DbError> {
     Ok(clinics::table
         .order(clinics::id)

@@ -1,14 +1,13 @@
 //! Read queries for the clinician dashboard. Every query is scoped by clinic
 //! and draws one page from an index: none reads all check-ins of a clinic.
 
-use super::schema::{accounts, checkins, flags, outbox, patients, treatments};
+use super::schema::{checkins, flags, outbox, patients, treatments};
 use super::{DbConn, DbError};
+use crate::domain::search::SearchPrefix;
 use crate::domain::*;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use std::collections::HashMap;
-
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+use std::collections::{HashMap, HashSet};
 
 /// Which flags the queue shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,25 +80,37 @@ pub fn queue_groups(
     state: StateFilter,
     severity: Option<Severity>,
 ) -> Result<Vec<PatientGroup>, DbError> {
-    // Not boxed (diesel groups only unboxed queries): the severity filter
-    // is a list of ranks, every one or the one chosen.
-    let ranks: Vec<i32> = Severity::ALL
-        .iter()
-        .filter(|s| severity.is_none_or(|chosen| chosen == **s))
-        .map(|s| super::flags::severity_rank(*s))
-        .collect();
-    let rows: Vec<(i64, i32, Option<NaiveDateTime>, i64)> = flags::table
-        .filter(flags::clinic_id.eq(clinic.0))
-        .filter(flags::state.eq_any(state.states()))
-        .filter(flags::severity_rank.eq_any(ranks))
-        .group_by((flags::patient_id, flags::severity_rank))
-        .select((
-            flags::patient_id,
-            flags::severity_rank,
-            diesel::dsl::min(flags::raised_at),
-            diesel::dsl::count_star(),
-        ))
-        .load(conn)?;
+    let (lo, hi) = rank_range(severity);
+    // One statement per state, each a range of `flags_queue` with the state
+    // bound alone: a list of states (`= ANY($n)`) is what PostgreSQL's
+    // generic plan takes for nearly every row, and it then walks all the
+    // clinic's flags instead. Not boxed: diesel groups only unboxed queries.
+    let mut merged: HashMap<(i64, i32), (Option<NaiveDateTime>, i64)> = HashMap::new();
+    for s in state.states() {
+        let rows: Vec<(i64, i32, Option<NaiveDateTime>, i64)> = flags::table
+            .filter(flags::clinic_id.eq(clinic.0))
+            .filter(flags::state.eq(s))
+            .filter(flags::severity_rank.between(lo, hi))
+            .group_by((flags::patient_id, flags::severity_rank))
+            .select((
+                flags::patient_id,
+                flags::severity_rank,
+                diesel::dsl::min(flags::raised_at),
+                diesel::dsl::count_star(),
+            ))
+            .load(conn)?;
+        for (pid, rank, oldest, n) in rows {
+            let e = merged.entry((pid, rank)).or_insert((oldest, 0));
+            e.0 = match (e.0, oldest) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            e.1 += n;
+        }
+    }
+    let rows = merged
+        .into_iter()
+        .map(|((pid, rank), (oldest, n))| (pid, rank, oldest, n));
     let mut by_patient: HashMap<i64, PatientGroup> = HashMap::new();
     for (pid, rank, oldest, n) in rows {
         let (Some(sev), Some(oldest)) = (severity_of_rank(rank), oldest) else {
@@ -125,6 +136,16 @@ pub fn queue_groups(
     Ok(groups)
 }
 
+/// The ranks a severity filter keeps, as a range: every severity, or one.
+fn rank_range(severity: Option<Severity>) -> (i32, i32) {
+    let ranks = Severity::ALL
+        .iter()
+        .filter(|s| severity.is_none_or(|chosen| chosen == **s))
+        .map(|s| super::flags::severity_rank(*s));
+    let (lo, hi) = ranks.fold((i32::MAX, i32::MIN), |(lo, hi), r| (lo.min(r), hi.max(r)));
+    (lo, hi)
+}
+
 fn severity_of_rank(rank: i32) -> Option<Severity> {
     Severity::ALL
         .iter()
@@ -145,7 +166,7 @@ pub fn queue_flags_of(
     let mut q = flags::table
         .inner_join(patients::table)
         .inner_join(treatments::table)
-        .filter(flags::clinic_id.eq(clinic.0))
+        .filter(same_clinic!(flags::clinic_id, clinic))
         .filter(flags::patient_id.eq_any(ids))
         .filter(flags::state.eq_any(state.states()))
         .into_boxed();
@@ -193,7 +214,7 @@ pub fn latest_checkin_days(
     for p in patients {
         let day: Option<i32> = checkins::table
             .filter(checkins::patient_id.eq(p.0))
-            .filter(checkins::clinic_id.eq(clinic.0))
+            .filter(same_clinic!(checkins::clinic_id, clinic))
             .order((checkins::day.desc(), checkins::id.desc()))
             .select(checkins::day_number)
             .first(conn)
@@ -219,229 +240,316 @@ pub struct PatientListRow {
     pub follow_up_closed_at: Option<NaiveDateTime>,
 }
 
-/// Which patients the list shows, besides the search.
+/// Which patients the list shows, besides the search: everyone, or only
+/// these ids (the patients with open flags, overdue, or invited).
 #[derive(Debug, Clone, Default)]
 pub struct PatientSet {
-    /// Only these ids (the patients with open flags, or overdue).
     pub only: Option<Vec<i64>>,
-    /// Only patients who have not accepted their invitation.
-    pub invited: bool,
 }
 
-impl PatientSet {
-    fn is_everyone(&self) -> bool {
-        self.only.is_none() && !self.invited
+/// More matches than this and a search is too broad to count or sort: the
+/// page says "more than" and walks the clinic's patients by name instead.
+pub const SEARCH_CAP: usize = 1000;
+
+/// How many patients the list holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListTotal {
+    Exactly(i64),
+    /// A search matching more than [`SEARCH_CAP`] patients.
+    MoreThan(i64),
+}
+
+/// One page of the patient list and how many patients the list holds.
+#[derive(Debug, Clone)]
+pub struct PatientListPage {
+    pub rows: Vec<PatientListRow>,
+    pub total: ListTotal,
+}
+
+/// The statements the patient list runs, each built here once: the page
+/// runs them, and [`patient_list_plans`] explains the very same ones.
+mod list_sql {
+    use super::super::schema::{accounts, patient_search, patients};
+    use super::super::Backend;
+    use crate::domain::search::SearchPrefix;
+    use crate::domain::ClinicId;
+    use diesel::dsl::{exists, EqAny, Filter, InnerJoin, Select};
+    use diesel::prelude::*;
+    use diesel::sql_types::{BigInt, Text};
+
+    /// Up to `cap` distinct patients with a term starting with `q`, as
+    /// (name, id): one range of `patient_search`'s primary key.
+    pub fn matches<'a>(
+        clinic: ClinicId,
+        q: &SearchPrefix,
+        cap: i64,
+    ) -> patient_search::BoxedQuery<'a, Backend, (Text, BigInt)> {
+        patient_search::table
+            .filter(patient_search::clinic_id.eq(clinic.0))
+            .filter(patient_search::term.ge(q.as_str().to_string()))
+            .filter(patient_search::term.lt(q.end()))
+            .into_boxed()
+            .select((patient_search::name, patient_search::patient_id))
+            .distinct()
+            .limit(cap)
     }
-}
 
-/// `%text%` for LIKE, with the wildcards in the text itself escaped.
-fn like_pattern(q: &str) -> String {
-    let mut p = String::from("%");
-    for ch in q.to_lowercase().chars() {
-        if matches!(ch, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(ch);
+    /// Only the patients with a term starting with `q`, if given: each one
+    /// probed in `patient_search_patient`.
+    fn matching<'a>(
+        query: patients::BoxedQuery<'a, Backend>,
+        q: Option<&SearchPrefix>,
+    ) -> patients::BoxedQuery<'a, Backend> {
+        let Some(q) = q else { return query };
+        query.filter(exists(
+            patient_search::table
+                .filter(patient_search::patient_id.eq(patients::id))
+                .filter(patient_search::term.ge(q.as_str().to_string()))
+                .filter(patient_search::term.lt(q.end()))
+                .select(patient_search::patient_id),
+        ))
     }
-    p.push('%');
-    p
-}
 
-macro_rules! patient_search {
-    ($clinic:expr, $q:expr) => {
-        patient_search!($clinic, $q, &PatientSet::default())
-    };
-    ($clinic:expr, $q:expr, $set:expr) => {{
-        let set: &PatientSet = $set;
-        let mut query = patients::table
-            .inner_join(accounts::table)
-            .filter(patients::clinic_id.eq($clinic.0))
+    /// The clinic's patients (matching `q`), walked by `patients_clinic_name`.
+    fn walk<'a>(clinic: ClinicId, q: Option<&SearchPrefix>) -> patients::BoxedQuery<'a, Backend> {
+        matching(patients::table.filter(patients::clinic_id.eq(clinic.0)).into_boxed(), q)
+    }
+
+    /// `ids` among the clinic's patients (matching `q`), as (name, id), by
+    /// primary key.
+    pub fn named<'a>(
+        clinic: ClinicId,
+        q: Option<&SearchPrefix>,
+        ids: Vec<i64>,
+    ) -> patients::BoxedQuery<'a, Backend, (Text, BigInt)> {
+        let query = patients::table
+            .filter(patients::id.eq_any(ids))
+            .filter(same_clinic!(patients::clinic_id, clinic))
             .into_boxed();
-        if let Some(q) = $q.map(str::trim).filter(|q| !q.is_empty()) {
-            let pattern = like_pattern(q);
-            query = query.filter(
-                lower(patients::name)
-                    .like(pattern.clone())
-                    .escape('\\')
-                    .or(lower(accounts::email).like(pattern).escape('\\')),
-            );
-        }
-        if let Some(ids) = &set.only {
-            query = query.filter(patients::id.eq_any(ids.clone()));
-        }
-        if set.invited {
-            query = query.filter(accounts::password_hash.is_null());
-        }
-        query
-    }};
+        matching(query, q).select((patients::name, patients::id))
+    }
+
+    /// The ids of a page of the clinic's patients (matching `q`) other than
+    /// `except`, by (name, id): a walk of `patients_clinic_name` alone, so
+    /// the rows skipped to reach a later page are index entries only.
+    pub fn page_ids<'a>(
+        clinic: ClinicId,
+        q: Option<&SearchPrefix>,
+        except: Vec<i64>,
+        offset: i64,
+        limit: i64,
+    ) -> patients::BoxedQuery<'a, Backend, BigInt> {
+        walk(clinic, q)
+            .filter(patients::id.ne_all(except))
+            .order((patients::name.asc(), patients::id.asc()))
+            .offset(offset)
+            .limit(limit)
+            .select(patients::id)
+    }
+
+    /// The clinic's patients whose account has no password yet: the
+    /// accounts from the partial index `accounts_invited`, then each one's
+    /// patient by the unique `account_id`.
+    pub fn invited<'a>(clinic: ClinicId) -> patients::BoxedQuery<'a, Backend, BigInt> {
+        patients::table
+            .filter(
+                patients::account_id.eq_any(
+                    accounts::table
+                        .filter(accounts::password_hash.is_null())
+                        .select(accounts::id),
+                ),
+            )
+            .filter(same_clinic!(patients::clinic_id, clinic))
+            .select(patients::id)
+            .into_boxed()
+    }
+
+    /// The list's columns of `ids` (a page), by primary key.
+    pub fn rows(ids: Vec<i64>) -> Rows {
+        patients::table
+            .inner_join(accounts::table)
+            .filter(patients::id.eq_any(ids))
+            .select(ROW)
+    }
+
+    const ROW: RowColumns = (
+        patients::id,
+        patients::name,
+        accounts::email,
+        patients::last_checkin_at,
+        patients::follow_up_closed_at,
+    );
+    type RowColumns = (
+        patients::id,
+        patients::name,
+        accounts::email,
+        patients::last_checkin_at,
+        patients::follow_up_closed_at,
+    );
+    pub type Rows =
+        Select<Filter<InnerJoin<patients::table, accounts::table>, EqAny<patients::id, Vec<i64>>>, RowColumns>;
 }
 
-type ListTuple = (i64, String, String, Option<NaiveDateTime>, Option<NaiveDateTime>);
-
-/// A page of a clinic's patients in `set`, optionally matching `q` in the
-/// name or email (case-insensitive): those in `first` (the patients with
-/// open urgent flags) come first, then everyone else, each part by name.
-/// Two walks of `patients_clinic_name`, one per part; `first` is small (one
-/// entry per patient with an urgent flag still open).
-pub fn patients_page(
+/// A page of a clinic's patients in `set`, optionally matching the search
+/// `q` (the start of a name, a word of it or the email): those in `first`
+/// (the patients with open urgent flags) come first, then everyone else,
+/// each part by (name, id). What it reads is bounded by the page, the set,
+/// `first` and [`SEARCH_CAP`], never by the clinic's size:
+/// - a set, or a search with at most [`SEARCH_CAP`] matches, is listed
+///   whole (names from an index), split and cut into the page here;
+/// - everyone, or a broader search, walks `patients_clinic_name` by name:
+///   `first`'s part on its own, then the rest from the page's offset.
+///
+/// The count comes from `clinics.patients_count` (everyone), the listed
+/// set, or "more than [`SEARCH_CAP`]".
+#[allow(clippy::too_many_arguments)]
+pub fn patient_list(
     conn: &mut DbConn,
     clinic: ClinicId,
-    q: Option<&str>,
+    q: Option<&SearchPrefix>,
     set: &PatientSet,
     first: &[i64],
     offset: i64,
     limit: i64,
-) -> Result<Vec<PatientListRow>, DbError> {
-    let load = |conn: &mut DbConn, part: bool, offset: i64, limit: i64| -> Result<Vec<ListTuple>, DbError> {
-        let mut query = patient_search!(clinic, q, set);
-        query = if part {
-            query.filter(patients::id.eq_any(first.to_vec()))
-        } else {
-            query.filter(patients::id.ne_all(first.to_vec()))
-        };
-        Ok(query
-            .order((patients::name.asc(), patients::id.asc()))
-            .offset(offset)
-            .limit(limit)
-            .select((
-                patients::id,
-                patients::name,
-                accounts::email,
-                patients::last_checkin_at,
-                patients::follow_up_closed_at,
-            ))
-            .load(conn)?)
+) -> Result<PatientListPage, DbError> {
+    let listed: Option<Vec<(String, i64)>> = match (&set.only, q) {
+        (Some(ids), _) if ids.is_empty() => Some(Vec::new()),
+        (Some(ids), q) => Some(list_sql::named(clinic, q, ids.clone()).load(conn)?),
+        (None, Some(q)) => {
+            let found: Vec<(String, i64)> = list_sql::matches(clinic, q, SEARCH_CAP as i64 + 1).load(conn)?;
+            (found.len() <= SEARCH_CAP).then_some(found)
+        }
+        (None, None) => None,
     };
-    let mut rows = if first.is_empty() {
-        Vec::new()
+    let first_set: HashSet<i64> = first.iter().copied().collect();
+    let (ids, total) = match listed {
+        Some(mut all) => {
+            all.sort();
+            let total = ListTotal::Exactly(all.len() as i64);
+            let (lead, rest): (Vec<_>, Vec<_>) = all.into_iter().partition(|(_, id)| first_set.contains(id));
+            let ids = lead
+                .into_iter()
+                .chain(rest)
+                .skip(offset.max(0) as usize)
+                .take(limit.max(0) as usize)
+                .map(|(_, id)| id)
+                .collect::<Vec<_>>();
+            (ids, total)
+        }
+        None => {
+            let mut lead: Vec<(String, i64)> = if first.is_empty() {
+                Vec::new()
+            } else {
+                list_sql::named(clinic, q, first.to_vec()).load(conn)?
+            };
+            lead.sort();
+            let lead_len = lead.len() as i64;
+            let mut ids: Vec<i64> = lead
+                .into_iter()
+                .skip(offset.max(0) as usize)
+                .take(limit.max(0) as usize)
+                .map(|(_, id)| id)
+                .collect();
+            let wanted = limit - ids.len() as i64;
+            if wanted > 0 {
+                // A page that began inside `first`'s part continues with the
+                // rest from its start; one past it skips as many as that part holds.
+                let rest_offset = (offset - lead_len).max(0);
+                ids.extend(list_sql::page_ids(clinic, q, first.to_vec(), rest_offset, wanted).load::<i64>(conn)?);
+            }
+            let total = match q {
+                None => ListTotal::Exactly(super::clinics::patients_count(conn, clinic)?),
+                Some(_) => ListTotal::MoreThan(SEARCH_CAP as i64),
+            };
+            (ids, total)
+        }
+    };
+    let mut rows: HashMap<i64, PatientListRow> = if ids.is_empty() {
+        HashMap::new()
     } else {
-        load(conn, true, offset, limit)?
+        type ListTuple = (i64, String, String, Option<NaiveDateTime>, Option<NaiveDateTime>);
+        list_sql::rows(ids.clone())
+            .load::<ListTuple>(conn)?
+            .into_iter()
+            .map(|(id, name, email, last_checkin_at, follow_up_closed_at)| {
+                (
+                    id,
+                    PatientListRow {
+                        id: PatientId(id),
+                        name,
+                        email,
+                        last_checkin_at,
+                        follow_up_closed_at,
+                    },
+                )
+            })
+            .collect()
     };
-    if (rows.len() as i64) < limit {
-        // Where the rest starts: a page that began inside the first part
-        // continues with the rest from its start; one past it skips as many
-        // rows as the first part has.
-        let rest_offset = if first.is_empty() {
-            offset
-        } else if !rows.is_empty() {
-            0
-        } else {
-            let in_first: i64 = patient_search!(clinic, q, set)
-                .filter(patients::id.eq_any(first.to_vec()))
-                .count()
-                .get_result(conn)?;
-            (offset - in_first).max(0)
-        };
-        rows.extend(load(conn, false, rest_offset, limit - rows.len() as i64)?);
-    }
-    Ok(rows
-        .into_iter()
-        .map(
-            |(id, name, email, last_checkin_at, follow_up_closed_at)| PatientListRow {
-                id: PatientId(id),
-                name,
-                email,
-                last_checkin_at,
-                follow_up_closed_at,
-            },
-        )
-        .collect())
+    Ok(PatientListPage {
+        rows: ids.iter().filter_map(|id| rows.remove(id)).collect(),
+        total,
+    })
 }
 
 /// Patients of `clinic` with an unresolved flag, optionally only of one
-/// severity: one walk of `flags_queue (clinic_id, state, severity_rank, …)`.
+/// severity: a range of `flags_queue (clinic_id, state, severity_rank, …)`
+/// per unresolved state.
 pub fn patients_with_unresolved_flags(
     conn: &mut DbConn,
     clinic: ClinicId,
     severity: Option<Severity>,
 ) -> Result<Vec<i64>, DbError> {
-    let mut q = flags::table
-        .filter(flags::clinic_id.eq(clinic.0))
-        .filter(flags::state.eq_any(StateFilter::Unresolved.states()))
-        .into_boxed();
-    if let Some(s) = severity {
-        q = q.filter(flags::severity_rank.eq(super::flags::severity_rank(s)));
+    let (lo, hi) = rank_range(severity);
+    let mut ids: Vec<i64> = Vec::new();
+    // One state at a time, as in `queue_groups`.
+    for s in StateFilter::Unresolved.states() {
+        let of_state: Vec<i64> = flags::table
+            .filter(flags::clinic_id.eq(clinic.0))
+            .filter(flags::state.eq(s))
+            .filter(flags::severity_rank.between(lo, hi))
+            .select(flags::patient_id)
+            .distinct()
+            .load(conn)?;
+        ids.extend(of_state);
     }
-    let mut ids: Vec<i64> = q.select(flags::patient_id).distinct().load(conn)?;
     ids.sort_unstable();
+    ids.dedup();
     Ok(ids)
+}
+
+/// Patients of `clinic` who have not accepted their invitation (no
+/// password yet): read from the partial index `accounts_invited`, which
+/// holds only such accounts.
+pub fn invited_patients(conn: &mut DbConn, clinic: ClinicId) -> Result<Vec<i64>, DbError> {
+    Ok(list_sql::invited(clinic).load(conn)?)
 }
 
 /// Patients still in follow-up with a treatment on or after `since` (the
 /// only ones whose check-in can be overdue), with when they last checked
-/// in: a walk of `treatments_clinic_date`.
+/// in: a range of `treatments_clinic_date`, then those patients by primary
+/// key (as one statement, PostgreSQL may hash-join every patient instead).
 pub fn in_follow_up_since(
     conn: &mut DbConn,
     clinic: ClinicId,
     since: NaiveDate,
 ) -> Result<Vec<(PatientId, Option<NaiveDateTime>)>, DbError> {
-    let rows: Vec<(i64, Option<NaiveDateTime>)> = treatments::table
-        .inner_join(patients::table)
+    let mut treated: Vec<i64> = treatments::table
         .filter(treatments::clinic_id.eq(clinic.0))
         .filter(treatments::treated_on.ge(since))
+        .select(treatments::patient_id)
+        .load(conn)?;
+    treated.sort_unstable();
+    treated.dedup();
+    if treated.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(i64, Option<NaiveDateTime>)> = patients::table
+        .filter(patients::id.eq_any(treated))
+        .filter(same_clinic!(patients::clinic_id, clinic))
         .filter(patients::follow_up_closed_at.is_null())
         .select((patients::id, patients::last_checkin_at))
-        .distinct()
         .load(conn)?;
     Ok(rows.into_iter().map(|(id, at)| (PatientId(id), at)).collect())
-}
-
-/// Without a search the count needs no join: every patient has an account
-/// (a NOT NULL foreign key), so counting `patients` by clinic gives the same
-/// number and is answered from the `patients_clinic_name` index alone.
-macro_rules! clinic_patient_count {
-    ($clinic:expr) => {
-        patients::table.filter(patients::clinic_id.eq($clinic.0)).count()
-    };
-}
-
-/// How many patients the list has, optionally matching `q` (for the pager).
-pub fn patients_count(conn: &mut DbConn, clinic: ClinicId, q: Option<&str>, set: &PatientSet) -> Result<i64, DbError> {
-    if q.map(str::trim).is_none_or(str::is_empty) && set.is_everyone() {
-        return Ok(clinic_patient_count!(clinic).get_result(conn)?);
-    }
-    Ok(patient_search!(clinic, q, set).count().get_result(conn)?)
-}
-
-/// The plan the database chooses for the unsearched patient count, one line
-/// per step (tests check that it reads only the index). On PostgreSQL,
-/// sequential scans are switched off for this statement alone: on a small
-/// table the planner rightly prefers one, which would hide what the index can do.
-pub fn patients_count_plan(conn: &mut DbConn, clinic: ClinicId) -> Result<String, DbError> {
-    use diesel::sql_types::Text;
-    #[derive(QueryableByName)]
-    struct SqlitePlan {
-        #[diesel(sql_type = Text)]
-        detail: String,
-    }
-    #[derive(QueryableByName)]
-    struct PgPlan {
-        #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
-        line: String,
-    }
-    // The one bind is the clinic id, a number: inlined for EXPLAIN.
-    let inline = |sql: String, placeholder: &str| {
-        let sql = sql.split(" -- binds").next().unwrap_or_default().to_string();
-        sql.replace(placeholder, &clinic.0.to_string())
-    };
-    let lines = match conn {
-        DbConn::Sqlite(c) => {
-            let sql = diesel::debug_query::<diesel::sqlite::Sqlite, _>(&clinic_patient_count!(clinic)).to_string();
-            diesel::sql_query(format!("EXPLAIN QUERY PLAN {}", inline(sql, "?")))
-                .load::<SqlitePlan>(c)?
-                .into_iter()
-                .map(|p| p.detail)
-                .collect::<Vec<_>>()
-        }
-        DbConn::Pg(c) => {
-            let sql = diesel::debug_query::<diesel::pg::Pg, _>(&clinic_patient_count!(clinic)).to_string();
-            diesel::sql_query("SET LOCAL enable_seqscan = off").execute(c)?;
-            let plan = diesel::sql_query(format!("EXPLAIN {}", inline(sql, "$1"))).load::<PgPlan>(c)?;
-            diesel::sql_query("SET LOCAL enable_seqscan = on").execute(c)?;
-            plan.into_iter().map(|p| p.line).collect()
-        }
-    };
-    Ok(lines.join("\n"))
 }
 
 /// The latest treatment of each of `ids` (by date).
@@ -450,9 +558,12 @@ pub fn latest_treatments(
     clinic: ClinicId,
     ids: &[PatientId],
 ) -> Result<HashMap<PatientId, (ProcedureClass, NaiveDate)>, DbError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
     let raw: Vec<i64> = ids.iter().map(|i| i.0).collect();
     let rows: Vec<(i64, String, NaiveDate)> = treatments::table
-        .filter(treatments::clinic_id.eq(clinic.0))
+        .filter(same_clinic!(treatments::clinic_id, clinic))
         .filter(treatments::patient_id.eq_any(raw))
         .order((treatments::treated_on.asc(), treatments::id.asc()))
         .select((treatments::patient_id, treatments::procedure, treatments::treated_on))
@@ -471,10 +582,13 @@ pub fn unresolved_flags_of(
     clinic: ClinicId,
     ids: &[PatientId],
 ) -> Result<HashMap<PatientId, HashMap<Severity, i64>>, DbError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
     let raw: Vec<i64> = ids.iter().map(|i| i.0).collect();
     let rows: Vec<(i64, String, i64)> = flags::table
         .filter(flags::patient_id.eq_any(raw))
-        .filter(flags::clinic_id.eq(clinic.0))
+        .filter(same_clinic!(flags::clinic_id, clinic))
         .filter(flags::state.eq_any(StateFilter::Unresolved.states()))
         .group_by((flags::patient_id, flags::severity))
         .select((flags::patient_id, flags::severity, diesel::dsl::count_star()))
@@ -496,7 +610,7 @@ pub fn flags_of_patient(
 ) -> Result<Vec<super::flags::Flag>, DbError> {
     Ok(flags::table
         .filter(flags::patient_id.eq(patient.0))
-        .filter(flags::clinic_id.eq(clinic.0))
+        .filter(same_clinic!(flags::clinic_id, clinic))
         .order((flags::raised_at.desc(), flags::id.desc()))
         .select(super::flags::Flag::as_select())
         .load(conn)?)
@@ -568,12 +682,6 @@ pub fn email_in_clinic(conn: &mut DbConn, clinic: ClinicId, id: OutboxId) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn like_patterns_escape_wildcards() {
-        assert_eq!(like_pattern("Ann"), "%ann%");
-        assert_eq!(like_pattern("50%_x"), "%50\\%\\_x%");
-    }
 
     #[test]
     fn state_filters_parse_with_a_safe_default() {

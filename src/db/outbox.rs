@@ -243,19 +243,22 @@ pub fn lease_held(conn: &mut DbConn, id: OutboxId, now: NaiveDateTime) -> Result
     Ok(n > 0)
 }
 
-/// Dead rows and rows pending since before `stuck_before`, for a clinic.
-pub fn problems(conn: &mut DbConn, clinic: ClinicId, stuck_before: NaiveDateTime) -> Result<Vec<OutboxRow>, DbError> {
-    Ok(outbox::table
+/// How many of a clinic's emails are dead or pending since before
+/// `stuck_before` (the queue's banner): two ranges of `outbox_clinic`
+/// `(clinic_id, status, created_at)`, never the clinic's sent mail.
+pub fn problem_count(conn: &mut DbConn, clinic: ClinicId, stuck_before: NaiveDateTime) -> Result<i64, DbError> {
+    let dead: i64 = outbox::table
         .filter(outbox::clinic_id.eq(clinic.0))
-        .filter(
-            outbox::status
-                .eq(DEAD)
-                .or(outbox::status.eq(PENDING).and(outbox::created_at.lt(stuck_before))),
-        )
-        .order(outbox::created_at.desc())
-        .limit(200)
-        .select(OutboxRow::as_select())
-        .load(conn)?)
+        .filter(outbox::status.eq(DEAD))
+        .count()
+        .get_result(conn)?;
+    let stuck: i64 = outbox::table
+        .filter(outbox::clinic_id.eq(clinic.0))
+        .filter(outbox::status.eq(PENDING))
+        .filter(outbox::created_at.lt(stuck_before))
+        .count()
+        .get_result(conn)?;
+    Ok(dead + stuck)
 }
 
 /// Recent rows of a clinic, newest first (the settings page's outbox view).

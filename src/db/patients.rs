@@ -1,7 +1,7 @@
 //! Patients and their treatments. Every lookup for staff is scoped by clinic;
 //! another clinic's id finds nothing.
 
-use super::schema::{accounts, patients, tokens, treatments};
+use super::schema::{accounts, patient_search, patients, tokens, treatments};
 use super::{DbConn, DbError};
 use crate::domain::{
     AccountId, AccountKind, ClinicId, EmailAddress, Lang, PatientId, PhoneNumber, Prescribed, ProcedureClass, SkinType,
@@ -107,7 +107,69 @@ pub fn create(conn: &mut DbConn, new: &NewPatient, now: NaiveDateTime) -> Result
         ))
         .returning(patients::id)
         .get_result(conn)?;
+    index_for_search(conn, PatientId(id))?;
     Ok((PatientId(id), account))
+}
+
+/// Writes patient `id`'s search terms (`domain::search::terms`) from the
+/// name and email stored now, replacing any earlier ones: every write of
+/// either calls it, in the same transaction.
+pub fn index_for_search(conn: &mut DbConn, id: PatientId) -> Result<(), DbError> {
+    let stored: Option<(i64, String, String)> = patients::table
+        .inner_join(accounts::table)
+        .filter(patients::id.eq(id.0))
+        .select((patients::clinic_id, patients::name, accounts::email))
+        .first(conn)
+        .optional()?;
+    diesel::delete(patient_search::table.filter(patient_search::patient_id.eq(id.0))).execute(conn)?;
+    let Some((clinic, name, email)) = stored else {
+        return Ok(());
+    };
+    let rows: Vec<_> = crate::domain::search::terms(&name, &email)
+        .into_iter()
+        .map(|term| {
+            (
+                patient_search::clinic_id.eq(clinic),
+                patient_search::term.eq(term),
+                patient_search::patient_id.eq(id.0),
+                patient_search::name.eq(name.clone()),
+            )
+        })
+        .collect();
+    // Multi-row inserts exist on each backend, not on the pair of them.
+    match conn {
+        DbConn::Sqlite(c) => diesel::insert_into(patient_search::table).values(&rows).execute(c)?,
+        DbConn::Pg(c) => diesel::insert_into(patient_search::table).values(&rows).execute(c)?,
+    };
+    Ok(())
+}
+
+/// Indexes the patients that have no search terms yet (those enrolled
+/// before the search had its table); returns how many. Run when the
+/// database is opened, after its migrations: a probe of
+/// `patient_search_patient` per patient, so a no-op costs little.
+pub fn index_unsearchable(conn: &mut DbConn) -> Result<usize, DbError> {
+    let missing: Vec<i64> = patients::table
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            patient_search::table.filter(patient_search::patient_id.eq(patients::id)),
+        )))
+        .select(patients::id)
+        .load(conn)?;
+    for id in &missing {
+        index_for_search(conn, PatientId(*id))?;
+    }
+    Ok(missing.len())
+}
+
+/// A patient's new email, with their search terms.
+pub fn set_email(
+    conn: &mut DbConn,
+    patient: PatientId,
+    account: AccountId,
+    email: &EmailAddress,
+) -> Result<(), DbError> {
+    super::accounts::set_email(conn, account, email)?;
+    index_for_search(conn, patient)
 }
 
 macro_rules! patient_select {
@@ -179,10 +241,13 @@ pub fn invites_of(
     clinic: ClinicId,
     ids: &[PatientId],
 ) -> Result<std::collections::HashMap<PatientId, InviteFacts>, DbError> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
     let raw: Vec<i64> = ids.iter().map(|p| p.0).collect();
     let rows: Vec<(i64, i64, Option<NaiveDateTime>)> = patients::table
         .inner_join(accounts::table)
-        .filter(patients::clinic_id.eq(clinic.0))
+        .filter(same_clinic!(patients::clinic_id, clinic))
         .filter(patients::id.eq_any(&raw))
         .select((patients::id, accounts::id, accounts::activated_at))
         .load(conn)?;
@@ -386,7 +451,7 @@ pub fn update_details(conn: &mut DbConn, id: PatientId, d: &PatientDetails) -> R
             patients::cold_sores.eq(d.cold_sores),
         ))
         .execute(conn)?;
-    Ok(())
+    index_for_search(conn, id)
 }
 
 /// A treatment of `clinic`; `None` for another clinic's.

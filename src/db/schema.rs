@@ -17,6 +17,7 @@ diesel::table! {
         follow_up_days -> Integer,
         require_totp -> Bool,
         created_at -> Timestamp,
+        patients_count -> BigInt,
     }
 }
 
@@ -59,6 +60,15 @@ diesel::table! {
         phone -> Nullable<Text>,
         phone_tel -> Nullable<Text>,
         language -> Text,
+    }
+}
+
+diesel::table! {
+    patient_search (clinic_id, term, patient_id) {
+        clinic_id -> BigInt,
+        term -> Text,
+        patient_id -> BigInt,
+        name -> Text,
     }
 }
 
@@ -368,6 +378,7 @@ diesel::joinable!(staff -> accounts (account_id));
 diesel::joinable!(staff -> clinics (clinic_id));
 diesel::joinable!(patients -> accounts (account_id));
 diesel::joinable!(patients -> clinics (clinic_id));
+diesel::joinable!(patient_search -> patients (patient_id));
 diesel::joinable!(treatments -> patients (patient_id));
 diesel::joinable!(treatments -> clinics (clinic_id));
 diesel::joinable!(rules_versions -> clinics (clinic_id));
@@ -412,6 +423,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     staff,
     patients,
+    patient_search,
     treatments,
     rules_versions,
     checkins,

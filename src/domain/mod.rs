@@ -13,6 +13,7 @@ mod outcome;
 mod procedure;
 pub mod questions;
 mod rule_id;
+pub mod search;
 pub mod text;
 
 pub use account::*;

@@ -118,35 +118,79 @@ pub struct AnonCsrf(pub String);
 /// Loads the session for `token`, enforcing idle and absolute lifetimes and
 /// disabled accounts; refreshes its last-seen time.
 pub fn load_session(state: &AppState, token: &str, now: DateTime<Utc>) -> Result<Option<ActiveSession>, Error> {
+    Ok(load_session_and(state, token, now, |_, _| Ok(()))?.map(|(s, ())| s))
+}
+
+/// [`load_session`], and `also` read for the live session in the same
+/// snapshot (a signed-in page's person and clinic: one read transaction
+/// and one trip to a blocking thread, not two).
+fn load_session_and<T>(
+    state: &AppState,
+    token: &str,
+    now: DateTime<Utc>,
+    also: impl FnOnce(&mut crate::db::DbConn, &ActiveSession) -> Result<T, Error>,
+) -> Result<Option<(ActiveSession, T)>, Error> {
+    enum Found<T> {
+        Nothing,
+        Ended,
+        Live(ActiveSession, chrono::NaiveDateTime, T),
+    }
     let id_hash = tokens::hash(token);
     let lifetimes = state.settings.sessions;
+    let now_n = now.naive_utc();
     // Most requests only read: a write transaction per page view would queue
     // every signed-in page behind SQLite's single writer.
-    let Some((row, kind, disabled)) = state
-        .db
-        .read(|conn| sessions::find(conn, &id_hash).map_err(Error::from))?
-    else {
-        return Ok(None);
-    };
-    let idle = match kind {
-        AccountKind::Staff => lifetimes.staff_idle,
-        AccountKind::Patient => lifetimes.patient_idle,
-    };
-    let now_n = now.naive_utc();
-    if disabled || row.expires_at <= now_n || row.last_seen_at + idle <= now_n {
-        crate::app::accounts::drop_session(&state.db, &id_hash)?;
-        return Ok(None);
+    let found = state.db.read(|conn| -> Result<Found<T>, Error> {
+        let Some((row, kind, disabled)) = sessions::find(conn, &id_hash)? else {
+            return Ok(Found::Nothing);
+        };
+        let idle = match kind {
+            AccountKind::Staff => lifetimes.staff_idle,
+            AccountKind::Patient => lifetimes.patient_idle,
+        };
+        if disabled || row.expires_at <= now_n || row.last_seen_at + idle <= now_n {
+            return Ok(Found::Ended);
+        }
+        let session = ActiveSession {
+            id_hash: id_hash.clone(),
+            account: row.account_id,
+            kind,
+            csrf: row.csrf_token,
+        };
+        let more = also(conn, &session)?;
+        Ok(Found::Live(session, row.last_seen_at, more))
+    })?;
+    match found {
+        Found::Nothing => Ok(None),
+        Found::Ended => {
+            crate::app::accounts::drop_session(&state.db, &id_hash)?;
+            Ok(None)
+        }
+        Found::Live(session, last_seen, more) => {
+            // A minute's precision is plenty for a 30-minute idle timeout.
+            if now_n - last_seen > chrono::Duration::seconds(60) {
+                crate::app::accounts::touch_session(&state.db, &id_hash, now)?;
+            }
+            Ok(Some((session, more)))
+        }
     }
-    // A minute's precision is plenty for a 30-minute idle timeout.
-    if now_n - row.last_seen_at > chrono::Duration::seconds(60) {
-        crate::app::accounts::touch_session(&state.db, &id_hash, now)?;
-    }
-    Ok(Some(ActiveSession {
-        id_hash,
-        account: row.account_id,
-        kind,
-        csrf: row.csrf_token,
-    }))
+}
+
+/// The parts of a [`Visitor`] a request carries: the app, the session
+/// cookie's token (if plausible) and the anonymous CSRF token.
+fn visitor_parts(req: &HttpRequest) -> Result<(web::Data<AppState>, Option<String>, String), Error> {
+    let state = state_of(req)?;
+    let https = state.settings.is_https();
+    let anon_csrf = req
+        .extensions()
+        .get::<AnonCsrf>()
+        .map(|c| c.0.clone())
+        .unwrap_or_default();
+    let token = req
+        .cookie(session_cookie_name(https))
+        .map(|c| c.value().to_string())
+        .filter(|t| !t.is_empty() && t.len() <= 64);
+    Ok((state, token, anon_csrf))
 }
 
 impl FromRequest for Visitor {
@@ -159,25 +203,15 @@ impl FromRequest for Visitor {
             if let Some(v) = req.extensions().get::<Visitor>() {
                 return Ok(v.clone());
             }
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .ok_or_else(|| Error::Internal("no state".into()))?
-                .clone();
-            let https = state.settings.is_https();
-            let anon_csrf = req
-                .extensions()
-                .get::<AnonCsrf>()
-                .map(|c| c.0.clone())
-                .unwrap_or_default();
-            let token = req.cookie(session_cookie_name(https)).map(|c| c.value().to_string());
+            let (state, token, anon_csrf) = visitor_parts(&req)?;
             let session = match token {
-                Some(t) if !t.is_empty() && t.len() <= 64 => {
+                Some(t) => {
                     let now = state.clock.now();
-                    let st = state.clone();
                     // Through the database's own limit on calls at once.
-                    state.db.run(move |_| load_session(&st, &t, now)).await?
+                    let db = state.db.clone();
+                    db.run(move |_| load_session(&state, &t, now)).await?
                 }
-                _ => None,
+                None => None,
             };
             let v = Visitor {
                 session,
@@ -252,34 +286,60 @@ type Signed<T> = (T, ActiveSession, clinics::Clinic, Option<String>);
 
 /// The signed-in person of `kind` (their record loaded by `load`), their
 /// session, clinic and address, made into the extractor's user by `user`.
-/// Anyone else: sign in (303) or 403.
+/// Anyone else: sign in (303) or 403. The session, the person and the
+/// clinic come from one read transaction, unless the request's [`Visitor`]
+/// was already read.
 fn signed_in_as<T: Send + 'static, U: 'static>(
     req: &HttpRequest,
-    payload: &mut Payload,
+    _: &mut Payload,
     kind: AccountKind,
     load: fn(&mut crate::db::DbConn, AccountId) -> Result<Option<T>, crate::db::DbError>,
     clinic_of: fn(&T) -> crate::domain::ClinicId,
     user: fn(Signed<T>) -> U,
 ) -> Pin<Box<dyn Future<Output = Result<U, Error>>>> {
-    let visitor = Visitor::from_request(req, payload);
     let req = req.clone();
     Box::pin(async move {
-        let v = visitor.await?;
-        let session = v.session.ok_or(Error::Unauthenticated)?;
-        if session.kind != kind {
-            return Err(Error::Forbidden);
+        let person_of = move |c: &mut crate::db::DbConn, account: AccountId| -> Result<(T, clinics::Clinic), Error> {
+            let person = load(c, account)?.ok_or(Error::Unauthenticated)?;
+            let clinic = clinics::get(c, clinic_of(&person))?.ok_or(Error::Unauthenticated)?;
+            Ok((person, clinic))
+        };
+        let ip = client_ip(&req);
+        let cached = req.extensions().get::<Visitor>().cloned();
+        if let Some(v) = cached {
+            let session = v.session.ok_or(Error::Unauthenticated)?;
+            if session.kind != kind {
+                return Err(Error::Forbidden);
+            }
+            let state = state_of(&req)?;
+            let account = session.account;
+            let (person, clinic) = state.db.read_async(move |c| person_of(c, account)).await?;
+            return Ok(user((person, session, clinic, v.ip)));
         }
-        let state = state_of(&req)?;
-        let account = session.account;
-        let (person, clinic) = state
-            .db
-            .read_async(move |c| {
-                let person = load(c, account)?.ok_or(Error::Unauthenticated)?;
-                let clinic = clinics::get(c, clinic_of(&person))?.ok_or(Error::Unauthenticated)?;
-                Ok((person, clinic))
-            })
-            .await?;
-        Ok(user((person, session, clinic, v.ip)))
+        let (state, token, anon_csrf) = visitor_parts(&req)?;
+        let found = match token {
+            Some(t) => {
+                let now = state.clock.now();
+                let db = state.db.clone();
+                db.run(move |_| {
+                    load_session_and(&state, &t, now, |c, s| match s.kind == kind {
+                        true => person_of(c, s.account).map(Some),
+                        false => Ok(None),
+                    })
+                })
+                .await?
+            }
+            None => None,
+        };
+        // Later extractors (a form's CSRF check) find the visitor read.
+        req.extensions_mut().insert(Visitor {
+            session: found.as_ref().map(|(s, _)| s.clone()),
+            ip: ip.clone(),
+            anon_csrf,
+        });
+        let (session, person) = found.ok_or(Error::Unauthenticated)?;
+        let (person, clinic) = person.ok_or(Error::Forbidden)?;
+        Ok(user((person, session, clinic, ip)))
     })
 }
 

@@ -198,9 +198,9 @@ async fn after_24_hours_of_failure_an_email_is_dead_visible_and_retryable() {
     let now = app.clock_now().naive_utc();
     let problems = app
         .db
-        .read(|c| outbox::problems(c, clinic, now - Duration::minutes(15)))
+        .read(|c| outbox::problem_count(c, clinic, now - Duration::minutes(15)))
         .unwrap();
-    assert_eq!(problems.len(), 1, "shown to the clinic's admins");
+    assert_eq!(problems, 1, "shown to the clinic's admins");
 
     smtp.set_mode(Mode::Accept);
     assert!(app.db.write(|c| outbox::retry(c, clinic, rows[0].id, now)).unwrap());

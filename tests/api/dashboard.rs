@@ -712,36 +712,3 @@ async fn failing_emails_show_a_banner_and_an_admin_can_retry_them() {
     let (_, html) = app.get_html("/clinic").await;
     assert!(!html.contains("Emails are not going out"));
 }
-
-/// Issue 19: the patient list's count reads the clinic's index, not every
-/// patient joined to its account.
-#[tokio::test]
-async fn the_patient_count_is_answered_from_the_clinic_name_index() {
-    use aftercare::db::dashboard;
-    let app = spawn_app().await;
-    let clinic = app.create_clinic("Bright Skin", "Europe/London");
-    let other = app.create_clinic("Elsewhere", "Europe/London");
-    app.create_patient(clinic, "ann.arbor@example.org", "Ann Arbor");
-    app.create_patient(clinic, "ben.bay@example.org", "Ben Bay");
-    app.create_patient(other, "cy.cove@example.org", "Cy Cove");
-
-    let plan = app
-        .db
-        .read(|c| dashboard::patients_count_plan(c, clinic))
-        .expect("plan");
-    assert!(plan.contains("patients_clinic_name"), "uses the index: {plan}");
-    assert!(!plan.contains("accounts"), "no join to accounts: {plan}");
-    if !app.db.is_postgres() {
-        assert!(plan.contains("COVERING INDEX"), "index only, no table rows: {plan}");
-    }
-
-    let count = |q: Option<&'static str>| {
-        app.db
-            .read(move |c| dashboard::patients_count(c, clinic, q, &Default::default()))
-            .expect("count")
-    };
-    assert_eq!(count(None), 2);
-    assert_eq!(count(Some("  ")), 2, "a blank search is no search");
-    assert_eq!(count(Some("ben")), 1);
-    assert_eq!(count(Some("cove")), 0, "another clinic's patient is not counted");
-}

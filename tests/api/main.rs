@@ -23,6 +23,7 @@ mod outcomes;
 mod phone;
 mod photos;
 mod quality;
+mod query_plans;
 mod queue;
 mod rules_revision;
 mod security;

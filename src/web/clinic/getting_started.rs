@@ -3,7 +3,7 @@
 //! Each step is ticked once done (read from what the clinic has); the list
 //! goes away when all four are.
 
-use crate::db::{audit, dashboard, outbox, DbConn};
+use crate::db::{audit, clinics, outbox, DbConn};
 use crate::domain::{AuditAction, ClinicId, OutboxKind};
 use crate::error::Result;
 
@@ -22,7 +22,7 @@ pub struct GettingStarted {
 impl GettingStarted {
     /// `None` once every step is done.
     pub fn load(conn: &mut DbConn, clinic: ClinicId) -> Result<Option<Self>> {
-        let patient = dashboard::patients_count(conn, clinic, None, &dashboard::PatientSet::default())? > 0;
+        let patient = clinics::patients_count(conn, clinic)? > 0;
         let staff = crate::db::accounts::clinic_staff(conn, clinic)?.len() > 1;
         let settings = audit::any_of(conn, clinic, AuditAction::ClinicSettings)?;
         let test =

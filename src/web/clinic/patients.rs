@@ -8,6 +8,7 @@ use crate::app::patients::{self as app_patients, InviteState, PatientRecord};
 use crate::db::checkins::{self, CheckIn};
 use crate::db::{dashboard, flags, patients};
 use crate::domain::questions::{self, Answer, Kind};
+use crate::domain::search::SearchPrefix;
 use crate::domain::*;
 use crate::error::{Error, Result};
 use crate::triage::{self, Measure};
@@ -107,6 +108,8 @@ struct PatientsPage {
     items: Vec<PatientItem>,
     pager: Pager,
     total: i64,
+    /// `total` is only a floor: a search matching more patients than it.
+    more: bool,
 }
 
 /// Whether a check-in is overdue: follow-up is running, the patient is
@@ -154,8 +157,8 @@ pub async fn list(state: web::Data<AppState>, user: StaffUser, q: web::Query<Lis
     let show = Show::parse(&q.show);
     let clinic = user.clinic.id;
     // No name or address holds a control character, so such a search finds
-    // nothing; it is refused before it reaches LIKE (where a NUL ends the
-    // pattern and "%\0" matched every patient).
+    // nothing; it is refused before it reaches the database (a NUL in a
+    // query's text has ended it early before).
     let search_error = (!crate::domain::text::is_plain_line(&query))
         .then_some("Search text cannot hold invisible control characters: type it again");
     let query_c = query.clone();
@@ -168,34 +171,35 @@ pub async fn list(state: web::Data<AppState>, user: StaffUser, q: web::Query<Lis
         .db
         .read_async(move |c| {
             if !searchable {
+                let none = dashboard::ListTotal::Exactly(0);
                 return Ok((
                     Vec::new(),
-                    0,
+                    none,
                     Default::default(),
                     Default::default(),
                     Default::default(),
                 ));
             }
-            let q = Some(query_c.as_str());
+            let q = SearchPrefix::parse(&query_c);
             let set = dashboard::PatientSet {
                 only: match show {
                     Show::OpenFlags => Some(dashboard::patients_with_unresolved_flags(c, clinic, None)?),
                     Show::Overdue => Some(overdue_patients(c, clinic, today, follow_up, tz)?),
-                    Show::Everyone | Show::Invited => None,
+                    Show::Invited => Some(dashboard::invited_patients(c, clinic)?),
+                    Show::Everyone => None,
                 },
-                invited: show == Show::Invited,
             };
             let urgent_first = dashboard::patients_with_unresolved_flags(c, clinic, Some(Severity::Urgent))?;
             let offset = (page_no - 1) * PATIENT_PAGE;
-            let rows = dashboard::patients_page(c, clinic, q, &set, &urgent_first, offset, PATIENT_PAGE)?;
-            let total = dashboard::patients_count(c, clinic, q, &set)?;
-            let ids: Vec<PatientId> = rows.iter().map(|r| r.id).collect();
+            let page = dashboard::patient_list(c, clinic, q.as_ref(), &set, &urgent_first, offset, PATIENT_PAGE)?;
+            let ids: Vec<PatientId> = page.rows.iter().map(|r| r.id).collect();
             let treatments = dashboard::latest_treatments(c, clinic, &ids)?;
             let flag_counts = dashboard::unresolved_flags_of(c, clinic, &ids)?;
             let invites = patients::invites_of(c, clinic, &ids)?;
-            Ok((rows, total, treatments, flag_counts, invites))
+            Ok((page.rows, page.total, treatments, flag_counts, invites))
         })
         .await?;
+    let full_page = rows.len() as i64 == PATIENT_PAGE;
     let items = rows
         .into_iter()
         .map(|r| {
@@ -248,11 +252,22 @@ pub async fn list(state: web::Data<AppState>, user: StaffUser, q: web::Query<Lis
         })
         .collect();
     let show_key = show.key();
+    let link = |p: i64| format!("/clinic/patients?show={show_key}&q={q_enc}&page={p}");
+    let (total, more) = match total {
+        dashboard::ListTotal::Exactly(n) => (n, false),
+        dashboard::ListTotal::MoreThan(n) => (n, true),
+    };
     page(&PatientsPage {
         nav: Nav::new(&user, "patients"),
-        pager: Pager::new(page_no, total, PATIENT_PAGE, |p| {
-            format!("/clinic/patients?show={show_key}&q={q_enc}&page={p}")
-        }),
+        pager: if more {
+            // Too many matches to count: no "page N of M", only the neighbours.
+            Pager::keyset(
+                (page_no > 1).then(|| link(page_no - 1)),
+                full_page.then(|| link(page_no + 1)),
+            )
+        } else {
+            Pager::new(page_no, total, PATIENT_PAGE, link)
+        },
         // Shown back without the characters refused (never a NUL in a page).
         q: if search_error.is_some() {
             query.chars().filter(|c| !c.is_control()).collect()
@@ -264,6 +279,7 @@ pub async fn list(state: web::Data<AppState>, user: StaffUser, q: web::Query<Lis
         search_error,
         items,
         total,
+        more,
     })
 }
 
@@ -691,21 +707,29 @@ pub async fn show(
     q: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse> {
     let now = state.clock.now();
-    let PatientRecord {
-        patient,
-        treatments,
-        flags: flag_list,
-        staff_names: names,
-        rules,
-        invite,
-    } = app_patients::view_record(&state.db, user.clinic.id, PatientId(path.id), now, user.actor()).await?;
     let tz = user.clinic.timezone;
-    let back = format!("/clinic/patients/{}", patient.id);
-    let pid = patient.id;
-    let photos = state
-        .db
-        .read_async(move |c| PhotoBox::load(c, pid, Scope::Patient, None, tz, back))
-        .await?;
+    let (
+        PatientRecord {
+            patient,
+            treatments,
+            flags: flag_list,
+            staff_names: names,
+            rules,
+            invite,
+        },
+        photos,
+    ) = app_patients::view_record(
+        &state.db,
+        user.clinic.id,
+        PatientId(path.id),
+        now,
+        user.actor(),
+        move |c, r| {
+            let back = format!("/clinic/patients/{}", r.patient.id);
+            PhotoBox::load(c, r.patient.id, Scope::Patient, None, tz, back)
+        },
+    )
+    .await?;
     let today = triage::clinic_today(now, tz.0);
     let follow_up = user.clinic.follow_up_days as i64;
     let views = treatments

@@ -99,7 +99,7 @@ struct QueuePage {
     pager: Pager,
     /// Patients matching the filters.
     total: usize,
-    mail_problems: usize,
+    mail_problems: i64,
     notice: Option<&'static str>,
     back: String,
     /// A new clinic's first steps (admins, while nothing is waiting).
@@ -136,7 +136,7 @@ pub async fn queue(state: web::Data<AppState>, user: StaffUser, q: web::Query<Qu
             let page: Vec<PatientId> = groups.iter().skip(offset).take(QUEUE_PAGE).map(|g| g.patient).collect();
             let rows = dashboard::queue_flags_of(c, clinic, filter, severity, &page)?;
             let latest = dashboard::latest_checkin_days(c, clinic, &page)?;
-            let problems = outbox::problems(c, clinic, stuck_before)?.len();
+            let problems = outbox::problem_count(c, clinic, stuck_before)?;
             let mut ids: Vec<i64> = rows.iter().filter_map(|r| r.flag.checkin_id).collect();
             ids.sort_unstable();
             ids.dedup();
@@ -518,20 +518,28 @@ pub struct RefPath {
 async fn flag_page(state: &AppState, user: &StaffUser, reference: String, input: ResolveInput) -> Result<FlagPage> {
     let (clinic, actor) = (user.clinic.id, user.actor());
     let now = state.clock.now();
-    let flag_view::FlagRecord {
-        flag,
-        events,
-        patient,
-        treatment,
-        staff_names: names,
-    } = flag_view::view(&state.db, clinic, reference, now, actor).await?;
     let tz = user.clinic.timezone;
-    let back = format!("/clinic/flags/{}", flag.reference);
-    let (pid, checkin, flag_id) = (patient.id, flag.checkin_id, flag.id);
-    let photos = state
-        .db
-        .read_async(move |c| PhotoBox::load(c, pid, Scope::CheckIn(checkin), Some(flag_id), tz, back))
-        .await?;
+    let (
+        flag_view::FlagRecord {
+            flag,
+            events,
+            patient,
+            treatment,
+            staff_names: names,
+        },
+        photos,
+    ) = flag_view::view(&state.db, clinic, reference, now, actor, move |c, r| {
+        let back = format!("/clinic/flags/{}", r.flag.reference);
+        PhotoBox::load(
+            c,
+            r.patient.id,
+            Scope::CheckIn(r.flag.checkin_id),
+            Some(r.flag.id),
+            tz,
+            back,
+        )
+    })
+    .await?;
     Ok(FlagPage {
         photos,
         nav: Nav::new(user, "queue"),

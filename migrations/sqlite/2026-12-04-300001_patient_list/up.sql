@@ -1,0 +1,29 @@
+-- The patient list reads a page's worth of rows, however many patients the
+-- clinic has (issue 19).
+--
+-- Search: each patient's terms (domain::search::terms: the name, each word
+-- of it, the email and its domain, normalised), so "starts with" is a range
+-- of this primary key. `name` is the list's sort key, kept here so matches
+-- sort without reading `patients`. Written by db::patients on enrolment and
+-- on every change of name or email; rows for patients enrolled before this
+-- migration are added when the database is next opened (db::migrate_on).
+CREATE TABLE patient_search (
+    clinic_id BIGINT NOT NULL REFERENCES clinics(id),
+    term TEXT NOT NULL,
+    patient_id BIGINT NOT NULL REFERENCES patients(id),
+    name TEXT NOT NULL,
+    PRIMARY KEY (clinic_id, term, patient_id)
+) WITHOUT ROWID;
+CREATE INDEX patient_search_patient ON patient_search(patient_id, term);
+
+-- How many patients a clinic has, for the list's pager: kept by the
+-- database itself, so no write path can forget it and no page counts them.
+ALTER TABLE clinics ADD COLUMN patients_count BIGINT NOT NULL DEFAULT 0;
+UPDATE clinics SET patients_count = (SELECT COUNT(*) FROM patients WHERE patients.clinic_id = clinics.id);
+CREATE TRIGGER patients_counted AFTER INSERT ON patients
+BEGIN UPDATE clinics SET patients_count = patients_count + 1 WHERE id = NEW.clinic_id; END;
+CREATE TRIGGER patients_uncounted AFTER DELETE ON patients
+BEGIN UPDATE clinics SET patients_count = patients_count - 1 WHERE id = OLD.clinic_id; END;
+
+-- The list's "invited, not active" filter: only accounts without a password.
+CREATE INDEX accounts_invited ON accounts(id) WHERE password_hash IS NULL;
