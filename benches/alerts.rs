@@ -17,7 +17,9 @@
 //! DATABASE_URL=postgres://… cargo bench --bench alerts -- --repeats 3 --burst 1000 --singles 200
 //! ```
 
+// Shared with the load benchmark, which uses more of it.
 #[path = "support/smtp.rs"]
+#[allow(dead_code)]
 mod smtp_sink;
 
 use std::time::{Duration, Instant};
