@@ -42,10 +42,28 @@ impl StateFilter {
     }
 }
 
+/// What a queue card shows of a flag (not its reason, inputs or history).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = flags)]
+pub struct QueueFlag {
+    pub reference: String,
+    #[diesel(deserialize_as = i64)]
+    pub patient_id: PatientId,
+    pub checkin_id: Option<i64>,
+    #[diesel(deserialize_as = String)]
+    pub rule_id: RuleId,
+    #[diesel(deserialize_as = String)]
+    pub severity: Severity,
+    #[diesel(deserialize_as = String)]
+    pub state: FlagState,
+    pub raised_at: NaiveDateTime,
+    pub escalated_at: Option<NaiveDateTime>,
+}
+
 /// One row of the triage queue: the flag with its patient and treatment.
 #[derive(Debug, Clone)]
 pub struct QueueRow {
-    pub flag: super::flags::Flag,
+    pub flag: QueueFlag,
     pub patient_name: String,
     pub phone: Option<PhoneNumber>,
     pub procedure: ProcedureClass,
@@ -72,7 +90,8 @@ impl PatientGroup {
 
 /// Every patient with flags matching the filters, urgent first, then review,
 /// then info, oldest first within each. The database groups the flags by
-/// patient and severity (walking `flags_queue`), so at most three small rows
+/// patient and severity (walking `flags_queue (clinic_id, state, patient_id,
+/// severity_rank, raised_at)`, already in that order), so at most three small rows
 /// per patient leave it; the page is cut from the sorted list.
 pub fn queue_groups(
     conn: &mut DbConn,
@@ -173,17 +192,11 @@ pub fn queue_flags_of(
     if let Some(s) = severity {
         q = q.filter(flags::severity_rank.eq(super::flags::severity_rank(s)));
     }
-    type Row = (
-        super::flags::Flag,
-        String,
-        (Option<String>, Option<String>),
-        String,
-        NaiveDate,
-    );
+    type Row = (QueueFlag, String, (Option<String>, Option<String>), String, NaiveDate);
     let rows: Vec<Row> = q
         .order((flags::severity_rank.asc(), flags::raised_at.asc(), flags::id.asc()))
         .select((
-            super::flags::Flag::as_select(),
+            QueueFlag::as_select(),
             patients::name,
             (patients::phone, patients::phone_tel),
             treatments::procedure,
@@ -492,8 +505,8 @@ pub fn patient_list(
 }
 
 /// Patients of `clinic` with an unresolved flag, optionally only of one
-/// severity: a range of `flags_queue (clinic_id, state, severity_rank, …)`
-/// per unresolved state.
+/// severity: a range of `flags_queue (clinic_id, state, patient_id, …)` per
+/// unresolved state.
 pub fn patients_with_unresolved_flags(
     conn: &mut DbConn,
     clinic: ClinicId,

@@ -311,6 +311,9 @@ impl Db {
             .idle_timeout(None)
             .max_lifetime(None)
             .connection_timeout(Duration::from_secs(10))
+            // A SQLite file cannot drop the connection: no `SELECT 1` before
+            // every transaction. A PostgreSQL server can, so it is asked.
+            .test_on_check_out(url.is_postgres())
             .build(Manager { url: url.clone() })
             .map_err(|e| DbError::Connect(e.to_string()))?;
         let mut db = Self::with(Source::Pool(pool), url, holder);

@@ -42,3 +42,8 @@ FOR EACH ROW EXECUTE FUNCTION patients_count_follows();
 
 -- The list's "invited, not active" filter: only accounts without a password.
 CREATE INDEX accounts_invited ON accounts(id) WHERE password_hash IS NULL;
+
+-- The queue groups every unresolved flag of the clinic by patient and
+-- severity: in this order, from the index alone and already grouped.
+DROP INDEX flags_queue;
+CREATE INDEX flags_queue ON flags(clinic_id, state, patient_id, severity_rank, raised_at);

@@ -18,7 +18,7 @@ use crate::web::session::{SecureForm, StaffUser};
 use crate::web::view::charts::{Chart, Frame, Point, Svg};
 use crate::web::view::flag::{event_views, EventView, FlagView};
 use crate::web::view::form::FormState;
-use crate::web::view::format::{ago, local_time};
+use crate::web::view::format::{ago, local_time, short_date};
 use crate::web::view::invite::InviteView;
 use crate::web::view::nav::Nav;
 use crate::web::view::notice::{safe_back, with_notice, NoticeQuery};
@@ -682,7 +682,7 @@ fn checkin_row(c: &CheckIn, revisions: Vec<RevisionRow>, tz: ClinicTz) -> CheckI
     let a = &c.answers;
     CheckInRow {
         day_number: c.day_number,
-        date: c.day.format("%a %-d %b").to_string(),
+        date: short_date(c.day),
         severity: c.highest_severity.map(|s| s.as_str()),
         severity_label: c.highest_severity.map(|s| s.label()).unwrap_or("None"),
         overall: a.overall.as_str(),

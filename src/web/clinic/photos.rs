@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::web::error::{page, see_other};
 use crate::web::patient::photos::jpeg;
 use crate::web::session::{SecureForm, StaffUser};
-use crate::web::view::format::local_time;
+use crate::web::view::format::{local_time, short_date};
 use crate::web::view::nav::Nav;
 use crate::web::view::notice::{safe_back, with_notice};
 use crate::web::AppState;
@@ -39,7 +39,7 @@ impl StaffPhoto {
         StaffPhoto {
             id: p.id.0,
             day_number: p.day_number,
-            date: p.day.format("%a %-d %b").to_string(),
+            date: short_date(p.day),
             day: p.day,
             treatment: p.treatment_id.0,
             thumb_width: p.thumb_width,
@@ -282,7 +282,7 @@ pub async fn compare(
     let on = |day: Option<NaiveDate>| -> Vec<StaffPhoto> {
         list.iter().filter(|p| Some(p.day) == day).map(StaffPhoto::of).collect()
     };
-    let label = |date: NaiveDate, n: i32| format!("Day {n} ({})", date.format("%a %-d %b"));
+    let label = |date: NaiveDate, n: i32| format!("Day {n} ({})", short_date(date));
     let label_of = |d: Option<NaiveDate>| {
         d.and_then(|d| days.iter().find(|(x, _)| *x == d))
             .map(|(d, n)| label(*d, *n))
