@@ -129,25 +129,32 @@ pub fn claim_due(
     lease_until: NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<OutboxRow>, DbError> {
-    // The send pipeline claims often, so on PostgreSQL a claim's commit does
-    // not wait for the WAL flush. A database crash can then lose a claim, and
-    // another worker may send that row again: one resend with the same
-    // Message-ID, as with any crash between a send and its mark (which is
-    // durable, and flushes the claim before it).
-    if let DbConn::Pg(c) = conn {
-        diesel::sql_query("SET LOCAL synchronous_commit = off").execute(c)?;
-    }
-    let candidates: Vec<i64> = outbox::table
+    let due = outbox::table
         .filter(outbox::status.eq(PENDING))
         .filter(outbox::next_attempt_at.le(now))
         .filter(outbox::claimed_until.is_null().or(outbox::claimed_until.lt(now)))
-        .order(outbox::next_attempt_at.asc())
+        .order((outbox::next_attempt_at.asc(), outbox::id.asc()))
         .limit(limit)
-        .select(outbox::id)
-        .load(conn)?;
-    // One conditional UPDATE for all of them: a row another worker claimed
-    // meanwhile no longer matches (PostgreSQL re-checks the condition on the
-    // row it waited for), so each row is claimed by one worker.
+        .select(outbox::id);
+    let candidates: Vec<i64> = match conn {
+        // Locked in one order by every worker, so two claims never deadlock;
+        // a row another worker claimed meanwhile is re-checked once its lock
+        // is released and no longer matches.
+        //
+        // The send pipeline claims often, so a claim's commit does not wait
+        // for the WAL flush. A database crash can then lose a claim, and
+        // another worker may send that row again: one resend with the same
+        // Message-ID, as with any crash between a send and its mark (which is
+        // durable, and flushes the claim before it).
+        DbConn::Pg(c) => {
+            diesel::sql_query("SET LOCAL synchronous_commit = off").execute(c)?;
+            due.for_update().load(c)?
+        }
+        // One writer at a time.
+        DbConn::Sqlite(c) => due.load(c)?,
+    };
+    // One conditional UPDATE for all of them (the condition again, for the
+    // lease semantics on any backend).
     let claimed: Vec<i64> = diesel::update(
         outbox::table
             .filter(outbox::id.eq_any(&candidates))
