@@ -9,6 +9,7 @@
 //! "day N" is counted from it by the scheduler and the charts.
 
 use crate::app::onboarding::{PatientInput, TreatmentInput};
+use crate::app::patients::audit_view;
 use crate::db::{accounts, audit, checkins, patients, Db};
 use crate::domain::{AuditAction, ClinicId, PatientId, TokenPurpose, TreatmentId};
 use crate::error::{Error, Result};
@@ -53,24 +54,29 @@ pub async fn open(
     now: DateTime<Utc>,
     actor: audit::Actor,
 ) -> Result<(patients::Patient, Option<patients::Treatment>)> {
-    db.write_async(move |c| {
-        let p = patients::in_clinic(c, clinic, id)?.ok_or(Error::NotFound)?;
-        let t = match treatment {
-            Some(tid) => Some(
-                patients::treatment_of(c, p.id, tid)?
-                    .filter(|t| t.clinic_id == clinic)
-                    .ok_or(Error::NotFound)?,
-            ),
-            None => None,
-        };
-        audit::record(
-            c,
-            Some(clinic),
+    db.run(move |db| {
+        // Read first, then the audit row alone (as `patients::view`).
+        let (p, t) = db.read(|c| {
+            let p = patients::in_clinic(c, clinic, id)?.ok_or(Error::NotFound)?;
+            let t = match treatment {
+                Some(tid) => Some(
+                    patients::treatment_of(c, p.id, tid)?
+                        .filter(|t| t.clinic_id == clinic)
+                        .ok_or(Error::NotFound)?,
+                ),
+                None => None,
+            };
+            Ok::<_, Error>((p, t))
+        })?;
+        let target = format!("patient:{}", p.id);
+        audit_view(
+            db,
+            clinic,
             &actor,
             AuditAction::PatientView,
-            Some(&format!("patient:{}", p.id)),
+            &target,
             "correction form",
-            now.naive_utc(),
+            now,
         )?;
         Ok((p, t))
     })

@@ -308,7 +308,9 @@ mod list_sql {
     }
 
     /// Only the patients with a term starting with `q`, if given: each one
-    /// probed in `patient_search_patient`.
+    /// probed in `patient_search_patient (patient_id, term)`. The `LIMIT 1`
+    /// keeps PostgreSQL from turning the probe into a join over every
+    /// patient's terms (it leaves a subquery with a bound limit alone).
     fn matching<'a>(
         query: patients::BoxedQuery<'a, Backend>,
         q: Option<&SearchPrefix>,
@@ -319,7 +321,8 @@ mod list_sql {
                 .filter(patient_search::patient_id.eq(patients::id))
                 .filter(patient_search::term.ge(q.as_str().to_string()))
                 .filter(patient_search::term.lt(q.end()))
-                .select(patient_search::patient_id),
+                .select(patient_search::patient_id)
+                .limit(1),
         ))
     }
 

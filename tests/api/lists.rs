@@ -413,3 +413,127 @@ async fn the_audit_log_reads_plainly_filters_pages_and_downloads_as_csv() {
         .unwrap();
     assert_eq!(body.lines().count(), 1 + 62 + 520);
 }
+
+/// Issue 19: the search finds the start of a name, of any word of it, or of
+/// the email or its domain, whatever the case, in the clinic only. A text
+/// inside a word is not looked for: no index answers that, so it would read
+/// every patient of the clinic on each search.
+#[tokio::test]
+async fn the_search_finds_the_start_of_a_name_a_word_or_an_email_in_the_clinic_only() {
+    let app = spawn_app().await;
+    let clinic = app.create_clinic("Bright Skin", "Europe/London");
+    let other = app.create_clinic("Other", "Europe/London");
+    app.create_staff(clinic, DOC, Role::Clinician);
+    app.create_patient(clinic, "ava.okafor@example.org", "Ava Okafor");
+    app.create_patient(clinic, "ben@bright.example", "Ben O'Neil-Smith");
+    app.create_patient(clinic, "elodie@example.org", "Élodie Durand");
+    app.create_patient(clinic, "dev.patel@mail.example", "Dev Patel");
+    app.create_patient(other, "ava@other.example", "Ava Elsewhere");
+    app.sign_in(DOC, PASSWORD).await;
+    let found = |q: &'static str| {
+        let app = &app;
+        async move {
+            let (status, html) = app.get_html(&format!("/clinic/patients?q={q}")).await;
+            assert_eq!(status, 200, "{q}");
+            (names_in(&html), html)
+        }
+    };
+    for (q, want) in [
+        ("oka", vec!["Ava Okafor"]),
+        ("OKAFOR", vec!["Ava Okafor"]),
+        ("ava", vec!["Ava Okafor"]),
+        ("ava+oka", vec!["Ava Okafor"]),
+        ("++Ava+++Okafor+", vec!["Ava Okafor"]),
+        ("neil", vec!["Ben O'Neil-Smith"]),
+        ("smith", vec!["Ben O'Neil-Smith"]),
+        ("o%27neil", vec!["Ben O'Neil-Smith"]),
+        ("%C3%A9lodie", vec!["Élodie Durand"]),
+        ("%C3%89LODIE", vec!["Élodie Durand"]),
+        ("dev.patel%40", vec!["Dev Patel"]),
+        ("mail.example", vec!["Dev Patel"]),
+        ("bright", vec!["Ben O'Neil-Smith"]),
+        ("d", vec!["Dev Patel", "Élodie Durand"]),
+    ] {
+        assert_eq!(found(q).await.0, want, "{q}");
+    }
+    // Not inside a word, no wildcards, not another clinic's.
+    for q in ["kafor", "%25", "_", "elsewhere", "other.example"] {
+        let (names, html) = found(q).await;
+        assert!(names.is_empty(), "{q}: {names:?}");
+        assert!(html.contains("No patient matches"), "{q}");
+    }
+    let (_, html) = found("oka").await;
+    assert!(html.contains("1 patient matching “oka”"), "the count");
+    assert!(html.contains("The start of a name, of any word of it, or of the email address."));
+}
+
+/// Issue 19: a correction of the name or the email moves the patient in the
+/// search at once (the terms are written with the correction).
+#[tokio::test]
+async fn a_corrected_name_or_email_is_what_the_search_finds() {
+    let app = spawn_app().await;
+    let clinic = app.create_clinic("Bright Skin", "Europe/London");
+    app.create_staff(clinic, ADMIN, Role::Admin);
+    let pid = app.create_patient(clinic, "pat.le@exmaple.org", "Pat Le");
+    app.sign_in(ADMIN, PASSWORD).await;
+    let search = |q: &'static str| {
+        let app = &app;
+        async move { names_in(&app.get_html(&format!("/clinic/patients?q={q}")).await.1) }
+    };
+    assert_eq!(search("le").await, ["Pat Le"]);
+    let edit = format!("/clinic/patients/{pid}/edit");
+    let (_, html) = app.get_html(&edit).await;
+    let mut fields = form_values(&html, &edit);
+    set(&mut fields, "name", "Pat Morgan-Jones");
+    set(&mut fields, "email", "pat.morgan@example.org");
+    assert_eq!(post_form(&app, &edit, &fields).await.status(), 303);
+    assert_eq!(search("jones").await, ["Pat Morgan-Jones"]);
+    assert_eq!(search("pat.morgan%40example").await, ["Pat Morgan-Jones"]);
+    assert_eq!(search("example.org").await, ["Pat Morgan-Jones"]);
+    assert!(search("exmaple").await.is_empty(), "the old address is gone");
+    assert!(search("le").await.is_empty(), "so is the old name's last word");
+}
+
+/// Issue 19: the list's count comes from the clinic's row (kept by the
+/// database on every enrolment); a search matching more patients than
+/// `SEARCH_CAP` says "more than" and pages by name with only its
+/// neighbours' links.
+#[tokio::test]
+async fn counts_follow_enrolments_and_a_broad_search_pages_by_name() {
+    let app = spawn_app().await;
+    let cap = aftercare::db::dashboard::SEARCH_CAP;
+    let (db, now, url) = (app.db.clone(), app.clock_now(), app.address.clone());
+    let n = cap as u32 + 10;
+    tokio::task::spawn_blocking(move || aftercare::demo::generate(&db, n, 1, now, &url))
+        .await
+        .unwrap()
+        .unwrap();
+    app.sign_in(aftercare::demo::ADMIN_EMAIL, aftercare::demo::PASSWORD)
+        .await;
+    let (_, html) = app.get_html("/clinic/patients").await;
+    assert!(html.contains(&format!("{n} patients.")), "the clinic's count");
+    let fields = [("name", "Zoe Newcomer"), ("email", "zoe.newcomer@example.org")];
+    let r = app
+        .submit("/clinic/patients/new", "/clinic/patients/new", &fields)
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = app.get_html("/clinic/patients").await;
+    assert!(html.contains(&format!("{} patients.", n + 1)), "counted at enrolment");
+    let (_, html) = app.get_html("/clinic/patients?q=zoe+new").await;
+    assert_eq!(names_in(&html), ["Zoe Newcomer"], "and found");
+
+    // Every demo patient's email starts with "patient".
+    let (status, one) = app.get_html("/clinic/patients?q=patient").await;
+    assert_eq!(status, 200);
+    assert!(one.contains(&format!("More than {cap} patients match “patient”")));
+    assert!(!one.contains("Page 1 of"), "no page count to give");
+    assert!(one.contains("q=patient&#38;page=2\" rel=\"next\""), "a link to page 2");
+    let (_, two) = app.get_html("/clinic/patients?q=patient&page=2").await;
+    assert!(two.contains("rel=\"prev\"") && two.contains("rel=\"next\""));
+    let (one, two) = (names_in(&one), names_in(&two));
+    assert_eq!((one.len(), two.len()), (25, 25));
+    let mut sorted = two.clone();
+    sorted.sort();
+    assert_eq!(two, sorted, "by name");
+    assert!(one.last() <= two.first(), "page 2 goes on where page 1 stopped");
+}

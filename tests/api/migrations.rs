@@ -260,3 +260,81 @@ fn postgres_upgrade_keeps_one_escalation_setting() {
     let mut conn = DbConn::Pg(PgConnection::establish(&url).unwrap());
     escalation_window_moves_to_the_clinic(&mut conn);
 }
+
+/// Issue 19: patients enrolled before the patient list had its search terms
+/// and count are found and counted once the database is opened again (the
+/// terms are split and folded in Rust, as for a new patient).
+fn patients_from_before_the_search_are_found_and_counted(url: &str, conn: &mut DbConn) {
+    use aftercare::db::dashboard::{patient_list, ListTotal, PatientSet};
+    use aftercare::domain::search::SearchPrefix;
+    use diesel_migrations::MigrationHarness;
+    // Every migration before this issue's.
+    macro_rules! run_before {
+        ($c:expr, $source:expr) => {
+            loop {
+                let pending = $c.pending_migrations($source).unwrap();
+                let Some(next) = pending.first() else { break };
+                if next.name().version().to_string().replace('-', "").as_str() >= "20261204300001" {
+                    break;
+                }
+                $c.run_migration(next.as_ref()).unwrap();
+            }
+        };
+    }
+    match conn {
+        DbConn::Sqlite(c) => run_before!(c, SQLITE_MIGRATIONS),
+        DbConn::Pg(c) => run_before!(c, POSTGRES_MIGRATIONS),
+    }
+    for sql in [
+        "INSERT INTO clinics (name, timezone, alert_email, created_at) VALUES ('Bright', 'UTC', 'a@example.org', '2026-01-01 00:00:00')",
+        "INSERT INTO accounts (email, kind, created_at) VALUES ('ava.okafor@example.org', 'patient', '2026-01-01 00:00:00')",
+        "INSERT INTO accounts (email, kind, created_at) VALUES ('ben@example.org', 'patient', '2026-01-01 00:00:00')",
+        "INSERT INTO patients (account_id, clinic_id, name, created_at) SELECT id, 1, 'Ava Okafor', created_at FROM accounts WHERE email LIKE 'ava%'",
+        "INSERT INTO patients (account_id, clinic_id, name, created_at) SELECT id, 1, 'Ben Adams', created_at FROM accounts WHERE email LIKE 'ben%'",
+    ] {
+        diesel::sql_query(sql).execute(conn).unwrap();
+    }
+    aftercare::db::Db::migrate(&aftercare::db::DatabaseUrl::parse(url).unwrap()).unwrap();
+    let clinic = aftercare::domain::ClinicId(1);
+    let list = |conn: &mut DbConn, q: &str| {
+        let page = patient_list(
+            conn,
+            clinic,
+            SearchPrefix::parse(q).as_ref(),
+            &PatientSet::default(),
+            &[],
+            0,
+            25,
+        )
+        .unwrap();
+        (page.rows.into_iter().map(|r| r.name).collect::<Vec<_>>(), page.total)
+    };
+    assert_eq!(
+        list(conn, ""),
+        (vec!["Ava Okafor".into(), "Ben Adams".into()], ListTotal::Exactly(2))
+    );
+    assert_eq!(list(conn, "okafor"), (vec!["Ava Okafor".into()], ListTotal::Exactly(1)));
+    assert_eq!(list(conn, "ben@"), (vec!["Ben Adams".into()], ListTotal::Exactly(1)));
+    // Opening it again indexes nothing twice.
+    aftercare::db::Db::migrate(&aftercare::db::DatabaseUrl::parse(url).unwrap()).unwrap();
+    assert_eq!(list(conn, "a").1, ListTotal::Exactly(2));
+}
+
+#[test]
+fn sqlite_upgrade_finds_and_counts_earlier_patients() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.db").to_string_lossy().to_string();
+    let mut conn = DbConn::Sqlite(SqliteConnection::establish(&path).unwrap());
+    patients_from_before_the_search_are_found_and_counted(&path, &mut conn);
+}
+
+#[test]
+fn postgres_upgrade_finds_and_counts_earlier_patients() {
+    let Some(admin) = postgres_url() else {
+        println!("PostgreSQL: skipped (set TEST_DATABASE_URL)");
+        return;
+    };
+    let (_guard, url) = PgTestDb::create(&admin);
+    let mut conn = DbConn::Pg(PgConnection::establish(&url).unwrap());
+    patients_from_before_the_search_are_found_and_counted(&url, &mut conn);
+}

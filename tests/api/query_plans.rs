@@ -106,8 +106,10 @@ fn unwatch(url: &str) {
 /// What is wrong with `plan` for `sql`, if anything. `big`: the tables with
 /// rows enough for PostgreSQL's choice among its indexes to mean something
 /// (on a table of a few rows, with sequential scans off, it takes any index
-/// whole: no sign of what it does on a real one).
-fn problems(sql: &str, plan: &str, big: &[&str]) -> Vec<String> {
+/// whole: no sign of what it does on a real one). `leading`: PostgreSQL's
+/// indexes by name, with their first column (an index condition without it
+/// reads the whole index: PostgreSQL 15 shows that as an `Index Cond` too).
+fn problems(sql: &str, plan: &str, big: &[&str], leading: &HashMap<String, String>) -> Vec<String> {
     let limited = sql.contains(" LIMIT ");
     let lines: Vec<&str> = plan
         .lines()
@@ -115,11 +117,11 @@ fn problems(sql: &str, plan: &str, big: &[&str]) -> Vec<String> {
         .collect();
     let partial = |line: &str| PARTIAL.iter().any(|i| line.contains(&format!(" {i}")));
     let mut out = Vec::new();
-    for (i, line) in lines.iter().copied().enumerate() {
+    for line in &lines {
         for t in GROWING {
             // SQLite: "SCAN t …" reads all of t; "SEARCH t USING … (clinic_id=?)"
             // all of the clinic's.
-            if (line == format!("SCAN {t}") || line.starts_with(&format!("SCAN {t} "))) && !partial(line) {
+            if (*line == format!("SCAN {t}") || line.starts_with(&format!("SCAN {t} "))) && !partial(line) {
                 out.push(format!("scans {t}: {line}"));
             }
             let the_list = *t == "patients" && line.contains("patients_clinic_name") && limited;
@@ -127,48 +129,89 @@ fn problems(sql: &str, plan: &str, big: &[&str]) -> Vec<String> {
                 out.push(format!("reads all of the clinic's {t}: {line}"));
             }
         }
-        // PostgreSQL: a scan node, with the conditions under it.
-        let Some(table) = pg_scan_table(line) else {
+    }
+    // PostgreSQL: each plan node ("… (cost=…)") with the lines under it.
+    let nodes: Vec<usize> = (0..lines.len()).filter(|i| lines[*i].contains("(cost=")).collect();
+    for (k, &i) in nodes.iter().enumerate() {
+        let node = lines[i];
+        let props = &lines[i + 1..nodes.get(k + 1).copied().unwrap_or(lines.len())];
+        let after = |line: &'_ str, marker: &str| -> Option<String> {
+            line.split(marker)
+                .nth(1)
+                .and_then(|r| r.split_whitespace().next())
+                .map(str::to_string)
+        };
+        if let Some(t) = after(node, "Seq Scan on ").filter(|t| GROWING.contains(&t.as_str())) {
+            out.push(format!("scans {t}: {node}"));
+        }
+        let (index, table) = if node.starts_with("Bitmap Index Scan on ") {
+            // Its table is its heap scan's, a node above.
+            let heap = nodes[..k]
+                .iter()
+                .rev()
+                .map(|j| lines[*j])
+                .find(|l| l.starts_with("Bitmap Heap Scan on "));
+            (
+                after(node, "Bitmap Index Scan on "),
+                heap.and_then(|h| after(h, "Bitmap Heap Scan on ")),
+            )
+        } else if node.starts_with("Index") {
+            (after(node, " using "), after(node, " on "))
+        } else {
+            (None, None)
+        };
+        let (Some(index), Some(table)) = (index, table) else {
             continue;
         };
-        if !GROWING.contains(&table) {
+        if !GROWING.contains(&table.as_str()) || PARTIAL.contains(&index.as_str()) {
             continue;
         }
-        let conds: Vec<&str> = lines[i + 1..]
-            .iter()
-            .copied()
-            .take_while(|l| pg_scan_table(l).is_none() && !l.contains("Bitmap Index Scan"))
-            .filter(|l| l.starts_with("Index Cond:") || l.starts_with("Recheck Cond:"))
-            .collect();
-        if line.starts_with("Seq Scan") {
-            out.push(format!("scans {table}: {line}"));
-        } else if conds.is_empty() && big.contains(&table) && !partial(line) {
-            // With sequential scans off, a whole table comes as an index scan
-            // with no condition.
-            out.push(format!("reads all of {table}: {line}"));
+        let Some(cond) = props.iter().find_map(|l| l.strip_prefix("Index Cond: ")) else {
+            // With sequential scans off, a whole table comes as an index
+            // scan with no condition.
+            if big.contains(&table.as_str()) {
+                out.push(format!("reads all of {table}: {node}"));
+            }
+            continue;
+        };
+        if let Some(first) = leading.get(&index) {
+            if !cond.contains(&format!("({first} ")) {
+                out.push(format!(
+                    "reads all of {index}, without its first column {first}: {node} / {cond}"
+                ));
+            }
         }
-        let clinic_only = |c: &&str| c.ends_with("Cond: (clinic_id = $1)") || c.ends_with("Cond: (clinic_id = $2)");
-        let the_list = table == "patients" && line.contains("patients_clinic_name") && plan.contains("Limit");
-        let index_cond = lines[i + 1..]
-            .iter()
-            .take_while(|l| pg_scan_table(l).is_none())
-            .find(|l| l.starts_with("Index Cond:"));
-        if (conds.iter().any(clinic_only) || index_cond.is_some_and(clinic_only)) && !the_list {
-            out.push(format!("reads all of the clinic's {table}: {line}"));
+        let clinic_only = cond.starts_with("(clinic_id = $") && !cond.contains(" AND ");
+        let the_list = table == "patients" && index == "patients_clinic_name" && plan.contains("Limit");
+        if clinic_only && !the_list {
+            out.push(format!("reads all of the clinic's {table}: {node} / {cond}"));
         }
     }
     out
 }
 
-/// PostgreSQL: the table a node reads, if it is a scan of one.
-fn pg_scan_table(line: &str) -> Option<&str> {
-    let scans = ["Index Scan", "Index Only Scan", "Bitmap Heap Scan", "Seq Scan"];
-    if !scans.iter().any(|s| line.starts_with(s)) {
-        return None;
+/// PostgreSQL: each index of the database with its first column.
+fn leading_columns(app: &TestApp) -> HashMap<String, String> {
+    #[derive(diesel::QueryableByName)]
+    struct Leading {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        index: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        first: String,
     }
-    line.split(" on ")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
+    if !app.db.is_postgres() {
+        return HashMap::new();
+    }
+    let sql = "SELECT c.relname::text AS index, a.attname::text AS first FROM pg_index i \
+               JOIN pg_class c ON c.oid = i.indexrelid \
+               JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] \
+               JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'";
+    app.db
+        .read(|c| diesel::RunQueryDsl::load::<Leading>(diesel::sql_query(sql), c).map_err(aftercare::db::DbError::from))
+        .expect("indexes")
+        .into_iter()
+        .map(|l| (l.index, l.first))
+        .collect()
 }
 
 /// How many rows `table` holds.
@@ -212,6 +255,7 @@ async fn plans_of(app: &TestApp, paths: &[String]) -> Vec<(String, String, Vec<S
         }
     }
     let big: Vec<&str> = GROWING.iter().copied().filter(|t| rows_in(app, t) >= 500).collect();
+    let leading = leading_columns(app);
     let mut out = Vec::new();
     for (short, sql) in statements {
         let s = sql.clone();
@@ -219,7 +263,7 @@ async fn plans_of(app: &TestApp, paths: &[String]) -> Vec<(String, String, Vec<S
             .db
             .read(move |c| explain_sql(c, &s))
             .unwrap_or_else(|e| panic!("explain {sql}: {e}"));
-        let wrong = problems(&sql, &plan, &big);
+        let wrong = problems(&sql, &plan, &big, &leading);
         out.push((short, plan, wrong));
     }
     out
@@ -354,7 +398,11 @@ async fn every_staff_page_reads_indexes_never_a_whole_table() {
 fn the_rules_catch_scans_and_clinic_wide_walks() {
     let sql = "SELECT `patients`.`id` FROM `patients` WHERE `patients`.`clinic_id` = ?";
     let page = format!("{sql} LIMIT ? OFFSET ?");
-    let wrong = |sql: &str, plan: &str| !problems(sql, plan, GROWING).is_empty();
+    let leading: HashMap<String, String> = [("flags_queue", "clinic_id"), ("flags_patient", "patient_id")]
+        .into_iter()
+        .map(|(i, c)| (i.to_string(), c.to_string()))
+        .collect();
+    let wrong = |sql: &str, plan: &str| !problems(sql, plan, GROWING, &leading).is_empty();
     // SQLite.
     assert!(wrong(sql, "SCAN checkins"));
     assert!(wrong(sql, "SCAN patients USING COVERING INDEX patients_clinic_name"));
@@ -385,10 +433,18 @@ fn the_rules_catch_scans_and_clinic_wide_walks() {
         sql,
         "Bitmap Heap Scan on flags  (cost=4.19..20.05 rows=1 width=20)\n  Recheck Cond: (clinic_id = $1)\n  ->  Bitmap Index Scan on flags_clinic_raised  (cost=0.00..4.19 rows=5 width=0)\n        Index Cond: (clinic_id = $1)"
     ));
+    assert!(wrong(
+        sql,
+        "Index Scan using flags_queue on flags  (cost=0.27..53.71 rows=1 width=452)\n  Index Cond: (patient_id = $1)"
+    ));
+    assert!(!wrong(
+        sql,
+        "Index Scan using flags_patient on flags  (cost=0.27..10.07 rows=1 width=452)\n  Index Cond: (patient_id = $1)"
+    ));
     let whole = "Merge Join  (cost=0.40..12.70 rows=2 width=80)\n  ->  Index Scan using accounts_pkey on accounts  (cost=0.28..117.50 rows=1023 width=42)";
     assert!(wrong(sql, whole));
     assert!(
-        problems(sql, whole, &[]).is_empty(),
+        problems(sql, whole, &[], &leading).is_empty(),
         "a table of a few rows is not judged"
     );
     assert!(!wrong(
