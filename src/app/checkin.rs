@@ -133,7 +133,9 @@ pub fn record(conn: &mut DbConn, mail: &MailContext, sub: &Submission, now: Date
         day_number,
         kind,
     };
-    let (stored, amended) = checkins::upsert(conn, &key, answers, now.naive_utc())?;
+    // Two submissions at once (a double tap) queue here: the second then
+    // sees the first's check-in and amends it.
+    patients::lock_treatment(conn, treatment.id)?;
 
     // `evaluate` reads only the two latest earlier days (prev and the one before).
     let recent = checkins::latest_before(conn, treatment.id, date, 2)?;
@@ -153,6 +155,10 @@ pub fn record(conn: &mut DbConn, mail: &MailContext, sub: &Submission, now: Date
     };
     let (rules_version, settings) = rules_of(conn, clinic.id)?;
     let findings = triage::evaluate(day_number, answers, &earlier, &facts, &settings);
+    let highest = triage::highest(&findings);
+    let advice = Advice::from_findings(&findings);
+    // Stored with its outcome in one statement.
+    let (stored, amended) = checkins::upsert(conn, &key, answers, (highest, advice), now.naive_utc())?;
 
     let mut to_notify: Vec<flags::Flag> = Vec::new();
     let mut rules = Vec::new();
@@ -175,10 +181,6 @@ pub fn record(conn: &mut DbConn, mail: &MailContext, sub: &Submission, now: Date
         to_notify.extend(raise_or_merge(conn, &new, now)?);
     }
     notify::flags_raised(conn, mail, clinic, &to_notify, now)?;
-
-    let highest = triage::highest(&findings);
-    let advice = Advice::from_findings(&findings);
-    checkins::set_outcome(conn, stored, highest, advice)?;
     Ok(Outcome {
         checkin: stored,
         day_number,

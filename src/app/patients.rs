@@ -9,7 +9,7 @@ use crate::db::checkins;
 use crate::db::checkins::TreatmentHistory;
 use crate::db::{accounts, audit, dashboard, flags, patients, Db, DbConn};
 use crate::domain::AuditAction;
-use crate::domain::{ClinicId, Lang, PatientId, TokenPurpose, TreatmentId};
+use crate::domain::{CheckInId, ClinicId, Lang, PatientId, TokenPurpose, TreatmentId};
 use crate::error::{Error, Result};
 use crate::triage::RuleSettings;
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -295,15 +295,20 @@ pub(crate) fn audit_view(
 pub(crate) fn treatment_histories(c: &mut DbConn, patient: PatientId) -> Result<Vec<TreatmentHistory>> {
     let mut treatments = Vec::new();
     for t in patients::treatments_of(c, patient)? {
-        let mut list = Vec::new();
-        for ci in checkins::of_treatment(c, t.id)? {
-            let revs = if ci.version > 1 {
-                checkins::revisions(c, ci.id)?
-            } else {
-                Vec::new()
-            };
-            list.push((ci, revs));
-        }
+        let of_treatment = checkins::of_treatment(c, t.id)?;
+        let amended: Vec<CheckInId> = of_treatment
+            .iter()
+            .filter(|ci| ci.version > 1)
+            .map(|ci| ci.id)
+            .collect();
+        let mut revisions = checkins::revisions_of(c, &amended)?;
+        let list = of_treatment
+            .into_iter()
+            .map(|ci| {
+                let revs = revisions.remove(&ci.id).unwrap_or_default();
+                (ci, revs)
+            })
+            .collect();
         treatments.push((t, list));
     }
     Ok(treatments)

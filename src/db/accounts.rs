@@ -175,12 +175,12 @@ pub fn create_staff(
 }
 
 pub fn staff_by_account(conn: &mut DbConn, account: AccountId) -> Result<Option<Staff>, DbError> {
-    Ok(staff_query()
+    Ok(per_backend!(conn, |c| staff_query()
         .filter(staff::account_id.eq(account.0))
         .select((StaffRow::as_select(), (accounts::email, accounts::disabled)))
-        .first(conn)
-        .optional()?
-        .map(to_staff))
+        .first(c)
+        .optional())?
+    .map(to_staff))
 }
 
 /// A staff member of `clinic` (another clinic's id finds nothing).

@@ -164,114 +164,111 @@ pub struct CheckInKey {
     pub kind: CheckInKind,
 }
 
-/// Stores the answers for a day: inserts, or amends (keeping the earlier
-/// version). Returns the check-in's id and whether it was an amendment.
+/// Stores the answers for a day with what the rules decided of them:
+/// inserts, or amends (keeping the earlier version). Returns the check-in's
+/// id and whether it was an amendment. The caller holds the treatment's
+/// lock ([`super::patients::lock_treatment`]): two submissions at once (a
+/// double tap) would otherwise both find no check-in, or both the same
+/// version.
 pub fn upsert(
     conn: &mut DbConn,
     key: &CheckInKey,
     a: &CheckInAnswers,
+    (highest, advice): (Option<Severity>, Advice),
     now: NaiveDateTime,
 ) -> Result<(CheckInId, bool), DbError> {
-    // Two submissions at once (a double tap) would both find no check-in,
-    // or both the same version: the second waits here and then amends.
-    super::patients::lock_treatment(conn, key.treatment)?;
     let existing = for_day(conn, key.treatment, key.day)?;
-    let values = (
-        checkins::kind.eq(key.kind.as_str()),
-        checkins::overall.eq(a.overall.as_str()),
-        checkins::pain.eq(a.pain as i32),
-        checkins::pain_relief.eq(a.pain_relief.as_str()),
-        checkins::itch.eq(a.itch as i32),
-        checkins::swelling.eq(a.swelling as i32),
-        checkins::eyes_swollen_shut.eq(a.eyes_swollen_shut),
-        checkins::redness.eq(a.redness as i32),
-        checkins::redness_spreading.eq(a.redness_spreading),
-        checkins::oozing.eq(a.oozing.as_str()),
-        checkins::crusts.eq(a.crusts.as_str()),
-        checkins::blisters.eq(a.blisters),
-        checkins::tingling.eq(a.tingling),
-        checkins::pimples.eq(a.pimples),
-        checkins::white_patches.eq(a.white_patches),
-        checkins::rash_outside.eq(a.rash_outside),
-        checkins::raw_area.eq(a.raw_area),
-        checkins::lip_swelling_or_breathing.eq(a.lip_swelling_or_breathing),
-        checkins::fever.eq(a.fever),
-        checkins::temperature_c.eq(a.temperature.map(|t| t.celsius())),
-        checkins::vision_change.eq(a.vision_change),
-        checkins::eye_pain.eq(a.eye_pain),
-        checkins::cannot_close_eye.eq(a.cannot_close_eye),
-        checkins::lid_pulling.eq(a.lid_pulling),
-        checkins::bleeding.eq(a.bleeding),
-        checkins::want_call.eq(a.want_call),
-        checkins::prophylaxis.eq(a.prophylaxis.as_str()),
-        checkins::dark_patches.eq(a.dark_patches),
-        checkins::light_patches.eq(a.light_patches),
-        checkins::raised_area.eq(a.raised_area),
-        checkins::raised_area_site.eq(a.raised_area_site.map(|s| s.as_str())),
-        checkins::note.eq(a.note.as_deref()),
-        checkins::entered_at.eq(now),
-    );
     let amended = existing.is_some();
-    let id = match existing {
-        Some(old) => {
-            let snapshot = serde_json::to_string(&old.answers)
-                .map_err(|e| DbError::Query(diesel::result::Error::SerializationError(Box::new(e))))?;
-            diesel::insert_into(checkin_revisions::table)
-                .values((
-                    checkin_revisions::checkin_id.eq(old.id.0),
-                    checkin_revisions::version.eq(old.version),
-                    checkin_revisions::answers.eq(snapshot),
-                    checkin_revisions::highest_severity.eq(old.highest_severity.map(|s| s.as_str())),
-                    checkin_revisions::entered_at.eq(old.entered_at),
-                ))
-                .execute(conn)?;
-            diesel::update(checkins::table.find(old.id.0))
-                .set((values, checkins::version.eq(old.version + 1)))
-                .execute(conn)?;
-            old.id
-        }
-        None => CheckInId(
-            diesel::insert_into(checkins::table)
-                .values((
-                    values,
-                    checkins::treatment_id.eq(key.treatment.0),
-                    checkins::patient_id.eq(key.patient.0),
-                    checkins::clinic_id.eq(key.clinic.0),
-                    checkins::day.eq(key.day),
-                    checkins::day_number.eq(key.day_number as i32),
-                    checkins::first_entered_at.eq(now),
-                    checkins::version.eq(1),
-                ))
-                .returning(checkins::id)
-                .get_result(conn)?,
-        ),
-    };
-    diesel::update(patients::table.find(key.patient.0))
-        .set(patients::last_checkin_at.eq(now))
-        .execute(conn)?;
+    // The writes on the backend's own connection (see `per_backend!`).
+    let id = per_backend!(conn, |c| {
+        let values = (
+            checkins::kind.eq(key.kind.as_str()),
+            checkins::overall.eq(a.overall.as_str()),
+            checkins::pain.eq(a.pain as i32),
+            checkins::pain_relief.eq(a.pain_relief.as_str()),
+            checkins::itch.eq(a.itch as i32),
+            checkins::swelling.eq(a.swelling as i32),
+            checkins::eyes_swollen_shut.eq(a.eyes_swollen_shut),
+            checkins::redness.eq(a.redness as i32),
+            checkins::redness_spreading.eq(a.redness_spreading),
+            checkins::oozing.eq(a.oozing.as_str()),
+            checkins::crusts.eq(a.crusts.as_str()),
+            checkins::blisters.eq(a.blisters),
+            checkins::tingling.eq(a.tingling),
+            checkins::pimples.eq(a.pimples),
+            checkins::white_patches.eq(a.white_patches),
+            checkins::rash_outside.eq(a.rash_outside),
+            checkins::raw_area.eq(a.raw_area),
+            checkins::lip_swelling_or_breathing.eq(a.lip_swelling_or_breathing),
+            checkins::fever.eq(a.fever),
+            checkins::temperature_c.eq(a.temperature.map(|t| t.celsius())),
+            checkins::vision_change.eq(a.vision_change),
+            checkins::eye_pain.eq(a.eye_pain),
+            checkins::cannot_close_eye.eq(a.cannot_close_eye),
+            checkins::lid_pulling.eq(a.lid_pulling),
+            checkins::bleeding.eq(a.bleeding),
+            checkins::want_call.eq(a.want_call),
+            checkins::prophylaxis.eq(a.prophylaxis.as_str()),
+            checkins::dark_patches.eq(a.dark_patches),
+            checkins::light_patches.eq(a.light_patches),
+            checkins::raised_area.eq(a.raised_area),
+            checkins::raised_area_site.eq(a.raised_area_site.map(|s| s.as_str())),
+            checkins::note.eq(a.note.as_deref()),
+            checkins::entered_at.eq(now),
+            checkins::highest_severity.eq(highest.map(|s| s.as_str())),
+            checkins::advice.eq(advice.as_str()),
+        );
+        let id = match &existing {
+            Some(old) => {
+                let snapshot = serde_json::to_string(&old.answers)
+                    .map_err(|e| DbError::Query(diesel::result::Error::SerializationError(Box::new(e))))?;
+                diesel::insert_into(checkin_revisions::table)
+                    .values((
+                        checkin_revisions::checkin_id.eq(old.id.0),
+                        checkin_revisions::version.eq(old.version),
+                        checkin_revisions::answers.eq(snapshot),
+                        checkin_revisions::highest_severity.eq(old.highest_severity.map(|s| s.as_str())),
+                        checkin_revisions::entered_at.eq(old.entered_at),
+                    ))
+                    .execute(c)?;
+                diesel::update(checkins::table.find(old.id.0))
+                    .set((values, checkins::version.eq(old.version + 1)))
+                    .execute(c)?;
+                old.id
+            }
+            None => CheckInId(
+                diesel::insert_into(checkins::table)
+                    .values((
+                        values,
+                        checkins::treatment_id.eq(key.treatment.0),
+                        checkins::patient_id.eq(key.patient.0),
+                        checkins::clinic_id.eq(key.clinic.0),
+                        checkins::day.eq(key.day),
+                        checkins::day_number.eq(key.day_number as i32),
+                        checkins::first_entered_at.eq(now),
+                        checkins::version.eq(1),
+                    ))
+                    .returning(checkins::id)
+                    .get_result(c)?,
+            ),
+        };
+        diesel::update(patients::table.find(key.patient.0))
+            .set(patients::last_checkin_at.eq(now))
+            .execute(c)?;
+        id
+    });
     Ok((id, amended))
 }
 
-/// Stores what the rules decided for the check-in's current version.
-pub fn set_outcome(conn: &mut DbConn, id: CheckInId, s: Option<Severity>, advice: Advice) -> Result<(), DbError> {
-    diesel::update(checkins::table.find(id.0))
-        .set((
-            checkins::highest_severity.eq(s.map(|s| s.as_str())),
-            checkins::advice.eq(advice.as_str()),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
 pub fn for_day(conn: &mut DbConn, treatment: TreatmentId, day: NaiveDate) -> Result<Option<CheckIn>, DbError> {
-    checkins::table
+    per_backend!(conn, |c| checkins::table
         .filter(checkins::treatment_id.eq(treatment.0))
         .filter(checkins::day.eq(day))
         .select(Row::as_select())
-        .first(conn)
-        .optional()?
-        .map(CheckIn::try_from)
-        .transpose()
+        .first(c)
+        .optional())?
+    .map(CheckIn::try_from)
+    .transpose()
 }
 
 /// A treatment's check-in ids by day number (the demo links its flags).
@@ -288,14 +285,14 @@ pub fn ids_by_day(
 
 /// Every check-in of a treatment, by day.
 pub fn of_treatment(conn: &mut DbConn, treatment: TreatmentId) -> Result<Vec<CheckIn>, DbError> {
-    checkins::table
+    per_backend!(conn, |c| checkins::table
         .filter(checkins::treatment_id.eq(treatment.0))
         .order(checkins::day.asc())
         .select(Row::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(CheckIn::try_from)
-        .collect()
+        .load(c))?
+    .into_iter()
+    .map(CheckIn::try_from)
+    .collect()
 }
 
 /// The `n` latest check-ins of a treatment on days before `day`, newest
@@ -307,16 +304,16 @@ pub fn latest_before(
     day: NaiveDate,
     n: i64,
 ) -> Result<Vec<CheckIn>, DbError> {
-    checkins::table
+    per_backend!(conn, |c| checkins::table
         .filter(checkins::treatment_id.eq(treatment.0))
         .filter(checkins::day.lt(day))
         .order(checkins::day.desc())
         .limit(n)
         .select(Row::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(CheckIn::try_from)
-        .collect()
+        .load(c))?
+    .into_iter()
+    .map(CheckIn::try_from)
+    .collect()
 }
 
 /// The days (and their highest severity) a treatment has check-ins for, cheaply.
@@ -349,11 +346,29 @@ impl Revision {
 
 /// Earlier versions of an amended check-in, oldest first.
 pub fn revisions(conn: &mut DbConn, checkin: CheckInId) -> Result<Vec<Revision>, DbError> {
-    Ok(checkin_revisions::table
-        .filter(checkin_revisions::checkin_id.eq(checkin.0))
-        .order(checkin_revisions::version.asc())
-        .select(Revision::as_select())
-        .load(conn)?)
+    Ok(revisions_of(conn, &[checkin])?.remove(&checkin).unwrap_or_default())
+}
+
+/// The earlier versions of each of `checkins`, oldest first: one statement
+/// for a whole record page instead of one per amended check-in.
+pub fn revisions_of(
+    conn: &mut DbConn,
+    checkins: &[CheckInId],
+) -> Result<std::collections::HashMap<CheckInId, Vec<Revision>>, DbError> {
+    let mut out: std::collections::HashMap<CheckInId, Vec<Revision>> = std::collections::HashMap::new();
+    if checkins.is_empty() {
+        return Ok(out);
+    }
+    let ids: Vec<i64> = checkins.iter().map(|c| c.0).collect();
+    let rows: Vec<(i64, Revision)> = per_backend!(conn, |c| checkin_revisions::table
+        .filter(checkin_revisions::checkin_id.eq_any(&ids))
+        .order((checkin_revisions::checkin_id.asc(), checkin_revisions::version.asc()))
+        .select((checkin_revisions::checkin_id, Revision::as_select()))
+        .load(c))?;
+    for (id, rev) in rows {
+        out.entry(CheckInId(id)).or_default().push(rev);
+    }
+    Ok(out)
 }
 
 /// A page of check-ins of a clinic entered in [from, to), for export.

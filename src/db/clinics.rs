@@ -59,11 +59,11 @@ pub fn create(conn: &mut DbConn, new: &NewClinic, rules_json: &str, now: NaiveDa
 }
 
 pub fn get(conn: &mut DbConn, id: ClinicId) -> Result<Option<Clinic>, DbError> {
-    Ok(clinics::table
+    Ok(per_backend!(conn, |c| clinics::table
         .find(id.0)
         .select(Clinic::as_select())
-        .first(conn)
-        .optional()?)
+        .first(c)
+        .optional())?)
 }
 
 /// How many patients the clinic has: kept by the database on every insert
@@ -145,11 +145,11 @@ pub struct RulesVersion {
 
 /// The clinic's rules in force: its highest version.
 pub fn current_rules(conn: &mut DbConn, clinic: ClinicId) -> Result<RulesVersion, DbError> {
-    Ok(rules_versions::table
+    Ok(per_backend!(conn, |c| rules_versions::table
         .filter(rules_versions::clinic_id.eq(clinic.0))
         .order(rules_versions::version.desc())
         .select(RulesVersion::as_select())
-        .first(conn)?)
+        .first(c))?)
 }
 
 /// Holds the clinic's row until the transaction ends, so two processes

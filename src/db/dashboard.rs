@@ -106,7 +106,7 @@ pub fn queue_groups(
     // clinic's flags instead. Not boxed: diesel groups only unboxed queries.
     let mut merged: HashMap<(i64, i32), (Option<NaiveDateTime>, i64)> = HashMap::new();
     for s in state.states() {
-        let rows: Vec<(i64, i32, Option<NaiveDateTime>, i64)> = flags::table
+        let rows: Vec<(i64, i32, Option<NaiveDateTime>, i64)> = per_backend!(conn, |c| flags::table
             .filter(flags::clinic_id.eq(clinic.0))
             .filter(flags::state.eq(s))
             .filter(flags::severity_rank.between(lo, hi))
@@ -117,7 +117,7 @@ pub fn queue_groups(
                 diesel::dsl::min(flags::raised_at),
                 diesel::dsl::count_star(),
             ))
-            .load(conn)?;
+            .load(c))?;
         for (pid, rank, oldest, n) in rows {
             let e = merged.entry((pid, rank)).or_insert((oldest, 0));
             e.0 = match (e.0, oldest) {
@@ -225,13 +225,13 @@ pub fn latest_checkin_days(
 ) -> Result<HashMap<PatientId, i64>, DbError> {
     let mut out = HashMap::new();
     for p in patients {
-        let day: Option<i32> = checkins::table
+        let day: Option<i32> = per_backend!(conn, |c| checkins::table
             .filter(checkins::patient_id.eq(p.0))
             .filter(same_clinic!(checkins::clinic_id, clinic))
             .order((checkins::day.desc(), checkins::id.desc()))
             .select(checkins::day_number)
-            .first(conn)
-            .optional()?;
+            .first(c)
+            .optional())?;
         if let Some(d) = day {
             out.insert(*p, i64::from(d));
         }
@@ -519,13 +519,13 @@ pub fn patients_with_unresolved_flags(
     let mut ids: Vec<i64> = Vec::new();
     // One state at a time, as in `queue_groups`.
     for s in StateFilter::Unresolved.states() {
-        let of_state: Vec<i64> = flags::table
+        let of_state: Vec<i64> = per_backend!(conn, |c| flags::table
             .filter(flags::clinic_id.eq(clinic.0))
             .filter(flags::state.eq(s))
             .filter(flags::severity_rank.between(lo, hi))
             .select(flags::patient_id)
             .distinct()
-            .load(conn)?;
+            .load(c))?;
         ids.extend(of_state);
     }
     ids.sort_unstable();
@@ -549,22 +549,22 @@ pub fn in_follow_up_since(
     clinic: ClinicId,
     since: NaiveDate,
 ) -> Result<Vec<(PatientId, Option<NaiveDateTime>)>, DbError> {
-    let mut treated: Vec<i64> = treatments::table
+    let mut treated: Vec<i64> = per_backend!(conn, |c| treatments::table
         .filter(treatments::clinic_id.eq(clinic.0))
         .filter(treatments::treated_on.ge(since))
         .select(treatments::patient_id)
-        .load(conn)?;
+        .load(c))?;
     treated.sort_unstable();
     treated.dedup();
     if treated.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<(i64, Option<NaiveDateTime>)> = patients::table
+    let rows: Vec<(i64, Option<NaiveDateTime>)> = per_backend!(conn, |c| patients::table
         .filter(patients::id.eq_any(treated))
         .filter(same_clinic!(patients::clinic_id, clinic))
         .filter(patients::follow_up_closed_at.is_null())
         .select((patients::id, patients::last_checkin_at))
-        .load(conn)?;
+        .load(c))?;
     Ok(rows.into_iter().map(|(id, at)| (PatientId(id), at)).collect())
 }
 
@@ -578,12 +578,12 @@ pub fn latest_treatments(
         return Ok(HashMap::new());
     }
     let raw: Vec<i64> = ids.iter().map(|i| i.0).collect();
-    let rows: Vec<(i64, String, NaiveDate)> = treatments::table
+    let rows: Vec<(i64, String, NaiveDate)> = per_backend!(conn, |c| treatments::table
         .filter(same_clinic!(treatments::clinic_id, clinic))
         .filter(treatments::patient_id.eq_any(raw))
         .order((treatments::treated_on.asc(), treatments::id.asc()))
         .select((treatments::patient_id, treatments::procedure, treatments::treated_on))
-        .load(conn)?;
+        .load(c))?;
     let mut out = HashMap::new();
     for (pid, procedure, date) in rows {
         // Ascending order: the last one written wins, the latest.
@@ -602,13 +602,13 @@ pub fn unresolved_flags_of(
         return Ok(HashMap::new());
     }
     let raw: Vec<i64> = ids.iter().map(|i| i.0).collect();
-    let rows: Vec<(i64, String, i64)> = flags::table
+    let rows: Vec<(i64, String, i64)> = per_backend!(conn, |c| flags::table
         .filter(flags::patient_id.eq_any(raw))
         .filter(same_clinic!(flags::clinic_id, clinic))
         .filter(flags::state.eq_any(StateFilter::Unresolved.states()))
         .group_by((flags::patient_id, flags::severity))
         .select((flags::patient_id, flags::severity, diesel::dsl::count_star()))
-        .load(conn)?;
+        .load(c))?;
     let mut out: HashMap<PatientId, HashMap<Severity, i64>> = HashMap::new();
     for (pid, sev, n) in rows {
         out.entry(PatientId(pid))
@@ -624,12 +624,12 @@ pub fn flags_of_patient(
     clinic: ClinicId,
     patient: PatientId,
 ) -> Result<Vec<super::flags::Flag>, DbError> {
-    Ok(flags::table
+    Ok(per_backend!(conn, |c| flags::table
         .filter(flags::patient_id.eq(patient.0))
         .filter(same_clinic!(flags::clinic_id, clinic))
         .order((flags::raised_at.desc(), flags::id.desc()))
         .select(super::flags::Flag::as_select())
-        .load(conn)?)
+        .load(c))?)
 }
 
 /// A page of a clinic's flags raised in [from, to), by id, for export.

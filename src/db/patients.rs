@@ -182,11 +182,11 @@ macro_rules! patient_select {
 }
 
 pub fn by_account(conn: &mut DbConn, account: AccountId) -> Result<Option<Patient>, DbError> {
-    Ok(patient_select!()
+    Ok(per_backend!(conn, |c| patient_select!()
         .filter(patients::account_id.eq(account.0))
-        .first(conn)
-        .optional()?
-        .map(to_patient))
+        .first(c)
+        .optional())?
+    .map(to_patient))
 }
 
 /// A patient of `clinic`; `None` for another clinic's patient.
@@ -407,21 +407,21 @@ pub fn lock_treatment(conn: &mut DbConn, id: TreatmentId) -> Result<(), DbError>
 
 /// A patient's treatments, most recent first.
 pub fn treatments_of(conn: &mut DbConn, patient: PatientId) -> Result<Vec<Treatment>, DbError> {
-    Ok(treatments::table
+    Ok(per_backend!(conn, |c| treatments::table
         .filter(treatments::patient_id.eq(patient.0))
         .order((treatments::treated_on.desc(), treatments::id.desc()))
         .select(Treatment::as_select())
-        .load(conn)?)
+        .load(c))?)
 }
 
 /// One of the patient's own treatments; `None` for anyone else's.
 pub fn treatment_of(conn: &mut DbConn, patient: PatientId, id: TreatmentId) -> Result<Option<Treatment>, DbError> {
-    Ok(treatments::table
+    Ok(per_backend!(conn, |c| treatments::table
         .filter(treatments::patient_id.eq(patient.0))
         .filter(treatments::id.eq(id.0))
         .select(Treatment::as_select())
-        .first(conn)
-        .optional()?)
+        .first(c)
+        .optional())?)
 }
 
 /// Any treatment by id: for the CLI, the scheduler and tests, which act as the operator.

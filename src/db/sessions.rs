@@ -44,12 +44,12 @@ pub fn insert(
 
 /// The session and its account's kind and disabled flag.
 pub fn find(conn: &mut DbConn, id_hash: &str) -> Result<Option<(SessionRow, AccountKind, bool)>, DbError> {
-    let found = sessions::table
+    let found = per_backend!(conn, |c| sessions::table
         .inner_join(accounts::table)
         .filter(sessions::id_hash.eq(id_hash))
         .select((SessionRow::as_select(), accounts::kind, accounts::disabled))
-        .first::<(SessionRow, String, bool)>(conn)
-        .optional()?;
+        .first::<(SessionRow, String, bool)>(c)
+        .optional())?;
     Ok(match found {
         Some((row, kind, disabled)) => match AccountKind::parse(&kind) {
             Ok(kind) => Some((row, kind, disabled)),
