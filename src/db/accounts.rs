@@ -16,9 +16,12 @@ pub struct Account {
     pub kind: AccountKind,
     pub password_hash: Option<String>,
     pub disabled: bool,
+    #[diesel(deserialize_as = super::stamp::MaybeStamp)]
     pub password_changed_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     pub created_at: NaiveDateTime,
     /// When a password was first set (the invite accepted): `None` while invited.
+    #[diesel(deserialize_as = super::stamp::MaybeStamp)]
     pub activated_at: Option<NaiveDateTime>,
 }
 

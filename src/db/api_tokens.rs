@@ -14,8 +14,11 @@ pub struct ApiToken {
     #[diesel(deserialize_as = i64)]
     pub clinic_id: ClinicId,
     pub name: String,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = super::stamp::MaybeStamp)]
     pub last_used_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = super::stamp::MaybeStamp)]
     pub revoked_at: Option<NaiveDateTime>,
 }
 

@@ -80,6 +80,7 @@ pub fn record(
 #[diesel(table_name = audit_log)]
 pub struct AuditEntry {
     pub id: i64,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     pub at: NaiveDateTime,
     pub actor: String,
     /// As stored: the log outlives the code, so a row written by an older

@@ -74,7 +74,9 @@ struct Row {
     highest_severity: Option<String>,
     advice: String,
     version: i32,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     entered_at: NaiveDateTime,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     first_entered_at: NaiveDateTime,
 }
 
@@ -335,6 +337,7 @@ pub struct Revision {
     pub version: i32,
     pub answers: String,
     pub highest_severity: Option<String>,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     pub entered_at: NaiveDateTime,
 }
 

@@ -24,6 +24,7 @@ pub struct Clinic {
     pub review_digest: bool,
     pub follow_up_days: i32,
     pub require_totp: bool,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     pub created_at: NaiveDateTime,
 }
 
@@ -140,6 +141,7 @@ pub struct RulesVersion {
     pub settings: String,
     /// Why it was made (the admin's words, or the system's).
     pub note: String,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     pub created_at: NaiveDateTime,
 }
 

@@ -56,7 +56,9 @@ pub struct QueueFlag {
     pub severity: Severity,
     #[diesel(deserialize_as = String)]
     pub state: FlagState,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     pub raised_at: NaiveDateTime,
+    #[diesel(deserialize_as = super::stamp::MaybeStamp)]
     pub escalated_at: Option<NaiveDateTime>,
 }
 
@@ -106,7 +108,7 @@ pub fn queue_groups(
     // clinic's flags instead. Not boxed: diesel groups only unboxed queries.
     let mut merged: HashMap<(i64, i32), (Option<NaiveDateTime>, i64)> = HashMap::new();
     for s in state.states() {
-        let rows: Vec<(i64, i32, Option<NaiveDateTime>, i64)> = per_backend!(conn, |c| flags::table
+        let rows: Vec<(i64, i32, super::stamp::MaybeStamp, i64)> = per_backend!(conn, |c| flags::table
             .filter(flags::clinic_id.eq(clinic.0))
             .filter(flags::state.eq(s))
             .filter(flags::severity_rank.between(lo, hi))
@@ -119,6 +121,7 @@ pub fn queue_groups(
             ))
             .load(c))?;
         for (pid, rank, oldest, n) in rows {
+            let oldest = oldest.0;
             let e = merged.entry((pid, rank)).or_insert((oldest, 0));
             e.0 = match (e.0, oldest) {
                 (Some(a), Some(b)) => Some(a.min(b)),
@@ -660,8 +663,10 @@ pub struct OutboxSummary {
     pub recipient: String,
     pub status: String,
     pub attempts: i32,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     pub next_attempt_at: NaiveDateTime,
     pub last_error: Option<String>,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     pub created_at: NaiveDateTime,
 }
 

@@ -30,6 +30,7 @@ pub struct ExportJob {
     pub request_url: String,
     /// Comma-separated resource types.
     pub types: String,
+    #[diesel(deserialize_as = super::stamp::MaybeStamp)]
     pub since: Option<NaiveDateTime>,
     #[diesel(deserialize_as = String)]
     pub state: ExportState,
@@ -37,8 +38,11 @@ pub struct ExportJob {
     pub patients_total: i64,
     pub patients_done: i64,
     pub claimed_by: Option<String>,
+    #[diesel(deserialize_as = super::stamp::MaybeStamp)]
     pub lease_until: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = super::stamp::MaybeStamp)]
     pub finished_at: Option<NaiveDateTime>,
     pub error: Option<String>,
 }

@@ -34,14 +34,19 @@ pub struct Flag {
     pub occurrences: i32,
     #[diesel(deserialize_as = String)]
     pub state: FlagState,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     pub raised_at: NaiveDateTime,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     pub last_seen_at: NaiveDateTime,
     pub notified_severity: Option<String>,
     pub acknowledged_by: Option<i64>,
+    #[diesel(deserialize_as = super::stamp::MaybeStamp)]
     pub acknowledged_at: Option<NaiveDateTime>,
     pub resolved_by: Option<i64>,
+    #[diesel(deserialize_as = super::stamp::MaybeStamp)]
     pub resolved_at: Option<NaiveDateTime>,
     pub resolution_note: Option<String>,
+    #[diesel(deserialize_as = super::stamp::MaybeStamp)]
     pub escalated_at: Option<NaiveDateTime>,
     /// Set when resolved; read it with [`Flag::outcome`].
     #[diesel(column_name = outcome)]
@@ -352,6 +357,7 @@ pub struct FlagEvent {
     pub severity: Option<String>,
     pub staff_id: Option<i64>,
     pub detail: String,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     pub at: NaiveDateTime,
     /// On a resolve event: what came of the flag (read with [`FlagEvent::outcome`]).
     #[diesel(column_name = outcome)]

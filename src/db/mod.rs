@@ -54,6 +54,7 @@ macro_rules! same_clinic {
 }
 
 pub mod schema;
+pub mod stamp;
 
 pub mod accounts;
 pub mod api_tokens;

@@ -56,11 +56,15 @@ pub struct OutboxRow {
     pub body_html: String,
     pub status: String,
     pub attempts: i32,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     pub next_attempt_at: NaiveDateTime,
     pub claimed_by: Option<String>,
+    #[diesel(deserialize_as = super::stamp::MaybeStamp)]
     pub claimed_until: Option<NaiveDateTime>,
     pub last_error: Option<String>,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = super::stamp::MaybeStamp)]
     pub sent_at: Option<NaiveDateTime>,
     /// The From display name (a clinic's name on patient emails).
     pub sender_name: Option<String>,

@@ -23,8 +23,11 @@ pub struct PatientRow {
     pub skin_type: Option<i32>,
     pub cold_sores: bool,
     pub reminders: bool,
+    #[diesel(deserialize_as = super::stamp::MaybeStamp)]
     pub follow_up_closed_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = super::stamp::MaybeStamp)]
     pub last_checkin_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     pub created_at: NaiveDateTime,
     pub phone: Option<String>,
     pub phone_tel: Option<String>,
@@ -331,6 +334,7 @@ pub struct Treatment {
     pub zones: Zones,
     pub antiviral: bool,
     pub antibiotic: bool,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     pub created_at: NaiveDateTime,
 }
 

@@ -22,6 +22,7 @@ pub struct PhotoMeta {
     pub clinic_id: ClinicId,
     #[diesel(deserialize_as = i64)]
     pub added_by: AccountId,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     pub added_at: NaiveDateTime,
     pub sha256: String,
     pub size_bytes: i64,
@@ -178,7 +179,9 @@ pub struct PhotoRequest {
     pub flag_id: Option<i64>,
     #[diesel(deserialize_as = i64)]
     pub requested_by: StaffId,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     pub requested_at: NaiveDateTime,
+    #[diesel(deserialize_as = super::stamp::MaybeStamp)]
     pub fulfilled_at: Option<NaiveDateTime>,
 }
 

@@ -14,8 +14,11 @@ pub struct SessionRow {
     #[diesel(deserialize_as = i64)]
     pub account_id: AccountId,
     pub csrf_token: String,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     pub last_seen_at: NaiveDateTime,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     pub expires_at: NaiveDateTime,
 }
 
@@ -97,8 +100,11 @@ pub fn set_browser(conn: &mut DbConn, id_hash: &str, browser: &str) -> Result<()
 #[derive(Debug, Clone, Queryable)]
 pub struct SessionInfo {
     pub id_hash: String,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     pub last_seen_at: NaiveDateTime,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     pub expires_at: NaiveDateTime,
     pub ip: Option<String>,
     pub browser: Option<String>,

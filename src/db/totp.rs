@@ -12,8 +12,10 @@ pub struct TotpRow {
     pub account_id: i64,
     /// Encrypted (see `auth::totp::seal`).
     pub secret: String,
+    #[diesel(deserialize_as = super::stamp::MaybeStamp)]
     pub confirmed_at: Option<NaiveDateTime>,
     pub last_step: Option<i64>,
+    #[diesel(deserialize_as = super::stamp::Stamp)]
     pub created_at: NaiveDateTime,
 }
 
