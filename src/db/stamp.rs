@@ -95,7 +95,10 @@ impl FromSql<Nullable<Timestamp>, Sqlite> for MaybeStamp {
         read_sqlite(value).map(|t| MaybeStamp(Some(t)))
     }
     fn from_nullable_sql(value: Option<SqliteValue<'_, '_, '_>>) -> deserialize::Result<Self> {
-        value.map_or(Ok(MaybeStamp(None)), <Self as FromSql<Nullable<Timestamp>, Sqlite>>::from_sql)
+        value.map_or(
+            Ok(MaybeStamp(None)),
+            <Self as FromSql<Nullable<Timestamp>, Sqlite>>::from_sql,
+        )
     }
 }
 
@@ -104,7 +107,10 @@ impl FromSql<Nullable<Timestamp>, Pg> for MaybeStamp {
         <NaiveDateTime as FromSql<Timestamp, Pg>>::from_sql(value).map(|t| MaybeStamp(Some(t)))
     }
     fn from_nullable_sql(value: Option<diesel::pg::PgValue<'_>>) -> deserialize::Result<Self> {
-        value.map_or(Ok(MaybeStamp(None)), <Self as FromSql<Nullable<Timestamp>, Pg>>::from_sql)
+        value.map_or(
+            Ok(MaybeStamp(None)),
+            <Self as FromSql<Nullable<Timestamp>, Pg>>::from_sql,
+        )
     }
 }
 
@@ -115,7 +121,10 @@ impl FromSql<Nullable<Timestamp>, super::Backend> for MaybeStamp {
     fn from_nullable_sql(
         value: Option<<super::Backend as diesel::backend::Backend>::RawValue<'_>>,
     ) -> deserialize::Result<Self> {
-        value.map_or(Ok(MaybeStamp(None)), <Self as FromSql<Nullable<Timestamp>, super::Backend>>::from_sql)
+        value.map_or(
+            Ok(MaybeStamp(None)),
+            <Self as FromSql<Nullable<Timestamp>, super::Backend>>::from_sql,
+        )
     }
 }
 
@@ -125,9 +134,16 @@ mod tests {
     use diesel::prelude::*;
     use diesel::sqlite::SqliteConnection;
 
-    /// What diesel itself reads from `text` stored in a real SQLite column.
+    /// What we and diesel read from `text` stored in a real SQLite column.
     fn read_back(c: &mut SqliteConnection, text: &str) -> (Option<NaiveDateTime>, Option<NaiveDateTime>) {
-        let q = || diesel::select(diesel::dsl::sql::<Timestamp>("?").bind::<diesel::sql_types::Text, _>(text));
+        use diesel::connection::SimpleConnection;
+        c.batch_execute("CREATE TABLE IF NOT EXISTS t (at TEXT); DELETE FROM t")
+            .expect("table");
+        diesel::sql_query("INSERT INTO t (at) VALUES (?)")
+            .bind::<diesel::sql_types::Text, _>(text)
+            .execute(c)
+            .expect("insert");
+        let q = || diesel::select(diesel::dsl::sql::<Timestamp>("(SELECT at FROM t)"));
         let ours = q().get_result::<Stamp>(c).ok().map(|s| s.0);
         let diesels = q().get_result::<NaiveDateTime>(c).ok();
         (ours, diesels)
