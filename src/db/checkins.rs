@@ -181,45 +181,9 @@ pub fn upsert(
 ) -> Result<(CheckInId, bool), DbError> {
     let existing = for_day(conn, key.treatment, key.day)?;
     let amended = existing.is_some();
+    let row = NewCheckInRow::new(key, a, highest, advice, now);
     // The writes on the backend's own connection (see `per_backend!`).
     let id = per_backend!(conn, |c| {
-        let values = (
-            checkins::kind.eq(key.kind.as_str()),
-            checkins::overall.eq(a.overall.as_str()),
-            checkins::pain.eq(a.pain as i32),
-            checkins::pain_relief.eq(a.pain_relief.as_str()),
-            checkins::itch.eq(a.itch as i32),
-            checkins::swelling.eq(a.swelling as i32),
-            checkins::eyes_swollen_shut.eq(a.eyes_swollen_shut),
-            checkins::redness.eq(a.redness as i32),
-            checkins::redness_spreading.eq(a.redness_spreading),
-            checkins::oozing.eq(a.oozing.as_str()),
-            checkins::crusts.eq(a.crusts.as_str()),
-            checkins::blisters.eq(a.blisters),
-            checkins::tingling.eq(a.tingling),
-            checkins::pimples.eq(a.pimples),
-            checkins::white_patches.eq(a.white_patches),
-            checkins::rash_outside.eq(a.rash_outside),
-            checkins::raw_area.eq(a.raw_area),
-            checkins::lip_swelling_or_breathing.eq(a.lip_swelling_or_breathing),
-            checkins::fever.eq(a.fever),
-            checkins::temperature_c.eq(a.temperature.map(|t| t.celsius())),
-            checkins::vision_change.eq(a.vision_change),
-            checkins::eye_pain.eq(a.eye_pain),
-            checkins::cannot_close_eye.eq(a.cannot_close_eye),
-            checkins::lid_pulling.eq(a.lid_pulling),
-            checkins::bleeding.eq(a.bleeding),
-            checkins::want_call.eq(a.want_call),
-            checkins::prophylaxis.eq(a.prophylaxis.as_str()),
-            checkins::dark_patches.eq(a.dark_patches),
-            checkins::light_patches.eq(a.light_patches),
-            checkins::raised_area.eq(a.raised_area),
-            checkins::raised_area_site.eq(a.raised_area_site.map(|s| s.as_str())),
-            checkins::note.eq(a.note.as_deref()),
-            checkins::entered_at.eq(now),
-            checkins::highest_severity.eq(highest.map(|s| s.as_str())),
-            checkins::advice.eq(advice.as_str()),
-        );
         let id = match &existing {
             Some(old) => {
                 let snapshot = serde_json::to_string(&old.answers)
@@ -234,22 +198,13 @@ pub fn upsert(
                     ))
                     .execute(c)?;
                 diesel::update(checkins::table.find(old.id.0))
-                    .set((values, checkins::version.eq(old.version + 1)))
+                    .set((&row, checkins::version.eq(old.version + 1)))
                     .execute(c)?;
                 old.id
             }
             None => CheckInId(
                 diesel::insert_into(checkins::table)
-                    .values((
-                        values,
-                        checkins::treatment_id.eq(key.treatment.0),
-                        checkins::patient_id.eq(key.patient.0),
-                        checkins::clinic_id.eq(key.clinic.0),
-                        checkins::day.eq(key.day),
-                        checkins::day_number.eq(key.day_number as i32),
-                        checkins::first_entered_at.eq(now),
-                        checkins::version.eq(1),
-                    ))
+                    .values(&row)
                     .returning(checkins::id)
                     .get_result(c)?,
             ),
@@ -397,13 +352,20 @@ pub fn of_clinic_between(
         .collect()
 }
 
-/// A whole check-in row for bulk loading (the demo and benchmark generator).
-#[derive(Insertable)]
-#[diesel(table_name = checkins)]
+/// A whole check-in row: a first version as [`upsert`] inserts it (and the
+/// demo generator in bulk), or, as a changeset, what an amendment rewrites:
+/// the answers, the outcome and when (`None` writes NULL). Where it belongs,
+/// when it was first entered and its version are never rewritten.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = checkins, treat_none_as_null = true)]
 pub struct NewCheckInRow {
+    #[diesel(skip_update)]
     pub treatment_id: i64,
+    #[diesel(skip_update)]
     pub patient_id: i64,
+    #[diesel(skip_update)]
     pub clinic_id: i64,
+    #[diesel(skip_update)]
     pub day: NaiveDate,
     pub day_number: i32,
     pub kind: &'static str,
@@ -440,8 +402,10 @@ pub struct NewCheckInRow {
     pub note: Option<String>,
     pub highest_severity: Option<&'static str>,
     pub advice: &'static str,
+    #[diesel(skip_update)]
     pub version: i32,
     pub entered_at: NaiveDateTime,
+    #[diesel(skip_update)]
     pub first_entered_at: NaiveDateTime,
 }
 

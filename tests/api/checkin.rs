@@ -352,7 +352,9 @@ async fn a_missed_day_can_be_filled_in_up_to_three_days_back() {
 #[tokio::test]
 async fn sending_again_for_the_same_day_amends_it() {
     let (app, _, t) = patient_app().await;
-    send_ok(&app, t, &with(calm(), &[("fever", "yes")])).await;
+    send_ok(&app, t, &with(calm(), &[("fever", "yes"), ("note", "sore at night")])).await;
+    let first = stored(&app, t).remove(0);
+    assert_eq!(first.answers.note.as_deref(), Some("sore at night"));
     let (_, html) = app.get_html(&form_page(t)).await;
     assert!(html.contains("You already checked in for this day. Sending again will update it."));
     // Issue 11: amending opens with that day's answers filled in.
@@ -366,6 +368,12 @@ async fn sending_again_for_the_same_day_amends_it() {
     assert_eq!(list.len(), 1, "one check-in row");
     assert_eq!(list[0].version, 2);
     assert_eq!(list[0].answers.pain, 4);
+    // The amendment rewrites the answers (a note left out is gone) and
+    // when, never where it belongs or when it was first entered.
+    assert_eq!(list[0].answers.note, None);
+    assert_eq!(list[0].first_entered_at, first.first_entered_at);
+    assert_eq!(list[0].entered_at, first.entered_at + chrono::Duration::minutes(10));
+    assert_eq!((list[0].day, list[0].id), (first.day, first.id));
     let revs = app.db.read(|c| checkins::revisions(c, list[0].id)).unwrap();
     assert_eq!(revs.len(), 1);
     assert_eq!(revs[0].version, 1);
