@@ -60,7 +60,8 @@ pub fn record(
     now: NaiveDateTime,
 ) -> Result<(), DbError> {
     let patient = patient_of(conn, target)?;
-    diesel::insert_into(audit_log::table)
+    // Every page view writes one: on the backend's own connection (see `per_backend!`).
+    per_backend!(conn, |c| diesel::insert_into(audit_log::table)
         .values((
             audit_log::patient_id.eq(patient),
             audit_log::at.eq(now),
@@ -72,7 +73,7 @@ pub fn record(
             audit_log::ip.eq(actor.ip.as_deref()),
             audit_log::detail.eq(detail),
         ))
-        .execute(conn)?;
+        .execute(c))?;
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 //! the same day amends it; the earlier version is kept whole in
 //! `checkin_revisions`. Nothing is ever deleted.
 
+use super::reused;
 use super::schema::{checkin_revisions, checkins, patients};
 use super::{DbConn, DbError};
 use crate::domain::*;
@@ -197,9 +198,12 @@ pub fn upsert(
                         checkin_revisions::entered_at.eq(old.entered_at),
                     ))
                     .execute(c)?;
-                diesel::update(checkins::table.find(old.id.0))
-                    .set((&row, checkins::version.eq(old.version + 1)))
-                    .execute(c)?;
+                reused::update(
+                    checkins::table,
+                    checkins::id.eq(old.id.0),
+                    (&row, checkins::version.eq(old.version + 1)),
+                )
+                .execute(c)?;
                 old.id
             }
             None => CheckInId(
@@ -209,9 +213,12 @@ pub fn upsert(
                     .get_result(c)?,
             ),
         };
-        diesel::update(patients::table.find(key.patient.0))
-            .set(patients::last_checkin_at.eq(now))
-            .execute(c)?;
+        reused::update(
+            patients::table,
+            patients::id.eq(key.patient.0),
+            patients::last_checkin_at.eq(now),
+        )
+        .execute(c)?;
         id
     });
     Ok((id, amended))

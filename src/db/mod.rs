@@ -72,6 +72,7 @@ pub mod patients;
 pub mod photos;
 pub mod plan;
 pub mod quality;
+pub mod reused;
 pub mod scheduled;
 pub mod sessions;
 pub mod totp;
