@@ -18,6 +18,8 @@ use diesel::sql_types::Bool;
 use diesel::{QueryResult, RunQueryDsl};
 
 /// `UPDATE table SET changes WHERE filter`, prepared once per text.
+/// `changes` must set at least one column: an empty changeset is an SQL
+/// error from the database (diesel's own update refuses it beforehand).
 pub fn update<T, F, C>(table: T, filter: F, changes: C) -> Update<T::FromClause, F, C::Changeset>
 where
     T: Table + QuerySource,
@@ -184,5 +186,15 @@ mod tests {
         set(&mut c, 2, 4, Some("b"));
         assert_eq!(rows(&mut c), vec![(1, 3, Some("a".into())), (2, 4, Some("b".into()))]);
         assert_eq!(cached(&seen).iter().filter(|s| s.starts_with("UPDATE")).count(), 2);
+    }
+
+    /// An empty changeset is an error, not a panic, and changes nothing.
+    #[test]
+    fn an_empty_changeset_is_an_error() {
+        let (mut c, _) = conn();
+        two_rows(&mut c);
+        let none: Option<diesel::dsl::Eq<t::n, i64>> = None;
+        assert!(update(t::table, t::id.eq(1), none).execute(&mut c).is_err());
+        assert_eq!(rows(&mut c), vec![(1, 0, None), (2, 0, None)]);
     }
 }
