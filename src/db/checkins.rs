@@ -38,6 +38,7 @@ struct Row {
     treatment_id: i64,
     patient_id: i64,
     clinic_id: i64,
+    #[diesel(deserialize_as = super::stamp::Day)]
     day: NaiveDate,
     day_number: i32,
     kind: String,

@@ -241,7 +241,8 @@ impl<'a> Chart<'a> {
 
     /// The SVG. Never panics: an empty series draws the axes and says so.
     pub fn render(&self) -> Svg {
-        let mut s = String::with_capacity(4096);
+        // About 60 bytes a point; grown once at most.
+        let mut s = String::with_capacity(4096 + 64 * self.points.len());
         let id = esc(self.id);
         let (d0, d1) = (self.days.0, self.days.1.max(self.days.0));
         let fr = self.frame;
@@ -376,14 +377,14 @@ impl<'a> Chart<'a> {
             }
         }
         for run in runs.iter().filter(|r| r.len() > 1) {
-            let line: Vec<String> = run
-                .iter()
-                .map(|p| format!("{},{}", f(self.x(p.day as f64)), f(self.y(p.value))))
-                .collect();
+            s.push_str(r#"<polyline points=""#);
+            for (i, p) in run.iter().enumerate() {
+                let sep = if i == 0 { "" } else { " " };
+                let _ = write!(s, "{sep}{},{}", f(self.x(p.day as f64)), f(self.y(p.value)));
+            }
             let _ = write!(
                 s,
-                r#"<polyline points="{}" fill="none" stroke="{LINE}" stroke-width="2.5" stroke-linejoin="round"/>"#,
-                line.join(" ")
+                r#"" fill="none" stroke="{LINE}" stroke-width="2.5" stroke-linejoin="round"/>"#
             );
         }
         for p in pts {
@@ -416,16 +417,63 @@ impl<'a> Chart<'a> {
 }
 
 /// A coordinate with at most one decimal.
-fn f(v: f64) -> String {
-    num((v * 10.0).round() / 10.0)
+fn f(v: f64) -> Tenths {
+    Tenths((v * 10.0).round() as i64)
 }
 
 /// 3 rather than 3.0; 37.5 as is.
-fn num(v: f64) -> String {
-    if v.fract() == 0.0 {
-        format!("{}", v as i64)
-    } else {
-        format!("{v}")
+fn num(v: f64) -> Num {
+    Num(v)
+}
+
+/// A number written straight into the SVG, with no `String` of its own.
+#[derive(Clone, Copy)]
+struct Num(f64);
+
+impl fmt::Display for Num {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = self.0;
+        if v.fract() == 0.0 {
+            write!(f, "{}", v as i64)
+        } else {
+            write!(f, "{v}")
+        }
+    }
+}
+
+/// A coordinate in tenths, written as "12", "12.5" or "-0.5": a chart has
+/// about a thousand of them, and the float formatter was a third of a
+/// record page's drawing.
+#[derive(Clone, Copy)]
+struct Tenths(i64);
+
+impl fmt::Display for Tenths {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Digits from the right into a small buffer, then one write.
+        let mut buf = [0u8; 24];
+        let mut i = buf.len();
+        let n = self.0.unsigned_abs();
+        let mut push = |b: u8| {
+            i -= 1;
+            buf[i] = b;
+        };
+        if !n.is_multiple_of(10) {
+            push(b'0' + (n % 10) as u8);
+            push(b'.');
+        }
+        let mut whole = n / 10;
+        loop {
+            push(b'0' + (whole % 10) as u8);
+            whole /= 10;
+            if whole == 0 {
+                break;
+            }
+        }
+        if self.0 < 0 {
+            push(b'-');
+        }
+        // Only ASCII digits, '.' and '-' were written.
+        f.write_str(std::str::from_utf8(&buf[i..]).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -434,6 +482,27 @@ use crate::domain::text::escape_html as esc;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn coordinates_read_as_the_float_formatter_rounded_to_tenths_would() {
+        // What `f` wrote before it had its own digits.
+        let by_float = |v: f64| {
+            let r = (v * 10.0).round() / 10.0;
+            if r.fract() == 0.0 {
+                format!("{}", r as i64)
+            } else {
+                format!("{r}")
+            }
+        };
+        let mut v = -40.0;
+        while v < 1300.0 {
+            assert_eq!(f(v).to_string(), by_float(v), "{v}");
+            v += 0.037;
+        }
+        for v in [0.0, -0.0, 0.04, -0.04, 0.05, -0.05, 9.95, 99.99, 1e9 + 0.3] {
+            assert_eq!(f(v).to_string(), by_float(v), "{v}");
+        }
+    }
 
     fn chart(points: Vec<Point>, band: Vec<Band>) -> Chart<'static> {
         Chart {
