@@ -106,9 +106,9 @@ pub fn queue_groups(
     // bound alone: a list of states (`= ANY($n)`) is what PostgreSQL's
     // generic plan takes for nearly every row, and it then walks all the
     // clinic's flags instead. Not boxed: diesel groups only unboxed queries.
-    let mut merged: HashMap<(i64, i32), (Option<NaiveDateTime>, i64)> = HashMap::new();
+    let mut rows: Vec<(i64, i32, Option<NaiveDateTime>, i64)> = Vec::new();
     for s in state.states() {
-        let rows: Vec<(i64, i32, super::stamp::MaybeStamp, i64)> = per_backend!(conn, |c| flags::table
+        let part: Vec<(i64, i32, super::stamp::MaybeStamp, i64)> = per_backend!(conn, |c| flags::table
             .filter(flags::clinic_id.eq(clinic.0))
             .filter(flags::state.eq(s))
             .filter(flags::severity_rank.between(lo, hi))
@@ -120,37 +120,39 @@ pub fn queue_groups(
                 diesel::dsl::count_star(),
             ))
             .load(c))?;
-        for (pid, rank, oldest, n) in rows {
-            let oldest = oldest.0;
-            let e = merged.entry((pid, rank)).or_insert((oldest, 0));
-            e.0 = match (e.0, oldest) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-            e.1 += n;
-        }
+        rows.extend(part.into_iter().map(|(pid, rank, oldest, n)| (pid, rank, oldest.0, n)));
     }
-    let rows = merged
-        .into_iter()
-        .map(|((pid, rank), (oldest, n))| (pid, rank, oldest, n));
-    let mut by_patient: HashMap<i64, PatientGroup> = HashMap::new();
+    // Each statement comes back in (patient, rank) order; sorted together,
+    // a patient's rows (from every state) sit side by side and are merged
+    // in one pass, without hashing a few thousand keys per page.
+    rows.sort_unstable_by_key(|r| (r.0, r.1));
+    let mut groups: Vec<PatientGroup> = Vec::new();
+    let mut last: Option<(i64, i32)> = None;
     for (pid, rank, oldest, n) in rows {
         let (Some(sev), Some(oldest)) = (severity_of_rank(rank), oldest) else {
             continue;
         };
-        let g = by_patient.entry(pid).or_insert_with(|| PatientGroup {
-            patient: PatientId(pid),
-            top: sev,
-            oldest_top: oldest,
-            counts: Vec::new(),
-        });
+        let same_patient = groups.last().is_some_and(|g: &PatientGroup| g.patient.0 == pid);
+        if !same_patient {
+            groups.push(PatientGroup {
+                patient: PatientId(pid),
+                top: sev,
+                oldest_top: oldest,
+                counts: Vec::new(),
+            });
+        }
+        let Some(g) = groups.last_mut() else { continue };
         if sev > g.top || (sev == g.top && oldest < g.oldest_top) {
             g.top = sev;
             g.oldest_top = oldest;
         }
-        g.counts.push((sev, n));
+        // The same severity from another state: one count.
+        match g.counts.last_mut() {
+            Some((cs, total)) if last == Some((pid, rank)) && *cs == sev => *total += n,
+            _ => g.counts.push((sev, n)),
+        }
+        last = Some((pid, rank));
     }
-    let mut groups: Vec<PatientGroup> = by_patient.into_values().collect();
     for g in &mut groups {
         g.counts.sort_by_key(|c| std::cmp::Reverse(c.0));
     }

@@ -174,6 +174,45 @@ async fn one_card_per_patient_urgent_first_oldest_first_counting_patients_and_fl
     assert!(text_of(&html, ".queue-total").starts_with("0 patients with 0"));
 }
 
+/// A patient's flags of one severity count once on the card whether they
+/// are open or acknowledged (the queue reads each state apart and merges).
+#[actix_web::test]
+async fn open_and_acknowledged_flags_of_one_severity_count_together() {
+    let app = spawn_app().await;
+    let clinic = app.create_clinic("Bright Skin", "Europe/London");
+    let doc = app.create_staff(clinic, DOC, Role::Clinician);
+    let p = app.create_patient(clinic, "p@example.org", "Fay Mixed");
+    let t = app.create_treatment(p, ProcedureClass::AblativeFullCo2, date("2026-02-20"), "");
+    app.record_checkin(t, date("2026-03-01"), &itchy());
+    app.clock.advance(Duration::minutes(10));
+    let mut rash = fever();
+    rash.rash_outside = true;
+    app.record_checkin(t, date("2026-03-02"), &rash);
+    let all = flags_of(&app, t);
+    assert_eq!(all.len(), 3, "itch, then fever and a rash: {all:?}");
+    assert_eq!(all[0].rule_id, RuleId::R5, "{all:?}");
+    let first = all[0].id;
+    let now = app.clock_now().naive_utc();
+    assert!(app
+        .db
+        .write(move |c| flags::acknowledge(c, first, doc, now))
+        .expect("ack"));
+
+    app.sign_in(DOC, PASSWORD).await;
+    let (status, html) = app.get_html("/clinic").await;
+    assert_eq!(status, 200);
+    let card = text_of(&html, &format!("li[data-patient=\"{p}\"]"));
+    assert!(card.contains("3 flags (1 urgent, 2 review)"), "{card}");
+    assert_eq!(
+        text_of(&html, ".queue-total"),
+        "1 patient with 3 open or acknowledged flags"
+    );
+    // Acknowledged only: the older review flag alone.
+    let (_, html) = app.get_html("/clinic?state=acknowledged").await;
+    let card = text_of(&html, &format!("li[data-patient=\"{p}\"]"));
+    assert!(card.contains("1 flag (1 review)"), "{card}");
+}
+
 /// The fields a browser sends from the form posting to `action` on `page`.
 async fn form_on(app: &TestApp, page: &str, action: &str) -> Vec<(String, String)> {
     let (status, html) = app.get_html(page).await;
