@@ -1,6 +1,7 @@
 //! Read queries for the clinician dashboard. Every query is scoped by clinic
 //! and draws one page from an index: none reads all check-ins of a clinic.
 
+use super::reused::one_of;
 use super::schema::{checkins, flags, outbox, patients, treatments};
 use super::{DbConn, DbError};
 use crate::domain::search::SearchPrefix;
@@ -187,18 +188,18 @@ pub fn queue_flags_of(
     patients: &[PatientId],
 ) -> Result<Vec<QueueRow>, DbError> {
     let ids: Vec<i64> = patients.iter().map(|p| p.0).collect();
-    let mut q = flags::table
+    let states = state.states();
+    // No severity filter: every severity's rank.
+    let (lo, hi) = rank_range(severity);
+    type Row = (QueueFlag, String, (Option<String>, Option<String>), String, NaiveDate);
+    // Each list one bind (`reused::one_of`): prepared once, not per page.
+    let rows: Vec<Row> = per_backend!(conn, |c| flags::table
         .inner_join(patients::table)
         .inner_join(treatments::table)
         .filter(same_clinic!(flags::clinic_id, clinic))
-        .filter(flags::patient_id.eq_any(ids))
-        .filter(flags::state.eq_any(state.states()))
-        .into_boxed();
-    if let Some(s) = severity {
-        q = q.filter(flags::severity_rank.eq(super::flags::severity_rank(s)));
-    }
-    type Row = (QueueFlag, String, (Option<String>, Option<String>), String, NaiveDate);
-    let rows: Vec<Row> = q
+        .filter(one_of(flags::patient_id, ids))
+        .filter(one_of(flags::state, states))
+        .filter(flags::severity_rank.between(lo, hi))
         .order((flags::severity_rank.asc(), flags::raised_at.asc(), flags::id.asc()))
         .select((
             QueueFlag::as_select(),
@@ -207,7 +208,7 @@ pub fn queue_flags_of(
             treatments::procedure,
             treatments::treated_on,
         ))
-        .load(conn)?;
+        .load(c))?;
     rows.into_iter()
         .map(|(flag, patient_name, (phone, tel), procedure, treated_on)| {
             Ok(QueueRow {

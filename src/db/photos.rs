@@ -122,11 +122,13 @@ pub fn counts_of_checkins(conn: &mut DbConn, checkin_ids: &[i64]) -> Result<Vec<
     if checkin_ids.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(photos::table
-        .filter(photos::checkin_id.eq_any(checkin_ids))
+    // One bind for the whole list (`reused::one_of`): prepared once.
+    let ids = checkin_ids.to_vec();
+    Ok(per_backend!(conn, |c| photos::table
+        .filter(super::reused::one_of(photos::checkin_id, ids))
         .group_by(photos::checkin_id)
         .select((photos::checkin_id, diesel::dsl::count_star()))
-        .load(conn)?)
+        .load(c))?)
 }
 
 /// Which picture of a photo to read.

@@ -10,11 +10,19 @@
 //! skips a field) simply gets a statement of its own. The cache keeps
 //! every text it sees, so use it where those are few and fixed.
 
+//! [`one_of`] is `column IN (…)` with the whole list as one bind
+//! (`IN (SELECT value FROM json_each(?))` on SQLite, `= ANY(?)` on
+//! PostgreSQL), so its statement is prepared once however long the list:
+//! diesel's `eq_any` writes a `?` per value and never caches the statement.
+
 use diesel::backend::Backend;
-use diesel::expression::{AppearsOnTable, Expression};
+use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
+use diesel::pg::Pg;
 use diesel::query_builder::{AsChangeset, AstPass, QueryFragment, QueryId};
 use diesel::query_source::{QuerySource, Table};
-use diesel::sql_types::Bool;
+use diesel::serialize::ToSql;
+use diesel::sql_types::{Array, Bool, HasSqlType, SingleValue, SqlType, Text};
+use diesel::sqlite::Sqlite;
 use diesel::{QueryResult, RunQueryDsl};
 
 /// `UPDATE table SET changes WHERE filter`, prepared once per text.
@@ -64,6 +72,70 @@ impl<T, F, C> QueryId for Update<T, F, C> {
 }
 
 impl<T, F, C, Conn> RunQueryDsl<Conn> for Update<T, F, C> {}
+
+/// `column IN values`, one bind whatever the number of values. Runs on the
+/// backend's own connection (through `per_backend!`).
+pub fn one_of<C, T>(column: C, values: Vec<T>) -> OneOf<C, T>
+where
+    C: Expression,
+    T: serde::Serialize,
+{
+    // A list of numbers or strings always serializes; an empty list if not.
+    let json = serde_json::to_string(&values).unwrap_or_else(|_| "[]".into());
+    OneOf { column, values, json }
+}
+
+#[derive(Debug, Clone)]
+pub struct OneOf<C, T> {
+    column: C,
+    values: Vec<T>,
+    /// The same values as a JSON array: SQLite's bind.
+    json: String,
+}
+
+impl<C: Expression, T> Expression for OneOf<C, T> {
+    type SqlType = Bool;
+}
+
+impl<C: AppearsOnTable<QS>, T, QS: ?Sized> AppearsOnTable<QS> for OneOf<C, T> where Self: Expression {}
+
+impl<C: SelectableExpression<QS>, T, QS: ?Sized> SelectableExpression<QS> for OneOf<C, T> where Self: AppearsOnTable<QS> {}
+
+impl<C: ValidGrouping<GB>, T, GB> ValidGrouping<GB> for OneOf<C, T> {
+    type IsAggregate = C::IsAggregate;
+}
+
+impl<C: QueryFragment<Sqlite>, T> QueryFragment<Sqlite> for OneOf<C, T> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
+        self.column.walk_ast(out.reborrow())?;
+        out.push_sql(" IN (SELECT value FROM json_each(");
+        out.push_bind_param::<Text, String>(&self.json)?;
+        out.push_sql("))");
+        Ok(())
+    }
+}
+
+impl<C, T> QueryFragment<Pg> for OneOf<C, T>
+where
+    C: QueryFragment<Pg> + Expression,
+    C::SqlType: SqlType + SingleValue,
+    Pg: HasSqlType<C::SqlType>,
+    Vec<T>: ToSql<Array<C::SqlType>, Pg>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        self.column.walk_ast(out.reborrow())?;
+        out.push_sql(" = ANY(");
+        out.push_bind_param::<Array<C::SqlType>, Vec<T>>(&self.values)?;
+        out.push_sql(")");
+        Ok(())
+    }
+}
+
+impl<C, T> QueryId for OneOf<C, T> {
+    type QueryId = ();
+    // Keyed by text, as `Update`.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
 
 #[cfg(test)]
 mod tests {
@@ -196,5 +268,52 @@ mod tests {
         let none: Option<diesel::dsl::Eq<t::n, i64>> = None;
         assert!(update(t::table, t::id.eq(1), none).execute(&mut c).is_err());
         assert_eq!(rows(&mut c), vec![(1, 0, None), (2, 0, None)]);
+    }
+
+    /// `one_of` finds the listed rows, numbers or strings, for lists of any
+    /// length (none too) with one prepared statement, where `eq_any`
+    /// prepares one for every call.
+    #[test]
+    fn a_list_is_one_bind_and_one_statement() {
+        use super::one_of;
+        let (mut c, seen) = conn();
+        for id in 1..=5 {
+            diesel::insert_into(t::table)
+                .values((t::id.eq(id), t::n.eq(id * 10), t::note.eq(format!("n{id}"))))
+                .execute(&mut c)
+                .expect("row");
+        }
+        let ids = |c: &mut SqliteConnection, list: Vec<i64>| -> Vec<i64> {
+            t::table
+                .filter(one_of(t::id, list))
+                .order(t::id)
+                .select(t::id)
+                .load(c)
+                .expect("read")
+        };
+        assert_eq!(ids(&mut c, vec![1, 3]), vec![1, 3]);
+        assert_eq!(ids(&mut c, vec![5, 2, 4, 2, 99]), vec![2, 4, 5]);
+        assert_eq!(ids(&mut c, vec![]), Vec::<i64>::new());
+        assert_eq!(ids(&mut c, vec![i64::MAX, i64::MIN]), Vec::<i64>::new());
+        let lists: Vec<String> = cached(&seen).into_iter().filter(|s| s.contains("json_each")).collect();
+        assert_eq!(lists.len(), 1, "{lists:?}");
+
+        let notes: Vec<i64> = t::table
+            .filter(one_of(t::note.assume_not_null(), vec!["n2", "n4", "it's \"quoted\""]))
+            .order(t::id)
+            .select(t::id)
+            .load(&mut c)
+            .expect("read");
+        assert_eq!(notes, vec![2, 4]);
+
+        for _ in 0..3 {
+            let _: Vec<i64> = t::table
+                .filter(t::id.eq_any(vec![1, 2]))
+                .select(t::id)
+                .load(&mut c)
+                .expect("eq_any");
+        }
+        let plain = cached(&seen).iter().filter(|s| s.contains(" IN (?")).count();
+        assert_eq!(plain, 0, "eq_any's statement is never kept: {:?}", cached(&seen));
     }
 }
