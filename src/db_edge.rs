@@ -16,6 +16,15 @@ impl Db {
         self.run(move |db| db.read(f)).await
     }
 
+    /// [`Db::read_each`] off the async workers.
+    pub async fn read_each_async<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(move |db| db.read_each(f)).await
+    }
+
     /// Runs `f` in one write transaction (all of it commits, or none of it),
     /// off the async workers.
     pub async fn write_async<T, F>(&self, f: F) -> Result<T>

@@ -137,8 +137,9 @@ pub fn record(conn: &mut DbConn, mail: &MailContext, sub: &Submission, now: Date
     // sees the first's check-in and amends it.
     patients::lock_treatment(conn, treatment.id)?;
 
-    // `evaluate` reads only the two latest earlier days (prev and the one before).
-    let recent = checkins::latest_before(conn, treatment.id, date, 2)?;
+    // `evaluate` reads only the two latest earlier days (prev and the one
+    // before); the day's own check-in, if any, is amended.
+    let (existing, recent) = checkins::day_and_latest_before(conn, treatment.id, date, 2)?;
     let earlier: Vec<PriorCheckIn> = recent
         .iter()
         .map(|c| PriorCheckIn {
@@ -158,7 +159,14 @@ pub fn record(conn: &mut DbConn, mail: &MailContext, sub: &Submission, now: Date
     let highest = triage::highest(&findings);
     let advice = Advice::from_findings(&findings);
     // Stored with its outcome in one statement.
-    let (stored, amended) = checkins::upsert(conn, &key, answers, (highest, advice), now.naive_utc())?;
+    let (stored, amended) = checkins::upsert(
+        conn,
+        &key,
+        existing.as_ref(),
+        answers,
+        (highest, advice),
+        now.naive_utc(),
+    )?;
 
     let mut to_notify: Vec<flags::Flag> = Vec::new();
     let mut rules = Vec::new();

@@ -169,24 +169,25 @@ pub struct CheckInKey {
 }
 
 /// Stores the answers for a day with what the rules decided of them:
-/// inserts, or amends (keeping the earlier version). Returns the check-in's
+/// inserts, or amends `existing`, the day's check-in as read under the
+/// treatment's lock (keeping the earlier version). Returns the check-in's
 /// id and whether it was an amendment. The caller holds the treatment's
-/// lock ([`super::patients::lock_treatment`]): two submissions at once (a
-/// double tap) would otherwise both find no check-in, or both the same
-/// version.
+/// lock ([`super::patients::lock_treatment`]) from before that read: two
+/// submissions at once (a double tap) would otherwise both find no
+/// check-in, or both the same version.
 pub fn upsert(
     conn: &mut DbConn,
     key: &CheckInKey,
+    existing: Option<&CheckIn>,
     a: &CheckInAnswers,
     (highest, advice): (Option<Severity>, Advice),
     now: NaiveDateTime,
 ) -> Result<(CheckInId, bool), DbError> {
-    let existing = for_day(conn, key.treatment, key.day)?;
     let amended = existing.is_some();
     let row = NewCheckInRow::new(key, a, highest, advice, now);
     // The writes on the backend's own connection (see `per_backend!`).
     let id = per_backend!(conn, |c| {
-        let id = match &existing {
+        let id = match existing {
             Some(old) => {
                 let snapshot = serde_json::to_string(&old.answers)
                     .map_err(|e| DbError::Query(diesel::result::Error::SerializationError(Box::new(e))))?;
@@ -260,25 +261,32 @@ pub fn of_treatment(conn: &mut DbConn, treatment: TreatmentId) -> Result<Vec<Che
     .collect()
 }
 
-/// The `n` latest check-ins of a treatment on days before `day`, newest
-/// first: all the trend rules compare with (`prev` and the one before it),
-/// read through the (treatment, day) index instead of the whole history.
-pub fn latest_before(
+/// A day's check-in as stored so far, and the `n` latest of the treatment
+/// on days before it, newest first: all the trend rules compare with
+/// (`prev` and the one before it). One statement through the (treatment,
+/// day) index instead of the whole history, or of a statement each.
+pub fn day_and_latest_before(
     conn: &mut DbConn,
     treatment: TreatmentId,
     day: NaiveDate,
     n: i64,
-) -> Result<Vec<CheckIn>, DbError> {
-    per_backend!(conn, |c| checkins::table
+) -> Result<(Option<CheckIn>, Vec<CheckIn>), DbError> {
+    let mut rows = per_backend!(conn, |c| checkins::table
         .filter(checkins::treatment_id.eq(treatment.0))
-        .filter(checkins::day.lt(day))
+        .filter(checkins::day.le(day))
         .order(checkins::day.desc())
-        .limit(n)
+        .limit(n + 1)
         .select(Row::as_select())
         .load(c))?
     .into_iter()
     .map(CheckIn::try_from)
-    .collect()
+    .collect::<Result<Vec<_>, _>>()?;
+    let this_day = match rows.first() {
+        Some(first) if first.day == day => Some(rows.remove(0)),
+        _ => None,
+    };
+    rows.truncate(n.max(0) as usize);
+    Ok((this_day, rows))
 }
 
 /// The days (and their highest severity) a treatment has check-ins for, cheaply.
@@ -327,7 +335,7 @@ pub fn revisions_of(
     }
     let ids: Vec<i64> = checkins.iter().map(|c| c.0).collect();
     let rows: Vec<(i64, Revision)> = per_backend!(conn, |c| checkin_revisions::table
-        .filter(checkin_revisions::checkin_id.eq_any(&ids))
+        .filter(reused::one_of(checkin_revisions::checkin_id, ids))
         .order((checkin_revisions::checkin_id.asc(), checkin_revisions::version.asc()))
         .select((checkin_revisions::checkin_id, Revision::as_select()))
         .load(c))?;

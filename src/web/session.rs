@@ -139,8 +139,9 @@ fn load_session_and<T>(
     let lifetimes = state.settings.sessions;
     let now_n = now.naive_utc();
     // Most requests only read: a write transaction per page view would queue
-    // every signed-in page behind SQLite's single writer.
-    let found = state.db.read(|conn| -> Result<Found<T>, Error> {
+    // every signed-in page behind SQLite's single writer. The session, the
+    // person and the clinic need no common snapshot.
+    let found = state.db.read_each(|conn| -> Result<Found<T>, Error> {
         let Some((row, kind, disabled)) = sessions::find(conn, &id_hash)? else {
             return Ok(Found::Nothing);
         };
@@ -193,6 +194,22 @@ fn visitor_parts(req: &HttpRequest) -> Result<(web::Data<AppState>, Option<Strin
     Ok((state, token, anon_csrf))
 }
 
+/// The request's [`Visitor`], read from the database once however many
+/// extractors ask for it: actix polls a handler's extractors together, so
+/// a form's user and its CSRF check each read the session otherwise (one
+/// read transaction more per POST).
+#[derive(Clone, Default)]
+struct VisitorOnce(std::rc::Rc<tokio::sync::OnceCell<Visitor>>);
+
+fn visitor_once(req: &HttpRequest) -> std::rc::Rc<tokio::sync::OnceCell<Visitor>> {
+    if let Some(v) = req.extensions().get::<VisitorOnce>() {
+        return v.0.clone();
+    }
+    let cell = VisitorOnce::default();
+    req.extensions_mut().insert(cell.clone());
+    cell.0
+}
+
 impl FromRequest for Visitor {
     type Error = Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
@@ -200,26 +217,27 @@ impl FromRequest for Visitor {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            if let Some(v) = req.extensions().get::<Visitor>() {
-                return Ok(v.clone());
-            }
-            let (state, token, anon_csrf) = visitor_parts(&req)?;
-            let session = match token {
-                Some(t) => {
-                    let now = state.clock.now();
-                    // Through the database's own limit on calls at once.
-                    let db = state.db.clone();
-                    db.run(move |_| load_session(&state, &t, now)).await?
-                }
-                None => None,
-            };
-            let v = Visitor {
-                session,
-                ip: client_ip(&req),
-                anon_csrf,
-            };
-            req.extensions_mut().insert(v.clone());
-            Ok(v)
+            let once = visitor_once(&req);
+            let v = once
+                .get_or_try_init(|| async {
+                    let (state, token, anon_csrf) = visitor_parts(&req)?;
+                    let session = match token {
+                        Some(t) => {
+                            let now = state.clock.now();
+                            // Through the database's own limit on calls at once.
+                            let db = state.db.clone();
+                            db.run(move |_| load_session(&state, &t, now)).await?
+                        }
+                        None => None,
+                    };
+                    Ok::<_, Error>(Visitor {
+                        session,
+                        ip: client_ip(&req),
+                        anon_csrf,
+                    })
+                })
+                .await?;
+            Ok(v.clone())
         })
     }
 }
@@ -305,41 +323,51 @@ fn signed_in_as<T: Send + 'static, U: 'static>(
             Ok((person, clinic))
         };
         let ip = client_ip(&req);
-        let cached = req.extensions().get::<Visitor>().cloned();
-        if let Some(v) = cached {
-            let session = v.session.ok_or(Error::Unauthenticated)?;
-            if session.kind != kind {
-                return Err(Error::Forbidden);
-            }
-            let state = state_of(&req)?;
-            let account = session.account;
-            let (person, clinic) = state.db.read_async(move |c| person_of(c, account)).await?;
-            return Ok(user((person, session, clinic, v.ip)));
-        }
-        let (state, token, anon_csrf) = visitor_parts(&req)?;
-        let found = match token {
-            Some(t) => {
-                let now = state.clock.now();
-                let db = state.db.clone();
-                db.run(move |_| {
-                    load_session_and(&state, &t, now, |c, s| match s.kind == kind {
-                        true => person_of(c, s.account).map(Some),
-                        false => Ok(None),
-                    })
+        // Whoever reads the visitor first reads it with the person and the
+        // clinic here, in one transaction; if another extractor did, only
+        // the person and the clinic are read.
+        let mut read_here: Option<(T, clinics::Clinic)> = None;
+        let v = visitor_once(&req)
+            .get_or_try_init(|| async {
+                let (state, token, anon_csrf) = visitor_parts(&req)?;
+                let found = match token {
+                    Some(t) => {
+                        let now = state.clock.now();
+                        let db = state.db.clone();
+                        db.run(move |_| {
+                            load_session_and(&state, &t, now, |c, s| match s.kind == kind {
+                                true => person_of(c, s.account).map(Some),
+                                false => Ok(None),
+                            })
+                        })
+                        .await?
+                    }
+                    None => None,
+                };
+                let session = found.map(|(s, person)| {
+                    read_here = person;
+                    s
+                });
+                Ok::<_, Error>(Visitor {
+                    session,
+                    ip: ip.clone(),
+                    anon_csrf,
                 })
-                .await?
+            })
+            .await?
+            .clone();
+        let session = v.session.ok_or(Error::Unauthenticated)?;
+        if session.kind != kind {
+            return Err(Error::Forbidden);
+        }
+        let (person, clinic) = match read_here {
+            Some(read) => read,
+            None => {
+                let (state, account) = (state_of(&req)?, session.account);
+                state.db.read_each_async(move |c| person_of(c, account)).await?
             }
-            None => None,
         };
-        // Later extractors (a form's CSRF check) find the visitor read.
-        req.extensions_mut().insert(Visitor {
-            session: found.as_ref().map(|(s, _)| s.clone()),
-            ip: ip.clone(),
-            anon_csrf,
-        });
-        let (session, person) = found.ok_or(Error::Unauthenticated)?;
-        let (person, clinic) = person.ok_or(Error::Forbidden)?;
-        Ok(user((person, session, clinic, ip)))
+        Ok(user((person, session, clinic, v.ip)))
     })
 }
 

@@ -22,6 +22,52 @@ async fn health_and_readiness() {
     assert_eq!(r.text().await.unwrap(), "ready");
 }
 
+/// PostgreSQL: pooled connections the server has closed (a restart, an
+/// administrator) are found and replaced before they are lent again, so
+/// the next request is served, not answered with an error.
+#[tokio::test]
+async fn connections_the_server_closed_are_replaced() {
+    use diesel::{Connection, RunQueryDsl};
+    let Some(_) = postgres_url() else { return };
+    let app = spawn_app().await;
+    let select_one = |conn: &mut aftercare::db::DbConn| {
+        let aftercare::db::DbConn::Pg(c) = conn else {
+            unreachable!()
+        };
+        diesel::sql_query("SELECT 1").execute(c)
+    };
+    // Four connections in the pool, all lent at once.
+    {
+        let mut held: Vec<_> = (0..4).map(|_| app.db.conn().unwrap()).collect();
+        for c in &mut held {
+            select_one(c).unwrap();
+        }
+    }
+    // Idle long enough to be tested, then closed by the server.
+    tokio::time::sleep(std::time::Duration::from_millis(1_300)).await;
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut admin = diesel::PgConnection::establish(&app.database_url).unwrap();
+    let killed = diesel::sql_query(
+        "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .get_result::<N>(&mut admin)
+    .unwrap()
+    .n;
+    assert!(killed >= 4, "the pool's connections were closed ({killed})");
+    let mut held: Vec<_> = (0..4).map(|_| app.db.conn().unwrap()).collect();
+    for c in &mut held {
+        select_one(c).expect("a live connection lent");
+    }
+    drop(held);
+    let r = app.get("/readyz").await;
+    assert_eq!(r.status(), 200);
+}
+
 /// Every page names its icon, so browsers do not ask for a missing
 /// /favicon.ico (a 404 logged at WARN on every page view).
 #[tokio::test]

@@ -464,3 +464,46 @@ fn the_rules_catch_scans_and_clinic_wide_walks() {
         "Index Only Scan using accounts_invited on accounts  (cost=0.25..8.26 rows=1 width=8)"
     ));
 }
+
+/// A check-in POST reads the session once (its user and its CSRF check
+/// share the read) and the treatment's check-ins in one statement (the
+/// day's own and the two before it, for the trend rules).
+#[tokio::test]
+async fn a_check_in_post_reads_the_session_once_and_its_check_ins_in_one_statement() {
+    use aftercare::domain::ProcedureClass;
+    install();
+    let app = spawn_app().await;
+    watch(&app.database_url);
+    let clinic = app.create_clinic("Bright Skin", "Europe/London");
+    let patient = app.create_patient(clinic, "reads.once@example.org", "Pat Lee");
+    let t = app.create_treatment(
+        patient,
+        ProcedureClass::AblativeFullCo2,
+        chrono::NaiveDate::from_ymd_opt(2026, 2, 25).unwrap(),
+        "perioral",
+    );
+    assert_eq!(app.sign_in("reads.once@example.org", PASSWORD).await.status(), 303);
+    let csrf = csrf_on(&app, &app.client, &format!("/checkin?treatment={}", t.0)).await;
+    let treatment = t.0.to_string();
+    let mut fields = vec![("csrf", csrf.as_str()), ("treatment", treatment.as_str())];
+    fields.extend(crate::checkin::calm());
+    for round in ["first", "amended"] {
+        take(&app.database_url);
+        let r = app.post_raw("/checkin", &fields).await;
+        assert_eq!(r.status(), 303, "{round}");
+        let sql = take(&app.database_url);
+        let reading = |table: &str| {
+            sql.iter()
+                .filter(|s| {
+                    s.starts_with("SELECT")
+                        && s.replace('`', "\"")
+                            .replace("FROM (", "FROM ")
+                            .contains(&format!("FROM \"{table}\""))
+                })
+                .count()
+        };
+        assert_eq!(reading("sessions"), 1, "{round}: {sql:#?}");
+        assert_eq!(reading("checkins"), 1, "{round}: {sql:#?}");
+    }
+    unwatch(&app.database_url);
+}

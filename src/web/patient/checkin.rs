@@ -226,9 +226,11 @@ async fn form_context(
 ) -> Result<Option<FormContext>> {
     let pid = user.patient.id;
     let today = triage::clinic_today(state.clock.now(), user.clinic.timezone.0);
+    // The treatment and its days need no common snapshot (every check-in
+    // POST reads the treatment first).
     state
         .db
-        .read_async(move |c| {
+        .read_each_async(move |c| {
             let Some(treatment) = pick_treatment(c, pid, raw.as_deref())? else {
                 return Ok(None);
             };
