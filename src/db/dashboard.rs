@@ -106,53 +106,44 @@ pub fn queue_groups(
     // One statement per state, each a range of `flags_queue` with the state
     // bound alone: a list of states (`= ANY($n)`) is what PostgreSQL's
     // generic plan takes for nearly every row, and it then walks all the
-    // clinic's flags instead. Not boxed: diesel groups only unboxed queries.
-    let mut rows: Vec<(i64, i32, Option<NaiveDateTime>, i64)> = Vec::new();
+    // clinic's flags instead. The rows themselves, not `GROUP BY`: nearly
+    // every (patient, severity) has one flag, so SQLite's aggregate (with
+    // `min()` over text timestamps) cost more than the rows it saved.
+    let mut rows: Vec<(i64, i32, NaiveDateTime)> = Vec::new();
     for s in state.states() {
-        let part: Vec<(i64, i32, super::stamp::MaybeStamp, i64)> = per_backend!(conn, |c| flags::table
+        let part: Vec<(i64, i32, super::stamp::Stamp)> = per_backend!(conn, |c| flags::table
             .filter(flags::clinic_id.eq(clinic.0))
             .filter(flags::state.eq(s))
             .filter(flags::severity_rank.between(lo, hi))
-            .group_by((flags::patient_id, flags::severity_rank))
-            .select((
-                flags::patient_id,
-                flags::severity_rank,
-                diesel::dsl::min(flags::raised_at),
-                diesel::dsl::count_star(),
-            ))
+            .select((flags::patient_id, flags::severity_rank, flags::raised_at))
             .load(c))?;
-        rows.extend(part.into_iter().map(|(pid, rank, oldest, n)| (pid, rank, oldest.0, n)));
+        rows.extend(part.into_iter().map(|(pid, rank, at)| (pid, rank, at.0)));
     }
-    // Each statement comes back in (patient, rank) order; sorted together,
-    // a patient's rows (from every state) sit side by side and are merged
-    // in one pass, without hashing a few thousand keys per page.
+    // Sorted, a patient's rows (from every state) sit side by side, by
+    // severity, and are merged in one pass without hashing.
     rows.sort_unstable_by_key(|r| (r.0, r.1));
     let mut groups: Vec<PatientGroup> = Vec::new();
-    let mut last: Option<(i64, i32)> = None;
-    for (pid, rank, oldest, n) in rows {
-        let (Some(sev), Some(oldest)) = (severity_of_rank(rank), oldest) else {
+    for (pid, rank, raised) in rows {
+        let Some(sev) = severity_of_rank(rank) else {
             continue;
         };
-        let same_patient = groups.last().is_some_and(|g: &PatientGroup| g.patient.0 == pid);
-        if !same_patient {
+        if groups.last().is_none_or(|g: &PatientGroup| g.patient.0 != pid) {
             groups.push(PatientGroup {
                 patient: PatientId(pid),
                 top: sev,
-                oldest_top: oldest,
+                oldest_top: raised,
                 counts: Vec::new(),
             });
         }
         let Some(g) = groups.last_mut() else { continue };
-        if sev > g.top || (sev == g.top && oldest < g.oldest_top) {
+        if sev > g.top || (sev == g.top && raised < g.oldest_top) {
             g.top = sev;
-            g.oldest_top = oldest;
+            g.oldest_top = raised;
         }
-        // The same severity from another state: one count.
         match g.counts.last_mut() {
-            Some((cs, total)) if last == Some((pid, rank)) && *cs == sev => *total += n,
-            _ => g.counts.push((sev, n)),
+            Some((cs, total)) if *cs == sev => *total += 1,
+            _ => g.counts.push((sev, 1)),
         }
-        last = Some((pid, rank));
     }
     for g in &mut groups {
         g.counts.sort_by_key(|c| std::cmp::Reverse(c.0));
@@ -290,9 +281,10 @@ pub struct PatientListPage {
 mod list_sql {
     use super::super::schema::{accounts, patient_search, patients};
     use super::super::Backend;
+    use crate::db::reused::one_of;
     use crate::domain::search::SearchPrefix;
     use crate::domain::ClinicId;
-    use diesel::dsl::{exists, EqAny, Filter, InnerJoin, Select};
+    use diesel::dsl::{exists, Filter, InnerJoin, Select};
     use diesel::prelude::*;
     use diesel::sql_types::{BigInt, Text};
 
@@ -390,7 +382,7 @@ mod list_sql {
     pub fn rows(ids: Vec<i64>) -> Rows {
         patients::table
             .inner_join(accounts::table)
-            .filter(patients::id.eq_any(ids))
+            .filter(one_of(patients::id, ids))
             .select(ROW)
     }
 
@@ -408,8 +400,10 @@ mod list_sql {
         patients::last_checkin_at,
         patients::follow_up_closed_at,
     );
-    pub type Rows =
-        Select<Filter<InnerJoin<patients::table, accounts::table>, EqAny<patients::id, Vec<i64>>>, RowColumns>;
+    pub type Rows = Select<
+        Filter<InnerJoin<patients::table, accounts::table>, crate::db::reused::OneOf<patients::id, i64>>,
+        RowColumns,
+    >;
 }
 
 /// A page of a clinic's patients in `set`, optionally matching the search
@@ -489,11 +483,13 @@ pub fn patient_list(
     let mut rows: HashMap<i64, PatientListRow> = if ids.is_empty() {
         HashMap::new()
     } else {
-        type ListTuple = (i64, String, String, Option<NaiveDateTime>, Option<NaiveDateTime>);
-        list_sql::rows(ids.clone())
-            .load::<ListTuple>(conn)?
+        type ListTuple = (i64, String, String, super::stamp::MaybeStamp, super::stamp::MaybeStamp);
+        let raw = ids.clone();
+        let found: Vec<ListTuple> = per_backend!(conn, |c| list_sql::rows(raw).load(c))?;
+        found
             .into_iter()
-            .map(|(id, name, email, last_checkin_at, follow_up_closed_at)| {
+            .map(|(id, name, email, last, closed)| {
+                let (last_checkin_at, follow_up_closed_at) = (last.0, closed.0);
                 (
                     id,
                     PatientListRow {
@@ -514,8 +510,9 @@ pub fn patient_list(
 }
 
 /// Patients of `clinic` with an unresolved flag, optionally only of one
-/// severity: a range of `flags_queue (clinic_id, state, patient_id, …)` per
-/// unresolved state.
+/// severity: a range of `flags_by_severity (clinic_id, state,
+/// severity_rank, patient_id, …)` per unresolved state. Deduplicated here:
+/// a `DISTINCT` makes SQLite walk `flags_queue` (by patient) instead.
 pub fn patients_with_unresolved_flags(
     conn: &mut DbConn,
     clinic: ClinicId,
@@ -530,7 +527,6 @@ pub fn patients_with_unresolved_flags(
             .filter(flags::state.eq(s))
             .filter(flags::severity_rank.between(lo, hi))
             .select(flags::patient_id)
-            .distinct()
             .load(c))?;
         ids.extend(of_state);
     }
@@ -565,13 +561,13 @@ pub fn in_follow_up_since(
     if treated.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<(i64, Option<NaiveDateTime>)> = per_backend!(conn, |c| patients::table
-        .filter(patients::id.eq_any(treated))
+    let rows: Vec<(i64, super::stamp::MaybeStamp)> = per_backend!(conn, |c| patients::table
+        .filter(one_of(patients::id, treated))
         .filter(same_clinic!(patients::clinic_id, clinic))
         .filter(patients::follow_up_closed_at.is_null())
         .select((patients::id, patients::last_checkin_at))
         .load(c))?;
-    Ok(rows.into_iter().map(|(id, at)| (PatientId(id), at)).collect())
+    Ok(rows.into_iter().map(|(id, at)| (PatientId(id), at.0)).collect())
 }
 
 /// The latest treatment of each of `ids` (by date).
@@ -584,42 +580,51 @@ pub fn latest_treatments(
         return Ok(HashMap::new());
     }
     let raw: Vec<i64> = ids.iter().map(|i| i.0).collect();
-    let rows: Vec<(i64, String, NaiveDate)> = per_backend!(conn, |c| treatments::table
+    let rows: Vec<(i64, String, super::stamp::Day)> = per_backend!(conn, |c| treatments::table
         .filter(same_clinic!(treatments::clinic_id, clinic))
-        .filter(treatments::patient_id.eq_any(raw))
+        .filter(one_of(treatments::patient_id, raw))
         .order((treatments::treated_on.asc(), treatments::id.asc()))
         .select((treatments::patient_id, treatments::procedure, treatments::treated_on))
         .load(c))?;
     let mut out = HashMap::new();
-    for (pid, procedure, date) in rows {
+    for (pid, procedure, super::stamp::Day(date)) in rows {
         // Ascending order: the last one written wins, the latest.
         out.insert(PatientId(pid), (ProcedureClass::parse(&procedure).map_err(bad)?, date));
     }
     Ok(out)
 }
 
-/// Unresolved flags of each of `ids`, counted by severity.
+/// Unresolved flags of each of `ids`, counted by severity: per state, the
+/// patients' entries of `flags_queue (clinic_id, state, patient_id,
+/// severity_rank, …)`, which hold all it needs (through `flags_patient`
+/// every flag's row was read, resolved ones too).
 pub fn unresolved_flags_of(
     conn: &mut DbConn,
     clinic: ClinicId,
     ids: &[PatientId],
 ) -> Result<HashMap<PatientId, HashMap<Severity, i64>>, DbError> {
+    let mut out: HashMap<PatientId, HashMap<Severity, i64>> = HashMap::new();
     if ids.is_empty() {
-        return Ok(HashMap::new());
+        return Ok(out);
     }
     let raw: Vec<i64> = ids.iter().map(|i| i.0).collect();
-    let rows: Vec<(i64, String, i64)> = per_backend!(conn, |c| flags::table
-        .filter(flags::patient_id.eq_any(raw))
-        .filter(same_clinic!(flags::clinic_id, clinic))
-        .filter(flags::state.eq_any(StateFilter::Unresolved.states()))
-        .group_by((flags::patient_id, flags::severity))
-        .select((flags::patient_id, flags::severity, diesel::dsl::count_star()))
-        .load(c))?;
-    let mut out: HashMap<PatientId, HashMap<Severity, i64>> = HashMap::new();
-    for (pid, sev, n) in rows {
-        out.entry(PatientId(pid))
-            .or_default()
-            .insert(Severity::parse(&sev).map_err(bad)?, n);
+    for s in StateFilter::Unresolved.states() {
+        let rows: Vec<(i64, i32)> = per_backend!(conn, |c| flags::table
+            .filter(flags::clinic_id.eq(clinic.0))
+            .filter(flags::state.eq(s))
+            .filter(one_of(flags::patient_id, raw.clone()))
+            .select((flags::patient_id, flags::severity_rank))
+            .load(c))?;
+        for (pid, rank) in rows {
+            let sev = severity_of_rank(rank).ok_or_else(|| {
+                bad(UnknownOption::new(
+                    "severity rank",
+                    &rank.to_string(),
+                    "a flag severity's",
+                ))
+            })?;
+            *out.entry(PatientId(pid)).or_default().entry(sev).or_default() += 1;
+        }
     }
     Ok(out)
 }

@@ -1,7 +1,9 @@
 //! Patients and their treatments. Every lookup for staff is scoped by clinic;
 //! another clinic's id finds nothing.
 
+use super::reused::one_of;
 use super::schema::{accounts, patient_search, patients, tokens, treatments};
+use super::stamp::{MaybeStamp, Stamp};
 use super::{DbConn, DbError};
 use crate::domain::{
     AccountId, AccountKind, ClinicId, EmailAddress, Lang, PatientId, PhoneNumber, Prescribed, ProcedureClass, SkinType,
@@ -248,18 +250,18 @@ pub fn invites_of(
         return Ok(std::collections::HashMap::new());
     }
     let raw: Vec<i64> = ids.iter().map(|p| p.0).collect();
-    let rows: Vec<(i64, i64, Option<NaiveDateTime>)> = patients::table
+    let rows: Vec<(i64, i64, MaybeStamp)> = per_backend!(conn, |c| patients::table
         .inner_join(accounts::table)
         .filter(same_clinic!(patients::clinic_id, clinic))
-        .filter(patients::id.eq_any(&raw))
+        .filter(one_of(patients::id, raw))
         .select((patients::id, accounts::id, accounts::activated_at))
-        .load(conn)?;
-    let waiting: Vec<i64> = rows.iter().filter(|r| r.2.is_none()).map(|r| r.1).collect();
+        .load(c))?;
+    let waiting: Vec<i64> = rows.iter().filter(|r| r.2 .0.is_none()).map(|r| r.1).collect();
     let mut latest: std::collections::HashMap<i64, InviteLink> = std::collections::HashMap::new();
     if !waiting.is_empty() {
-        let links: Vec<(Option<i64>, NaiveDateTime, NaiveDateTime, Option<NaiveDateTime>)> = tokens::table
+        let links: Vec<(Option<i64>, Stamp, Stamp, MaybeStamp)> = per_backend!(conn, |c| tokens::table
             .filter(tokens::purpose.eq(TokenPurpose::Invite.as_str()))
-            .filter(tokens::account_id.eq_any(&waiting))
+            .filter(one_of(tokens::account_id, waiting))
             .order((tokens::created_at.asc(), tokens::expires_at.asc()))
             .select((
                 tokens::account_id,
@@ -267,17 +269,17 @@ pub fn invites_of(
                 tokens::expires_at,
                 tokens::used_at,
             ))
-            .load(conn)?;
+            .load(c))?;
         // Oldest first, so the newest per account is the one left.
         for (account, sent, expires, used) in links {
             if let Some(a) = account {
-                latest.insert(a, (sent, expires, used));
+                latest.insert(a, (sent.0, expires.0, used.0));
             }
         }
     }
     Ok(rows
         .into_iter()
-        .map(|(id, account, activated)| (PatientId(id), (activated, latest.get(&account).copied())))
+        .map(|(id, account, activated)| (PatientId(id), (activated.0, latest.get(&account).copied())))
         .collect())
 }
 
