@@ -116,14 +116,9 @@ impl Visitor {
 pub struct AnonCsrf(pub String);
 
 /// Loads the session for `token`, enforcing idle and absolute lifetimes and
-/// disabled accounts; refreshes its last-seen time.
-pub fn load_session(state: &AppState, token: &str, now: DateTime<Utc>) -> Result<Option<ActiveSession>, Error> {
-    Ok(load_session_and(state, token, now, |_, _| Ok(()))?.map(|(s, ())| s))
-}
-
-/// [`load_session`], and `also` read for the live session in the same
-/// snapshot (a signed-in page's person and clinic: one read transaction
-/// and one trip to a blocking thread, not two).
+/// disabled accounts, and refreshes its last-seen time; `also` is read for
+/// the live session in the same trip to a blocking thread (a signed-in
+/// page's person and clinic).
 fn load_session_and<T>(
     state: &AppState,
     token: &str,
@@ -210,35 +205,49 @@ fn visitor_once(req: &HttpRequest) -> std::rc::Rc<tokio::sync::OnceCell<Visitor>
     cell.0
 }
 
+/// The request's [`Visitor`] ([`VisitorOnce`]). The call that reads it
+/// from the database also reads `also` for the live session, in the same
+/// trip, and returns it; a call that finds it read returns `None` there.
+async fn visitor_and<T: Send + 'static>(
+    req: &HttpRequest,
+    also: impl FnOnce(&mut crate::db::DbConn, &ActiveSession) -> Result<T, Error> + Send + 'static,
+) -> Result<(Visitor, Option<T>), Error> {
+    let mut read_here = None;
+    let v = visitor_once(req)
+        .get_or_try_init(|| async {
+            let (state, token, anon_csrf) = visitor_parts(req)?;
+            let session = match token {
+                Some(t) => {
+                    let now = state.clock.now();
+                    // Through the database's own limit on calls at once.
+                    let db = state.db.clone();
+                    db.run(move |_| load_session_and(&state, &t, now, also))
+                        .await?
+                        .map(|(session, more)| {
+                            read_here = Some(more);
+                            session
+                        })
+                }
+                None => None,
+            };
+            Ok::<_, Error>(Visitor {
+                session,
+                ip: client_ip(req),
+                anon_csrf,
+            })
+        })
+        .await?
+        .clone();
+    Ok((v, read_here))
+}
+
 impl FromRequest for Visitor {
     type Error = Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move {
-            let once = visitor_once(&req);
-            let v = once
-                .get_or_try_init(|| async {
-                    let (state, token, anon_csrf) = visitor_parts(&req)?;
-                    let session = match token {
-                        Some(t) => {
-                            let now = state.clock.now();
-                            // Through the database's own limit on calls at once.
-                            let db = state.db.clone();
-                            db.run(move |_| load_session(&state, &t, now)).await?
-                        }
-                        None => None,
-                    };
-                    Ok::<_, Error>(Visitor {
-                        session,
-                        ip: client_ip(&req),
-                        anon_csrf,
-                    })
-                })
-                .await?;
-            Ok(v.clone())
-        })
+        Box::pin(async move { Ok(visitor_and(&req, |_, _| Ok(())).await?.0) })
     }
 }
 
@@ -322,45 +331,19 @@ fn signed_in_as<T: Send + 'static, U: 'static>(
             let clinic = clinics::get(c, clinic_of(&person))?.ok_or(Error::Unauthenticated)?;
             Ok((person, clinic))
         };
-        let ip = client_ip(&req);
         // Whoever reads the visitor first reads it with the person and the
-        // clinic here, in one transaction; if another extractor did, only
-        // the person and the clinic are read.
-        let mut read_here: Option<(T, clinics::Clinic)> = None;
-        let v = visitor_once(&req)
-            .get_or_try_init(|| async {
-                let (state, token, anon_csrf) = visitor_parts(&req)?;
-                let found = match token {
-                    Some(t) => {
-                        let now = state.clock.now();
-                        let db = state.db.clone();
-                        db.run(move |_| {
-                            load_session_and(&state, &t, now, |c, s| match s.kind == kind {
-                                true => person_of(c, s.account).map(Some),
-                                false => Ok(None),
-                            })
-                        })
-                        .await?
-                    }
-                    None => None,
-                };
-                let session = found.map(|(s, person)| {
-                    read_here = person;
-                    s
-                });
-                Ok::<_, Error>(Visitor {
-                    session,
-                    ip: ip.clone(),
-                    anon_csrf,
-                })
-            })
-            .await?
-            .clone();
+        // clinic here, in one trip; if another extractor did, only the
+        // person and the clinic are read.
+        let (v, read_here) = visitor_and(&req, move |c, s| match s.kind == kind {
+            true => person_of(c, s.account).map(Some),
+            false => Ok(None),
+        })
+        .await?;
         let session = v.session.ok_or(Error::Unauthenticated)?;
         if session.kind != kind {
             return Err(Error::Forbidden);
         }
-        let (person, clinic) = match read_here {
+        let (person, clinic) = match read_here.flatten() {
             Some(read) => read,
             None => {
                 let (state, account) = (state_of(&req)?, session.account);
