@@ -9,7 +9,7 @@ use crate::db::checkins;
 use crate::db::checkins::TreatmentHistory;
 use crate::db::{accounts, audit, dashboard, flags, patients, Db, DbConn};
 use crate::domain::AuditAction;
-use crate::domain::{CheckInId, ClinicId, Lang, PatientId, TokenPurpose, TreatmentId};
+use crate::domain::{CheckInId, ClinicId, FlagId, Lang, PatientId, TokenPurpose, TreatmentId};
 use crate::error::{Error, Result};
 use crate::triage::RuleSettings;
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -240,11 +240,16 @@ pub(crate) async fn view<T: Send + 'static>(
         let (record, more) = db.read(|c| {
             let patient = patients::in_clinic(c, clinic, id)?.ok_or(Error::NotFound)?;
             let treatments = treatment_histories(c, patient.id)?;
-            let mut flag_list = Vec::new();
-            for f in dashboard::flags_of_patient(c, clinic, patient.id)? {
-                let ev = flags::events(c, f.id)?;
-                flag_list.push((f, ev));
-            }
+            let of_patient = dashboard::flags_of_patient(c, clinic, patient.id)?;
+            let ids: Vec<FlagId> = of_patient.iter().map(|f| f.id).collect();
+            let mut events = flags::events_of(c, &ids)?;
+            let flag_list: Vec<_> = of_patient
+                .into_iter()
+                .map(|f| {
+                    let ev = events.remove(&f.id).unwrap_or_default();
+                    (f, ev)
+                })
+                .collect();
             let staff_names = accounts::staff_names(c, clinic)?;
             let (_, rules) = rules_of(c, clinic)?;
             let invite = invite_state(c, &patient, now)?;

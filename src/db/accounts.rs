@@ -211,12 +211,12 @@ pub fn clinic_staff(conn: &mut DbConn, clinic: ClinicId) -> Result<Vec<Staff>, D
 /// Staff ids to names, for "acknowledged by …" lines: `staff_clinic` alone,
 /// no account joined.
 pub fn staff_names(conn: &mut DbConn, clinic: ClinicId) -> Result<std::collections::HashMap<i64, String>, DbError> {
-    Ok(staff::table
+    Ok(per_backend!(conn, |c| staff::table
         .filter(staff::clinic_id.eq(clinic.0))
         .select((staff::id, staff::name))
-        .load::<(i64, String)>(conn)?
-        .into_iter()
-        .collect())
+        .load::<(i64, String)>(c))?
+    .into_iter()
+    .collect())
 }
 
 pub fn set_role(conn: &mut DbConn, id: StaffId, role: Role) -> Result<(), DbError> {

@@ -2,6 +2,7 @@
 //! the same day amends it; the earlier version is kept whole in
 //! `checkin_revisions`. Nothing is ever deleted.
 
+use super::parsed::{MaybeParsed, Parsed};
 use super::reused;
 use super::schema::{checkin_revisions, checkins, patients};
 use super::{DbConn, DbError};
@@ -41,17 +42,17 @@ struct Row {
     #[diesel(deserialize_as = super::stamp::Day)]
     day: NaiveDate,
     day_number: i32,
-    kind: String,
-    overall: String,
+    kind: Parsed<CheckInKind>,
+    overall: Parsed<Overall>,
     pain: i32,
-    pain_relief: String,
+    pain_relief: Parsed<PainRelief>,
     itch: i32,
     swelling: i32,
     eyes_swollen_shut: bool,
     redness: i32,
     redness_spreading: bool,
-    oozing: String,
-    crusts: String,
+    oozing: Parsed<Oozing>,
+    crusts: Parsed<Crusts>,
     blisters: bool,
     tingling: bool,
     pimples: bool,
@@ -67,14 +68,14 @@ struct Row {
     lid_pulling: bool,
     bleeding: bool,
     want_call: bool,
-    prophylaxis: String,
+    prophylaxis: Parsed<Prophylaxis>,
     dark_patches: bool,
     light_patches: bool,
     raised_area: bool,
-    raised_area_site: Option<String>,
+    raised_area_site: MaybeParsed<RaisedAreaSite>,
     note: Option<String>,
-    highest_severity: Option<String>,
-    advice: String,
+    highest_severity: MaybeParsed<Severity>,
+    advice: Parsed<Advice>,
     version: i32,
     #[diesel(deserialize_as = super::stamp::Stamp)]
     entered_at: NaiveDateTime,
@@ -90,24 +91,20 @@ fn scale(v: i32, max: u8) -> Result<u8, DbError> {
     })
 }
 
-fn bad(e: UnknownOption) -> DbError {
-    DbError::Query(diesel::result::Error::DeserializationError(Box::new(e)))
-}
-
 impl TryFrom<Row> for CheckIn {
     type Error = DbError;
     fn try_from(r: Row) -> Result<Self, DbError> {
         let answers = CheckInAnswers {
-            overall: Overall::parse(&r.overall).map_err(bad)?,
+            overall: r.overall.0,
             pain: scale(r.pain, 10)?,
-            pain_relief: PainRelief::parse(&r.pain_relief).map_err(bad)?,
+            pain_relief: r.pain_relief.0,
             itch: scale(r.itch, 10)?,
             swelling: scale(r.swelling, 3)?,
             eyes_swollen_shut: r.eyes_swollen_shut,
             redness: scale(r.redness, 3)?,
             redness_spreading: r.redness_spreading,
-            oozing: Oozing::parse(&r.oozing).map_err(bad)?,
-            crusts: Crusts::parse(&r.crusts).map_err(bad)?,
+            oozing: r.oozing.0,
+            crusts: r.crusts.0,
             blisters: r.blisters,
             tingling: r.tingling,
             pimples: r.pimples,
@@ -123,16 +120,11 @@ impl TryFrom<Row> for CheckIn {
             lid_pulling: r.lid_pulling,
             bleeding: r.bleeding,
             want_call: r.want_call,
-            prophylaxis: Prophylaxis::parse(&r.prophylaxis).map_err(bad)?,
+            prophylaxis: r.prophylaxis.0,
             dark_patches: r.dark_patches,
             light_patches: r.light_patches,
             raised_area: r.raised_area,
-            raised_area_site: r
-                .raised_area_site
-                .as_deref()
-                .map(RaisedAreaSite::parse)
-                .transpose()
-                .map_err(bad)?,
+            raised_area_site: r.raised_area_site.0,
             note: r.note,
         };
         Ok(CheckIn {
@@ -142,15 +134,10 @@ impl TryFrom<Row> for CheckIn {
             clinic_id: ClinicId(r.clinic_id),
             day: r.day,
             day_number: r.day_number as i64,
-            kind: CheckInKind::parse(&r.kind).map_err(bad)?,
+            kind: r.kind.0,
             answers,
-            highest_severity: r
-                .highest_severity
-                .as_deref()
-                .map(Severity::parse)
-                .transpose()
-                .map_err(bad)?,
-            advice: Advice::parse(&r.advice).map_err(bad)?,
+            highest_severity: r.highest_severity.0,
+            advice: r.advice.0,
             version: r.version,
             entered_at: r.entered_at,
             first_entered_at: r.first_entered_at,

@@ -8,6 +8,7 @@ use crate::domain::*;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use rand::Rng;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = flags)]
@@ -414,11 +415,30 @@ fn insert_event(conn: &mut DbConn, flag: FlagId, e: &Event, now: NaiveDateTime) 
 }
 
 pub fn events(conn: &mut DbConn, flag: FlagId) -> Result<Vec<FlagEvent>, DbError> {
-    Ok(flag_events::table
+    Ok(per_backend!(conn, |c| flag_events::table
         .filter(flag_events::flag_id.eq(flag.0))
         .order((flag_events::at.asc(), flag_events::id.asc()))
         .select(FlagEvent::as_select())
-        .load(conn)?)
+        .load(c))?)
+}
+
+/// The events of each of `ids` (a patient's flags), each flag's in order:
+/// one statement (`reused::one_of`) instead of one a flag.
+pub fn events_of(conn: &mut DbConn, ids: &[FlagId]) -> Result<HashMap<FlagId, Vec<FlagEvent>>, DbError> {
+    let mut by_flag: HashMap<FlagId, Vec<FlagEvent>> = HashMap::with_capacity(ids.len());
+    if ids.is_empty() {
+        return Ok(by_flag);
+    }
+    let list: Vec<i64> = ids.iter().map(|f| f.0).collect();
+    let rows: Vec<(i64, FlagEvent)> = per_backend!(conn, |c| flag_events::table
+        .filter(super::reused::one_of(flag_events::flag_id, list))
+        .order((flag_events::flag_id, flag_events::at.asc(), flag_events::id.asc()))
+        .select((flag_events::flag_id, FlagEvent::as_select()))
+        .load(c))?;
+    for (flag, e) in rows {
+        by_flag.entry(FlagId(flag)).or_default().push(e);
+    }
+    Ok(by_flag)
 }
 
 /// Flags raised by one check-in (for the patient's result page).

@@ -68,6 +68,7 @@ pub mod exports;
 pub mod flags;
 mod group_commit;
 pub mod outbox;
+pub mod parsed;
 pub mod patients;
 pub mod photos;
 pub mod plan;

@@ -196,12 +196,12 @@ pub fn by_account(conn: &mut DbConn, account: AccountId) -> Result<Option<Patien
 
 /// A patient of `clinic`; `None` for another clinic's patient.
 pub fn in_clinic(conn: &mut DbConn, clinic: ClinicId, id: PatientId) -> Result<Option<Patient>, DbError> {
-    Ok(patient_select!()
+    Ok(per_backend!(conn, |c| patient_select!()
         .filter(patients::clinic_id.eq(clinic.0))
         .filter(patients::id.eq(id.0))
-        .first(conn)
-        .optional()?
-        .map(to_patient))
+        .first(c)
+        .optional())?
+    .map(to_patient))
 }
 
 /// One page of a clinic's patients in id order, after patient id `after`

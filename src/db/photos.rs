@@ -109,12 +109,12 @@ pub fn of_checkin(conn: &mut DbConn, checkin: CheckInId) -> Result<Vec<PhotoMeta
 
 /// A patient's photos, by day of recovery then as added.
 pub fn of_patient(conn: &mut DbConn, patient: PatientId) -> Result<Vec<PhotoMeta>, DbError> {
-    Ok(photos::table
+    Ok(per_backend!(conn, |c| photos::table
         .inner_join(checkins::table)
         .filter(photos::patient_id.eq(patient.0))
         .order((checkins::day, photos::id))
         .select(PhotoMeta::as_select())
-        .load(conn)?)
+        .load(c))?)
 }
 
 /// How many photos each of `checkin_ids` has (absent: none).
@@ -210,11 +210,11 @@ pub fn request(
 
 /// A patient's requests, newest first.
 pub fn requests_of(conn: &mut DbConn, patient: PatientId) -> Result<Vec<PhotoRequest>, DbError> {
-    Ok(photo_requests::table
+    Ok(per_backend!(conn, |c| photo_requests::table
         .filter(photo_requests::patient_id.eq(patient.0))
         .order(photo_requests::id.desc())
         .select(PhotoRequest::as_select())
-        .load(conn)?)
+        .load(c))?)
 }
 
 /// The patient's requests still waiting for a photo.

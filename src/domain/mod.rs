@@ -44,6 +44,13 @@ impl UnknownOption {
     }
 }
 
+/// A string-backed enum ([`text_enum!`]) read from its stored text: the
+/// storage layer parses a column straight from the row's bytes with it,
+/// with no `String` in between.
+pub trait TextEnum: Sized {
+    fn parse_text(s: &str) -> Result<Self, UnknownOption>;
+}
+
 /// Declares a string-backed enum: `as_str`, `parse`, `ALL`, `Display`,
 /// `FromStr`, serde as the string. Every stored enum uses it so the text in
 /// the database, in forms and in JSON is the same everywhere.
@@ -68,6 +75,9 @@ macro_rules! text_enum {
         }
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.as_str()) }
+        }
+        impl $crate::domain::TextEnum for $name {
+            fn parse_text(s: &str) -> Result<Self, $crate::domain::UnknownOption> { Self::parse(s) }
         }
         impl std::str::FromStr for $name {
             type Err = $crate::domain::UnknownOption;

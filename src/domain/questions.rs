@@ -224,6 +224,11 @@ impl Question {
     /// The clinician's "other" column: ticked boxes and a measured
     /// temperature, in short words.
     pub fn noted(&self, a: &CheckInAnswers) -> Option<String> {
+        // Only these kinds can be noted; the others need not be read (a
+        // record page asks this of every question for every check-in).
+        if !matches!(self.kind, Kind::Tick | Kind::Temperature) {
+            return None;
+        }
         match (self.get)(a) {
             Answer::Tick(true) => Some(self.short.to_string()),
             Answer::Temperature(Some(t)) => Some(format!("{:.1} °C", t.celsius())),

@@ -211,6 +211,65 @@ async fn acknowledge_and_resolve_record_who_when_and_an_audit_row_and_stay_in_th
     assert!(!html.contains("/resolve\""));
 }
 
+/// The part of a record page from one flag's history to the end of it.
+fn history_of<'a>(html: &'a str, reference: &str) -> &'a str {
+    let from = html
+        .find(&format!("History of {reference}"))
+        .unwrap_or_else(|| panic!("no history of {reference}"));
+    let rest = &html[from..];
+    &rest[..rest.find("</details>").expect("history closed")]
+}
+
+#[tokio::test]
+async fn each_flag_on_the_patient_page_shows_its_own_history_in_order() {
+    let f = fixture().await;
+    let app = &f.app;
+    let p = app.create_patient(f.clinic, "pat@example.org", "Pat Lee");
+    let t = app.create_treatment(p, ProcedureClass::AblativeFullCo2, date("2026-02-27"), "");
+    check_in(app, p, t, "2026-02-28", review());
+    check_in(app, p, t, "2026-03-02", urgent());
+    // A patient of another clinic with a flag of its own: never on this page.
+    let o = app.create_patient(f.other, "olu@example.org", "Olu Park");
+    let ot = app.create_treatment(o, ProcedureClass::AblativeFullCo2, date("2026-02-27"), "");
+    check_in(app, o, ot, "2026-03-02", urgent());
+    let fl = flags_of(app, t);
+    let by_severity = |s: Severity| fl.iter().find(|x| x.severity == s).expect("flag").reference.clone();
+    let (review_ref, urgent_ref) = (by_severity(Severity::Review), by_severity(Severity::Urgent));
+    let other_ref = flags_of(app, ot).remove(0).reference;
+
+    app.sign_in("doc@bright.example", PASSWORD).await;
+    app.clock.advance(Duration::minutes(5));
+    let r = app
+        .submit("/clinic", &format!("/clinic/flags/{urgent_ref}/acknowledge"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    app.clock.advance(Duration::minutes(5));
+    let page = format!("/clinic/flags/{review_ref}");
+    let r = app
+        .submit(
+            &page,
+            &format!("/clinic/flags/{review_ref}/resolve"),
+            &[("outcome", "self_care"), ("note", "Advice given by phone")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+
+    let (status, html) = app.get_html(&format!("/clinic/patients/{p}")).await;
+    assert_eq!(status, 200);
+    let urgent_history = history_of(&html, &urgent_ref);
+    let review_history = history_of(&html, &review_ref);
+    assert!(urgent_history.contains("Acknowledged"), "{urgent_history}");
+    assert!(!urgent_history.contains("Resolved"), "{urgent_history}");
+    assert!(!urgent_history.contains("Advice given"), "{urgent_history}");
+    assert!(review_history.contains("Resolved"), "{review_history}");
+    assert!(review_history.contains("Advice given by phone"), "{review_history}");
+    assert!(!review_history.contains("Acknowledged"), "{review_history}");
+    // Raised first, then what staff did.
+    let raised = review_history.find("Raised").expect("raised event");
+    assert!(raised < review_history.find("Resolved").expect("resolved event"));
+    assert!(!html.contains(&other_ref));
+}
+
 #[tokio::test]
 async fn enrolling_a_patient_queues_an_invite_and_treatments_are_added_in_the_clinic_only() {
     let f = fixture().await;

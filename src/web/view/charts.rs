@@ -379,8 +379,12 @@ impl<'a> Chart<'a> {
         for run in runs.iter().filter(|r| r.len() > 1) {
             s.push_str(r#"<polyline points=""#);
             for (i, p) in run.iter().enumerate() {
-                let sep = if i == 0 { "" } else { " " };
-                let _ = write!(s, "{sep}{},{}", f(self.x(p.day as f64)), f(self.y(p.value)));
+                if i > 0 {
+                    s.push(' ');
+                }
+                f(self.x(p.day as f64)).push_onto(&mut s);
+                s.push(',');
+                f(self.y(p.value)).push_onto(&mut s);
             }
             let _ = write!(
                 s,
@@ -408,7 +412,17 @@ impl<'a> Chart<'a> {
                     f(x),
                     f(y)
                 ),
-                None => write!(s, r#"<circle cx="{}" cy="{}" r="4" fill="{LINE}"/>"#, f(x), f(y)),
+                // The common mark: pushed, not formatted.
+                None => {
+                    s.push_str(r#"<circle cx=""#);
+                    f(x).push_onto(&mut s);
+                    s.push_str(r#"" cy=""#);
+                    f(y).push_onto(&mut s);
+                    s.push_str(r#"" r="4" fill=""#);
+                    s.push_str(LINE);
+                    s.push_str(r#""/>"#);
+                    Ok(())
+                }
             };
         }
         s.push_str("</svg>");
@@ -447,9 +461,9 @@ impl fmt::Display for Num {
 #[derive(Clone, Copy)]
 struct Tenths(i64);
 
-impl fmt::Display for Tenths {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Digits from the right into a small buffer, then one write.
+impl Tenths {
+    /// Digits from the right into a small buffer; `with` gets the text.
+    fn with<R>(self, with: impl FnOnce(&str) -> R) -> R {
         let mut buf = [0u8; 24];
         let mut i = buf.len();
         let n = self.0.unsigned_abs();
@@ -473,7 +487,19 @@ impl fmt::Display for Tenths {
             push(b'-');
         }
         // Only ASCII digits, '.' and '-' were written.
-        f.write_str(std::str::from_utf8(&buf[i..]).map_err(|_| fmt::Error)?)
+        with(std::str::from_utf8(&buf[i..]).unwrap_or_default())
+    }
+
+    /// Onto the SVG without `write!`'s formatting machinery: a series of a
+    /// hundred days writes its points with this.
+    fn push_onto(self, s: &mut String) {
+        self.with(|t| s.push_str(t));
+    }
+}
+
+impl fmt::Display for Tenths {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.with(|t| f.write_str(t))
     }
 }
 
