@@ -1,6 +1,7 @@
 //! Read queries for the clinician dashboard. Every query is scoped by clinic
 //! and draws one page from an index: none reads all check-ins of a clinic.
 
+use super::parsed::Parsed;
 use super::reused::one_of;
 use super::schema::{flags, outbox, patients, treatments};
 use super::{DbConn, DbError};
@@ -51,11 +52,11 @@ pub struct QueueFlag {
     #[diesel(deserialize_as = i64)]
     pub patient_id: PatientId,
     pub checkin_id: Option<i64>,
-    #[diesel(deserialize_as = String)]
+    #[diesel(deserialize_as = Parsed<RuleId>)]
     pub rule_id: RuleId,
-    #[diesel(deserialize_as = String)]
+    #[diesel(deserialize_as = Parsed<Severity>)]
     pub severity: Severity,
-    #[diesel(deserialize_as = String)]
+    #[diesel(deserialize_as = Parsed<FlagState>)]
     pub state: FlagState,
     #[diesel(deserialize_as = super::stamp::Stamp)]
     pub raised_at: NaiveDateTime,
@@ -82,12 +83,36 @@ pub struct PatientGroup {
     /// When the oldest of the top severity was raised (the sort key within a severity).
     pub oldest_top: NaiveDateTime,
     /// How many flags of each severity.
-    pub counts: Vec<(Severity, i64)>,
+    pub counts: SeverityCounts,
 }
 
 impl PatientGroup {
     pub fn flags(&self) -> i64 {
         self.counts.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// Flags counted by severity: a fixed array, as a queue makes one for
+/// each of its hundreds of patients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SeverityCounts([i64; Severity::ALL.len()]);
+
+impl SeverityCounts {
+    fn slot(s: Severity) -> usize {
+        Severity::ALL.iter().position(|x| *x == s).unwrap_or(0)
+    }
+
+    pub fn add(&mut self, s: Severity) {
+        self.0[Self::slot(s)] += 1;
+    }
+
+    /// The severities counted (none of zero), the most severe first.
+    pub fn iter(&self) -> impl Iterator<Item = (Severity, i64)> + '_ {
+        Severity::ALL
+            .iter()
+            .rev()
+            .map(|s| (*s, self.0[Self::slot(*s)]))
+            .filter(|(_, n)| *n > 0)
     }
 }
 
@@ -132,7 +157,7 @@ pub fn queue_groups(
                 patient: PatientId(pid),
                 top: sev,
                 oldest_top: raised,
-                counts: Vec::new(),
+                counts: SeverityCounts::default(),
             });
         }
         let Some(g) = groups.last_mut() else { continue };
@@ -140,13 +165,7 @@ pub fn queue_groups(
             g.top = sev;
             g.oldest_top = raised;
         }
-        match g.counts.last_mut() {
-            Some((cs, total)) if *cs == sev => *total += 1,
-            _ => g.counts.push((sev, 1)),
-        }
-    }
-    for g in &mut groups {
-        g.counts.sort_by_key(|c| std::cmp::Reverse(c.0));
+        g.counts.add(sev);
     }
     groups.sort_by(|a, b| (b.top, a.oldest_top, a.patient.0).cmp(&(a.top, b.oldest_top, b.patient.0)));
     Ok(groups)
@@ -182,7 +201,13 @@ pub fn queue_flags_of(
     let states = state.states();
     // No severity filter: every severity's rank.
     let (lo, hi) = rank_range(severity);
-    type Row = (QueueFlag, String, (Option<String>, Option<String>), String, NaiveDate);
+    type Row = (
+        QueueFlag,
+        String,
+        (Option<String>, Option<String>),
+        Parsed<ProcedureClass>,
+        super::stamp::Day,
+    );
     // Each list one bind (`reused::one_of`): prepared once, not per page.
     let rows: Vec<Row> = per_backend!(conn, |c| flags::table
         .inner_join(patients::table)
@@ -200,17 +225,16 @@ pub fn queue_flags_of(
             treatments::treated_on,
         ))
         .load(c))?;
-    rows.into_iter()
-        .map(|(flag, patient_name, (phone, tel), procedure, treated_on)| {
-            Ok(QueueRow {
-                flag,
-                patient_name,
-                phone: super::patients::stored_phone(phone, tel),
-                procedure: ProcedureClass::parse(&procedure).map_err(bad)?,
-                treated_on,
-            })
+    Ok(rows
+        .into_iter()
+        .map(|(flag, patient_name, (phone, tel), procedure, treated_on)| QueueRow {
+            flag,
+            patient_name,
+            phone: super::patients::stored_phone(phone, tel),
+            procedure: procedure.0,
+            treated_on: treated_on.0,
         })
-        .collect()
+        .collect())
 }
 
 /// The day of recovery of each patient's latest check-in (by date): one
@@ -394,7 +418,7 @@ mod list_sql {
         ids: Vec<i64>,
     ) -> patients::BoxedQuery<'a, Backend, (Text, BigInt)> {
         let query = patients::table
-            .filter(patients::id.eq_any(ids))
+            .filter(one_of(patients::id, ids))
             .filter(same_clinic!(patients::clinic_id, clinic))
             .into_boxed();
         matching(query, q).select((patients::name, patients::id))
@@ -411,7 +435,7 @@ mod list_sql {
         limit: i64,
     ) -> patients::BoxedQuery<'a, Backend, BigInt> {
         walk(clinic, q)
-            .filter(patients::id.ne_all(except))
+            .filter(diesel::dsl::not(one_of(patients::id, except)))
             .order((patients::name.asc(), patients::id.asc()))
             .offset(offset)
             .limit(limit)

@@ -5,8 +5,10 @@
 //! is not one of the enum's options is a deserialization error, as the
 //! `TryFrom<String>` after the read was.
 //!
-//! A row's field has the type `Parsed<E>` (or [`MaybeParsed`] for a
-//! nullable column) and the row's conversion takes `.0`.
+//! A private row's field has the type `Parsed<E>` (or [`MaybeParsed`] for a
+//! nullable column) and the row's conversion takes `.0`; a public row keeps
+//! the enum's own type with `#[diesel(deserialize_as = Parsed<E>)]` (the
+//! enums such rows hold are listed at [`into_enum!`]).
 
 use crate::domain::TextEnum;
 use diesel::backend::Backend as DieselBackend;
@@ -100,6 +102,30 @@ macro_rules! one_column {
     )+};
 }
 one_column!(Parsed, MaybeParsed);
+
+impl<E> From<MaybeParsed<E>> for Option<E> {
+    fn from(p: MaybeParsed<E>) -> Self {
+        p.0
+    }
+}
+
+/// `deserialize_as = Parsed<E>` needs `E: From<Parsed<E>>`, which Rust
+/// allows only for each enum by name.
+macro_rules! into_enum {
+    ($($e:ty),+) => {$(
+        impl From<Parsed<$e>> for $e {
+            fn from(p: Parsed<$e>) -> Self {
+                p.0
+            }
+        }
+    )+};
+}
+into_enum!(
+    crate::domain::Severity,
+    crate::domain::FlagState,
+    crate::domain::RuleId,
+    crate::domain::ProcedureClass
+);
 
 #[cfg(test)]
 mod tests {

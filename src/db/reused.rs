@@ -74,7 +74,8 @@ impl<T, F, C> QueryId for Update<T, F, C> {
 impl<T, F, C, Conn> RunQueryDsl<Conn> for Update<T, F, C> {}
 
 /// `column IN values`, one bind whatever the number of values. Runs on the
-/// backend's own connection (through `per_backend!`).
+/// backend's own connection (through `per_backend!`), or in a boxed query
+/// of the derived one.
 pub fn one_of<C, T>(column: C, values: Vec<T>) -> OneOf<C, T>
 where
     C: Expression,
@@ -128,6 +129,17 @@ where
         out.push_bind_param::<Array<C::SqlType>, Vec<T>>(&self.values)?;
         out.push_sql(")");
         Ok(())
+    }
+}
+
+/// Through the derived connection (a boxed query for either backend): the
+/// backend's own fragment, chosen when the statement is built.
+impl<C, T> QueryFragment<super::Backend> for OneOf<C, T>
+where
+    Self: QueryFragment<Sqlite> + QueryFragment<Pg>,
+{
+    fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, super::Backend>) -> QueryResult<()> {
+        super::Backend::walk_variant_ast(self, pass)
     }
 }
 
@@ -315,5 +327,39 @@ mod tests {
         }
         let plain = cached(&seen).iter().filter(|s| s.contains(" IN (?")).count();
         assert_eq!(plain, 0, "eq_any's statement is never kept: {:?}", cached(&seen));
+    }
+
+    /// In a boxed query of the derived connection (the patient list's),
+    /// `one_of` and its negation keep one statement for lists of any length,
+    /// and find the same rows.
+    #[test]
+    fn a_list_in_a_boxed_query_of_either_backend_is_one_statement() {
+        use super::one_of;
+        use crate::db::{Backend, DbConn};
+        let mut c = DbConn::establish(":memory:").expect("sqlite");
+        c.batch_execute("CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER NOT NULL, note TEXT)")
+            .expect("table");
+        c.batch_execute("INSERT INTO t (id, n) VALUES (1, 0), (2, 0), (3, 0), (4, 0)")
+            .expect("rows");
+        let seen = Seen::default();
+        c.set_instrumentation(seen.clone());
+        let read = |c: &mut DbConn, list: Vec<i64>, except: bool| -> Vec<i64> {
+            let q = t::table.into_boxed::<Backend>();
+            let q = if except {
+                q.filter(diesel::dsl::not(one_of(t::id, list)))
+            } else {
+                q.filter(one_of(t::id, list))
+            };
+            q.order(t::id).select(t::id).load(c).expect("read")
+        };
+        for _ in 0..2 {
+            assert_eq!(read(&mut c, vec![2, 4], false), vec![2, 4]);
+            assert_eq!(read(&mut c, vec![1, 3, 4, 99], false), vec![1, 3, 4]);
+            assert_eq!(read(&mut c, vec![], false), Vec::<i64>::new());
+            assert_eq!(read(&mut c, vec![2, 4], true), vec![1, 3]);
+            assert_eq!(read(&mut c, vec![], true), vec![1, 2, 3, 4]);
+        }
+        let kept = cached(&seen);
+        assert_eq!(kept.iter().filter(|s| s.contains("json_each")).count(), 2, "{kept:?}");
     }
 }

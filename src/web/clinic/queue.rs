@@ -3,7 +3,7 @@
 
 use crate::app::flag_view;
 use crate::app::flags::{self as app_flags, GroupOutcome, Transition};
-use crate::db::dashboard::{self, QueueRow, StateFilter};
+use crate::db::dashboard::{self, QueueRow, SeverityCounts, StateFilter};
 use crate::db::{accounts, flags, outbox, patients};
 use crate::domain::*;
 use crate::error::Error;
@@ -107,7 +107,7 @@ struct QueuePage {
 }
 
 /// "2 urgent, 1 review": a patient's flags by severity, highest first.
-fn count_words(counts: &[(Severity, i64)]) -> String {
+fn count_words(counts: &SeverityCounts) -> String {
     counts
         .iter()
         .map(|(s, n)| format!("{n} {}", s.as_str()))
@@ -234,7 +234,7 @@ pub async fn queue(state: web::Data<AppState>, user: StaffUser, q: web::Query<Qu
             label: s.label(),
             patients: unresolved
                 .iter()
-                .filter(|g| g.counts.iter().any(|(cs, n)| cs == s && *n > 0))
+                .filter(|g| g.counts.iter().any(|(cs, _)| cs == *s))
                 .count(),
             flags: unresolved
                 .iter()
