@@ -414,12 +414,9 @@ fn insert_event(conn: &mut DbConn, flag: FlagId, e: &Event, now: NaiveDateTime) 
     Ok(())
 }
 
+/// One flag's events, in order.
 pub fn events(conn: &mut DbConn, flag: FlagId) -> Result<Vec<FlagEvent>, DbError> {
-    Ok(per_backend!(conn, |c| flag_events::table
-        .filter(flag_events::flag_id.eq(flag.0))
-        .order((flag_events::at.asc(), flag_events::id.asc()))
-        .select(FlagEvent::as_select())
-        .load(c))?)
+    Ok(events_of(conn, &[flag])?.remove(&flag).unwrap_or_default())
 }
 
 /// The events of each of `ids` (a patient's flags), each flag's in order:

@@ -8,7 +8,7 @@
 //! A private row's field has the type `Parsed<E>` (or [`MaybeParsed`] for a
 //! nullable column) and the row's conversion takes `.0`; a public row keeps
 //! the enum's own type with `#[diesel(deserialize_as = Parsed<E>)]` (the
-//! enums such rows hold are listed at [`into_enum!`]).
+//! enums such rows hold are listed at `into_enum!`).
 
 use crate::domain::TextEnum;
 use diesel::backend::Backend as DieselBackend;
@@ -102,12 +102,6 @@ macro_rules! one_column {
     )+};
 }
 one_column!(Parsed, MaybeParsed);
-
-impl<E> From<MaybeParsed<E>> for Option<E> {
-    fn from(p: MaybeParsed<E>) -> Self {
-        p.0
-    }
-}
 
 /// `deserialize_as = Parsed<E>` needs `E: From<Parsed<E>>`, which Rust
 /// allows only for each enum by name.
