@@ -29,7 +29,8 @@
 //! ```
 //! A missing database is made first with `aftercare demo` (`--patients`,
 //! `--days`; 10,000 × 100 by default). Other options: `--seconds`,
-//! `--warmup`, `--repeats`, `--skip-alerts`, `--alert-samples`,
+//! `--warmup`, `--repeats`, `--skip-alerts`, `--skip-pages` (check-ins,
+//! the disk and `/healthz` only), `--alert-samples`,
 //! `--alert-burst`, `--alert-timeout`, `--worker-interval`, `--keep`; the
 //! binary is `AFTERCARE_BIN` or the one cargo built beside this bench.
 
@@ -96,6 +97,7 @@ struct Args {
     warmup: u64,
     repeats: usize,
     skip_alerts: bool,
+    skip_pages: bool,
     alert_samples: usize,
     alert_burst: usize,
     alert_timeout: u64,
@@ -112,6 +114,7 @@ fn args() -> Result<Args> {
         warmup: 2,
         repeats: 3,
         skip_alerts: false,
+        skip_pages: false,
         alert_samples: 100,
         alert_burst: 1000,
         alert_timeout: 30,
@@ -139,6 +142,7 @@ fn args() -> Result<Args> {
             "--alert-timeout" => a.alert_timeout = number("--alert-timeout")?.max(1),
             "--worker-interval" => a.worker_interval = number("--worker-interval")?,
             "--skip-alerts" => (a.skip_alerts, takes_value) = (true, false),
+            "--skip-pages" => (a.skip_pages, takes_value) = (true, false),
             "--keep" => (a.keep, takes_value) = (true, false),
             // `cargo bench` passes `--bench`; ignore what we do not know.
             _ => takes_value = false,
@@ -1120,6 +1124,7 @@ async fn one_repeat(a: &Args, bin: &Path, source: &Source, dir: &Path, repeat: u
         ("flag page".to_string(), format!("/clinic/flags/{}", scene.demo_flag)),
     ];
     let mut page_results = Vec::new();
+    let pages = if a.skip_pages { Vec::new() } else { pages.to_vec() };
     for (name, path) in pages {
         // All 64 connections share the one staff session, as tabs would.
         let clients = wide(&|_| staff.local, staff.cookie.clone(), &path);

@@ -42,8 +42,12 @@ pub fn parse_checkin_date(raw: &str, today: NaiveDate, treated_on: NaiveDate) ->
 /// The rules in force for a clinic (the stored JSON, defaults where absent).
 pub fn rules_of(conn: &mut DbConn, clinic: ClinicId) -> Result<(RulesVersionId, RuleSettings)> {
     let v = clinics::current_rules(conn, clinic)?;
-    let settings = parsed(&v.settings).map_err(|e| Error::Internal(format!("stored rules version {}: {e}", v.id)))?;
-    Ok((v.id, settings))
+    Ok((v.id, settings_of(v.id, &v.settings)?))
+}
+
+/// A stored rules version's settings.
+fn settings_of(id: RulesVersionId, json: &str) -> Result<RuleSettings> {
+    parsed(json).map_err(|e| Error::Internal(format!("stored rules version {id}: {e}")))
 }
 
 /// Rules JSON already parsed. A rules version is never changed once
@@ -135,7 +139,7 @@ pub fn record(conn: &mut DbConn, mail: &MailContext, sub: &Submission, now: Date
     };
     // Two submissions at once (a double tap) queue here: the second then
     // sees the first's check-in and amends it.
-    patients::lock_treatment(conn, treatment.id)?;
+    let (rules_version, rules_json) = patients::lock_treatment_reading_rules(conn, treatment.id, clinic.id)?;
 
     // `evaluate` reads only the two latest earlier days (prev and the one
     // before); the day's own check-in, if any, is amended.
@@ -154,7 +158,7 @@ pub fn record(conn: &mut DbConn, mail: &MailContext, sub: &Submission, now: Date
         cold_sores: patient.cold_sores,
         skin_type: patient.skin_type,
     };
-    let (rules_version, settings) = rules_of(conn, clinic.id)?;
+    let settings = settings_of(rules_version, &rules_json)?;
     let findings = triage::evaluate(day_number, answers, &earlier, &facts, &settings);
     let highest = triage::highest(&findings);
     let advice = Advice::from_findings(&findings);

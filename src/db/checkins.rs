@@ -172,44 +172,56 @@ pub fn upsert(
 ) -> Result<(CheckInId, bool), DbError> {
     let amended = existing.is_some();
     let row = NewCheckInRow::new(key, a, highest, advice, now);
-    // The writes on the backend's own connection (see `per_backend!`).
-    let id = per_backend!(conn, |c| {
-        let id = match existing {
-            Some(old) => {
-                let snapshot = serde_json::to_string(&old.answers)
-                    .map_err(|e| DbError::Query(diesel::result::Error::SerializationError(Box::new(e))))?;
-                diesel::insert_into(checkin_revisions::table)
-                    .values((
-                        checkin_revisions::checkin_id.eq(old.id.0),
-                        checkin_revisions::version.eq(old.version),
-                        checkin_revisions::answers.eq(snapshot),
-                        checkin_revisions::highest_severity.eq(old.highest_severity.map(|s| s.as_str())),
-                        checkin_revisions::entered_at.eq(old.entered_at),
-                    ))
-                    .execute(c)?;
-                reused::update(
-                    checkins::table,
-                    checkins::id.eq(old.id.0),
-                    (&row, checkins::version.eq(old.version + 1)),
-                )
-                .execute(c)?;
-                old.id
+    let touched = reused::update(
+        patients::table,
+        patients::id.eq(key.patient.0),
+        patients::last_checkin_at.eq(now),
+    );
+    // SQLite: a statement each on its own connection (see `per_backend!`).
+    // PostgreSQL: one statement (`with_writes`), so one round trip; the
+    // writes touch different rows (the revision, the check-in, the patient).
+    let id = match existing {
+        Some(old) => {
+            let snapshot = serde_json::to_string(&old.answers)
+                .map_err(|e| DbError::Query(diesel::result::Error::SerializationError(Box::new(e))))?;
+            let revision = diesel::insert_into(checkin_revisions::table).values((
+                checkin_revisions::checkin_id.eq(old.id.0),
+                checkin_revisions::version.eq(old.version),
+                checkin_revisions::answers.eq(snapshot),
+                checkin_revisions::highest_severity.eq(old.highest_severity.map(|s| s.as_str())),
+                checkin_revisions::entered_at.eq(old.entered_at),
+            ));
+            let amend = reused::update(
+                checkins::table,
+                checkins::id.eq(old.id.0),
+                (&row, checkins::version.eq(old.version + 1)),
+            );
+            match conn {
+                DbConn::Sqlite(c) => {
+                    revision.execute(c)?;
+                    amend.execute(c)?;
+                    touched.execute(c)?;
+                }
+                DbConn::Pg(c) => {
+                    reused::with_writes((revision, touched), amend).execute(c)?;
+                }
             }
-            None => CheckInId(
-                diesel::insert_into(checkins::table)
-                    .values(&row)
-                    .returning(checkins::id)
-                    .get_result(c)?,
-            ),
-        };
-        reused::update(
-            patients::table,
-            patients::id.eq(key.patient.0),
-            patients::last_checkin_at.eq(now),
-        )
-        .execute(c)?;
-        id
-    });
+            old.id
+        }
+        None => {
+            let insert = diesel::insert_into(checkins::table)
+                .values(&row)
+                .returning(checkins::id);
+            CheckInId(match conn {
+                DbConn::Sqlite(c) => {
+                    let id = insert.get_result(c)?;
+                    touched.execute(c)?;
+                    id
+                }
+                DbConn::Pg(c) => reused::with_writes((touched,), insert).get_result(c)?,
+            })
+        }
+    };
     Ok((id, amended))
 }
 

@@ -2,6 +2,7 @@
 //! open → acknowledged (who, when) → resolved (note). Staff reach a flag only
 //! through their own clinic.
 
+use super::reused;
 use super::schema::{flag_events, flags};
 use super::{DbConn, DbError};
 use crate::domain::*;
@@ -148,7 +149,10 @@ pub fn insert(conn: &mut DbConn, f: &NewFlag, now: NaiveDateTime) -> Result<Opti
 }
 
 pub fn get(conn: &mut DbConn, id: FlagId) -> Result<Flag, DbError> {
-    Ok(flags::table.find(id.0).select(Flag::as_select()).first(conn)?)
+    Ok(per_backend!(conn, |c| flags::table
+        .find(id.0)
+        .select(Flag::as_select())
+        .first(c))?)
 }
 
 /// The open (or acknowledged) flag of `rule` on `treatment`, if any, for a
@@ -157,14 +161,15 @@ pub fn get(conn: &mut DbConn, id: FlagId) -> Result<Flag, DbError> {
 /// resolving it meanwhile waits, so a repeat never lands on a resolved flag).
 pub fn unresolved_for_rule(conn: &mut DbConn, treatment: TreatmentId, rule: RuleId) -> Result<Option<Flag>, DbError> {
     super::patients::lock_treatment(conn, treatment)?;
-    let found = flags::table
+    // On the backend's own connection: every finding of a check-in runs it.
+    let found = per_backend!(conn, |c| flags::table
         .filter(flags::treatment_id.eq(treatment.0))
         .filter(flags::rule_id.eq(rule.as_str()))
         .filter(flags::state.ne(FlagState::Resolved.as_str()))
         .order(flags::last_seen_at.desc())
         .select(Flag::as_select())
-        .first(conn)
-        .optional()?;
+        .first(c)
+        .optional())?;
     let (Some(found), DbConn::Pg(_)) = (&found, &conn) else {
         return Ok(found);
     };
@@ -196,8 +201,11 @@ pub fn record_repeat(
     inputs: &str,
     now: NaiveDateTime,
 ) -> Result<Flag, DbError> {
-    diesel::update(flags::table.find(flag.id.0))
-        .set((
+    // Kept prepared: every repeat of a rule in a check-in runs it.
+    per_backend!(conn, |c| reused::update(
+        flags::table,
+        flags::id.eq(flag.id.0),
+        (
             flags::occurrences.eq(flags::occurrences + 1),
             flags::last_seen_at.eq(now),
             flags::severity.eq(severity.as_str()),
@@ -205,8 +213,9 @@ pub fn record_repeat(
             flags::checkin_id.eq(checkin.map(|c| c.0).or(flag.checkin_id)),
             flags::reason.eq(reason),
             flags::inputs.eq(inputs),
-        ))
-        .execute(conn)?;
+        ),
+    )
+    .execute(c))?;
     let kind = if severity > flag.severity {
         FlagEventKind::SeverityRaised
     } else {

@@ -6,8 +6,8 @@ use super::schema::{accounts, patient_search, patients, tokens, treatments};
 use super::stamp::{MaybeStamp, Stamp};
 use super::{DbConn, DbError};
 use crate::domain::{
-    AccountId, AccountKind, ClinicId, EmailAddress, Lang, PatientId, PhoneNumber, Prescribed, ProcedureClass, SkinType,
-    TokenPurpose, TreatmentId, Zones,
+    AccountId, AccountKind, ClinicId, EmailAddress, Lang, PatientId, PhoneNumber, Prescribed, ProcedureClass,
+    RulesVersionId, SkinType, TokenPurpose, TreatmentId, Zones,
 };
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -409,6 +409,46 @@ pub fn create_treatment(conn: &mut DbConn, new: &NewTreatment, now: NaiveDateTim
 pub fn lock_treatment(conn: &mut DbConn, id: TreatmentId) -> Result<(), DbError> {
     lock_row!(conn, treatments, id.0);
     Ok(())
+}
+
+/// [`lock_treatment`], and the clinic's rules in force (their version and
+/// stored JSON) read with it: a check-in needs both. On PostgreSQL one
+/// statement, the rules as subqueries beside the lock (which takes only
+/// the treatment's row), so one round trip instead of two.
+pub fn lock_treatment_reading_rules(
+    conn: &mut DbConn,
+    id: TreatmentId,
+    clinic: ClinicId,
+) -> Result<(RulesVersionId, String), DbError> {
+    use super::schema::rules_versions as rv;
+    let c = match conn {
+        DbConn::Pg(c) => c,
+        DbConn::Sqlite(_) => {
+            let v = super::clinics::current_rules(conn, clinic)?;
+            return Ok((v.id, v.settings));
+        }
+    };
+    let latest = || {
+        rv::table
+            .filter(rv::clinic_id.eq(clinic.0))
+            .order(rv::version.desc())
+            .limit(1)
+    };
+    let (version, settings) = treatments::table
+        .find(id.0)
+        .select((
+            latest().select(rv::id).single_value(),
+            latest().select(rv::settings).single_value(),
+        ))
+        .for_no_key_update()
+        .first::<(Option<i64>, Option<String>)>(c)
+        .optional()?
+        .unwrap_or_default();
+    // As `current_rules`: a clinic always has a version from its creation.
+    match (version, settings) {
+        (Some(v), Some(s)) => Ok((RulesVersionId(v), s)),
+        _ => Err(DbError::Query(diesel::result::Error::NotFound)),
+    }
 }
 
 /// A patient's treatments, most recent first.

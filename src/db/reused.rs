@@ -15,10 +15,14 @@
 //! PostgreSQL), so its statement is prepared once however long the list:
 //! diesel's `eq_any` writes a `?` per value and never caches the statement.
 
+//! [`with_writes`] is PostgreSQL's `WITH w0 AS (write), … statement`: writes
+//! whose answer nobody reads ride along with the statement that follows,
+//! one round trip for all of them instead of one each.
+
 use diesel::backend::Backend;
 use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
 use diesel::pg::Pg;
-use diesel::query_builder::{AsChangeset, AstPass, QueryFragment, QueryId};
+use diesel::query_builder::{AsChangeset, AstPass, Query, QueryFragment, QueryId};
 use diesel::query_source::{QuerySource, Table};
 use diesel::serialize::ToSql;
 use diesel::sql_types::{Array, Bool, HasSqlType, SingleValue, SqlType, Text};
@@ -148,6 +152,67 @@ impl<C, T> QueryId for OneOf<C, T> {
     // Keyed by text, as `Update`.
     const HAS_STATIC_QUERY_ID: bool = false;
 }
+
+/// PostgreSQL only: `WITH w0 AS (writes.0), w1 AS (writes.1) then`, one
+/// statement. PostgreSQL runs every write in a `WITH` exactly once and to
+/// completion whether or not `then` reads it; all of them see the same
+/// snapshot, so the writes and `then` must touch different rows. Prepared
+/// once per text, as [`update`].
+pub fn with_writes<W: Writes, Q>(writes: W, then: Q) -> WithWrites<W, Q> {
+    WithWrites { writes, then }
+}
+
+#[derive(Debug, Clone)]
+pub struct WithWrites<W, Q> {
+    writes: W,
+    then: Q,
+}
+
+/// The writes of a [`with_writes`]: a tuple of one or two statements.
+pub trait Writes {
+    fn walk_each<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()>;
+}
+
+impl<A: QueryFragment<Pg>> Writes for (A,) {
+    fn walk_each<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("w0 AS (");
+        self.0.walk_ast(out.reborrow())?;
+        out.push_sql(")");
+        Ok(())
+    }
+}
+
+impl<A: QueryFragment<Pg>, B: QueryFragment<Pg>> Writes for (A, B) {
+    fn walk_each<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("w0 AS (");
+        self.0.walk_ast(out.reborrow())?;
+        out.push_sql("), w1 AS (");
+        self.1.walk_ast(out.reborrow())?;
+        out.push_sql(")");
+        Ok(())
+    }
+}
+
+impl<W: Writes, Q: QueryFragment<Pg>> QueryFragment<Pg> for WithWrites<W, Q> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("WITH ");
+        self.writes.walk_each(&mut out)?;
+        out.push_sql(" ");
+        self.then.walk_ast(out.reborrow())
+    }
+}
+
+impl<W, Q: Query> Query for WithWrites<W, Q> {
+    type SqlType = Q::SqlType;
+}
+
+impl<W, Q> QueryId for WithWrites<W, Q> {
+    type QueryId = ();
+    // Keyed by text, as `Update`.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<W, Q, Conn> RunQueryDsl<Conn> for WithWrites<W, Q> {}
 
 #[cfg(test)]
 mod tests {
